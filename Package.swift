@@ -1,0 +1,99 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Clearsky",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Wire", targets: ["Wire"]),
+        .executable(name: "clearsky", targets: ["clearsky"]),
+        .executable(name: "AuthSvc", targets: ["AuthSvc"]),
+        .executable(name: "StoreSvc", targets: ["StoreSvc"]),
+        .executable(name: "ProcessSvc", targets: ["ProcessSvc"]),
+        .executable(name: "TagSvc", targets: ["TagSvc"]),
+        .executable(name: "Gateway", targets: ["Gateway"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        // System libraries: module maps and shims only.
+        .systemLibrary(
+            name: "COpenSSL", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(
+            name: "CTurboJPEG", pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(
+            name: "CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+
+        // The protocol every service speaks, and the contracts they share.
+        .target(
+            name: "Wire",
+            dependencies: [
+                "COpenSSL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        // Configuration, logging and lifecycle shared by the five executables.
+        .target(
+            name: "ServiceRuntime",
+            dependencies: [
+                "Wire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+
+        .executableTarget(name: "AuthSvc", dependencies: ["Wire", "ServiceRuntime"]),
+        .executableTarget(name: "StoreSvc", dependencies: ["Wire", "ServiceRuntime"]),
+        .executableTarget(name: "ProcessSvc", dependencies: ["Wire", "ServiceRuntime"]),
+        .executableTarget(name: "TagSvc", dependencies: ["Wire", "ServiceRuntime"]),
+        .executableTarget(
+            name: "Gateway",
+            dependencies: [
+                "Wire", "ServiceRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
+        .executableTarget(
+            name: "clearsky",
+            dependencies: [
+                "Wire", "ServiceRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime", "Wire"]),
+        .testTarget(name: "AuthSvcTests", dependencies: ["AuthSvc", "Wire"]),
+        .testTarget(name: "StoreSvcTests", dependencies: ["StoreSvc", "Wire"]),
+        .testTarget(name: "ProcessSvcTests", dependencies: ["ProcessSvc", "Wire"]),
+        .testTarget(name: "TagSvcTests", dependencies: ["TagSvc", "Wire"]),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: [
+                "Gateway", "Wire",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
+        .testTarget(
+            name: "clearskyTests",
+            dependencies: [
+                "clearsky",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

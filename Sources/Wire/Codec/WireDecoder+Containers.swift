@@ -1,0 +1,266 @@
+/// The `Decoder` handed to one value's `init(from:)`.
+struct WireValueDecoder: Decoder {
+    let state: DecodingState
+    let source: ValueSource
+    let codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        let range = try state.lengthRange(source, codingPath)
+        let (segment, sorted) = try state.indexFields(range, codingPath)
+        return KeyedDecodingContainer(
+            WireKeyedDecoding<Key>(state: state, segment: segment, sorted: sorted, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        try WireUnkeyedDecoding(state: state, range: state.lengthRange(source, codingPath), codingPath: codingPath)
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer {
+        WireSingleValueDecoding(state: state, source: source, codingPath: codingPath)
+    }
+}
+
+/// Reads primitives from one source; shared by the three container kinds.
+protocol WirePrimitiveReading {
+    var state: DecodingState { get }
+    var codingPath: [any CodingKey] { get }
+}
+
+extension WirePrimitiveReading {
+    func readBool(_ source: ValueSource) throws -> Bool {
+        switch try state.varint(source, codingPath) {
+        case 0: return false
+        case 1: return true
+        case let other: throw state.corrupted(codingPath, "Bool must be 0 or 1, found \(other)")
+        }
+    }
+
+    func readSigned<T: FixedWidthInteger & SignedInteger>(_ source: ValueSource, as: T.Type) throws -> T {
+        let value = unzigzag(try state.varint(source, codingPath))
+        guard let result = T(exactly: value) else {
+            throw state.corrupted(codingPath, "\(value) does not fit \(T.self)")
+        }
+        return result
+    }
+
+    func readUnsigned<T: FixedWidthInteger & UnsignedInteger>(_ source: ValueSource, as: T.Type) throws -> T {
+        let value = try state.varint(source, codingPath)
+        guard let result = T(exactly: value) else {
+            throw state.corrupted(codingPath, "\(value) does not fit \(T.self)")
+        }
+        return result
+    }
+
+    func readDouble(_ source: ValueSource) throws -> Double {
+        Double(bitPattern: try state.fixed(8, source, codingPath))
+    }
+
+    func readFloat(_ source: ValueSource) throws -> Float {
+        Float(bitPattern: UInt32(truncatingIfNeeded: try state.fixed(4, source, codingPath)))
+    }
+}
+
+struct WireKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol, WirePrimitiveReading {
+    let state: DecodingState
+    let segment: Range<Int>
+    let sorted: Bool
+    let codingPath: [any CodingKey]
+
+    var allKeys: [Key] {
+        segment.compactMap { Key(intValue: state.fields[$0].number) }
+    }
+
+    private func entry(_ key: Key) -> FieldEntry? {
+        guard let number = key.intValue else { return nil }
+        return state.lookup(number, in: segment, sorted: sorted)
+    }
+
+    private func source(_ key: Key) throws -> ValueSource {
+        guard key.intValue != nil else {
+            throw DecodingError.keyNotFound(
+                key, .init(codingPath: codingPath, debugDescription: "Wire needs integer field numbers (CodingKeys: Int)"))
+        }
+        guard let entry = entry(key) else {
+            throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "Field is missing"))
+        }
+        return .field(entry)
+    }
+
+    private func keyed(_ key: Key) -> KeyedPrimitives { KeyedPrimitives(state: state, codingPath: codingPath + [key]) }
+
+    func contains(_ key: Key) -> Bool { entry(key) != nil }
+    func decodeNil(forKey key: Key) throws -> Bool { entry(key) == nil }
+
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try keyed(key).readBool(source(key)) }
+    func decode(_ type: String.Type, forKey key: Key) throws -> String {
+        try state.string(source(key), codingPath + [key])
+    }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try keyed(key).readDouble(source(key)) }
+    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try keyed(key).readFloat(source(key)) }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try keyed(key).readSigned(source(key), as: type) }
+    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try keyed(key).readSigned(source(key), as: type) }
+    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 {
+        try keyed(key).readSigned(source(key), as: type)
+    }
+    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 {
+        try keyed(key).readSigned(source(key), as: type)
+    }
+    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 {
+        try keyed(key).readSigned(source(key), as: type)
+    }
+    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt {
+        try keyed(key).readUnsigned(source(key), as: type)
+    }
+    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 {
+        try keyed(key).readUnsigned(source(key), as: type)
+    }
+    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 {
+        try keyed(key).readUnsigned(source(key), as: type)
+    }
+    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 {
+        try keyed(key).readUnsigned(source(key), as: type)
+    }
+    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 {
+        try keyed(key).readUnsigned(source(key), as: type)
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        let source: ValueSource = entry(key).map { .field($0) } ?? .absent
+        return try state.decodeValue(type, source: source, codingPath: codingPath + [key])
+    }
+
+    func nestedContainer<NestedKey: CodingKey>(
+        keyedBy type: NestedKey.Type, forKey key: Key
+    ) throws -> KeyedDecodingContainer<NestedKey> {
+        try WireValueDecoder(state: state, source: source(key), codingPath: codingPath + [key]).container(keyedBy: type)
+    }
+
+    func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
+        try WireValueDecoder(state: state, source: source(key), codingPath: codingPath + [key]).unkeyedContainer()
+    }
+
+    func superDecoder() throws -> any Decoder {
+        let source: ValueSource = state.lookup(0, in: segment, sorted: sorted).map { .field($0) } ?? .absent
+        return WireValueDecoder(state: state, source: source, codingPath: codingPath)
+    }
+
+    func superDecoder(forKey key: Key) throws -> any Decoder {
+        let source: ValueSource = entry(key).map { .field($0) } ?? .absent
+        return WireValueDecoder(state: state, source: source, codingPath: codingPath + [key])
+    }
+}
+
+/// Primitive reads with a coding path that ends in the field's key.
+struct KeyedPrimitives: WirePrimitiveReading {
+    let state: DecodingState
+    let codingPath: [any CodingKey]
+}
+
+struct WireUnkeyedDecoding: UnkeyedDecodingContainer, WirePrimitiveReading {
+    let state: DecodingState
+    let codingPath: [any CodingKey]
+    let cursor: WireCursor
+    let count: Int?
+    private(set) var currentIndex = 0
+
+    init(state: DecodingState, range: Range<Int>, codingPath: [any CodingKey]) throws {
+        self.state = state
+        self.codingPath = codingPath
+        let (declared, start) = try state.varint(at: range.lowerBound, end: range.upperBound, codingPath)
+        // Every element takes at least one byte, so a count above the bytes left is a lie.
+        guard declared <= UInt64(range.upperBound - start), declared <= UInt64(state.limits.maxCount) else {
+            throw state.corrupted(
+                codingPath, "Array declares \(declared) elements in \(range.upperBound - start) bytes")
+        }
+        self.count = Int(declared)
+        self.cursor = WireCursor(position: start, end: range.upperBound)
+    }
+
+    var isAtEnd: Bool { currentIndex >= count! }
+
+    private mutating func next() throws -> ValueSource {
+        guard !isAtEnd else {
+            throw DecodingError.valueNotFound(
+                Any.self, .init(codingPath: codingPath, debugDescription: "Array has no more elements"))
+        }
+        currentIndex += 1
+        return .stream(cursor)
+    }
+
+    mutating func decodeNil() throws -> Bool {
+        guard !isAtEnd, cursor.position < cursor.end, state.bytes[cursor.position] == 0 else { return false }
+        cursor.position += 1
+        currentIndex += 1
+        return true
+    }
+
+    mutating func decode(_ type: Bool.Type) throws -> Bool { try readBool(next()) }
+    mutating func decode(_ type: String.Type) throws -> String { try state.string(next(), codingPath) }
+    mutating func decode(_ type: Double.Type) throws -> Double { try readDouble(next()) }
+    mutating func decode(_ type: Float.Type) throws -> Float { try readFloat(next()) }
+    mutating func decode(_ type: Int.Type) throws -> Int { try readSigned(next(), as: type) }
+    mutating func decode(_ type: Int8.Type) throws -> Int8 { try readSigned(next(), as: type) }
+    mutating func decode(_ type: Int16.Type) throws -> Int16 { try readSigned(next(), as: type) }
+    mutating func decode(_ type: Int32.Type) throws -> Int32 { try readSigned(next(), as: type) }
+    mutating func decode(_ type: Int64.Type) throws -> Int64 { try readSigned(next(), as: type) }
+    mutating func decode(_ type: UInt.Type) throws -> UInt { try readUnsigned(next(), as: type) }
+    mutating func decode(_ type: UInt8.Type) throws -> UInt8 { try readUnsigned(next(), as: type) }
+    mutating func decode(_ type: UInt16.Type) throws -> UInt16 { try readUnsigned(next(), as: type) }
+    mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try readUnsigned(next(), as: type) }
+    mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try readUnsigned(next(), as: type) }
+
+    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try state.decodeValue(type, source: next(), codingPath: codingPath)
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws
+        -> KeyedDecodingContainer<NestedKey>
+    {
+        try WireValueDecoder(state: state, source: next(), codingPath: codingPath).container(keyedBy: type)
+    }
+
+    mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        try WireValueDecoder(state: state, source: next(), codingPath: codingPath).unkeyedContainer()
+    }
+
+    mutating func superDecoder() throws -> any Decoder {
+        WireValueDecoder(state: state, source: try next(), codingPath: codingPath)
+    }
+}
+
+struct WireSingleValueDecoding: SingleValueDecodingContainer, WirePrimitiveReading {
+    let state: DecodingState
+    let source: ValueSource
+    let codingPath: [any CodingKey]
+
+    func decodeNil() -> Bool {
+        switch source {
+        case .absent: return true
+        case .field: return false
+        case .stream(let cursor):
+            guard cursor.position < cursor.end, state.bytes[cursor.position] == 0 else { return false }
+            cursor.position += 1
+            return true
+        }
+    }
+
+    func decode(_ type: Bool.Type) throws -> Bool { try readBool(source) }
+    func decode(_ type: String.Type) throws -> String { try state.string(source, codingPath) }
+    func decode(_ type: Double.Type) throws -> Double { try readDouble(source) }
+    func decode(_ type: Float.Type) throws -> Float { try readFloat(source) }
+    func decode(_ type: Int.Type) throws -> Int { try readSigned(source, as: type) }
+    func decode(_ type: Int8.Type) throws -> Int8 { try readSigned(source, as: type) }
+    func decode(_ type: Int16.Type) throws -> Int16 { try readSigned(source, as: type) }
+    func decode(_ type: Int32.Type) throws -> Int32 { try readSigned(source, as: type) }
+    func decode(_ type: Int64.Type) throws -> Int64 { try readSigned(source, as: type) }
+    func decode(_ type: UInt.Type) throws -> UInt { try readUnsigned(source, as: type) }
+    func decode(_ type: UInt8.Type) throws -> UInt8 { try readUnsigned(source, as: type) }
+    func decode(_ type: UInt16.Type) throws -> UInt16 { try readUnsigned(source, as: type) }
+    func decode(_ type: UInt32.Type) throws -> UInt32 { try readUnsigned(source, as: type) }
+    func decode(_ type: UInt64.Type) throws -> UInt64 { try readUnsigned(source, as: type) }
+
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try state.decodeValue(type, source: source, codingPath: codingPath)
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+
+/// Encodes any `Encodable` value into Wire's binary format (see docs/wire.md).
+public struct WireEncoder: Sendable {
+    /// The deepest nesting the encoder follows before it reports a cycle or runaway recursion.
+    public var maxDepth: Int
+
+    public init(maxDepth: Int = 64) {
+        self.maxDepth = maxDepth
+    }
+
+    /// The encoding of `value`, as a message body.
+    public func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        try encode(value, into: &bytes)
+        return bytes
+    }
+
+    /// Appends the encoding of `value` to `bytes`.
+    public func encode<T: Encodable>(_ value: T, into bytes: inout [UInt8]) throws {
+        let state = EncodingState(maxDepth: maxDepth)
+        swap(&state.out, &bytes)
+        defer { swap(&state.out, &bytes) }
+        _ = try state.encodeValue(value, context: .element, codingPath: [])
+    }
+}
+
+/// Where a value is written decides how nil and empty values look.
+enum EncodeContext {
+    /// The value of a tagged field: nil omits the field.
+    case field
+    /// An array element or a message body: nil is a presence byte.
+    case element
+}
+
+/// Bookkeeping for one value while its `encode(to:)` runs.
+struct EncodeFrame {
+    enum Kind { case none, keyed, unkeyed, single }
+    var kind: Kind = .none
+    var context: EncodeContext
+    var lengthOffset = 0
+    var count = 0
+    var singleType: WireType? = nil
+    var isNil = false
+    var pending: [(number: Int, child: EncodingState)] = []
+}
+
+/// The one buffer a value is encoded into, and the frames of the values being encoded.
+final class EncodingState {
+    var out: [UInt8] = []
+    var frames: [EncodeFrame] = []
+    var deferredError: (any Error)?
+    let maxDepth: Int
+
+    init(maxDepth: Int) {
+        self.maxDepth = maxDepth
+    }
+
+    /// Writes the value's encoding and returns its wire type, or nil when the value is nil in field context.
+    func encodeValue<T: Encodable>(
+        _ value: T, context: EncodeContext, codingPath: [any CodingKey]
+    ) throws -> WireType? {
+        if T.self == [UInt8].self {
+            let bytes = value as! [UInt8]
+            out.appendVarint(UInt64(bytes.count))
+            out.append(contentsOf: bytes)
+            return .length
+        }
+        if T.self == Data.self {
+            let data = value as! Data
+            out.appendVarint(UInt64(data.count))
+            out.append(contentsOf: data)
+            return .length
+        }
+        if let optional = value as? any WireOptionalEncodable {
+            guard let wrapped = optional.wireWrapped else {
+                if context == .field { return nil }
+                out.append(0)
+                return .varint
+            }
+            if context == .element { out.append(1) }
+            return try encodeValue(wrapped, context: context, codingPath: codingPath)
+        }
+        if let map = value as? any WireMapEncodable {
+            return try encodeValue(map.wireEntries, context: context, codingPath: codingPath)
+        }
+        guard frames.count < maxDepth else {
+            throw EncodingError.invalidValue(
+                value,
+                .init(codingPath: codingPath, debugDescription: "Nesting deeper than \(maxDepth) levels"))
+        }
+        frames.append(EncodeFrame(context: context))
+        let index = frames.count - 1
+        defer { frames.removeLast() }
+        try value.encode(to: WireValueEncoder(state: self, frame: index, codingPath: codingPath))
+        return try finish(frame: index, codingPath: codingPath)
+    }
+
+    private func finish(frame index: Int, codingPath: [any CodingKey]) throws -> WireType? {
+        if let error = deferredError {
+            deferredError = nil
+            throw error
+        }
+        let frame = frames[index]
+        switch frame.kind {
+        case .none:
+            out.append(0)
+            return .length
+        case .single:
+            if frame.isNil { return nil }
+            guard let type = frame.singleType else {
+                out.append(0)
+                return .length
+            }
+            return type
+        case .keyed:
+            for (number, child) in frame.pending {
+                let type = try child.finishDetached(codingPath: codingPath)
+                out.appendVarint(UInt64(number) << 3 | UInt64(type.rawValue))
+                out.append(contentsOf: child.out)
+            }
+            out.patchLength(reservedAt: frame.lengthOffset)
+            return .length
+        case .unkeyed:
+            out.patchVarint(UInt64(frame.count), reservedAt: frame.lengthOffset + 1)
+            out.patchLength(reservedAt: frame.lengthOffset)
+            return .length
+        }
+    }
+
+    /// A detached state (a nested container or super encoder) finishes its one root frame.
+    func finishDetached(codingPath: [any CodingKey]) throws -> WireType {
+        try finish(frame: 0, codingPath: codingPath) ?? .length
+    }
+
+    /// Starts a child value written later into the parent message (nested containers, super encoders).
+    func detachedChild(parent index: Int, number: Int, codingPath: [any CodingKey]) -> EncodingState {
+        let child = EncodingState(maxDepth: maxDepth - frames.count)
+        child.frames.append(EncodeFrame(context: .field))
+        if frames[index].kind == .keyed {
+            frames[index].pending.append((number, child))
+        } else {
+            deferredError = EncodingError.invalidValue(
+                number,
+                .init(
+                    codingPath: codingPath,
+                    debugDescription: "Wire supports nested containers only inside keyed containers"))
+        }
+        return child
+    }
+
+    /// Claims the frame for a container kind, reserving its length prefix.
+    func open(_ kind: EncodeFrame.Kind, frame index: Int, codingPath: [any CodingKey]) {
+        let current = frames[index].kind
+        if current == kind, kind == .keyed { return }
+        guard current == .none else {
+            deferredError = EncodingError.invalidValue(
+                kind,
+                .init(codingPath: codingPath, debugDescription: "A value asked for a second container"))
+            return
+        }
+        frames[index].kind = kind
+        frames[index].lengthOffset = out.count
+        switch kind {
+        case .keyed: out.append(0)
+        case .unkeyed: out.append(contentsOf: [0, 0])
+        case .single, .none: break
+        }
+    }
+
+    /// Writes a tagged field whose value is produced by `body`; drops the tag when the value is nil.
+    @inline(__always)
+    func field(_ key: some CodingKey, codingPath: [any CodingKey], _ body: () throws -> WireType?) throws {
+        guard let number = key.intValue, number >= 0, number < (1 << 29) else {
+            throw EncodingError.invalidValue(
+                key.stringValue,
+                .init(
+                    codingPath: codingPath + [key],
+                    debugDescription:
+                        "Wire needs an integer field number in 0..<2^29 for key '\(key.stringValue)' (CodingKeys: Int)"))
+        }
+        let tagOffset = out.count
+        out.appendVarint(UInt64(number) << 3)
+        guard let type = try body() else {
+            out.removeLast(out.count - tagOffset)
+            return
+        }
+        out[tagOffset] |= type.rawValue
+    }
+}
