@@ -43,6 +43,19 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+
+        // The contract-test harness: a real server on port 0 and the real client, in the test process.
+        .target(
+            name: "WireTesting",
+            dependencies: [
+                "Wire",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
         // Configuration, logging and lifecycle shared by the five executables.
@@ -76,12 +89,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
-        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "WireTesting"]),
         .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime", "Wire"]),
-        .testTarget(name: "AuthSvcTests", dependencies: ["AuthSvc", "Wire"]),
-        .testTarget(name: "StoreSvcTests", dependencies: ["StoreSvc", "Wire"]),
-        .testTarget(name: "ProcessSvcTests", dependencies: ["ProcessSvc", "Wire"]),
-        .testTarget(name: "TagSvcTests", dependencies: ["TagSvc", "Wire"]),
+        .testTarget(name: "AuthSvcTests", dependencies: ["AuthSvc", "Wire", "WireTesting"]),
+        .testTarget(name: "StoreSvcTests", dependencies: ["StoreSvc", "Wire", "WireTesting"]),
+        .testTarget(name: "ProcessSvcTests", dependencies: ["ProcessSvc", "Wire", "WireTesting"]),
+        .testTarget(name: "TagSvcTests", dependencies: ["TagSvc", "Wire", "WireTesting"]),
         .testTarget(
             name: "GatewayTests",
             dependencies: [

@@ -73,15 +73,15 @@ struct ProfileV2: Codable, Equatable {
 }
 
 /// A recursive type for depth bombs.
-final class Chain: Codable {
-    var next: Chain?
+final class Chain: Codable, Sendable {
+    let next: Chain?
 
     init(next: Chain?) { self.next = next }
 
     enum CodingKeys: Int, CodingKey { case next = 1 }
 
     static func depth(_ levels: Int) -> Chain {
-        var chain = Chain(next: nil)
+        var chain = Chain(next: nil)  // swift-format-ignore
         for _ in 0..<levels { chain = Chain(next: chain) }
         return chain
     }

@@ -1,0 +1,99 @@
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// One authenticated connection to a service, shared by many concurrent calls.
+final class ClientConnection: Sendable {
+    let channel: any Channel
+    private let handler: NIOLoopBound<WireClientHandler>
+    private let nextID = Atomic<UInt32>(1)
+    private let goingAway: AtomicFlag
+
+    private init(channel: any Channel, handler: NIOLoopBound<WireClientHandler>, goingAway: AtomicFlag) {
+        self.channel = channel
+        self.goingAway = goingAway
+        self.handler = handler
+    }
+
+    static func connect(
+        host: String, port: Int, service: String, secret: ClusterSecret, maxFrameSize: Int, connectTimeout: Duration,
+        group: any EventLoopGroup
+    ) async throws -> ClientConnection {
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: group)
+                .connectTimeout(TimeAmount(connectTimeout))
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connect(host: host, port: port)
+                .get()
+        } catch {
+            throw WireError(.unavailable, "Cannot connect to \(service) at \(host):\(port): \(error)")
+        }
+        let goingAway = AtomicFlag()
+        let (handler, handshake) = try await channel.eventLoop.submit {
+            let handler = WireClientHandler(
+                service: service, secret: secret, eventLoop: channel.eventLoop, goingAway: goingAway)
+            try channel.pipeline.syncOperations.addHandlers([
+                ByteToMessageHandler(FrameDecoder(maxFrameSize: maxFrameSize)), handler,
+            ])
+            // The channel became active before the handler was added: say HELLO now.
+            let context = try channel.pipeline.syncOperations.context(handlerType: WireClientHandler.self)
+            handler.sayHello(context: context)
+            return (NIOLoopBound(handler, eventLoop: channel.eventLoop), handler.handshakeDone.futureResult)
+        }.get()
+        let timeout = channel.eventLoop.scheduleTask(in: TimeAmount(connectTimeout)) {
+            handler.value.handshakeDone.fail(WireError(.unavailable, "Handshake with \(service) timed out"))
+            channel.close(promise: nil)
+        }
+        defer { timeout.cancel() }
+        do {
+            try await handshake.get()
+        } catch {
+            try? await channel.close()
+            throw error
+        }
+        return ClientConnection(channel: channel, handler: handler, goingAway: goingAway)
+    }
+
+    /// True while the connection can take new calls.
+    var isUsable: Bool { channel.isActive && !goingAway.isSet }
+
+    func call(methodID: UInt32, body: [UInt8], timeout: Duration?, trace: String) async throws -> ByteBuffer {
+        let id = nextID.add(1, ordering: .relaxed).oldValue
+        let micros = timeout.map { UInt64(max(1, $0.components.seconds * 1_000_000 + $0.components.attoseconds / 1_000_000_000_000)) } ?? 0
+        let traceBytes = Array(trace.utf8)
+        let request = Frame.outbound(
+            .request, id: id, capacity: 24 + traceBytes.count + body.count, allocator: channel.allocator
+        ) { buffer in
+            buffer.writeVarint(UInt64(methodID))
+            buffer.writeVarint(micros)
+            buffer.writeVarint(UInt64(traceBytes.count))
+            buffer.writeBytes(traceBytes)
+            buffer.writeBytes(body)
+        }
+        let handler = self.handler
+        let eventLoop = channel.eventLoop
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                eventLoop.execute {
+                    handler.value.start(
+                        id: id, request: request, timeout: timeout.map { TimeAmount($0) }, continuation: continuation)
+                }
+            }
+        } onCancel: {
+            eventLoop.execute { handler.value.abandon(id, WireError(.cancelled, "Call was cancelled")) }
+        }
+    }
+
+    func ping() async throws {
+        let id = nextID.add(1, ordering: .relaxed).oldValue
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        let handler = self.handler
+        channel.eventLoop.execute { handler.value.ping(id: id, promise: promise) }
+        try await promise.futureResult.get()
+    }
+
+    func close() async {
+        try? await channel.close()
+    }
+}

@@ -1,0 +1,102 @@
+import COpenSSL
+import Foundation
+
+/// The shared secret every process of one cluster proves knowledge of during the handshake.
+public struct ClusterSecret: Sendable {
+    let bytes: [UInt8]
+
+    public init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    /// 32 random bytes from OpenSSL's generator.
+    public static func random() -> ClusterSecret {
+        ClusterSecret(bytes: Crypto.randomBytes(32))
+    }
+
+    /// Reads a secret file (hex text, as `clearsky up` writes it).
+    public static func load(from path: String) throws -> ClusterSecret {
+        guard let text = FileManager.default.contents(atPath: path).flatMap({ String(data: $0, encoding: .utf8) }) else {
+            throw WireError(.failedPrecondition, "Cannot read the cluster secret file at \(path)")
+        }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let bytes = Crypto.bytes(hex: trimmed), bytes.count >= 16 else {
+            throw WireError(.failedPrecondition, "The cluster secret at \(path) must be at least 32 hex digits")
+        }
+        return ClusterSecret(bytes: bytes)
+    }
+
+    /// Writes the secret as hex to a new file readable by its owner only.
+    public func write(to path: String) throws {
+        let hex = Crypto.hex(bytes) + "\n"
+        guard FileManager.default.createFile(atPath: path, contents: Data(hex.utf8), attributes: [.posixPermissions: 0o600])
+        else {
+            throw WireError(.failedPrecondition, "Cannot write the cluster secret file at \(path)")
+        }
+    }
+}
+
+/// The few libcrypto primitives Wire needs.
+public enum Crypto {
+    public static func randomBytes(_ count: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let status = bytes.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, Int32(count)) }
+        precondition(status == 1, "OpenSSL RAND_bytes failed")
+        return bytes
+    }
+
+    public static func hmacSHA256(key: [UInt8], _ parts: [UInt8]...) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        let message = parts.flatMap { $0 }
+        _ = key.withUnsafeBufferPointer { keyPointer in
+            message.withUnsafeBufferPointer { messagePointer in
+                HMAC(
+                    EVP_sha256(), keyPointer.baseAddress, Int32(key.count), messagePointer.baseAddress,
+                    messagePointer.count, &out, &length)
+            }
+        }
+        return Array(out.prefix(Int(length)))
+    }
+
+    /// Compares in time that depends only on the length.
+    public static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        return lhs.withUnsafeBytes { l in
+            rhs.withUnsafeBytes { r in CRYPTO_memcmp(l.baseAddress, r.baseAddress, lhs.count) == 0 }
+        }
+    }
+
+    public static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func bytes(hex: String) -> [UInt8]? {
+        let utf8 = Array(hex.utf8)
+        guard utf8.count % 2 == 0 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 48...57: c - 48
+            case 97...102: c - 87
+            case 65...70: c - 55
+            default: nil
+            }
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(utf8.count / 2)
+        var index = 0
+        while index < utf8.count {
+            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        return out
+    }
+}

@@ -1,0 +1,222 @@
+import Logging
+import NIOCore
+import Synchronization
+
+/// One accepted connection: handshake, then requests served concurrently up to the in-flight bound.
+final class ServerConnection: Sendable {
+    private let server: WireServer
+    private let channel: NIOAsyncChannel<Frame, ByteBuffer>
+    private let limiter: InFlightLimiter
+    private let drainSignal = AsyncStream<Void>.makeStream()
+    private let state = Mutex(State())
+    private let logger: Logger
+
+    private struct State {
+        var draining = false
+        var tasks: [UInt32: Task<[UInt8], any Error>] = [:]
+    }
+
+    init(server: WireServer, channel: NIOAsyncChannel<Frame, ByteBuffer>) {
+        self.server = server
+        self.channel = channel
+        self.limiter = InFlightLimiter(limit: server.configuration.maxInFlightPerConnection)
+        var logger = server.logger
+        logger[metadataKey: "peer"] = "\(channel.channel.remoteAddress?.description ?? "?")"
+        self.logger = logger
+    }
+
+    private var allocator: ByteBufferAllocator { channel.channel.allocator }
+
+    /// Asks the connection to finish what it has started and close.
+    func drain() {
+        drainSignal.continuation.yield()
+        drainSignal.continuation.finish()
+    }
+
+    func run() async {
+        let configuration = server.configuration
+        let raw = channel.channel
+        let handshakeTimer = raw.eventLoop.scheduleTask(in: TimeAmount(configuration.handshakeTimeout)) {
+            raw.close(promise: nil)
+        }
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                var frames = inbound.makeAsyncIterator()
+                guard try await handshake(&frames, outbound) else { return }
+                handshakeTimer.cancel()
+                try await withThrowingDiscardingTaskGroup { watcher in
+                    watcher.addTask {
+                        for await _ in self.drainSignal.stream {
+                            await self.goAway(outbound)
+                            return
+                        }
+                    }
+                    try await serveRequests(&frames, outbound)
+                    watcher.cancelAll()
+                }
+            }
+        } catch {
+            logger.debug("Wire connection closed", metadata: ["reason": "\(error)"])
+        }
+        handshakeTimer.cancel()
+    }
+
+    private func handshake(
+        _ frames: inout NIOAsyncChannelInboundStream<Frame>.AsyncIterator, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) async throws -> Bool {
+        let service = server.configuration.service
+        func refuse(_ error: WireError) async throws -> Bool {
+            logger.warning("Wire handshake refused", metadata: ["reason": "\(error.message)"])
+            try await outbound.write(Frame.error(error, id: 0, allocator: allocator))
+            return false
+        }
+        guard let helloFrame = try await frames.next() else { return false }
+        guard helloFrame.type == .hello, helloFrame.flags == 0,
+            let hello = try? helloFrame.payload.withUnsafeReadableBytes({ try WireDecoder().decode(Hello.self, from: $0) })
+        else {
+            return try await refuse(WireError(.protocolViolation, "Expected HELLO"))
+        }
+        guard hello.service == service else {
+            return try await refuse(WireError(.unavailable, "This is \(service), not \(hello.service)"))
+        }
+        guard hello.minVersion <= Handshake.protocolVersion, Handshake.protocolVersion <= hello.maxVersion else {
+            return try await refuse(
+                WireError(.protocolViolation, "No common protocol version; this server speaks \(Handshake.protocolVersion)"))
+        }
+        guard hello.nonce.count == Handshake.nonceSize else {
+            return try await refuse(WireError(.protocolViolation, "HELLO nonce must be \(Handshake.nonceSize) bytes"))
+        }
+        let nonce = Crypto.randomBytes(Handshake.nonceSize)
+        let secret = server.secret
+        let ack = HelloAck(
+            version: Handshake.protocolVersion, service: service, nonce: nonce,
+            proof: Handshake.proof(secret, side: "server", service: service, client: hello.nonce, server: nonce))
+        let ackBody = try WireEncoder().encode(ack)
+        try await outbound.write(
+            Frame.outbound(.helloAck, id: 0, capacity: ackBody.count, allocator: allocator) { $0.writeBytes(ackBody) })
+
+        guard let proofFrame = try await frames.next() else { return false }
+        let expected = Handshake.proof(secret, side: "client", service: service, client: hello.nonce, server: nonce)
+        guard proofFrame.type == .hello, proofFrame.flags & Frame.flagProofOrAck != 0,
+            Crypto.constantTimeEqual(Array(buffer: proofFrame.payload), expected)
+        else {
+            return try await refuse(WireError(.unauthenticated, "Cluster secret proof does not match"))
+        }
+        return true
+    }
+
+    private func serveRequests(
+        _ frames: inout NIOAsyncChannelInboundStream<Frame>.AsyncIterator, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) async throws {
+        try await withThrowingDiscardingTaskGroup { requests in
+            var clientLeaving = false
+            while let frame = try await frames.next() {
+                switch frame.type {
+                case .request:
+                    await limiter.acquire()
+                    if state.withLock({ $0.draining }) {
+                        limiter.release()
+                        try await outbound.write(
+                            Frame.error(WireError(.unavailable, "Server is shutting down"), id: frame.id, allocator: allocator))
+                        continue
+                    }
+                    requests.addTask {
+                        defer { self.limiter.release() }
+                        await self.handle(frame, outbound)
+                    }
+                case .cancel:
+                    state.withLock { $0.tasks[frame.id] }?.cancel()
+                case .ping where frame.flags & Frame.flagProofOrAck == 0:
+                    let payload = frame.payload
+                    try await outbound.write(
+                        Frame.outbound(.ping, flags: Frame.flagProofOrAck, id: frame.id, allocator: allocator) {
+                            $0.writeImmutableBuffer(payload)
+                        })
+                case .ping:
+                    break
+                case .goaway:
+                    clientLeaving = true
+                default:
+                    try await outbound.write(
+                        Frame.error(
+                            WireError(.protocolViolation, "Unexpected \(frame.type) frame"), id: 0, allocator: allocator))
+                    return
+                }
+                if clientLeaving { break }
+            }
+            // The peer is gone without a GOAWAY: nobody waits for the answers.
+            if !clientLeaving { requests.cancelAll() }
+        }
+    }
+
+    private func handle(_ frame: Frame, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async {
+        var payload = frame.payload
+        guard let methodID = payload.readVarint(), let timeout = payload.readVarint(), let traceLength = payload.readVarint(),
+            traceLength <= UInt64(payload.readableBytes), let trace = payload.readString(length: Int(traceLength))
+        else {
+            try? await outbound.write(
+                Frame.error(WireError(.protocolViolation, "Malformed REQUEST header"), id: frame.id, allocator: allocator))
+            return
+        }
+        guard let route = server.router.handlers[UInt32(truncatingIfNeeded: methodID)] else {
+            try? await outbound.write(
+                Frame.error(
+                    WireError(.unimplemented, "\(server.configuration.service) has no method \(methodID)"), id: frame.id,
+                    allocator: allocator))
+            return
+        }
+        let clock = ContinuousClock()
+        let deadline = timeout == 0 ? nil : clock.now.advanced(by: .microseconds(Int64(clamping: timeout)))
+        var requestLogger = logger
+        requestLogger[metadataKey: "method"] = "\(route.name)"
+        if !trace.isEmpty { requestLogger[metadataKey: "trace"] = "\(trace)" }
+        let context = WireContext(deadline: deadline, trace: trace, logger: requestLogger)
+        let limits = server.configuration.limits
+        let body = payload
+        // An unstructured task so that CANCEL and the deadline can cancel this one request;
+        // it is awaited right here, so it never outlives the connection.
+        let task = Task { try await route.run(body, context, limits) }
+        state.withLock { $0.tasks[frame.id] = task }
+        let timer = deadline.map { _ in
+            channel.channel.eventLoop.scheduleTask(in: .microseconds(Int64(clamping: timeout))) { task.cancel() }
+        }
+        let result = await withTaskCancellationHandler { await task.result } onCancel: { task.cancel() }
+        timer?.cancel()
+        state.withLock { _ = $0.tasks.removeValue(forKey: frame.id) }
+
+        let reply: ByteBuffer
+        switch result {
+        case .success(let bytes):
+            reply = Frame.outbound(.response, id: frame.id, capacity: bytes.count, allocator: allocator) {
+                $0.writeBytes(bytes)
+            }
+        case .failure(let error):
+            let wireError: WireError
+            switch error {
+            case let error as WireError: wireError = error
+            case is CancellationError:
+                if let deadline, clock.now >= deadline {
+                    wireError = WireError(.deadlineExceeded, "\(route.name) ran past its deadline")
+                } else {
+                    wireError = WireError(.cancelled, "\(route.name) was cancelled")
+                }
+            default:
+                requestLogger.error("Handler failed", metadata: ["error": "\(error)"])
+                wireError = WireError(.internal, "\(route.name) failed: \(error)")
+            }
+            reply = Frame.error(wireError, id: frame.id, allocator: allocator)
+        }
+        try? await outbound.write(reply)
+    }
+
+    private func goAway(_ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async {
+        state.withLock { $0.draining = true }
+        try? await outbound.write(Frame.outbound(.goaway, id: 0, allocator: allocator))
+        let clock = ContinuousClock()
+        let until = clock.now.advanced(by: server.configuration.drainTimeout)
+        while limiter.active > 0, clock.now < until {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        try? await channel.channel.close()
+    }
+}

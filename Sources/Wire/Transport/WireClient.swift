@@ -1,0 +1,133 @@
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Where a service listens.
+public struct WireEndpoint: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `host:port`.
+    public init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { return nil }
+        self.host = String(text[..<colon])
+        self.port = port
+    }
+
+    public var description: String { "\(host):\(port)" }
+}
+
+/// A client of one service: a small pool of connections, reconnecting after the peer restarts.
+public final class WireClient: Sendable {
+    public let endpoint: WireEndpoint
+    public let service: String
+    private let secret: ClusterSecret
+    private let group: any EventLoopGroup
+    private let poolSize: Int
+    private let maxFrameSize: Int
+    private let connectTimeout: Duration
+    private let slots: Mutex<[Slot]>
+    private let next = Atomic<Int>(0)
+
+    private enum Slot {
+        case empty
+        case connecting(EventLoopFuture<ClientConnection>)
+        case ready(ClientConnection)
+    }
+
+    public init(
+        endpoint: WireEndpoint, service: String, secret: ClusterSecret, poolSize: Int = 2,
+        maxFrameSize: Int = 64 << 20, connectTimeout: Duration = .seconds(3),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.endpoint = endpoint
+        self.service = service
+        self.secret = secret
+        self.group = group
+        self.poolSize = max(1, poolSize)
+        self.maxFrameSize = maxFrameSize
+        self.connectTimeout = connectTimeout
+        self.slots = Mutex(Array(repeating: .empty, count: max(1, poolSize)))
+    }
+
+    /// Calls `method`; throws `WireError` (`deadlineExceeded` after `timeout`, `unavailable` when unreachable).
+    public func call<Request, Response>(
+        _ method: Method<Request, Response>, _ request: Request, timeout: Duration? = .seconds(30), trace: String = ""
+    ) async throws -> Response {
+        let body: [UInt8]
+        do {
+            body = try WireEncoder().encode(request)
+        } catch {
+            throw WireError(.invalidArgument, "Request for \(method.name) does not encode: \(error)")
+        }
+        let connection = try await connection()
+        let response = try await connection.call(methodID: method.id, body: body, timeout: timeout, trace: trace)
+        do {
+            return try response.withUnsafeReadableBytes { try WireDecoder().decode(Response.self, from: $0) }
+        } catch {
+            throw WireError(.dataLoss, "Response of \(method.name) does not decode: \(error)")
+        }
+    }
+
+    /// Round-trips a PING on one pooled connection.
+    public func ping() async throws {
+        try await connection().ping()
+    }
+
+    /// Closes every pooled connection; later calls reconnect.
+    public func close() async {
+        let open = slots.withLock { slots -> [ClientConnection] in
+            defer { slots = Array(repeating: .empty, count: poolSize) }
+            return slots.compactMap { if case .ready(let connection) = $0 { connection } else { nil } }
+        }
+        for connection in open { await connection.close() }
+    }
+
+    private func connection() async throws -> ClientConnection {
+        let index = next.add(1, ordering: .relaxed).oldValue % poolSize
+        let promise = group.next().makePromise(of: ClientConnection.self)
+        let action = slots.withLock { slots -> EventLoopFuture<ClientConnection>? in
+            switch slots[index] {
+            case .ready(let connection) where connection.isUsable:
+                promise.succeed(connection)
+                return promise.futureResult
+            case .connecting(let future):
+                promise.fail(CancellationError())
+                return future
+            case .ready, .empty:
+                slots[index] = .connecting(promise.futureResult)
+                return nil
+            }
+        }
+        if let action {
+            return try await action.get()
+        }
+        do {
+            let connection = try await ClientConnection.connect(
+                host: endpoint.host, port: endpoint.port, service: service, secret: secret, maxFrameSize: maxFrameSize,
+                connectTimeout: connectTimeout, group: group)
+            slots.withLock { $0[index] = .ready(connection) }
+            promise.succeed(connection)
+            return connection
+        } catch {
+            slots.withLock { $0[index] = .empty }
+            promise.fail(error)
+            throw error
+        }
+    }
+}
+
+extension WireClient {
+    /// Sends an already-encoded body; for tests that need bytes no Swift type would produce.
+    func rawCall(methodID: UInt32, body: [UInt8], timeout: Duration? = .seconds(30)) async throws -> ByteBuffer {
+        try await connection().call(methodID: methodID, body: body, timeout: timeout, trace: "")
+    }
+}

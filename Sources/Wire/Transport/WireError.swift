@@ -1,0 +1,58 @@
+/// An error that crosses the wire: an extensible code and a human-readable message.
+public struct WireError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code): \(message)" }
+
+    /// A status code; services add their own by extending `Code` with new static values.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        public let rawValue: UInt32
+        public let name: String
+
+        public init(_ rawValue: UInt32, _ name: String) {
+            self.rawValue = rawValue
+            self.name = name
+        }
+
+        public var description: String { name }
+
+        public static func == (lhs: Code, rhs: Code) -> Bool { lhs.rawValue == rhs.rawValue }
+        public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
+
+        public static let cancelled = Code(1, "cancelled")
+        public static let unknown = Code(2, "unknown")
+        public static let invalidArgument = Code(3, "invalidArgument")
+        public static let deadlineExceeded = Code(4, "deadlineExceeded")
+        public static let notFound = Code(5, "notFound")
+        public static let alreadyExists = Code(6, "alreadyExists")
+        public static let permissionDenied = Code(7, "permissionDenied")
+        public static let resourceExhausted = Code(8, "resourceExhausted")
+        public static let failedPrecondition = Code(9, "failedPrecondition")
+        public static let aborted = Code(10, "aborted")
+        public static let outOfRange = Code(11, "outOfRange")
+        public static let unimplemented = Code(12, "unimplemented")
+        public static let `internal` = Code(13, "internal")
+        public static let unavailable = Code(14, "unavailable")
+        public static let dataLoss = Code(15, "dataLoss")
+        public static let unauthenticated = Code(16, "unauthenticated")
+        /// The peer broke the protocol (bad frame, bad handshake); the connection is closed.
+        public static let protocolViolation = Code(100, "protocolViolation")
+
+        static let known: [Code] = [
+            .cancelled, .unknown, .invalidArgument, .deadlineExceeded, .notFound, .alreadyExists,
+            .permissionDenied, .resourceExhausted, .failedPrecondition, .aborted, .outOfRange,
+            .unimplemented, .internal, .unavailable, .dataLoss, .unauthenticated, .protocolViolation,
+        ]
+
+        /// The code for a raw value read off the wire; unknown values keep their number.
+        public init(rawValue: UInt32) {
+            self = Code.known.first { $0.rawValue == rawValue } ?? Code(rawValue, "code\(rawValue)")
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+/// A Wire server: accepts connections, checks the handshake, and runs registered handlers.
+public final class WireServer: Service, Sendable {
+    public let configuration: WireServerConfiguration
+    let router: WireRouter
+    let secret: ClusterSecret
+    let logger: Logger
+    private let group: any EventLoopGroup
+    private let bound: EventLoopPromise<SocketAddress>
+    private let state = Mutex(State())
+
+    private struct State {
+        var serverChannel: (any Channel)?
+        var connections: [ObjectIdentifier: ServerConnection] = [:]
+        var shuttingDown = false
+    }
+
+    public init(
+        configuration: WireServerConfiguration, router: WireRouter, secret: ClusterSecret,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.router = router
+        self.secret = secret
+        self.group = group
+        self.logger = logger
+        self.bound = group.next().makePromise()
+    }
+
+    /// The address the server listens on, once it is bound.
+    public func localAddress() async throws -> SocketAddress {
+        try await bound.futureResult.get()
+    }
+
+    public func run() async throws {
+        let maxFrameSize = configuration.maxFrameSize
+        let server: NIOAsyncChannel<NIOAsyncChannel<Frame, ByteBuffer>, Never>
+        do {
+            server = try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .bind(host: configuration.host, port: configuration.port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            ByteToMessageHandler(FrameDecoder(maxFrameSize: maxFrameSize)))
+                        return try NIOAsyncChannel<Frame, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            bound.fail(error)
+            throw error
+        }
+        let address = server.channel.localAddress!
+        state.withLock { $0.serverChannel = server.channel }
+        bound.succeed(address)
+        logger.info("Wire server listening", metadata: ["service": "\(configuration.service)", "address": "\(address)"])
+
+        try await withGracefulShutdownHandler {
+            try await server.executeThenClose { inbound in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await channel in inbound {
+                        group.addTask { await self.serve(channel) }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            self.shutDownGracefully()
+        }
+        logger.info("Wire server stopped", metadata: ["service": "\(configuration.service)"])
+    }
+
+    /// Stops accepting, sends GOAWAY on every connection and lets in-flight requests finish.
+    public func shutDownGracefully() {
+        let (channel, connections) = state.withLock { state in
+            state.shuttingDown = true
+            return (state.serverChannel, Array(state.connections.values))
+        }
+        channel?.close(promise: nil)
+        connections.forEach { $0.drain() }
+    }
+
+    private func serve(_ channel: NIOAsyncChannel<Frame, ByteBuffer>) async {
+        let connection = ServerConnection(server: self, channel: channel)
+        let key = ObjectIdentifier(connection)
+        let accepted = state.withLock { state -> Bool in
+            guard !state.shuttingDown else { return false }
+            state.connections[key] = connection
+            return true
+        }
+        guard accepted else {
+            try? await channel.channel.close()
+            return
+        }
+        defer { _ = state.withLock { $0.connections.removeValue(forKey: key) } }
+        await connection.run()
+    }
+}

@@ -1,0 +1,225 @@
+import NIOCore
+import Testing
+import WireTesting
+
+@testable import Wire
+
+@Suite struct TransportTests {
+    @Test func unaryCallsRoundTrip() async throws {
+        _ = try await withWireServer(service: "test", router: testRouter()) { harness in
+            let client = harness.client()
+            let big = [UInt8](repeating: 0xab, count: 3 << 20)
+            let reply = try await client.call(TestMethods.echo, Echo(text: "hi", payload: big))
+            #expect(reply == Echo(text: "hi", payload: big))
+            let result1 = try await client.call(TestMethods.numbers, [1, 2, 3])
+            #expect(result1 == 6)
+            try await client.ping()
+        }
+    }
+
+    @Test func handlerErrorsArriveWithTheirCode() async throws {
+        _ = try await withWireServer(service: "test", router: testRouter()) { harness in
+            await #expect(throws: WireError(.notFound, "No such thing")) {
+                try await harness.client().call(TestMethods.fail, Empty())
+            }
+        }
+    }
+
+    @Test func unknownMethodIsUnimplemented() async throws {
+        _ = try await withWireServer(service: "test", router: testRouter()) { harness in
+            let client = harness.client()
+            let error = await #expect(throws: WireError.self) { try await client.call(TestMethods.missing, Empty()) }
+            #expect(error?.code == .unimplemented)
+            // The connection is still good.
+            let result2 = try await client.call(TestMethods.numbers, [4])
+            #expect(result2 == 4)
+        }
+    }
+
+    @Test func undecodableBodiesAreInvalidArgument() async throws {
+        _ = try await withWireServer(service: "test", router: testRouter()) { harness in
+            let client = harness.client()
+            let mismatch = await #expect(throws: WireError.self) {
+                try await client.call(TestMethods.echoMismatch, Nap(milliseconds: 1))
+            }
+            #expect(mismatch?.code == .invalidArgument)
+            // A depth bomb: 200 nested messages.
+            let bomb = try WireEncoder(maxDepth: 1000).encode(Chain.depth(200))
+            let deep = await #expect(throws: WireError.self) {
+                try await client.rawCall(methodID: TestMethods.chain.id, body: bomb)
+            }
+            #expect(deep?.code == .invalidArgument)
+            // An array that claims 2^40 elements in six bytes.
+            let lie: [UInt8] = [0x06, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20]
+            let count = await #expect(throws: WireError.self) {
+                try await client.rawCall(methodID: TestMethods.numbers.id, body: lie)
+            }
+            #expect(count?.code == .invalidArgument)
+            let result3 = try await client.call(TestMethods.numbers, [1, 1])
+            #expect(result3 == 2)
+        }
+    }
+
+    @Test func wrongSecretIsRefused() async throws {
+        _ = try await withWireServer(service: "test", router: testRouter()) { harness in
+            let intruder = harness.client(secret: ClusterSecret(bytes: Array(repeating: 1, count: 32)))
+            let error = await #expect(throws: WireError.self) { try await intruder.call(TestMethods.numbers, [1]) }
+            #expect(error?.code == .unauthenticated)
+            let lost = harness.client(service: "other")
+            let wrongService = await #expect(throws: WireError.self) { try await lost.call(TestMethods.numbers, [1]) }
+            #expect(wrongService?.code == .unavailable)
+            let result4 = try await harness.client().call(TestMethods.numbers, [2])
+            #expect(result4 == 2)
+        }
+    }
+
+    @Test(arguments: [
+        ("truncated frame", rawFrame(1, payload: [1, 2, 3]).dropLast(2).map { $0 }),
+        ("over the size limit", [0x00, 0x10, 0x00, 0x01] + [UInt8](repeating: 0, count: 16)),
+        ("length 0xFFFFFFFF", [0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0, 0, 0]),
+        ("garbage instead of HELLO", Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8)),
+        ("REQUEST before the handshake", rawFrame(3, id: 1, payload: [1, 0, 0])),
+        ("unknown frame type", rawFrame(42)),
+        ("length shorter than the header", [0, 0, 0, 2, 1, 0]),
+    ])
+    func badBytesCloseOnlyThatConnection(name: String, bytes: [UInt8]) async throws {
+        _ = try await withWireServer(service: "test", router: testRouter(), configure: { $0.maxFrameSize = 1 << 20 }) {
+            harness in
+            let client = harness.client()
+            let result5 = try await client.call(TestMethods.numbers, [1])
+            #expect(result5 == 1)
+            let raw = try await harness.rawConnection()
+            let outcome = try await raw.send(bytes, thenReadFor: .seconds(8), halfClose: name == "truncated frame")
+            #expect(outcome.closedByServer, "\(name): server should close the connection")
+            // Everyone else is still served, on the same connection as before.
+            let result6 = try await client.call(TestMethods.numbers, [2, 3])
+            #expect(result6 == 5)
+        }
+    }
+
+    @Test func silentPeerIsDroppedAfterTheHandshakeTimeout() async throws {
+        _ = try await withWireServer(
+            service: "test", router: testRouter(), configure: { $0.handshakeTimeout = .milliseconds(200) }
+        ) { harness in
+            let raw = try await harness.rawConnection()
+            let outcome = try await raw.send([], thenReadFor: .seconds(5))
+            #expect(outcome.closedByServer)
+        }
+    }
+
+    @Test func deadlinesAreEnforcedOnBothSides() async throws {
+        let observations = Observations()
+        _ = try await withWireServer(service: "test", router: testRouter(observations)) { harness in
+            let client = harness.client()
+            let error = await #expect(throws: WireError.self) {
+                try await client.call(TestMethods.nap, Nap(milliseconds: 10_000), timeout: .milliseconds(100))
+            }
+            #expect(error?.code == .deadlineExceeded)
+            try await waitFor { observations.cancelled.withLockedValue { $0 } == 1 }
+        }
+    }
+
+    @Test func cancellingTheCallerSendsCancel() async throws {
+        let observations = Observations()
+        _ = try await withWireServer(service: "test", router: testRouter(observations)) { harness in
+            let client = harness.client()
+            let call = Task { try await client.call(TestMethods.nap, Nap(milliseconds: 10_000), timeout: nil) }
+            try await waitFor { observations.started.withLockedValue { $0 } == 1 }
+            call.cancel()
+            let error = await #expect(throws: WireError.self) { try await call.value }
+            #expect(error?.code == .cancelled)
+            try await waitFor { observations.cancelled.withLockedValue { $0 } == 1 }
+        }
+    }
+
+    @Test func clientThatDisconnectsMidRequestCancelsItsWork() async throws {
+        let observations = Observations()
+        _ = try await withWireServer(service: "test", router: testRouter(observations)) { harness in
+            let leaving = harness.client()
+            let call = Task { try await leaving.call(TestMethods.nap, Nap(milliseconds: 10_000), timeout: nil) }
+            try await waitFor { observations.started.withLockedValue { $0 } == 1 }
+            await leaving.close()
+            await #expect(throws: WireError.self) { try await call.value }
+            try await waitFor { observations.cancelled.withLockedValue { $0 } == 1 }
+            let result7 = try await harness.client().call(TestMethods.numbers, [7])
+            #expect(result7 == 7)
+        }
+    }
+
+    @Test func tenThousandRequestsInFlightOnOneConnection() async throws {
+        _ = try await withWireServer(
+            service: "test", router: testRouter(), configure: { $0.maxInFlightPerConnection = 256 }
+        ) { harness in
+            let client = harness.client(poolSize: 1)
+            let total = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<10_000 {
+                    group.addTask { try await client.call(TestMethods.numbers, [index, 1], timeout: .seconds(120)) }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(total == (0..<10_000).reduce(0, +) + 10_000)
+        }
+    }
+
+    @Test func responsesComeBackOutOfOrder() async throws {
+        let observations = Observations()
+        _ = try await withWireServer(service: "test", router: testRouter(observations)) { harness in
+            let client = harness.client(poolSize: 1)
+            let slow = Task { try await client.call(TestMethods.nap, Nap(milliseconds: 30_000), timeout: nil) }
+            try await waitFor { observations.started.withLockedValue { $0 } == 1 }
+            // The quick call is answered on the shared connection while the slow one still runs.
+            let quick = try await client.call(TestMethods.numbers, [1])
+            #expect(quick == 1)
+            #expect(observations.cancelled.withLockedValue { $0 } == 0)
+            slow.cancel()
+            _ = await slow.result
+            try await waitFor { observations.cancelled.withLockedValue { $0 } == 1 }
+        }
+    }
+
+    @Test func goAwayLetsInFlightRequestsFinish() async throws {
+        let observations = Observations()
+        _ = try await withWireServer(service: "test", router: testRouter(observations)) { harness in
+            let client = harness.client()
+            async let inFlight: Empty = client.call(TestMethods.nap, Nap(milliseconds: 300))
+            try await waitFor { observations.started.withLockedValue { $0 } == 1 }
+            harness.server.shutDownGracefully()
+            _ = try await inFlight
+            #expect(observations.cancelled.withLockedValue { $0 } == 0)
+            let after = await #expect(throws: WireError.self) { try await client.call(TestMethods.numbers, [1]) }
+            #expect(after?.code == .unavailable)
+        }
+    }
+
+    @Test func clientReconnectsAfterThePeerRestarts() async throws {
+        let client = try await withWireServer(service: "test", router: testRouter()) { harness in
+            let client = WireClient(endpoint: harness.endpoint, service: "test", secret: WireHarness.secret)
+            let result8 = try await client.call(TestMethods.numbers, [1])
+            #expect(result8 == 1)
+            return client
+        }
+        // The old server is gone: calls fail fast with unavailable.
+        let down = await #expect(throws: WireError.self) { try await client.call(TestMethods.numbers, [1]) }
+        #expect(down?.code == .unavailable)
+        _ = try await withWireServer(
+            service: "test", router: testRouter(), configure: { $0.port = client.endpoint.port }
+        ) { _ in
+            let result9 = try await client.call(TestMethods.numbers, [5])
+            #expect(result9 == 5)
+        }
+        await client.close()
+    }
+}
+
+/// Polls `condition` for up to five seconds.
+func waitFor(_ condition: @Sendable () -> Bool) async throws {
+    let clock = ContinuousClock()
+    let until = clock.now.advanced(by: .seconds(5))
+    while !condition() {
+        guard clock.now < until else {
+            Issue.record("Condition not met within 5 s")
+            return
+        }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+}
