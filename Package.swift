@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "WireTesting",
             dependencies: [
-                "Wire",
+                "Wire", "ServiceRuntime",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -98,13 +98,14 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Wire",
+                "Gateway", "Wire", "WireTesting", "ServiceRuntime",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
         .testTarget(
             name: "clearskyTests",
             dependencies: [
-                "clearsky",
+                "clearsky", "AuthSvc", "StoreSvc", "ProcessSvc", "TagSvc", "Gateway",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
     ],

@@ -104,3 +104,20 @@ public final class RawConnection: Sendable {
         }
     }
 }
+
+/// Runs one real Wire server per entry, each on its own port 0, for the duration of `body`.
+public func withWireServers<T: Sendable>(
+    _ servers: [(service: String, router: WireRouter)], secret: ClusterSecret = WireHarness.secret,
+    _ body: ([String: WireEndpoint]) async throws -> T
+) async throws -> T {
+    func start(_ index: Int, _ endpoints: [String: WireEndpoint]) async throws -> T {
+        guard index < servers.count else { return try await body(endpoints) }
+        let (service, router) = servers[index]
+        return try await withWireServer(service: service, router: router, secret: secret) { harness in
+            var endpoints = endpoints
+            endpoints[service] = harness.endpoint
+            return try await start(index + 1, endpoints)
+        }
+    }
+    return try await start(0, [:])
+}

@@ -38,3 +38,10 @@ public struct WireRouter: Sendable {
         )
     }
 }
+
+extension WireRouter {
+    /// Whether a handler is registered for `method`'s id.
+    public func handles<Request, Response>(_ method: Method<Request, Response>) -> Bool {
+        handlers[method.id] != nil
+    }
+}

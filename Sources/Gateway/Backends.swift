@@ -1,0 +1,21 @@
+import Wire
+
+/// One Wire client per backend service, shared by every request.
+struct Backends: Sendable {
+    let clients: [ServiceName: WireClient]
+
+    init(peers: [ServiceName: WireEndpoint], secret: ClusterSecret) {
+        var clients: [ServiceName: WireClient] = [:]
+        for (service, endpoint) in peers where service != .gateway {
+            clients[service] = WireClient(endpoint: endpoint, service: service.rawValue, secret: secret)
+        }
+        self.clients = clients
+    }
+
+    func client(_ service: ServiceName) throws -> WireClient {
+        guard let client = clients[service] else {
+            throw WireError(.unavailable, "No address configured for \(service.rawValue)")
+        }
+        return client
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Wire
+
+/// Runs one Clearsky service: logging, its Wire server with `health`, and its background services,
+/// all under one `ServiceGroup` that shuts down gracefully on SIGTERM and SIGINT.
+public struct ServiceHost: Sendable {
+    public let configuration: ServiceConfiguration
+    public let logger: Logger
+    private let started = ContinuousClock.now
+
+    public init(configuration: ServiceConfiguration) {
+        self.configuration = configuration
+        LoggingBootstrap.once(level: configuration.logLevel)
+        var logger = Logger(label: "clearsky.\(configuration.service.key)")
+        logger.logLevel = configuration.logLevel
+        self.logger = logger
+    }
+
+    /// Creates the service's state folder and loads the cluster secret; fails with a clear message.
+    public func prepare() throws -> ClusterSecret {
+        do {
+            try FileManager.default.createDirectory(
+                atPath: configuration.stateDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw WireError(.failedPrecondition, "Cannot create \(configuration.stateDirectory): \(error)")
+        }
+        return try ClusterSecret.load(from: configuration.secretFile)
+    }
+
+    /// The `health` handler every service registers; `checks` adds service-specific findings.
+    public func healthHandler(
+        checks: (@Sendable () async -> (HealthStatus.State, [String: String]))? = nil
+    ) -> @Sendable (Empty, WireContext) async throws -> HealthStatus {
+        let service = configuration.service
+        let folder = configuration.stateDirectory
+        let checks = checks ?? { ServiceHost.folderCheck(folder) }
+        let started = self.started
+        return { _, _ in
+            let (state, findings) = await checks()
+            let uptime = ContinuousClock.now - started
+            return HealthStatus(
+                service: service.rawValue, state: state, version: ClearskyVersion.current,
+                uptimeSeconds: Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,
+                checks: findings)
+        }
+    }
+
+    /// Whether the service's state folder exists and is writable.
+    public static func folderCheck(_ folder: String) -> (HealthStatus.State, [String: String]) {
+        access(folder, W_OK) == 0 ? (.serving, ["dataFolder": "writable"]) : (.degraded, ["dataFolder": "not writable"])
+    }
+
+    /// Serves `router` (plus `health`) and runs `services` until a signal arrives.
+    public func run(router: WireRouter, services: [any Service] = []) async throws {
+        let secret = try prepare()
+        var router = router
+        if !router.handles(CommonContract.health) {
+            router.register(CommonContract.health, healthHandler())
+        }
+        let server = WireServer(
+            configuration: WireServerConfiguration(
+                host: configuration.listen.host, port: configuration.listen.port, service: configuration.service.rawValue),
+            router: router, secret: secret, logger: logger)
+        let all: [any Service] = [server] + services
+        var configurations = all.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+        if let watch = ParentWatch(logger: logger) {
+            configurations.append(.init(service: watch, successTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: configurations, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        logger.info("Starting", metadata: ["version": "\(ClearskyVersion.current)", "listen": "\(configuration.listen)"])
+        try await group.run()
+    }
+}
+
+/// Bootstraps swift-log once per process.
+public enum LoggingBootstrap {
+    private static let done: Void = {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .trace
+            return handler
+        }
+    }()
+
+    public static func once(level: Logger.Level) {
+        _ = done
+    }
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Wire
+
+/// Flags every Clearsky executable takes; each falls back to a `CLEARSKY_*` environment variable.
+public struct ServiceOptions: ParsableArguments {
+    @Option(help: "Address to listen on, host:port (env CLEARSKY_<SERVICE>_LISTEN; default 127.0.0.1 and the service's port).")
+    public var listen: String?
+
+    @Option(help: "Data folder (env CLEARSKY_DATA_DIR; default ./data).")
+    public var dataDir: String?
+
+    @Option(help: "Cluster secret file (env CLEARSKY_SECRET_FILE; default DATA/cluster.secret).")
+    public var secretFile: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env CLEARSKY_LOG_LEVEL; default info).")
+    public var logLevel: String?
+
+    @Option(help: "Ports of the services are base+1 … base+4 (env CLEARSKY_BASE_PORT; default 7100).")
+    public var basePort: Int?
+
+    @Option(help: "AuthSvc address, host:port (env CLEARSKY_AUTH_ADDR).")
+    public var auth: String?
+
+    @Option(help: "StoreSvc address, host:port (env CLEARSKY_STORE_ADDR).")
+    public var store: String?
+
+    @Option(help: "ProcessSvc address, host:port (env CLEARSKY_PROCESS_ADDR).")
+    public var process: String?
+
+    @Option(help: "TagSvc address, host:port (env CLEARSKY_TAG_ADDR).")
+    public var tag: String?
+
+    public init() {}
+
+    /// Fills the configuration from flags, then the environment, then the defaults.
+    public func resolve(
+        for service: ServiceName, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> ServiceConfiguration {
+        func value(_ flag: String?, _ variable: String) -> String? {
+            flag ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 }
+        }
+        func endpoint(_ text: String, _ what: String) throws -> WireEndpoint {
+            guard let endpoint = WireEndpoint(text) else {
+                throw ValidationError("\(what) must be host:port, got '\(text)'")
+            }
+            return endpoint
+        }
+        let base = try basePort ?? environment["CLEARSKY_BASE_PORT"].map {
+            guard let port = Int($0) else { throw ValidationError("CLEARSKY_BASE_PORT must be a number") }
+            return port
+        } ?? 7100
+        let dataDirectory = value(dataDir, "CLEARSKY_DATA_DIR") ?? "./data"
+        let listenText =
+            value(listen, "CLEARSKY_\(service.key.uppercased())_LISTEN") ?? "127.0.0.1:\(service.port(base: base))"
+        let levelText = value(logLevel, "CLEARSKY_LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw ValidationError("Unknown log level '\(levelText)'")
+        }
+        var peers: [ServiceName: WireEndpoint] = [:]
+        let flags: [ServiceName: String?] = [.auth: auth, .store: store, .process: process, .tag: tag]
+        for peer in ServiceName.backends {
+            let text =
+                value(flags[peer] ?? nil, "CLEARSKY_\(peer.key.uppercased())_ADDR") ?? "127.0.0.1:\(peer.port(base: base))"
+            peers[peer] = try endpoint(text, "--\(peer.key)")
+        }
+        return ServiceConfiguration(
+            service: service, listen: try endpoint(listenText, "--listen"), dataDirectory: dataDirectory,
+            secretFile: value(secretFile, "CLEARSKY_SECRET_FILE") ?? "\(dataDirectory)/cluster.secret",
+            logLevel: level, peers: peers)
+    }
+}
+
+/// A service's resolved configuration.
+public struct ServiceConfiguration: Sendable {
+    public var service: ServiceName
+    /// Where this service listens.
+    public var listen: WireEndpoint
+    /// The cluster's data folder; the service keeps its own state in `DATA/<service key>/`.
+    public var dataDirectory: String
+    public var secretFile: String
+    public var logLevel: Logger.Level
+    /// Where the other services listen.
+    public var peers: [ServiceName: WireEndpoint]
+
+    public init(
+        service: ServiceName, listen: WireEndpoint, dataDirectory: String, secretFile: String,
+        logLevel: Logger.Level = .info, peers: [ServiceName: WireEndpoint] = [:]
+    ) {
+        self.service = service
+        self.listen = listen
+        self.dataDirectory = dataDirectory
+        self.secretFile = secretFile
+        self.logLevel = logLevel
+        self.peers = peers
+    }
+
+    /// This service's own folder under the data folder.
+    public var stateDirectory: String { "\(dataDirectory)/\(service.key)" }
+}

@@ -1,0 +1,20 @@
+import Foundation
+import ServiceRuntime
+import Testing
+import Wire
+import WireTesting
+
+@testable import AuthSvc
+
+@Suite struct AuthContractTests {
+    @Test func healthReportsServing() async throws {
+        try await withServiceHost(.auth) { host in
+            try await withWireServer(service: ServiceName.auth.rawValue, router: AuthRouter.make(host: host)) { harness in
+                let status = try await harness.client().call(CommonContract.health, Empty())
+                #expect(status.service == "AuthSvc")
+                #expect(status.state == .serving)
+                #expect(status.checks["dataFolder"] == "writable")
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Prometheus
+import ServiceRuntime
+import Testing
+import Wire
+import WireTesting
+
+@testable import Gateway
+
+@Suite struct GatewayTests {
+    /// A backend that reports `state` from its health method.
+    func backend(_ service: ServiceName, state: HealthStatus.State = .serving) -> (service: String, router: WireRouter) {
+        var router = WireRouter()
+        router.register(CommonContract.health) { _, _ in
+            HealthStatus(service: service.rawValue, state: state, version: ClearskyVersion.current, uptimeSeconds: 1)
+        }
+        return (service.rawValue, router)
+    }
+
+    func app(_ endpoints: [String: WireEndpoint], registry: PrometheusCollectorRegistry = .init()) -> some ApplicationProtocol {
+        var peers: [ServiceName: WireEndpoint] = [:]
+        for service in ServiceName.backends {
+            // A service that is not running gets a port nobody listens on.
+            peers[service] = endpoints[service.rawValue] ?? WireEndpoint(host: "127.0.0.1", port: 1)
+        }
+        let backends = Backends(peers: peers, secret: WireHarness.secret)
+        return Application(router: GatewayApp.router(backends: backends, registry: registry))
+    }
+
+    struct ErrorBody: Decodable {
+        struct Detail: Decodable {
+            var code: String
+            var message: String
+        }
+        var error: Detail
+    }
+
+    @Test func healthzIsGreenWhenEveryServiceServes() async throws {
+        try await withWireServers(ServiceName.backends.map { backend($0) }) { endpoints in
+            try await app(endpoints).test(.router) { client in
+                try await client.execute(uri: "/healthz", method: .get) { response in
+                    #expect(response.status == .ok)
+                    let report = try JSONDecoder().decode(HealthController.Report.self, from: Data(buffer: response.body))
+                    #expect(report.status == "ok")
+                    #expect(Set(report.services.keys) == ["auth", "store", "process", "tag"])
+                    #expect(report.services.values.allSatisfy { $0.state == "serving" })
+                }
+            }
+        }
+    }
+
+    @Test func healthzIsDegradedWhenAServiceIsDownOrUnwell() async throws {
+        let running = [backend(.auth), backend(.store, state: .degraded), backend(.process)]
+        try await withWireServers(running) { endpoints in
+            try await app(endpoints).test(.router) { client in
+                try await client.execute(uri: "/healthz", method: .get) { response in
+                    #expect(response.status == .serviceUnavailable)
+                    let report = try JSONDecoder().decode(HealthController.Report.self, from: Data(buffer: response.body))
+                    #expect(report.status == "degraded")
+                    #expect(report.services["tag"]?.state == "unavailable")
+                    #expect(report.services["tag"]?.error?.isEmpty == false)
+                    #expect(report.services["store"]?.state == "degraded")
+                    #expect(report.services["auth"]?.state == "serving")
+                }
+            }
+        }
+    }
+
+    @Test func unknownRoutesAnswerWithTheJSONErrorShape() async throws {
+        try await app([:]).test(.router) { client in
+            try await client.execute(uri: "/v1/nothing-here", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
+                let body = try JSONDecoder().decode(ErrorBody.self, from: Data(buffer: response.body))
+                #expect(body.error.code == "NotFound")
+            }
+        }
+    }
+
+    @Test func metricsAreExposedInPrometheusText() async throws {
+        let registry = PrometheusCollectorRegistry()
+        try await app([:], registry: registry).test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { _ in }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.status == .ok)
+                let text = String(buffer: response.body)
+                #expect(text.contains("clearsky_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"503\"} 1"))
+                #expect(text.contains("clearsky_service_up{service=\"auth\"} 0"))
+            }
+        }
+    }
+
+    @Test func wireErrorsMapToStatusesInOnePlace() {
+        #expect(APIError(WireError(.notFound, "x")).status == .notFound)
+        #expect(APIError(WireError(.invalidArgument, "x")).status == .badRequest)
+        #expect(APIError(WireError(.unauthenticated, "x")).status == .unauthorized)
+        #expect(APIError(WireError(.resourceExhausted, "x")).status == .tooManyRequests)
+        #expect(APIError(WireError(.unavailable, "x")).status == .serviceUnavailable)
+        #expect(APIError(WireError(.init(5000, "Weird"), "x")).status == .internalServerError)
+    }
+}
