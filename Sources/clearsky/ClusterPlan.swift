@@ -1,0 +1,64 @@
+import Foundation
+import Wire
+
+/// What `clearsky up` starts, where, and with which arguments.
+struct ClusterPlan: Sendable {
+    struct Child: Sendable {
+        var name: ServiceName
+        var executable: String
+        var arguments: [String]
+    }
+
+    let dataDirectory: String
+    let gatewayPort: Int
+    let basePort: Int
+    let binaryDirectory: String
+    let logLevel: String
+    let children: [Child]
+
+    init(dataDirectory: String, gatewayPort: Int, basePort: Int, binaryDirectory: String, logLevel: String) throws {
+        self.dataDirectory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
+        self.gatewayPort = gatewayPort
+        self.basePort = basePort
+        self.binaryDirectory = binaryDirectory
+        self.logLevel = logLevel
+        let common = [
+            "--data-dir", self.dataDirectory, "--secret-file", "\(self.dataDirectory)/cluster.secret",
+            "--base-port", String(basePort), "--log-level", logLevel,
+        ]
+        var children: [Child] = []
+        for service in ServiceName.allCases {
+            let executable = "\(binaryDirectory)/\(service.rawValue)"
+            guard FileManager.default.isExecutableFile(atPath: executable) else {
+                throw WireError(
+                    .failedPrecondition,
+                    "\(executable) is missing; build every product first (swift build -c release), or pass --bin-dir")
+            }
+            let listen =
+                service == .gateway ? "127.0.0.1:\(gatewayPort)" : "127.0.0.1:\(service.port(base: basePort))"
+            children.append(Child(name: service, executable: executable, arguments: common + ["--listen", listen]))
+        }
+        self.children = children
+    }
+
+    var healthURL: String { "http://127.0.0.1:\(gatewayPort)/healthz" }
+    var secretFile: String { "\(dataDirectory)/cluster.secret" }
+    var runDirectory: String { "\(dataDirectory)/run" }
+
+    /// Creates the data folder, its mail outbox and, on first run, a random cluster secret.
+    func prepareDataDirectory() throws {
+        let manager = FileManager.default
+        for folder in [dataDirectory, "\(dataDirectory)/mail/outbox", runDirectory] {
+            try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        if !manager.fileExists(atPath: secretFile) {
+            try ClusterSecret.random().write(to: secretFile)
+        }
+    }
+
+    /// The folder this executable lives in, where `swift build` puts its siblings.
+    static func ownDirectory() -> String {
+        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: path).deletingLastPathComponent().path
+    }
+}

@@ -1,0 +1,144 @@
+import AsyncHTTPClient
+import Foundation
+import Testing
+import WireTesting
+
+/// `clearsky up` as a user runs it: the real binaries, a temporary data folder, free ports.
+@Suite(.serialized) struct UpTests {
+    /// Where `swift build` put the executables: beside this test binary unless CLEARSKY_BIN_DIR says otherwise.
+    static var binaryDirectory: String {
+        if let folder = ProcessInfo.processInfo.environment["CLEARSKY_BIN_DIR"] { return folder }
+        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var url = URL(fileURLWithPath: path).deletingLastPathComponent()
+        // Inside an .xctest bundle folder on some layouts.
+        while !url.path.isEmpty, url.path != "/", !FileManager.default.fileExists(atPath: url.appendingPathComponent("clearsky").path) {
+            url = url.deletingLastPathComponent()
+        }
+        return url.path
+    }
+
+    @Test func upStartsSupervisesAndStopsTheCluster() async throws {
+        let bin = Self.binaryDirectory
+        let executable = "\(bin)/clearsky"
+        try #require(
+            FileManager.default.isExecutableFile(atPath: executable),
+            "Build every product before testing (make test does): \(executable) is missing")
+        let data = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let (base, port) = try freePorts()
+
+        let up = Process()
+        up.executableURL = URL(fileURLWithPath: executable)
+        up.arguments = ["up", "--data-dir", data, "--port", String(port), "--base-port", String(base), "--log-level", "warning"]
+        let output = Pipe()
+        up.standardOutput = output
+        try up.run()
+        defer { if up.isRunning { up.interrupt(); kill(up.processIdentifier, SIGKILL) } }
+
+        // It prints the URL once /healthz is green.
+        let line = try await readLine(from: output.fileHandleForReading, containing: "Clearsky is up", within: .seconds(60))
+        #expect(line.contains("http://127.0.0.1:\(port)"))
+        #expect(try await healthStatus(port) == 200)
+
+        // First run made the secret, readable by its owner only.
+        let attributes = try FileManager.default.attributesOfItem(atPath: "\(data)/cluster.secret")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect(FileManager.default.fileExists(atPath: "\(data)/mail/outbox"))
+
+        // A service that dies is restarted and the cluster turns green again.
+        let storePID = try pid(of: "StoreSvc", in: data)
+        kill(storePID, SIGKILL)
+        try await eventually(within: .seconds(30)) {
+            (try? pid(of: "StoreSvc", in: data)).map { $0 != storePID } ?? false
+        }
+        try await eventually(within: .seconds(30)) { (try? await healthStatus(port)) == 200 }
+
+        // SIGTERM stops everything.
+        let children = try ["AuthSvc", "StoreSvc", "ProcessSvc", "TagSvc", "Gateway"].map { try pid(of: $0, in: data) }
+        up.terminate()
+        try await eventually(within: .seconds(30)) { !up.isRunning }
+        for child in children {
+            #expect(kill(child, 0) != 0, "child \(child) still running")
+        }
+    }
+}
+
+func pid(of service: String, in data: String) throws -> pid_t {
+    let text = try String(contentsOfFile: "\(data)/run/\(service).pid", encoding: .utf8)
+    guard let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        throw CocoaError(.fileReadCorruptFile)
+    }
+    return pid
+}
+
+func healthStatus(_ port: Int) async throws -> Int {
+    let response = try await HTTPClient.shared.execute(
+        HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(3))
+    return Int(response.status.code)
+}
+
+func eventually(within limit: Duration, _ condition: () async throws -> Bool) async throws {
+    let clock = ContinuousClock()
+    let until = clock.now.advanced(by: limit)
+    while try await !condition() {
+        guard clock.now < until else {
+            Issue.record("Condition not met within \(limit)")
+            return
+        }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+}
+
+/// Reads `handle` until a line containing `marker` appears.
+func readLine(from handle: FileHandle, containing marker: String, within limit: Duration) async throws -> String {
+    let lines = AsyncStream<String> { continuation in
+        handle.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                continuation.finish()
+                handle.readabilityHandler = nil
+            } else {
+                continuation.yield(String(decoding: data, as: UTF8.self))
+            }
+        }
+    }
+    return try await withThrowingTaskGroup(of: String?.self) { group in
+        group.addTask {
+            var seen = ""
+            for await chunk in lines {
+                seen += chunk
+                if let line = seen.split(separator: "\n").first(where: { $0.contains(marker) }) { return String(line) }
+            }
+            return nil
+        }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        let result = try await group.next()!
+        group.cancelAll()
+        handle.readabilityHandler = nil
+        guard let line = result else { throw CocoaError(.fileReadUnknown) }
+        return line
+    }
+}
+
+/// A base port with base+1 … base+4 free, and a free gateway port.
+func freePorts() throws -> (base: Int, gateway: Int) {
+    func isFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+    for _ in 0..<200 {
+        let base = Int.random(in: 2_000...5_800) * 10
+        if (1...5).allSatisfy({ isFree(base + $0) }) { return (base, base + 5) }
+    }
+    throw CocoaError(.featureUnsupported)
+}
