@@ -18,7 +18,10 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             registry.makeCounter(name: "clearsky_http_requests_total", labels: labels).increment()
             registry.makeDurationHistogram(
                 name: "clearsky_http_request_duration_seconds", labels: Array(labels.prefix(2)),
-                buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500), .seconds(2)]
+                buckets: [
+                    .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500),
+                    .seconds(2),
+                ]
             ).recordNanoseconds((ContinuousClock.now - start).nanoseconds)
         }
         do {

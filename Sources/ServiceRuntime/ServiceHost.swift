@@ -61,7 +61,8 @@ public struct ServiceHost: Sendable {
         }
         let server = WireServer(
             configuration: WireServerConfiguration(
-                host: configuration.listen.host, port: configuration.listen.port, service: configuration.service.rawValue),
+                host: configuration.listen.host, port: configuration.listen.port,
+                service: configuration.service.rawValue),
             router: router, secret: secret, logger: logger)
         let all: [any Service] = [server] + services
         var configurations = all.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
@@ -71,7 +72,8 @@ public struct ServiceHost: Sendable {
         let group = ServiceGroup(
             configuration: .init(
                 services: configurations, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        logger.info("Starting", metadata: ["version": "\(ClearskyVersion.current)", "listen": "\(configuration.listen)"])
+        logger.info(
+            "Starting", metadata: ["version": "\(ClearskyVersion.current)", "listen": "\(configuration.listen)"])
         try await group.run()
     }
 }

@@ -5,7 +5,10 @@ import Wire
 
 /// Flags every Clearsky executable takes; each falls back to a `CLEARSKY_*` environment variable.
 public struct ServiceOptions: ParsableArguments {
-    @Option(help: "Address to listen on, host:port (env CLEARSKY_<SERVICE>_LISTEN; default 127.0.0.1 and the service's port).")
+    @Option(
+        help:
+            "Address to listen on, host:port (env CLEARSKY_<SERVICE>_LISTEN; default 127.0.0.1 and the service's port)."
+    )
     public var listen: String?
 
     @Option(help: "Data folder (env CLEARSKY_DATA_DIR; default ./data).")
@@ -14,7 +17,8 @@ public struct ServiceOptions: ParsableArguments {
     @Option(help: "Cluster secret file (env CLEARSKY_SECRET_FILE; default DATA/cluster.secret).")
     public var secretFile: String?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env CLEARSKY_LOG_LEVEL; default info).")
+    @Option(
+        help: "Log level: trace, debug, info, notice, warning, error, critical (env CLEARSKY_LOG_LEVEL; default info).")
     public var logLevel: String?
 
     @Option(help: "Ports of the services are base+1 … base+4 (env CLEARSKY_BASE_PORT; default 7100).")
@@ -47,10 +51,11 @@ public struct ServiceOptions: ParsableArguments {
             }
             return endpoint
         }
-        let base = try basePort ?? environment["CLEARSKY_BASE_PORT"].map {
-            guard let port = Int($0) else { throw ValidationError("CLEARSKY_BASE_PORT must be a number") }
-            return port
-        } ?? 7100
+        let base =
+            try basePort ?? environment["CLEARSKY_BASE_PORT"].map {
+                guard let port = Int($0) else { throw ValidationError("CLEARSKY_BASE_PORT must be a number") }
+                return port
+            } ?? 7100
         let dataDirectory = value(dataDir, "CLEARSKY_DATA_DIR") ?? "./data"
         let listenText =
             value(listen, "CLEARSKY_\(service.key.uppercased())_LISTEN") ?? "127.0.0.1:\(service.port(base: base))"
@@ -62,7 +67,8 @@ public struct ServiceOptions: ParsableArguments {
         let flags: [ServiceName: String?] = [.auth: auth, .store: store, .process: process, .tag: tag]
         for peer in ServiceName.backends {
             let text =
-                value(flags[peer] ?? nil, "CLEARSKY_\(peer.key.uppercased())_ADDR") ?? "127.0.0.1:\(peer.port(base: base))"
+                value(flags[peer] ?? nil, "CLEARSKY_\(peer.key.uppercased())_ADDR")
+                ?? "127.0.0.1:\(peer.port(base: base))"
             peers[peer] = try endpoint(text, "--\(peer.key)")
         }
         return ServiceConfiguration(

@@ -6,7 +6,8 @@ import Wire
 @main
 struct StoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "StoreSvc", abstract: "Clearsky's image blobs and metadata, keys, derivatives, cache and event log.")
+        commandName: "StoreSvc",
+        abstract: "Clearsky's image blobs and metadata, keys, derivatives, cache and event log.")
 
     @OptionGroup var options: ServiceOptions
 

@@ -1,7 +1,7 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import NIOConcurrencyHelpers
 import Wire
 
 /// Runs a real Wire server on port 0 in the test process for the duration of `body`.
@@ -45,7 +45,9 @@ public final class WireHarness: Sendable {
     }
 
     /// A real client of the server; closed when the harness ends.
-    public func client(secret: ClusterSecret = WireHarness.secret, service: String? = nil, poolSize: Int = 1) -> WireClient {
+    public func client(secret: ClusterSecret = WireHarness.secret, service: String? = nil, poolSize: Int = 1)
+        -> WireClient
+    {
         let client = WireClient(
             endpoint: endpoint, service: service ?? server.configuration.service, secret: secret, poolSize: poolSize)
         clients.withLockedValue { $0.append(client) }
@@ -81,7 +83,8 @@ public final class RawConnection: Sendable {
     }
 
     /// Writes `bytes`, then collects what the server sends until it closes or `timeout` passes.
-    public func send(_ bytes: [UInt8], thenReadFor timeout: Duration = .seconds(2), halfClose: Bool = false) async throws
+    public func send(_ bytes: [UInt8], thenReadFor timeout: Duration = .seconds(2), halfClose: Bool = false)
+        async throws
         -> (received: [UInt8], closedByServer: Bool)
     {
         try await channel.executeThenClose { inbound, outbound in

@@ -12,7 +12,8 @@ struct HealthCommand: AsyncParsableCommand {
 
     func run() async throws {
         let base = url ?? ProcessInfo.processInfo.environment["CLEARSKY_URL"] ?? "http://127.0.0.1:8080"
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "\(base)/healthz"), timeout: .seconds(5))
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: "\(base)/healthz"), timeout: .seconds(5))
         let body = try await response.body.collect(upTo: 1 << 20)
         print(String(buffer: body))
         if response.status != .ok { throw ExitCode(1) }

@@ -11,7 +11,8 @@ import WireTesting
 
 @Suite struct GatewayTests {
     /// A backend that reports `state` from its health method.
-    func backend(_ service: ServiceName, state: HealthStatus.State = .serving) -> (service: String, router: WireRouter) {
+    func backend(_ service: ServiceName, state: HealthStatus.State = .serving) -> (service: String, router: WireRouter)
+    {
         var router = WireRouter()
         router.register(CommonContract.health) { _, _ in
             HealthStatus(service: service.rawValue, state: state, version: ClearskyVersion.current, uptimeSeconds: 1)
@@ -19,7 +20,9 @@ import WireTesting
         return (service.rawValue, router)
     }
 
-    func app(_ endpoints: [String: WireEndpoint], registry: PrometheusCollectorRegistry = .init()) -> some ApplicationProtocol {
+    func app(_ endpoints: [String: WireEndpoint], registry: PrometheusCollectorRegistry = .init())
+        -> some ApplicationProtocol
+    {
         var peers: [ServiceName: WireEndpoint] = [:]
         for service in ServiceName.backends {
             // A service that is not running gets a port nobody listens on.
@@ -42,7 +45,8 @@ import WireTesting
             try await app(endpoints).test(.router) { client in
                 try await client.execute(uri: "/healthz", method: .get) { response in
                     #expect(response.status == .ok)
-                    let report = try JSONDecoder().decode(HealthController.Report.self, from: Data(buffer: response.body))
+                    let report = try JSONDecoder().decode(
+                        HealthController.Report.self, from: Data(buffer: response.body))
                     #expect(report.status == "ok")
                     #expect(Set(report.services.keys) == ["auth", "store", "process", "tag"])
                     #expect(report.services.values.allSatisfy { $0.state == "serving" })
@@ -57,7 +61,8 @@ import WireTesting
             try await app(endpoints).test(.router) { client in
                 try await client.execute(uri: "/healthz", method: .get) { response in
                     #expect(response.status == .serviceUnavailable)
-                    let report = try JSONDecoder().decode(HealthController.Report.self, from: Data(buffer: response.body))
+                    let report = try JSONDecoder().decode(
+                        HealthController.Report.self, from: Data(buffer: response.body))
                     #expect(report.status == "degraded")
                     #expect(report.services["tag"]?.state == "unavailable")
                     #expect(report.services["tag"]?.error?.isEmpty == false)
@@ -86,7 +91,8 @@ import WireTesting
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .ok)
                 let text = String(buffer: response.body)
-                #expect(text.contains("clearsky_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"503\"} 1"))
+                #expect(
+                    text.contains("clearsky_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"503\"} 1"))
                 #expect(text.contains("clearsky_service_up{service=\"auth\"} 0"))
             }
         }

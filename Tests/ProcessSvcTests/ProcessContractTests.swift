@@ -9,7 +9,8 @@ import WireTesting
 @Suite struct ProcessContractTests {
     @Test func healthReportsServing() async throws {
         try await withServiceHost(.process) { host in
-            try await withWireServer(service: ServiceName.process.rawValue, router: ProcessRouter.make(host: host)) { harness in
+            try await withWireServer(service: ServiceName.process.rawValue, router: ProcessRouter.make(host: host)) {
+                harness in
                 let status = try await harness.client().call(CommonContract.health, Empty())
                 #expect(status.service == "ProcessSvc")
                 #expect(status.state == .serving)

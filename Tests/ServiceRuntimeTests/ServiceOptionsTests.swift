@@ -20,7 +20,8 @@ import Wire
             "CLEARSKY_DATA_DIR": "/srv/clearsky", "CLEARSKY_BASE_PORT": "9000", "CLEARSKY_AUTH_ADDR": "auth:7101",
             "CLEARSKY_LOG_LEVEL": "DEBUG",
         ]
-        let configuration = try ServiceOptions.parse(["--data-dir", "/flag/wins"]).resolve(for: .tag, environment: environment)
+        let configuration = try ServiceOptions.parse(["--data-dir", "/flag/wins"]).resolve(
+            for: .tag, environment: environment)
         #expect(configuration.dataDirectory == "/flag/wins")
         #expect(configuration.listen.port == 9004)
         #expect(configuration.peers[.auth] == WireEndpoint(host: "auth", port: 7101))

@@ -9,7 +9,8 @@ import WireTesting
 @Suite struct StoreContractTests {
     @Test func healthReportsServing() async throws {
         try await withServiceHost(.store) { host in
-            try await withWireServer(service: ServiceName.store.rawValue, router: StoreRouter.make(host: host)) { harness in
+            try await withWireServer(service: ServiceName.store.rawValue, router: StoreRouter.make(host: host)) {
+                harness in
                 let status = try await harness.client().call(CommonContract.health, Empty())
                 #expect(status.service == "StoreSvc")
                 #expect(status.state == .serving)

@@ -41,7 +41,8 @@ struct Everything: Codable, Equatable {
 
     static let sample = Everything(
         flag: true, small: -5, negative: -300, big: .max, ratio: 3.25, half: -0.5, name: "héllo",
-        bytes: [0, 1, 255], data: Data([9, 8]), point: Point(x: 1, y: -1), points: [Point(x: 2, y: 3), Point(x: 0, y: 0)],
+        bytes: [0, 1, 255], data: Data([9, 8]), point: Point(x: 1, y: -1),
+        points: [Point(x: 2, y: 3), Point(x: 0, y: 0)],
         numbers: [1, -1, 1000], maybe: "yes", nothing: nil, holes: [1, nil, 3], table: ["a": 1],
         shade: .dark, nested: [["a"], [], ["b", "c"]])
 }

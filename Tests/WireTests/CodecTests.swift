@@ -124,9 +124,13 @@ import Testing
         #expect(throws: DecodingError.self) { try decoder.decode(String.self, from: [0x02, 0xff, 0xfe]) }
         #expect(throws: DecodingError.self) { try decoder.decode(Int8.self, from: encoder.encode(1000)) }
         #expect(throws: DecodingError.self) { try decoder.decode(Bool.self, from: [0x02]) }
-        #expect(throws: DecodingError.self) { try decoder.decode(Point.self, from: encoder.encode(Point(x: 1, y: 1)) + [0]) }
+        #expect(throws: DecodingError.self) {
+            try decoder.decode(Point.self, from: encoder.encode(Point(x: 1, y: 1)) + [0])
+        }
         // Varint of 11 bytes.
-        #expect(throws: DecodingError.self) { try decoder.decode(UInt64.self, from: [UInt8](repeating: 0xff, count: 10) + [1]) }
+        #expect(throws: DecodingError.self) {
+            try decoder.decode(UInt64.self, from: [UInt8](repeating: 0xff, count: 10) + [1])
+        }
         // Field 1 with wire type 3 (unknown).
         #expect(throws: DecodingError.self) { try decoder.decode(Point.self, from: [0x02, 0x0b, 0x00]) }
     }

@@ -8,10 +8,13 @@ import WireTesting
     /// Where `swift build` put the executables: beside this test binary unless CLEARSKY_BIN_DIR says otherwise.
     static var binaryDirectory: String {
         if let folder = ProcessInfo.processInfo.environment["CLEARSKY_BIN_DIR"] { return folder }
-        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let path =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var url = URL(fileURLWithPath: path).deletingLastPathComponent()
         // Inside an .xctest bundle folder on some layouts.
-        while !url.path.isEmpty, url.path != "/", !FileManager.default.fileExists(atPath: url.appendingPathComponent("clearsky").path) {
+        while !url.path.isEmpty, url.path != "/",
+            !FileManager.default.fileExists(atPath: url.appendingPathComponent("clearsky").path)
+        {
             url = url.deletingLastPathComponent()
         }
         return url.path
@@ -29,14 +32,17 @@ import WireTesting
 
         let up = Process()
         up.executableURL = URL(fileURLWithPath: executable)
-        up.arguments = ["up", "--data-dir", data, "--port", String(port), "--base-port", String(base), "--log-level", "warning"]
+        up.arguments = [
+            "up", "--data-dir", data, "--port", String(port), "--base-port", String(base), "--log-level", "warning",
+        ]
         let output = Pipe()
         up.standardOutput = output
         try up.run()
         defer { if up.isRunning { up.interrupt(); kill(up.processIdentifier, SIGKILL) } }
 
         // It prints the URL once /healthz is green.
-        let line = try await readLine(from: output.fileHandleForReading, containing: "Clearsky is up", within: .seconds(60))
+        let line = try await readLine(
+            from: output.fileHandleForReading, containing: "Clearsky is up", within: .seconds(60))
         #expect(line.contains("http://127.0.0.1:\(port)"))
         #expect(try await healthStatus(port) == 200)
 
@@ -133,7 +139,9 @@ func freePorts() throws -> (base: Int, gateway: Int) {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         } == 0
     }
     for _ in 0..<200 {

@@ -79,7 +79,8 @@ struct WireKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol, WirePr
     private func source(_ key: Key) throws -> ValueSource {
         guard key.intValue != nil else {
             throw DecodingError.keyNotFound(
-                key, .init(codingPath: codingPath, debugDescription: "Wire needs integer field numbers (CodingKeys: Int)"))
+                key,
+                .init(codingPath: codingPath, debugDescription: "Wire needs integer field numbers (CodingKeys: Int)"))
         }
         guard let entry = entry(key) else {
             throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "Field is missing"))

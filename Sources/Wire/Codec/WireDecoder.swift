@@ -211,7 +211,8 @@ final class DecodingState {
     }
 
     private func mismatch(_ entry: FieldEntry, _ expected: WireType, _ codingPath: [any CodingKey]) -> DecodingError {
-        corrupted(codingPath, "Field \(entry.number) has wire type \(entry.type.rawValue), expected \(expected.rawValue)")
+        corrupted(
+            codingPath, "Field \(entry.number) has wire type \(entry.type.rawValue), expected \(expected.rawValue)")
     }
 
     /// Indexes the fields of a message payload into the pool; returns the segment and whether it is sorted.

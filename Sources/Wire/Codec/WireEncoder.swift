@@ -177,7 +177,8 @@ final class EncodingState {
                 .init(
                     codingPath: codingPath + [key],
                     debugDescription:
-                        "Wire needs an integer field number in 0..<2^29 for key '\(key.stringValue)' (CodingKeys: Int)"))
+                        "Wire needs an integer field number in 0..<2^29 for key '\(key.stringValue)' (CodingKeys: Int)")
+            )
         }
         let tagOffset = out.count
         out.appendVarint(UInt64(number) << 3)

@@ -60,7 +60,10 @@ final class ClientConnection: Sendable {
 
     func call(methodID: UInt32, body: [UInt8], timeout: Duration?, trace: String) async throws -> ByteBuffer {
         let id = nextID.add(1, ordering: .relaxed).oldValue
-        let micros = timeout.map { UInt64(max(1, $0.components.seconds * 1_000_000 + $0.components.attoseconds / 1_000_000_000_000)) } ?? 0
+        let micros =
+            timeout.map {
+                UInt64(max(1, $0.components.seconds * 1_000_000 + $0.components.attoseconds / 1_000_000_000_000))
+            } ?? 0
         let traceBytes = Array(trace.utf8)
         let request = Frame.outbound(
             .request, id: id, capacity: 24 + traceBytes.count + body.count, allocator: channel.allocator

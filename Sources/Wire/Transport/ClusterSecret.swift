@@ -16,7 +16,8 @@ public struct ClusterSecret: Sendable {
 
     /// Reads a secret file (hex text, as `clearsky up` writes it).
     public static func load(from path: String) throws -> ClusterSecret {
-        guard let text = FileManager.default.contents(atPath: path).flatMap({ String(data: $0, encoding: .utf8) }) else {
+        guard let text = FileManager.default.contents(atPath: path).flatMap({ String(data: $0, encoding: .utf8) })
+        else {
             throw WireError(.failedPrecondition, "Cannot read the cluster secret file at \(path)")
         }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -29,7 +30,9 @@ public struct ClusterSecret: Sendable {
     /// Writes the secret as hex to a new file readable by its owner only.
     public func write(to path: String) throws {
         let hex = Crypto.hex(bytes) + "\n"
-        guard FileManager.default.createFile(atPath: path, contents: Data(hex.utf8), attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(
+                atPath: path, contents: Data(hex.utf8), attributes: [.posixPermissions: 0o600])
         else {
             throw WireError(.failedPrecondition, "Cannot write the cluster secret file at \(path)")
         }

@@ -62,7 +62,8 @@ final class ServerConnection: Sendable {
     }
 
     private func handshake(
-        _ frames: inout NIOAsyncChannelInboundStream<Frame>.AsyncIterator, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+        _ frames: inout NIOAsyncChannelInboundStream<Frame>.AsyncIterator,
+        _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     ) async throws -> Bool {
         let service = server.configuration.service
         func refuse(_ error: WireError) async throws -> Bool {
@@ -72,7 +73,9 @@ final class ServerConnection: Sendable {
         }
         guard let helloFrame = try await frames.next() else { return false }
         guard helloFrame.type == .hello, helloFrame.flags == 0,
-            let hello = try? helloFrame.payload.withUnsafeReadableBytes({ try WireDecoder().decode(Hello.self, from: $0) })
+            let hello = try? helloFrame.payload.withUnsafeReadableBytes({
+                try WireDecoder().decode(Hello.self, from: $0)
+            })
         else {
             return try await refuse(WireError(.protocolViolation, "Expected HELLO"))
         }
@@ -81,7 +84,8 @@ final class ServerConnection: Sendable {
         }
         guard hello.minVersion <= Handshake.protocolVersion, Handshake.protocolVersion <= hello.maxVersion else {
             return try await refuse(
-                WireError(.protocolViolation, "No common protocol version; this server speaks \(Handshake.protocolVersion)"))
+                WireError(
+                    .protocolViolation, "No common protocol version; this server speaks \(Handshake.protocolVersion)"))
         }
         guard hello.nonce.count == Handshake.nonceSize else {
             return try await refuse(WireError(.protocolViolation, "HELLO nonce must be \(Handshake.nonceSize) bytes"))
@@ -106,7 +110,8 @@ final class ServerConnection: Sendable {
     }
 
     private func serveRequests(
-        _ frames: inout NIOAsyncChannelInboundStream<Frame>.AsyncIterator, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+        _ frames: inout NIOAsyncChannelInboundStream<Frame>.AsyncIterator,
+        _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     ) async throws {
         try await withThrowingDiscardingTaskGroup { requests in
             var clientLeaving = false
@@ -117,7 +122,8 @@ final class ServerConnection: Sendable {
                     if state.withLock({ $0.draining }) {
                         limiter.release()
                         try await outbound.write(
-                            Frame.error(WireError(.unavailable, "Server is shutting down"), id: frame.id, allocator: allocator))
+                            Frame.error(
+                                WireError(.unavailable, "Server is shutting down"), id: frame.id, allocator: allocator))
                         continue
                     }
                     requests.addTask {
@@ -139,7 +145,8 @@ final class ServerConnection: Sendable {
                 default:
                     try await outbound.write(
                         Frame.error(
-                            WireError(.protocolViolation, "Unexpected \(frame.type) frame"), id: 0, allocator: allocator))
+                            WireError(.protocolViolation, "Unexpected \(frame.type) frame"), id: 0, allocator: allocator
+                        ))
                     return
                 }
                 if clientLeaving { break }
@@ -151,17 +158,20 @@ final class ServerConnection: Sendable {
 
     private func handle(_ frame: Frame, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async {
         var payload = frame.payload
-        guard let methodID = payload.readVarint(), let timeout = payload.readVarint(), let traceLength = payload.readVarint(),
+        guard let methodID = payload.readVarint(), let timeout = payload.readVarint(),
+            let traceLength = payload.readVarint(),
             traceLength <= UInt64(payload.readableBytes), let trace = payload.readString(length: Int(traceLength))
         else {
             try? await outbound.write(
-                Frame.error(WireError(.protocolViolation, "Malformed REQUEST header"), id: frame.id, allocator: allocator))
+                Frame.error(
+                    WireError(.protocolViolation, "Malformed REQUEST header"), id: frame.id, allocator: allocator))
             return
         }
         guard let route = server.router.handlers[UInt32(truncatingIfNeeded: methodID)] else {
             try? await outbound.write(
                 Frame.error(
-                    WireError(.unimplemented, "\(server.configuration.service) has no method \(methodID)"), id: frame.id,
+                    WireError(.unimplemented, "\(server.configuration.service) has no method \(methodID)"),
+                    id: frame.id,
                     allocator: allocator))
             return
         }
@@ -180,7 +190,11 @@ final class ServerConnection: Sendable {
         let timer = deadline.map { _ in
             channel.channel.eventLoop.scheduleTask(in: .microseconds(Int64(clamping: timeout))) { task.cancel() }
         }
-        let result = await withTaskCancellationHandler { await task.result } onCancel: { task.cancel() }
+        let result = await withTaskCancellationHandler {
+            await task.result
+        } onCancel: {
+            task.cancel()
+        }
         timer?.cancel()
         state.withLock { _ = $0.tasks.removeValue(forKey: frame.id) }
 

@@ -60,7 +60,8 @@ final class WireClientHandler: ChannelInboundHandler {
             nonce: clientNonce)
         let body = try! WireEncoder().encode(hello)
         context.writeAndFlush(
-            wrapOutboundOut(Frame.outbound(.hello, id: 0, allocator: context.channel.allocator) { $0.writeBytes(body) }),
+            wrapOutboundOut(
+                Frame.outbound(.hello, id: 0, allocator: context.channel.allocator) { $0.writeBytes(body) }),
             promise: nil)
     }
 
@@ -83,7 +84,9 @@ final class WireClientHandler: ChannelInboundHandler {
             let payload = frame.payload
             context.writeAndFlush(
                 wrapOutboundOut(
-                    Frame.outbound(.ping, flags: Frame.flagProofOrAck, id: frame.id, allocator: context.channel.allocator) {
+                    Frame.outbound(
+                        .ping, flags: Frame.flagProofOrAck, id: frame.id, allocator: context.channel.allocator
+                    ) {
                         $0.writeImmutableBuffer(payload)
                     }), promise: nil)
         case .goaway:

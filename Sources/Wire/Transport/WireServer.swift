@@ -59,7 +59,8 @@ public final class WireServer: Service, Sendable {
         let address = server.channel.localAddress!
         state.withLock { $0.serverChannel = server.channel }
         bound.succeed(address)
-        logger.info("Wire server listening", metadata: ["service": "\(configuration.service)", "address": "\(address)"])
+        logger.info(
+            "Wire server listening", metadata: ["service": "\(configuration.service)", "address": "\(address)"])
 
         try await withGracefulShutdownHandler {
             try await server.executeThenClose { inbound in

@@ -1,0 +1,45 @@
+# Clearsky: `make up` runs it, `make test` tests it. Both set up what is missing first.
+SWIFT ?= swift
+DATA_DIR ?= ./data
+PORT ?= 8080
+
+.PHONY: setup build release up test lint format bench fuzz clean
+
+setup:
+	@./scripts/setup.sh
+
+build: setup
+	$(SWIFT) build
+
+release: setup
+	$(SWIFT) build -c release
+
+## Run Clearsky: the five services on loopback, the gateway on $(PORT).
+up: release
+	.build/release/clearsky up --data-dir $(DATA_DIR) --port $(PORT)
+
+## Every test: unit, contract, gateway journeys and the `clearsky up` test (which runs the built binaries).
+test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
+format:
+	$(SWIFT) format format --in-place --recursive Sources Tests Package.swift
+
+## Benchmarks (release builds, separate processes): Wire vs gRPC vs raw TCP, codec vs JSON.
+bench: setup
+	cd Benchmarks && $(SWIFT) build -c release
+	cd Benchmarks/GRPCPeer && $(SWIFT) build -c release
+	Benchmarks/.build/release/WireBench --grpc-peer Benchmarks/GRPCPeer/.build/release/GRPCPeer
+
+## libFuzzer over the frame reader and the Wire decoder; FUZZ_ARGS go to libFuzzer (e.g. -max_total_time=60).
+fuzz: setup
+	cd Fuzz && $(SWIFT) build -c release -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library --product WireFuzz
+	mkdir -p Fuzz/corpus
+	Fuzz/.build/release/WireFuzz Fuzz/corpus $(FUZZ_ARGS)
+
+clean:
+	rm -rf .build Benchmarks/.build Benchmarks/GRPCPeer/.build Fuzz/.build
