@@ -1,0 +1,93 @@
+import Foundation
+import Logging
+import NIOPosix
+import Wire
+
+/// The echo message both sides of the Wire benchmark use.
+struct EchoBody: Codable, Sendable {
+    var payload: [UInt8]
+    enum CodingKeys: Int, CodingKey { case payload = 1 }
+}
+
+let echoMethod = Method<EchoBody, EchoBody>(id: 100, name: "bench.echo")
+let benchSecret = ClusterSecret(bytes: Array(repeating: 42, count: 32))
+
+/// `WireBench serve-wire`: a Wire echo server in its own process.
+func serveWire() async throws {
+    var router = WireRouter()
+    router.register(echoMethod) { request, _ in request }
+    var logger = Logger(label: "bench")
+    logger.logLevel = .warning
+    let server = WireServer(
+        configuration: WireServerConfiguration(service: "Bench"), router: router, secret: benchSecret, logger: logger)
+    try await withThrowingDiscardingTaskGroup { group in
+        group.addTask { try await server.run() }
+        print("PORT \(try await server.localAddress().port!)")
+        fflush(stdout)
+    }
+}
+
+/// `WireBench serve-tcp`: the floor, a blocking echo of fixed 16-byte messages.
+func serveTCP() {
+    let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+            bind(listener, pointer, length)
+            listen(listener, 16)
+            return getsockname(listener, pointer, &length)
+        }
+    }
+    print("PORT \(UInt16(bigEndian: address.sin_port))")
+    fflush(stdout)
+    while true {
+        let connection = accept(listener, nil, nil)
+        guard connection >= 0 else { continue }
+        Thread.detachNewThread {
+            var buffer = [UInt8](repeating: 0, count: 16)
+            while readFully(connection, &buffer), write(connection, buffer, 16) == 16 {}
+            close(connection)
+        }
+    }
+}
+
+func readFully(_ fd: Int32, _ buffer: inout [UInt8]) -> Bool {
+    var got = 0
+    while got < buffer.count {
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, buffer.count - got) }
+        if n <= 0 { return false }
+        got += n
+    }
+    return true
+}
+
+/// A child process that prints `PORT n` on its first line.
+final class Peer {
+    let process = Process()
+    let port: Int
+
+    init(_ executable: String, _ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        var line = ""
+        while !line.hasSuffix("\n") {
+            let byte = output.fileHandleForReading.readData(ofLength: 1)
+            guard !byte.isEmpty else { throw CocoaError(.fileReadUnknown) }
+            line += String(decoding: byte, as: UTF8.self)
+        }
+        guard let port = Int(line.dropFirst(5).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw CocoaError(.fileReadCorruptFile)
+        }
+        self.port = port
+    }
+
+    deinit {
+        process.terminate()
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Wire
+
+/// Wire against gRPC and a raw TCP floor, and the codec against Foundation's JSON, in one run.
+///
+///     WireBench [--grpc-peer PATH] [--quick]
+///
+/// The Wire, gRPC and TCP servers each run in their own process; the Wire and TCP clients run here,
+/// the gRPC client in its own process.
+@main
+enum WireBench {
+    static func main() async throws {
+        let arguments = CommandLine.arguments
+        switch arguments.dropFirst().first {
+        case "serve-wire": try await serveWire()
+        case "serve-tcp": serveTCP()
+        default: try await run(arguments)
+        }
+    }
+
+    static func run(_ arguments: [String]) async throws {
+        let quick = arguments.contains("--quick")
+        let grpcPeer = arguments.firstIndex(of: "--grpc-peer").map { arguments[$0 + 1] }
+        let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let seconds = quick ? 1 : 3
+        let smallIterations = quick ? 2_000 : 20_000
+        let bigIterations = quick ? 50 : 300
+        let mebibyte = 1 << 20
+
+        print("Wire benchmark: release build, loopback, servers in separate processes, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        let tcpServer = try Peer(me, ["serve-tcp"])
+        let tcp = measureTCP(port: tcpServer.port, iterations: smallIterations)
+
+        let wireServer = try Peer(me, ["serve-wire"])
+        let client = WireClient(
+            endpoint: WireEndpoint(host: "127.0.0.1", port: wireServer.port), service: "Bench", secret: benchSecret,
+            poolSize: 1)
+        func wire(_ size: Int, _ iterations: Int) async throws -> Figures {
+            let body = EchoBody(payload: [UInt8](repeating: 0x5a, count: size))
+            return try await measure(iterations: iterations, callers: 64, seconds: seconds) {
+                let reply = try await client.call(echoMethod, body)
+                precondition(reply.payload.count == size)
+            }
+        }
+        let wireSmall = try await wire(16, smallIterations)
+        let wireBig = try await wire(mebibyte, bigIterations)
+        await client.close()
+
+        var grpcSmall: Figures?
+        var grpcBig: Figures?
+        if let grpcPeer {
+            let server = try Peer(grpcPeer, ["serve"])
+            func grpc(_ size: Int, _ iterations: Int) throws -> Figures {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: grpcPeer)
+                process.arguments = ["client", "\(server.port)", "\(size)", "\(iterations)", "64", "\(seconds)"]
+                let output = Pipe()
+                process.standardOutput = output
+                try process.run()
+                let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                process.waitUntilExit()
+                let numbers = text.split(separator: "\n").first { $0.hasPrefix("RESULT") }?.split(separator: " ")
+                    .dropFirst().compactMap { Double($0) } ?? []
+                guard numbers.count == 3 else { throw CocoaError(.fileReadCorruptFile) }
+                return Figures(p50: numbers[0], p99: numbers[1], requestsPerSecond: numbers[2])
+            }
+            grpcSmall = try grpc(16, smallIterations)
+            grpcBig = try grpc(mebibyte, bigIterations)
+        }
+        let codec = try measureCodec()
+
+        func row(_ name: String, _ figures: Figures?, bytes: Int) -> String {
+            guard let figures else { return "| \(name) | – | – | – | – |" }
+            let throughput = figures.requestsPerSecond * Double(bytes) / 1e6
+            return String(
+                format: "| %@ | %.1f | %.1f | %.0f | %.1f |", name, figures.p50, figures.p99, figures.requestsPerSecond,
+                throughput)
+        }
+        print("")
+        print("| unary echo | p50 µs (1 caller) | p99 µs (1 caller) | req/s (64 in flight, 1 connection) | payload MB/s |")
+        print("|---|---|---|---|---|")
+        print(row("raw TCP ping-pong 16 B (floor)", tcp, bytes: 16))
+        print(row("Wire 16 B", wireSmall, bytes: 16))
+        print(row("gRPC-swift-2 HTTP/2 16 B", grpcSmall, bytes: 16))
+        print(row("Wire 1 MiB", wireBig, bytes: mebibyte))
+        print(row("gRPC-swift-2 HTTP/2 1 MiB", grpcBig, bytes: mebibyte))
+        print("")
+        if let grpcSmall, let grpcBig {
+            print(String(format: "Wire / gRPC requests/s, 16 B: %.2f× (target ≥ 3×)", wireSmall.requestsPerSecond / grpcSmall.requestsPerSecond))
+            print(String(format: "Wire / gRPC requests/s, 1 MiB: %.2f×", wireBig.requestsPerSecond / grpcBig.requestsPerSecond))
+        }
+        print(String(format: "Wire p50 / raw TCP p50, 16 B: %.2f× (target ≤ 2×)", wireSmall.p50 / tcp.p50))
+        print(String(format: "Wire 1 MiB echo: %.2f GB/s with 64 in flight, %.2f GB/s for one caller (target ≥ 1 GB/s)",
+            wireBig.requestsPerSecond * Double(mebibyte) / 1e9, Double(mebibyte) / wireBig.p50 / 1e3))
+        print("")
+        print("| codec, ImageRecord (\(codec.wireBytes) B Wire, \(codec.jsonBytes) B JSON) | Wire ns/op | JSON ns/op | JSON / Wire |")
+        print("|---|---|---|---|")
+        print(String(format: "| encode | %.0f | %.0f | %.1f× |", codec.wireEncode, codec.jsonEncode, codec.jsonEncode / codec.wireEncode))
+        print(String(format: "| decode | %.0f | %.0f | %.1f× |", codec.wireDecode, codec.jsonDecode, codec.jsonDecode / codec.wireDecode))
+    }
+}

@@ -1,0 +1,10 @@
+#ifndef CLEARSKY_CFUZZER_H
+#define CLEARSKY_CFUZZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+// libFuzzer's driver entry point (compiler-rt, linked by -sanitize=fuzzer).
+int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*callback)(const uint8_t *data, size_t size));
+
+#endif
