@@ -6,6 +6,7 @@ let package = Package(
     name: "GRPCPeer",
     platforms: [.macOS(.v15)],
     dependencies: [
+        .package(path: "../BenchSupport"),
         .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
     ],
@@ -13,6 +14,7 @@ let package = Package(
         .executableTarget(
             name: "GRPCPeer",
             dependencies: [
+                "BenchSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ])

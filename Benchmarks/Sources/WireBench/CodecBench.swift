@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import Wire
 
@@ -69,7 +70,8 @@ func measureCodec() throws -> CodecFigures {
     let jsonDecoder = JSONDecoder()
     let wireBytes = try wire.encode(record)
     let jsonBytes = try json.encode(record)
-    precondition(try wireDecoder.decode(ImageRecord.self, from: wireBytes) == record)
+    let check = try wireDecoder.decode(ImageRecord.self, from: wireBytes)
+    precondition(check == record, "Wire round trip changed the record")
     let rounds = 20_000
     return CodecFigures(
         wireEncode: try nanosecondsPerOp(rounds) { _ = try wire.encode(record) },

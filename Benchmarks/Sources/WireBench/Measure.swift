@@ -1,51 +1,5 @@
+import BenchSupport
 import Foundation
-
-/// Latency percentiles of one caller and throughput of many.
-struct Figures {
-    var p50: Double  // microseconds
-    var p99: Double
-    var requestsPerSecond: Double
-}
-
-extension Duration {
-    var microseconds: Double {
-        Double(components.seconds) * 1e6 + Double(components.attoseconds) / 1e12
-    }
-}
-
-/// Times `iterations` sequential calls after a warm-up, then `callers` concurrent callers for `seconds`.
-func measure(
-    iterations: Int, callers: Int, seconds: Int, _ call: @escaping @Sendable () async throws -> Void
-) async throws -> Figures {
-    for _ in 0..<max(10, iterations / 10) { try await call() }
-    let clock = ContinuousClock()
-    var samples: [Double] = []
-    samples.reserveCapacity(iterations)
-    for _ in 0..<iterations {
-        let start = clock.now
-        try await call()
-        samples.append((clock.now - start).microseconds)
-    }
-    samples.sort()
-    let until = clock.now.advanced(by: .seconds(seconds))
-    let start = clock.now
-    let count = try await withThrowingTaskGroup(of: Int.self) { group in
-        for _ in 0..<callers {
-            group.addTask {
-                var done = 0
-                while clock.now < until {
-                    try await call()
-                    done += 1
-                }
-                return done
-            }
-        }
-        return try await group.reduce(0, +)
-    }
-    let elapsed = (clock.now - start).microseconds / 1e6
-    return Figures(
-        p50: samples[samples.count / 2], p99: samples[samples.count * 99 / 100], requestsPerSecond: Double(count) / elapsed)
-}
 
 /// Blocking 16-byte ping-pong on a plain socket: the floor any protocol sits on.
 func measureTCP(port: Int, iterations: Int) -> Figures {

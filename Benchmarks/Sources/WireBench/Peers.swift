@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import Logging
 import NIOPosix
@@ -22,8 +23,7 @@ func serveWire() async throws {
         configuration: WireServerConfiguration(service: "Bench"), router: router, secret: benchSecret, logger: logger)
     try await withThrowingDiscardingTaskGroup { group in
         group.addTask { try await server.run() }
-        print("PORT \(try await server.localAddress().port!)")
-        fflush(stdout)
+        printLine("PORT \(try await server.localAddress().port!)")
     }
 }
 
@@ -41,8 +41,7 @@ func serveTCP() {
             return getsockname(listener, pointer, &length)
         }
     }
-    print("PORT \(UInt16(bigEndian: address.sin_port))")
-    fflush(stdout)
+    printLine("PORT \(UInt16(bigEndian: address.sin_port))")
     while true {
         let connection = accept(listener, nil, nil)
         guard connection >= 0 else { continue }
@@ -56,8 +55,9 @@ func serveTCP() {
 
 func readFully(_ fd: Int32, _ buffer: inout [UInt8]) -> Bool {
     var got = 0
-    while got < buffer.count {
-        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, buffer.count - got) }
+    let count = buffer.count
+    while got < count {
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, count - got) }
         if n <= 0 { return false }
         got += n
     }
@@ -88,6 +88,8 @@ final class Peer {
     }
 
     deinit {
-        process.terminate()
+        // SIGKILL: the blocking TCP peer does not stop on SIGTERM, and a survivor would hold our stdout open.
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 }

@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import Wire
 
@@ -14,6 +15,9 @@ enum WireBench {
         switch arguments.dropFirst().first {
         case "serve-wire": try await serveWire()
         case "serve-tcp": serveTCP()
+        case "codec":
+            let codec = try measureCodec()
+            print("encode wire \(codec.wireEncode) json \(codec.jsonEncode); decode wire \(codec.wireDecode) json \(codec.jsonDecode)")
         default: try await run(arguments)
         }
     }
@@ -59,10 +63,8 @@ enum WireBench {
                 try process.run()
                 let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                 process.waitUntilExit()
-                let numbers = text.split(separator: "\n").first { $0.hasPrefix("RESULT") }?.split(separator: " ")
-                    .dropFirst().compactMap { Double($0) } ?? []
-                guard numbers.count == 3 else { throw CocoaError(.fileReadCorruptFile) }
-                return Figures(p50: numbers[0], p99: numbers[1], requestsPerSecond: numbers[2])
+                guard let figures = Figures(resultIn: text) else { throw CocoaError(.fileReadCorruptFile) }
+                return figures
             }
             grpcSmall = try grpc(16, smallIterations)
             grpcBig = try grpc(mebibyte, bigIterations)

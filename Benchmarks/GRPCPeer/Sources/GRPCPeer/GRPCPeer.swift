@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -37,8 +38,7 @@ enum GRPCPeer {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { try await server.serve() }
                 guard let address = try await server.listeningAddress?.ipv4 else { fatalError("no address") }
-                print("PORT \(address.port)")
-                fflush(stdout)
+                printLine("PORT \(address.port)")
             }
         case "client":
             let numbers = arguments.dropFirst(2).compactMap { Int($0) }
@@ -61,34 +61,8 @@ enum GRPCPeer {
                 ) { try $0.message }
                 precondition(reply.count == size)
             }
-            for _ in 0..<max(10, iterations / 10) { try await call() }
-            var samples: [Double] = []
-            samples.reserveCapacity(iterations)
-            let clock = ContinuousClock()
-            for _ in 0..<iterations {
-                let start = clock.now
-                try await call()
-                samples.append(Double((clock.now - start).components.attoseconds) / 1e12 + Double((clock.now - start).components.seconds) * 1e6)
-            }
-            samples.sort()
-            let until = clock.now.advanced(by: .seconds(seconds))
-            let start = clock.now
-            let count = try await withThrowingTaskGroup(of: Int.self) { group in
-                for _ in 0..<callers {
-                    group.addTask {
-                        var done = 0
-                        while clock.now < until {
-                            try await call()
-                            done += 1
-                        }
-                        return done
-                    }
-                }
-                return try await group.reduce(0, +)
-            }
-            let elapsed = clock.now - start
-            let rate = Double(count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-            print("RESULT \(samples[samples.count / 2]) \(samples[samples.count * 99 / 100]) \(rate)")
+            let figures = try await measure(iterations: iterations, callers: callers, seconds: seconds, call)
+            printLine(figures.resultLine)
         }
     }
 }
