@@ -21,47 +21,7 @@ struct WireValueDecoder: Decoder {
     }
 }
 
-/// Reads primitives from one source; shared by the three container kinds.
-protocol WirePrimitiveReading {
-    var state: DecodingState { get }
-    var codingPath: [any CodingKey] { get }
-}
-
-extension WirePrimitiveReading {
-    func readBool(_ source: ValueSource) throws -> Bool {
-        switch try state.varint(source, codingPath) {
-        case 0: return false
-        case 1: return true
-        case let other: throw state.corrupted(codingPath, "Bool must be 0 or 1, found \(other)")
-        }
-    }
-
-    func readSigned<T: FixedWidthInteger & SignedInteger>(_ source: ValueSource, as: T.Type) throws -> T {
-        let value = unzigzag(try state.varint(source, codingPath))
-        guard let result = T(exactly: value) else {
-            throw state.corrupted(codingPath, "\(value) does not fit \(T.self)")
-        }
-        return result
-    }
-
-    func readUnsigned<T: FixedWidthInteger & UnsignedInteger>(_ source: ValueSource, as: T.Type) throws -> T {
-        let value = try state.varint(source, codingPath)
-        guard let result = T(exactly: value) else {
-            throw state.corrupted(codingPath, "\(value) does not fit \(T.self)")
-        }
-        return result
-    }
-
-    func readDouble(_ source: ValueSource) throws -> Double {
-        Double(bitPattern: try state.fixed(8, source, codingPath))
-    }
-
-    func readFloat(_ source: ValueSource) throws -> Float {
-        Float(bitPattern: UInt32(truncatingIfNeeded: try state.fixed(4, source, codingPath)))
-    }
-}
-
-struct WireKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol, WirePrimitiveReading {
+struct WireKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let state: DecodingState
     let segment: Range<Int>
     let sorted: Bool
@@ -88,42 +48,40 @@ struct WireKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol, WirePr
         return .field(entry)
     }
 
-    private func keyed(_ key: Key) -> KeyedPrimitives { KeyedPrimitives(state: state, codingPath: codingPath + [key]) }
-
     func contains(_ key: Key) -> Bool { entry(key) != nil }
     func decodeNil(forKey key: Key) throws -> Bool { entry(key) == nil }
 
-    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try keyed(key).readBool(source(key)) }
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try state.bool(source(key), codingPath, key) }
     func decode(_ type: String.Type, forKey key: Key) throws -> String {
-        try state.string(source(key), codingPath + [key])
+        try state.string(source(key), codingPath, key)
     }
-    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try keyed(key).readDouble(source(key)) }
-    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try keyed(key).readFloat(source(key)) }
-    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try keyed(key).readSigned(source(key), as: type) }
-    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try keyed(key).readSigned(source(key), as: type) }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try state.double(source(key), codingPath, key) }
+    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try state.float(source(key), codingPath, key) }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try state.signed(source(key), codingPath, key) }
+    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try state.signed(source(key), codingPath, key) }
     func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 {
-        try keyed(key).readSigned(source(key), as: type)
+        try state.signed(source(key), codingPath, key)
     }
     func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 {
-        try keyed(key).readSigned(source(key), as: type)
+        try state.signed(source(key), codingPath, key)
     }
     func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 {
-        try keyed(key).readSigned(source(key), as: type)
+        try state.signed(source(key), codingPath, key)
     }
     func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt {
-        try keyed(key).readUnsigned(source(key), as: type)
+        try state.unsigned(source(key), codingPath, key)
     }
     func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 {
-        try keyed(key).readUnsigned(source(key), as: type)
+        try state.unsigned(source(key), codingPath, key)
     }
     func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 {
-        try keyed(key).readUnsigned(source(key), as: type)
+        try state.unsigned(source(key), codingPath, key)
     }
     func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 {
-        try keyed(key).readUnsigned(source(key), as: type)
+        try state.unsigned(source(key), codingPath, key)
     }
     func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 {
-        try keyed(key).readUnsigned(source(key), as: type)
+        try state.unsigned(source(key), codingPath, key)
     }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
@@ -152,13 +110,7 @@ struct WireKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol, WirePr
     }
 }
 
-/// Primitive reads with a coding path that ends in the field's key.
-struct KeyedPrimitives: WirePrimitiveReading {
-    let state: DecodingState
-    let codingPath: [any CodingKey]
-}
-
-struct WireUnkeyedDecoding: UnkeyedDecodingContainer, WirePrimitiveReading {
+struct WireUnkeyedDecoding: UnkeyedDecodingContainer {
     let state: DecodingState
     let codingPath: [any CodingKey]
     let cursor: WireCursor
@@ -196,20 +148,20 @@ struct WireUnkeyedDecoding: UnkeyedDecodingContainer, WirePrimitiveReading {
         return true
     }
 
-    mutating func decode(_ type: Bool.Type) throws -> Bool { try readBool(next()) }
+    mutating func decode(_ type: Bool.Type) throws -> Bool { try state.bool(next(), codingPath) }
     mutating func decode(_ type: String.Type) throws -> String { try state.string(next(), codingPath) }
-    mutating func decode(_ type: Double.Type) throws -> Double { try readDouble(next()) }
-    mutating func decode(_ type: Float.Type) throws -> Float { try readFloat(next()) }
-    mutating func decode(_ type: Int.Type) throws -> Int { try readSigned(next(), as: type) }
-    mutating func decode(_ type: Int8.Type) throws -> Int8 { try readSigned(next(), as: type) }
-    mutating func decode(_ type: Int16.Type) throws -> Int16 { try readSigned(next(), as: type) }
-    mutating func decode(_ type: Int32.Type) throws -> Int32 { try readSigned(next(), as: type) }
-    mutating func decode(_ type: Int64.Type) throws -> Int64 { try readSigned(next(), as: type) }
-    mutating func decode(_ type: UInt.Type) throws -> UInt { try readUnsigned(next(), as: type) }
-    mutating func decode(_ type: UInt8.Type) throws -> UInt8 { try readUnsigned(next(), as: type) }
-    mutating func decode(_ type: UInt16.Type) throws -> UInt16 { try readUnsigned(next(), as: type) }
-    mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try readUnsigned(next(), as: type) }
-    mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try readUnsigned(next(), as: type) }
+    mutating func decode(_ type: Double.Type) throws -> Double { try state.double(next(), codingPath) }
+    mutating func decode(_ type: Float.Type) throws -> Float { try state.float(next(), codingPath) }
+    mutating func decode(_ type: Int.Type) throws -> Int { try state.signed(next(), codingPath) }
+    mutating func decode(_ type: Int8.Type) throws -> Int8 { try state.signed(next(), codingPath) }
+    mutating func decode(_ type: Int16.Type) throws -> Int16 { try state.signed(next(), codingPath) }
+    mutating func decode(_ type: Int32.Type) throws -> Int32 { try state.signed(next(), codingPath) }
+    mutating func decode(_ type: Int64.Type) throws -> Int64 { try state.signed(next(), codingPath) }
+    mutating func decode(_ type: UInt.Type) throws -> UInt { try state.unsigned(next(), codingPath) }
+    mutating func decode(_ type: UInt8.Type) throws -> UInt8 { try state.unsigned(next(), codingPath) }
+    mutating func decode(_ type: UInt16.Type) throws -> UInt16 { try state.unsigned(next(), codingPath) }
+    mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try state.unsigned(next(), codingPath) }
+    mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try state.unsigned(next(), codingPath) }
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
         try state.decodeValue(type, source: next(), codingPath: codingPath)
@@ -230,7 +182,7 @@ struct WireUnkeyedDecoding: UnkeyedDecodingContainer, WirePrimitiveReading {
     }
 }
 
-struct WireSingleValueDecoding: SingleValueDecodingContainer, WirePrimitiveReading {
+struct WireSingleValueDecoding: SingleValueDecodingContainer {
     let state: DecodingState
     let source: ValueSource
     let codingPath: [any CodingKey]
@@ -246,20 +198,20 @@ struct WireSingleValueDecoding: SingleValueDecodingContainer, WirePrimitiveReadi
         }
     }
 
-    func decode(_ type: Bool.Type) throws -> Bool { try readBool(source) }
+    func decode(_ type: Bool.Type) throws -> Bool { try state.bool(source, codingPath) }
     func decode(_ type: String.Type) throws -> String { try state.string(source, codingPath) }
-    func decode(_ type: Double.Type) throws -> Double { try readDouble(source) }
-    func decode(_ type: Float.Type) throws -> Float { try readFloat(source) }
-    func decode(_ type: Int.Type) throws -> Int { try readSigned(source, as: type) }
-    func decode(_ type: Int8.Type) throws -> Int8 { try readSigned(source, as: type) }
-    func decode(_ type: Int16.Type) throws -> Int16 { try readSigned(source, as: type) }
-    func decode(_ type: Int32.Type) throws -> Int32 { try readSigned(source, as: type) }
-    func decode(_ type: Int64.Type) throws -> Int64 { try readSigned(source, as: type) }
-    func decode(_ type: UInt.Type) throws -> UInt { try readUnsigned(source, as: type) }
-    func decode(_ type: UInt8.Type) throws -> UInt8 { try readUnsigned(source, as: type) }
-    func decode(_ type: UInt16.Type) throws -> UInt16 { try readUnsigned(source, as: type) }
-    func decode(_ type: UInt32.Type) throws -> UInt32 { try readUnsigned(source, as: type) }
-    func decode(_ type: UInt64.Type) throws -> UInt64 { try readUnsigned(source, as: type) }
+    func decode(_ type: Double.Type) throws -> Double { try state.double(source, codingPath) }
+    func decode(_ type: Float.Type) throws -> Float { try state.float(source, codingPath) }
+    func decode(_ type: Int.Type) throws -> Int { try state.signed(source, codingPath) }
+    func decode(_ type: Int8.Type) throws -> Int8 { try state.signed(source, codingPath) }
+    func decode(_ type: Int16.Type) throws -> Int16 { try state.signed(source, codingPath) }
+    func decode(_ type: Int32.Type) throws -> Int32 { try state.signed(source, codingPath) }
+    func decode(_ type: Int64.Type) throws -> Int64 { try state.signed(source, codingPath) }
+    func decode(_ type: UInt.Type) throws -> UInt { try state.unsigned(source, codingPath) }
+    func decode(_ type: UInt8.Type) throws -> UInt8 { try state.unsigned(source, codingPath) }
+    func decode(_ type: UInt16.Type) throws -> UInt16 { try state.unsigned(source, codingPath) }
+    func decode(_ type: UInt32.Type) throws -> UInt32 { try state.unsigned(source, codingPath) }
+    func decode(_ type: UInt64.Type) throws -> UInt64 { try state.unsigned(source, codingPath) }
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
         try state.decodeValue(type, source: source, codingPath: codingPath)

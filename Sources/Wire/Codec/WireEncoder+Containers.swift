@@ -2,55 +2,55 @@
 struct WireValueEncoder: Encoder {
     let state: EncodingState
     let frame: Int
-    let codingPath: [any CodingKey]
+    var codingPath: [any CodingKey] { state.codingPath(frame) }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        state.open(.keyed, frame: frame, codingPath: codingPath)
-        return KeyedEncodingContainer(WireKeyedEncoding<Key>(state: state, frame: frame, codingPath: codingPath))
+        state.open(.keyed, frame: frame)
+        return KeyedEncodingContainer(WireKeyedEncoding<Key>(state: state, frame: frame))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        state.open(.unkeyed, frame: frame, codingPath: codingPath)
-        return WireUnkeyedEncoding(state: state, frame: frame, codingPath: codingPath)
+        state.open(.unkeyed, frame: frame)
+        return WireUnkeyedEncoding(state: state, frame: frame)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
-        state.open(.single, frame: frame, codingPath: codingPath)
-        return WireSingleValueEncoding(state: state, frame: frame, codingPath: codingPath)
+        state.open(.single, frame: frame)
+        return WireSingleValueEncoding(state: state, frame: frame)
     }
 }
 
 struct WireKeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let state: EncodingState
     let frame: Int
-    let codingPath: [any CodingKey]
+    var codingPath: [any CodingKey] { state.codingPath(frame) }
 
     mutating func encodeNil(forKey key: Key) throws {}
 
     mutating func encode(_ value: Bool, forKey key: Key) throws {
-        try state.field(key, codingPath: codingPath) {
+        try state.field(key, frame: frame) {
             state.out.append(value ? 1 : 0)
             return .varint
         }
     }
 
     mutating func encode(_ value: String, forKey key: Key) throws {
-        try state.field(key, codingPath: codingPath) {
+        try state.field(key, frame: frame) {
             state.writeString(value)
             return .length
         }
     }
 
     mutating func encode(_ value: Double, forKey key: Key) throws {
-        try state.field(key, codingPath: codingPath) {
+        try state.field(key, frame: frame) {
             state.out.appendFixed64(value.bitPattern)
             return .fixed64
         }
     }
 
     mutating func encode(_ value: Float, forKey key: Key) throws {
-        try state.field(key, codingPath: codingPath) {
+        try state.field(key, frame: frame) {
             state.out.appendFixed32(value.bitPattern)
             return .fixed32
         }
@@ -68,46 +68,46 @@ struct WireKeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode(_ value: UInt64, forKey key: Key) throws { try unsigned(value, key) }
 
     private func signed(_ value: Int64, _ key: Key) throws {
-        try state.field(key, codingPath: codingPath) {
+        try state.field(key, frame: frame) {
             state.out.appendVarint(zigzag(value))
             return .varint
         }
     }
 
     private func unsigned(_ value: UInt64, _ key: Key) throws {
-        try state.field(key, codingPath: codingPath) {
+        try state.field(key, frame: frame) {
             state.out.appendVarint(value)
             return .varint
         }
     }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        try state.field(key, codingPath: codingPath) {
-            try state.encodeValue(value, context: .field, codingPath: codingPath + [key])
+        try state.field(key, frame: frame) {
+            try state.encodeValue(value, context: .field, key: key)
         }
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(
         keyedBy keyType: NestedKey.Type, forKey key: Key
     ) -> KeyedEncodingContainer<NestedKey> {
-        let child = state.detachedChild(parent: frame, number: fieldNumber(key), codingPath: codingPath)
-        return WireValueEncoder(state: child, frame: 0, codingPath: codingPath + [key])
+        let child = state.detachedChild(parent: frame, number: fieldNumber(key), key: key)
+        return WireValueEncoder(state: child, frame: 0)
             .container(keyedBy: keyType)
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-        let child = state.detachedChild(parent: frame, number: fieldNumber(key), codingPath: codingPath)
-        return WireValueEncoder(state: child, frame: 0, codingPath: codingPath + [key]).unkeyedContainer()
+        let child = state.detachedChild(parent: frame, number: fieldNumber(key), key: key)
+        return WireValueEncoder(state: child, frame: 0).unkeyedContainer()
     }
 
     mutating func superEncoder() -> any Encoder {
-        let child = state.detachedChild(parent: frame, number: 0, codingPath: codingPath)
-        return WireValueEncoder(state: child, frame: 0, codingPath: codingPath)
+        let child = state.detachedChild(parent: frame, number: 0, key: nil)
+        return WireValueEncoder(state: child, frame: 0)
     }
 
     mutating func superEncoder(forKey key: Key) -> any Encoder {
-        let child = state.detachedChild(parent: frame, number: fieldNumber(key), codingPath: codingPath)
-        return WireValueEncoder(state: child, frame: 0, codingPath: codingPath + [key])
+        let child = state.detachedChild(parent: frame, number: fieldNumber(key), key: key)
+        return WireValueEncoder(state: child, frame: 0)
     }
 
     private func fieldNumber(_ key: Key) -> Int {
@@ -126,7 +126,7 @@ struct WireKeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
 struct WireUnkeyedEncoding: UnkeyedEncodingContainer {
     let state: EncodingState
     let frame: Int
-    let codingPath: [any CodingKey]
+    var codingPath: [any CodingKey] { state.codingPath(frame) }
     var count: Int { state.frames[frame].count }
 
     private func appended() { state.frames[frame].count += 1 }
@@ -178,32 +178,32 @@ struct WireUnkeyedEncoding: UnkeyedEncodingContainer {
     }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        _ = try state.encodeValue(value, context: .element, codingPath: codingPath)
+        _ = try state.encodeValue(value, context: .element, key: nil)
         appended()
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type)
         -> KeyedEncodingContainer<NestedKey>
     {
-        let child = state.detachedChild(parent: frame, number: 0, codingPath: codingPath)
-        return WireValueEncoder(state: child, frame: 0, codingPath: codingPath).container(keyedBy: keyType)
+        let child = state.detachedChild(parent: frame, number: 0, key: nil)
+        return WireValueEncoder(state: child, frame: 0).container(keyedBy: keyType)
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-        let child = state.detachedChild(parent: frame, number: 0, codingPath: codingPath)
-        return WireValueEncoder(state: child, frame: 0, codingPath: codingPath).unkeyedContainer()
+        let child = state.detachedChild(parent: frame, number: 0, key: nil)
+        return WireValueEncoder(state: child, frame: 0).unkeyedContainer()
     }
 
     mutating func superEncoder() -> any Encoder {
-        let child = state.detachedChild(parent: frame, number: 0, codingPath: codingPath)
-        return WireValueEncoder(state: child, frame: 0, codingPath: codingPath)
+        let child = state.detachedChild(parent: frame, number: 0, key: nil)
+        return WireValueEncoder(state: child, frame: 0)
     }
 }
 
 struct WireSingleValueEncoding: SingleValueEncodingContainer {
     let state: EncodingState
     let frame: Int
-    let codingPath: [any CodingKey]
+    var codingPath: [any CodingKey] { state.codingPath(frame) }
 
     private func wrote(_ type: WireType) throws {
         guard state.frames[frame].singleType == nil, !state.frames[frame].isNil else {
@@ -265,7 +265,7 @@ struct WireSingleValueEncoding: SingleValueEncodingContainer {
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         let context = state.frames[frame].context
-        if let type = try state.encodeValue(value, context: context, codingPath: codingPath) {
+        if let type = try state.encodeValue(value, context: context, key: nil) {
             try wrote(type)
         } else {
             state.frames[frame].isNil = true

@@ -21,7 +21,7 @@ public struct WireEncoder: Sendable {
         let state = EncodingState(maxDepth: maxDepth)
         swap(&state.out, &bytes)
         defer { swap(&state.out, &bytes) }
-        _ = try state.encodeValue(value, context: .element, codingPath: [])
+        _ = try state.encodeValue(value, context: .element, key: nil)
     }
 }
 
@@ -38,27 +38,40 @@ struct EncodeFrame {
     enum Kind { case none, keyed, unkeyed, single }
     var kind: Kind = .none
     var context: EncodeContext
+    /// The key this value is stored under in its parent message, for coding paths in errors.
+    var key: (any CodingKey)?
     var lengthOffset = 0
     var count = 0
     var singleType: WireType? = nil
     var isNil = false
-    var pending: [(number: Int, child: EncodingState)] = []
+    var hasPending = false
 }
 
 /// The one buffer a value is encoded into, and the frames of the values being encoded.
 final class EncodingState {
     var out: [UInt8] = []
     var frames: [EncodeFrame] = []
+    /// Nested containers and super encoders, written into their parent frame when it finishes.
+    var pending: [(frame: Int, number: Int, child: EncodingState)] = []
     var deferredError: (any Error)?
     let maxDepth: Int
+    /// The coding path above this state's root (non-empty for detached children).
+    let basePath: [any CodingKey]
 
-    init(maxDepth: Int) {
+    init(maxDepth: Int, basePath: [any CodingKey] = []) {
         self.maxDepth = maxDepth
+        self.basePath = basePath
+    }
+
+    /// The coding path of the value encoded in `frame`, built only when someone asks (errors, `codingPath`).
+    func codingPath(_ frame: Int) -> [any CodingKey] {
+        guard frame >= 0, !frames.isEmpty else { return basePath }
+        return basePath + frames[...min(frame, frames.count - 1)].compactMap(\.key)
     }
 
     /// Writes the value's encoding and returns its wire type, or nil when the value is nil in field context.
     func encodeValue<T: Encodable>(
-        _ value: T, context: EncodeContext, codingPath: [any CodingKey]
+        _ value: T, context: EncodeContext, key: (any CodingKey)?
     ) throws -> WireType? {
         if T.self == [UInt8].self {
             let bytes = value as! [UInt8]
@@ -72,31 +85,34 @@ final class EncodingState {
             out.append(contentsOf: data)
             return .length
         }
-        if let optional = value as? any WireOptionalEncodable {
+        // Cheap gates first: the conditional-conformance casts behind them cost ~100 ns each.
+        if _isOptional(T.self), let optional = value as? any WireOptionalEncodable {
             guard let wrapped = optional.wireWrapped else {
                 if context == .field { return nil }
                 out.append(0)
                 return .varint
             }
             if context == .element { out.append(1) }
-            return try encodeValue(wrapped, context: context, codingPath: codingPath)
+            return try encodeValue(wrapped, context: context, key: key)
         }
-        if let map = value as? any WireMapEncodable {
-            return try encodeValue(map.wireEntries, context: context, codingPath: codingPath)
+        if T.self is any WireMapMarker.Type, let map = value as? any WireMapEncodable {
+            return try encodeValue(map.wireEntries, context: context, key: key)
         }
         guard frames.count < maxDepth else {
             throw EncodingError.invalidValue(
                 value,
-                .init(codingPath: codingPath, debugDescription: "Nesting deeper than \(maxDepth) levels"))
+                .init(
+                    codingPath: codingPath(frames.count - 1) + (key.map { [$0] } ?? []),
+                    debugDescription: "Nesting deeper than \(maxDepth) levels"))
         }
-        frames.append(EncodeFrame(context: context))
+        frames.append(EncodeFrame(context: context, key: key))
         let index = frames.count - 1
         defer { frames.removeLast() }
-        try value.encode(to: WireValueEncoder(state: self, frame: index, codingPath: codingPath))
-        return try finish(frame: index, codingPath: codingPath)
+        try value.encode(to: WireValueEncoder(state: self, frame: index))
+        return try finish(frame: index)
     }
 
-    private func finish(frame index: Int, codingPath: [any CodingKey]) throws -> WireType? {
+    private func finish(frame index: Int) throws -> WireType? {
         if let error = deferredError {
             deferredError = nil
             throw error
@@ -114,10 +130,14 @@ final class EncodingState {
             }
             return type
         case .keyed:
-            for (number, child) in frame.pending {
-                let type = try child.finishDetached(codingPath: codingPath)
-                out.appendVarint(UInt64(number) << 3 | UInt64(type.rawValue))
-                out.append(contentsOf: child.out)
+            if frame.hasPending {
+                let children = pending.filter { $0.frame == index }
+                pending.removeAll { $0.frame == index }
+                for (_, number, child) in children {
+                    let type = try child.finishDetached()
+                    out.appendVarint(UInt64(number) << 3 | UInt64(type.rawValue))
+                    out.append(contentsOf: child.out)
+                }
             }
             out.patchLength(reservedAt: frame.lengthOffset)
             return .length
@@ -129,34 +149,36 @@ final class EncodingState {
     }
 
     /// A detached state (a nested container or super encoder) finishes its one root frame.
-    func finishDetached(codingPath: [any CodingKey]) throws -> WireType {
-        try finish(frame: 0, codingPath: codingPath) ?? .length
+    func finishDetached() throws -> WireType {
+        try finish(frame: 0) ?? .length
     }
 
     /// Starts a child value written later into the parent message (nested containers, super encoders).
-    func detachedChild(parent index: Int, number: Int, codingPath: [any CodingKey]) -> EncodingState {
-        let child = EncodingState(maxDepth: maxDepth - frames.count)
+    func detachedChild(parent index: Int, number: Int, key: (any CodingKey)?) -> EncodingState {
+        let child = EncodingState(
+            maxDepth: maxDepth - frames.count, basePath: codingPath(index) + (key.map { [$0] } ?? []))
         child.frames.append(EncodeFrame(context: .field))
         if frames[index].kind == .keyed {
-            frames[index].pending.append((number, child))
+            pending.append((index, number, child))
+            frames[index].hasPending = true
         } else {
             deferredError = EncodingError.invalidValue(
                 number,
                 .init(
-                    codingPath: codingPath,
+                    codingPath: codingPath(index),
                     debugDescription: "Wire supports nested containers only inside keyed containers"))
         }
         return child
     }
 
     /// Claims the frame for a container kind, reserving its length prefix.
-    func open(_ kind: EncodeFrame.Kind, frame index: Int, codingPath: [any CodingKey]) {
+    func open(_ kind: EncodeFrame.Kind, frame index: Int) {
         let current = frames[index].kind
         if current == kind, kind == .keyed { return }
         guard current == .none else {
             deferredError = EncodingError.invalidValue(
                 kind,
-                .init(codingPath: codingPath, debugDescription: "A value asked for a second container"))
+                .init(codingPath: codingPath(index), debugDescription: "A value asked for a second container"))
             return
         }
         frames[index].kind = kind
@@ -170,12 +192,12 @@ final class EncodingState {
 
     /// Writes a tagged field whose value is produced by `body`; drops the tag when the value is nil.
     @inline(__always)
-    func field(_ key: some CodingKey, codingPath: [any CodingKey], _ body: () throws -> WireType?) throws {
+    func field(_ key: some CodingKey, frame: Int, _ body: () throws -> WireType?) throws {
         guard let number = key.intValue, number >= 0, number < (1 << 29) else {
             throw EncodingError.invalidValue(
                 key.stringValue,
                 .init(
-                    codingPath: codingPath + [key],
+                    codingPath: codingPath(frame) + [key],
                     debugDescription:
                         "Wire needs an integer field number in 0..<2^29 for key '\(key.stringValue)' (CodingKeys: Int)")
             )

@@ -31,6 +31,11 @@ struct WireMapEntry<Key, Value> {
 extension WireMapEntry: Encodable where Key: Encodable, Value: Encodable {}
 extension WireMapEntry: Decodable where Key: Decodable, Value: Decodable {}
 
+/// An unconditional conformance, so that "is this a dictionary?" is a cheap check.
+protocol WireMapMarker {}
+
+extension Dictionary: WireMapMarker {}
+
 /// Dictionaries travel as an array of entries whatever their key type.
 protocol WireMapEncodable {
     var wireEntries: any Encodable { get }

@@ -91,7 +91,12 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
         guard let type = FrameType(rawValue: rawType) else {
             throw WireError(.protocolViolation, "Unknown frame type \(rawType)")
         }
-        guard buffer.readableBytes >= 4 + Int(length) else { return nil }
+        guard buffer.readableBytes >= 4 + Int(length) else {
+            // The length is trusted only up to maxFrameSize, checked above: make room once
+            // instead of letting the cumulation buffer grow by doubling (and copying) as reads arrive.
+            buffer.reserveCapacity(minimumWritableBytes: 4 + Int(length) - buffer.readableBytes)
+            return nil
+        }
         buffer.moveReaderIndex(forwardBy: 5)
         let flags = buffer.readInteger(as: UInt8.self)!
         let id = buffer.readInteger(as: UInt32.self)!

@@ -118,6 +118,7 @@ final class ServerConnection: Sendable {
             while let frame = try await frames.next() {
                 switch frame.type {
                 case .request:
+                    let received = ContinuousClock.now
                     await limiter.acquire()
                     if state.withLock({ $0.draining }) {
                         limiter.release()
@@ -128,7 +129,7 @@ final class ServerConnection: Sendable {
                     }
                     requests.addTask {
                         defer { self.limiter.release() }
-                        await self.handle(frame, outbound)
+                        await self.handle(frame, received: received, outbound)
                     }
                 case .cancel:
                     state.withLock { $0.tasks[frame.id] }?.cancel()
@@ -156,7 +157,9 @@ final class ServerConnection: Sendable {
         }
     }
 
-    private func handle(_ frame: Frame, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async {
+    private func handle(
+        _ frame: Frame, received: ContinuousClock.Instant, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) async {
         var payload = frame.payload
         guard let methodID = payload.readVarint(), let timeout = payload.readVarint(),
             let traceLength = payload.readVarint(),
@@ -176,26 +179,27 @@ final class ServerConnection: Sendable {
             return
         }
         let clock = ContinuousClock()
-        let deadline = timeout == 0 ? nil : clock.now.advanced(by: .microseconds(Int64(clamping: timeout)))
+        let deadline = timeout == 0 ? nil : received.advanced(by: .microseconds(Int64(clamping: timeout)))
+        if let deadline, clock.now >= deadline {
+            // It waited behind the in-flight bound for longer than the caller will wait.
+            try? await outbound.write(
+                Frame.error(
+                    WireError(.deadlineExceeded, "\(route.name) expired before it started"), id: frame.id,
+                    allocator: allocator))
+            return
+        }
         var requestLogger = logger
         requestLogger[metadataKey: "method"] = "\(route.name)"
         if !trace.isEmpty { requestLogger[metadataKey: "trace"] = "\(trace)" }
         let context = WireContext(deadline: deadline, trace: trace, logger: requestLogger)
         let limits = server.configuration.limits
         let body = payload
-        // An unstructured task so that CANCEL and the deadline can cancel this one request;
-        // it is awaited right here, so it never outlives the connection.
+        // An unstructured task so that CANCEL can cancel this one request; it is awaited right here,
+        // so it never outlives the connection. The caller enforces its deadline and sends CANCEL when
+        // it passes, so no server-side timer is needed (a dead connection cancels everything).
         let task = Task { try await route.run(body, context, limits) }
         state.withLock { $0.tasks[frame.id] = task }
-        let timer = deadline.map { _ in
-            channel.channel.eventLoop.scheduleTask(in: .microseconds(Int64(clamping: timeout))) { task.cancel() }
-        }
-        let result = await withTaskCancellationHandler {
-            await task.result
-        } onCancel: {
-            task.cancel()
-        }
-        timer?.cancel()
+        let result = await withTaskCancellationHandler { await task.result } onCancel: { task.cancel() }
         state.withLock { _ = $0.tasks.removeValue(forKey: frame.id) }
 
         let reply: ByteBuffer
