@@ -91,6 +91,8 @@ import WireTesting
             let raw = try await harness.rawConnection()
             let outcome = try await raw.send(bytes, thenReadFor: .seconds(8), halfClose: name == "truncated frame")
             #expect(outcome.closedByServer, "\(name): server should close the connection")
+            // Its connection is gone from the server; only the good client's remains.
+            try await waitFor { harness.server.connectionCount == 1 }
             // Everyone else is still served, on the same connection as before.
             let result6 = try await client.call(TestMethods.numbers, [2, 3])
             #expect(result6 == 5)
@@ -158,6 +160,8 @@ import WireTesting
                 return try await group.reduce(0, +)
             }
             #expect(total == (0..<10_000).reduce(0, +) + 10_000)
+            await client.close()
+            try await waitFor { harness.server.connectionCount == 0 }
         }
     }
 

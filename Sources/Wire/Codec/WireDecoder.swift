@@ -79,7 +79,9 @@ final class DecodingState {
             return Data(UnsafeRawBufferPointer(rebasing: bytes[range])) as! T
         }
         // Cheap gates first: the conditional-conformance casts behind them cost ~100 ns each.
-        if case .stream(let cursor) = source, _isOptional(T.self), let optional = T.self as? any WireOptionalDecodable.Type {
+        if case .stream(let cursor) = source, _isOptional(T.self),
+            let optional = T.self as? any WireOptionalDecodable.Type
+        {
             let presence = try readVarint(cursor, codingPath)
             switch presence {
             case 0: return optional.wireMake(nil) as! T

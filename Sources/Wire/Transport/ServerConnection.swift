@@ -13,7 +13,9 @@ final class ServerConnection: Sendable {
 
     private struct State {
         var draining = false
-        var tasks: [UInt32: Task<[UInt8], any Error>] = [:]
+        /// The task of every request in flight, registered by the reader before it reads on, so that
+        /// a CANCEL that follows always finds it.
+        var tasks: [UInt32: Task<Void, Never>] = [:]
     }
 
     init(server: WireServer, channel: NIOAsyncChannel<Frame, ByteBuffer>) {
@@ -127,9 +129,20 @@ final class ServerConnection: Sendable {
                                 WireError(.unavailable, "Server is shutting down"), id: frame.id, allocator: allocator))
                         continue
                     }
+                    // Unstructured so that CANCEL can cancel this one request (a group child cannot be
+                    // cancelled alone); the group child below awaits it, so it never outlives the connection.
+                    let task = Task { await self.handle(frame, received: received, outbound) }
+                    state.withLock { $0.tasks[frame.id] = task }
                     requests.addTask {
-                        defer { self.limiter.release() }
-                        await self.handle(frame, received: received, outbound)
+                        await withTaskCancellationHandler {
+                            await task.value
+                        } onCancel: {
+                            task.cancel()
+                        }
+                        self.state.withLock { state in
+                            if state.tasks[frame.id] == task { state.tasks.removeValue(forKey: frame.id) }
+                        }
+                        self.limiter.release()
                     }
                 case .cancel:
                     state.withLock { $0.tasks[frame.id] }?.cancel()
@@ -194,13 +207,14 @@ final class ServerConnection: Sendable {
         let context = WireContext(deadline: deadline, trace: trace, logger: requestLogger)
         let limits = server.configuration.limits
         let body = payload
-        // An unstructured task so that CANCEL can cancel this one request; it is awaited right here,
-        // so it never outlives the connection. The caller enforces its deadline and sends CANCEL when
-        // it passes, so no server-side timer is needed (a dead connection cancels everything).
-        let task = Task { try await route.run(body, context, limits) }
-        state.withLock { $0.tasks[frame.id] = task }
-        let result = await withTaskCancellationHandler { await task.result } onCancel: { task.cancel() }
-        state.withLock { _ = $0.tasks.removeValue(forKey: frame.id) }
+        // The caller enforces its deadline and sends CANCEL when it passes, so no server-side timer
+        // is needed (a dead connection cancels everything).
+        let result: Result<[UInt8], any Error>
+        do {
+            result = .success(try await route.run(body, context, limits))
+        } catch {
+            result = .failure(error)
+        }
 
         let reply: ByteBuffer
         switch result {

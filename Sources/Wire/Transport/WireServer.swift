@@ -76,6 +76,9 @@ public final class WireServer: Service, Sendable {
         logger.info("Wire server stopped", metadata: ["service": "\(configuration.service)"])
     }
 
+    /// Connections currently open (past or in the handshake); for tests that check nothing leaks.
+    var connectionCount: Int { state.withLock { $0.connections.count } }
+
     /// Stops accepting, sends GOAWAY on every connection and lets in-flight requests finish.
     public func shutDownGracefully() {
         let (channel, connections) = state.withLock { state in
