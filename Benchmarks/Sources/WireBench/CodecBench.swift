@@ -28,7 +28,8 @@ struct ImageRecord: Codable, Equatable {
     var tagging: String
 
     enum CodingKeys: Int, CodingKey {
-        case id = 1, key, filename, contentType, width, height, size, sha256, visibility, createdAt, url, thumbnailUrl, tags,
+        case id = 1, key, filename, contentType, width, height, size, sha256, visibility, createdAt, url, thumbnailUrl,
+            tags,
             tagging
     }
 

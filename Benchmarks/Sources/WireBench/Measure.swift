@@ -12,7 +12,9 @@ func measureTCP(port: Int, iterations: Int) -> Figures {
     address.sin_port = in_port_t(UInt16(port).bigEndian)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     _ = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
     }
     var buffer = [UInt8](repeating: 7, count: 16)
     let clock = ContinuousClock()
@@ -25,5 +27,7 @@ func measureTCP(port: Int, iterations: Int) -> Figures {
     }
     samples.sort()
     let total = samples.reduce(0, +) / 1e6
-    return Figures(p50: samples[samples.count / 2], p99: samples[samples.count * 99 / 100], requestsPerSecond: Double(samples.count) / total)
+    return Figures(
+        p50: samples[samples.count / 2], p99: samples[samples.count * 99 / 100],
+        requestsPerSecond: Double(samples.count) / total)
 }

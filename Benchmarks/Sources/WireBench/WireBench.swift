@@ -17,7 +17,9 @@ enum WireBench {
         case "serve-tcp": serveTCP()
         case "codec":
             let codec = try measureCodec()
-            print("encode wire \(codec.wireEncode) json \(codec.jsonEncode); decode wire \(codec.wireDecode) json \(codec.jsonDecode)")
+            print(
+                "encode wire \(codec.wireEncode) json \(codec.jsonEncode); decode wire \(codec.wireDecode) json \(codec.jsonDecode)"
+            )
         default: try await run(arguments)
         }
     }
@@ -31,7 +33,9 @@ enum WireBench {
         let bigIterations = quick ? 50 : 300
         let mebibyte = 1 << 20
 
-        print("Wire benchmark: release build, loopback, servers in separate processes, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        print(
+            "Wire benchmark: release build, loopback, servers in separate processes, \(ProcessInfo.processInfo.activeProcessorCount) cores"
+        )
         let tcpServer = try Peer(me, ["serve-tcp"])
         let tcp = measureTCP(port: tcpServer.port, iterations: smallIterations)
 
@@ -79,7 +83,9 @@ enum WireBench {
                 throughput)
         }
         print("")
-        print("| unary echo | p50 µs (1 caller) | p99 µs (1 caller) | req/s (64 in flight, 1 connection) | payload MB/s |")
+        print(
+            "| unary echo | p50 µs (1 caller) | p99 µs (1 caller) | req/s (64 in flight, 1 connection) | payload MB/s |"
+        )
         print("|---|---|---|---|---|")
         print(row("raw TCP ping-pong 16 B (floor)", tcp, bytes: 16))
         print(row("Wire 16 B", wireSmall, bytes: 16))
@@ -88,16 +94,32 @@ enum WireBench {
         print(row("gRPC-swift-2 HTTP/2 1 MiB", grpcBig, bytes: mebibyte))
         print("")
         if let grpcSmall, let grpcBig {
-            print(String(format: "Wire / gRPC requests/s, 16 B: %.2f× (target ≥ 3×)", wireSmall.requestsPerSecond / grpcSmall.requestsPerSecond))
-            print(String(format: "Wire / gRPC requests/s, 1 MiB: %.2f×", wireBig.requestsPerSecond / grpcBig.requestsPerSecond))
+            print(
+                String(
+                    format: "Wire / gRPC requests/s, 16 B: %.2f× (target ≥ 3×)",
+                    wireSmall.requestsPerSecond / grpcSmall.requestsPerSecond))
+            print(
+                String(
+                    format: "Wire / gRPC requests/s, 1 MiB: %.2f×",
+                    wireBig.requestsPerSecond / grpcBig.requestsPerSecond))
         }
         print(String(format: "Wire p50 / raw TCP p50, 16 B: %.2f× (target ≤ 2×)", wireSmall.p50 / tcp.p50))
-        print(String(format: "Wire 1 MiB echo: %.2f GB/s with 64 in flight, %.2f GB/s for one caller (target ≥ 1 GB/s)",
-            wireBig.requestsPerSecond * Double(mebibyte) / 1e9, Double(mebibyte) / wireBig.p50 / 1e3))
+        print(
+            String(
+                format: "Wire 1 MiB echo: %.2f GB/s with 64 in flight, %.2f GB/s for one caller (target ≥ 1 GB/s)",
+                wireBig.requestsPerSecond * Double(mebibyte) / 1e9, Double(mebibyte) / wireBig.p50 / 1e3))
         print("")
-        print("| codec, ImageRecord (\(codec.wireBytes) B Wire, \(codec.jsonBytes) B JSON) | Wire ns/op | JSON ns/op | JSON / Wire |")
+        print(
+            "| codec, ImageRecord (\(codec.wireBytes) B Wire, \(codec.jsonBytes) B JSON) | Wire ns/op | JSON ns/op | JSON / Wire |"
+        )
         print("|---|---|---|---|")
-        print(String(format: "| encode | %.0f | %.0f | %.1f× |", codec.wireEncode, codec.jsonEncode, codec.jsonEncode / codec.wireEncode))
-        print(String(format: "| decode | %.0f | %.0f | %.1f× |", codec.wireDecode, codec.jsonDecode, codec.jsonDecode / codec.wireDecode))
+        print(
+            String(
+                format: "| encode | %.0f | %.0f | %.1f× |", codec.wireEncode, codec.jsonEncode,
+                codec.jsonEncode / codec.wireEncode))
+        print(
+            String(
+                format: "| decode | %.0f | %.0f | %.1f× |", codec.wireDecode, codec.jsonDecode,
+                codec.jsonDecode / codec.wireDecode))
     }
 }

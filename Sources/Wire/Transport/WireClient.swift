@@ -91,25 +91,45 @@ public final class WireClient: Sendable {
         for connection in open { await connection.close() }
     }
 
+    private enum Step {
+        case ready(ClientConnection)
+        case wait(EventLoopFuture<ClientConnection>)
+        case claimed
+        case needPromise
+    }
+
     private func connection() async throws -> ClientConnection {
         let index = next.add(1, ordering: .relaxed).oldValue % poolSize
-        let promise = group.next().makePromise(of: ClientConnection.self)
-        let action = slots.withLock { slots -> EventLoopFuture<ClientConnection>? in
-            switch slots[index] {
-            case .ready(let connection) where connection.isUsable:
-                promise.succeed(connection)
-                return promise.futureResult
-            case .connecting(let future):
-                promise.fail(CancellationError())
-                return future
-            case .ready, .empty:
-                slots[index] = .connecting(promise.futureResult)
-                return nil
+        // The common case, a ready connection, takes the lock once and allocates nothing;
+        // a promise is made only when this caller may have to connect.
+        var promise: EventLoopPromise<ClientConnection>? = nil
+        while true {
+            let step = slots.withLock { slots -> Step in
+                switch slots[index] {
+                case .ready(let connection) where connection.isUsable: return .ready(connection)
+                case .connecting(let future): return .wait(future)
+                case .ready, .empty:
+                    guard let promise else { return .needPromise }
+                    slots[index] = .connecting(promise.futureResult)
+                    return .claimed
+                }
+            }
+            switch step {
+            case .ready(let connection):
+                promise?.fail(CancellationError())
+                return connection
+            case .wait(let future):
+                promise?.fail(CancellationError())
+                return try await future.get()
+            case .claimed:
+                return try await connect(index, promise!)
+            case .needPromise:
+                promise = group.next().makePromise(of: ClientConnection.self)
             }
         }
-        if let action {
-            return try await action.get()
-        }
+    }
+
+    private func connect(_ index: Int, _ promise: EventLoopPromise<ClientConnection>) async throws -> ClientConnection {
         do {
             let connection = try await ClientConnection.connect(
                 host: endpoint.host, port: endpoint.port, service: service, secret: secret, maxFrameSize: maxFrameSize,

@@ -43,7 +43,8 @@ enum GRPCPeer {
         case "client":
             let numbers = arguments.dropFirst(2).compactMap { Int($0) }
             guard numbers.count == 5 else { fatalError("client PORT SIZE ITERATIONS CALLERS SECONDS") }
-            try await client(port: numbers[0], size: numbers[1], iterations: numbers[2], callers: numbers[3], seconds: numbers[4])
+            try await client(
+                port: numbers[0], size: numbers[1], iterations: numbers[2], callers: numbers[3], seconds: numbers[4])
         default:
             print("usage: GRPCPeer serve | client PORT SIZE ITERATIONS CALLERS SECONDS")
         }
