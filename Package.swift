@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(
             name: "clearskyTests",
             dependencies: [
-                "clearsky", "AuthSvc", "StoreSvc", "ProcessSvc", "TagSvc", "Gateway",
+                "clearsky", "AuthSvc", "StoreSvc", "ProcessSvc", "TagSvc", "Gateway", "Wire", "WireTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
     ],

@@ -4,14 +4,13 @@ import Wire
 
 /// The `AuthSvc` executable.
 @main
-struct AuthCommand: AsyncParsableCommand {
+struct AuthCommand: WireServiceCommand {
     static let configuration = CommandConfiguration(
         commandName: "AuthSvc", abstract: "Clearsky's user pool: sign-up, passwords, codes, tokens and the key ring.")
 
+    static let service = ServiceName.auth
+
     @OptionGroup var options: ServiceOptions
 
-    func run() async throws {
-        let host = ServiceHost(configuration: try options.resolve(for: .auth))
-        try await host.run(router: AuthRouter.make(host: host))
-    }
+    static func router(host: ServiceHost) -> WireRouter { AuthRouter.make(host: host) }
 }

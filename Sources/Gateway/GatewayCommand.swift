@@ -16,14 +16,26 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "HTTP port; overrides the port of --listen (env CLEARSKY_PORT).")
     var port: Int?
 
+    @Option(help: "Wire address for health checks, host:port (env CLEARSKY_GATEWAY_WIRE_LISTEN; default base+5).")
+    var wireListen: String?
+
     func run() async throws {
-        var configuration = try options.resolve(for: .gateway)
-        if let port = port ?? ProcessInfo.processInfo.environment["CLEARSKY_PORT"].flatMap(Int.init) {
-            configuration.listen.port = port
+        let environment = ProcessInfo.processInfo.environment
+        var http = try options.resolve(for: .gateway)
+        if let port = port ?? environment["CLEARSKY_PORT"].flatMap(Int.init) {
+            http.listen.port = port
         }
-        let host = ServiceHost(configuration: configuration)
-        let backends = Backends(peers: configuration.peers, secret: try host.prepare())
-        let app = GatewayApp.make(configuration: configuration, backends: backends, logger: host.logger)
-        try await app.runService()
+        let defaultWire = "127.0.0.1:\(ServiceName.gatewayWirePort(base: try options.resolvedBasePort()))"
+        let wireText = wireListen ?? environment["CLEARSKY_GATEWAY_WIRE_LISTEN"] ?? defaultWire
+        guard let wireEndpoint = WireEndpoint(wireText) else {
+            throw ValidationError("--wire-listen must be host:port, got '\(wireText)'")
+        }
+        var wire = http
+        wire.listen = wireEndpoint
+        let host = ServiceHost(configuration: wire)
+        let backends = Backends(peers: http.peers, secret: try host.prepare())
+        let app = GatewayApp.make(configuration: http, backends: backends, logger: host.logger)
+        // The HTTP application and the Wire `health` server share one ServiceGroup.
+        try await host.run(router: GatewayRouter.make(host: host), services: [app])
     }
 }

@@ -4,14 +4,13 @@ import Wire
 
 /// The `ProcessSvc` executable.
 @main
-struct ProcessCommand: AsyncParsableCommand {
+struct ProcessCommand: WireServiceCommand {
     static let configuration = CommandConfiguration(
         commandName: "ProcessSvc", abstract: "Clearsky's image operations, dehaze, thumbnails and jobs.")
 
+    static let service = ServiceName.process
+
     @OptionGroup var options: ServiceOptions
 
-    func run() async throws {
-        let host = ServiceHost(configuration: try options.resolve(for: .process))
-        try await host.run(router: ProcessRouter.make(host: host))
-    }
+    static func router(host: ServiceHost) -> WireRouter { ProcessRouter.make(host: host) }
 }

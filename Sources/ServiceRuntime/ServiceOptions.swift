@@ -38,6 +38,16 @@ public struct ServiceOptions: ParsableArguments {
 
     public init() {}
 
+    /// The base port from `--base-port`, else `CLEARSKY_BASE_PORT`, else 7100.
+    public func resolvedBasePort(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> Int {
+        try basePort ?? environment["CLEARSKY_BASE_PORT"].map {
+            guard let port = Int($0) else { throw ValidationError("CLEARSKY_BASE_PORT must be a number") }
+            return port
+        } ?? 7100
+    }
+
     /// Fills the configuration from flags, then the environment, then the defaults.
     public func resolve(
         for service: ServiceName, environment: [String: String] = ProcessInfo.processInfo.environment

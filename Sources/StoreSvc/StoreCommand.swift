@@ -4,15 +4,14 @@ import Wire
 
 /// The `StoreSvc` executable.
 @main
-struct StoreCommand: AsyncParsableCommand {
+struct StoreCommand: WireServiceCommand {
     static let configuration = CommandConfiguration(
         commandName: "StoreSvc",
         abstract: "Clearsky's image blobs and metadata, keys, derivatives, cache and event log.")
 
+    static let service = ServiceName.store
+
     @OptionGroup var options: ServiceOptions
 
-    func run() async throws {
-        let host = ServiceHost(configuration: try options.resolve(for: .store))
-        try await host.run(router: StoreRouter.make(host: host))
-    }
+    static func router(host: ServiceHost) -> WireRouter { StoreRouter.make(host: host) }
 }

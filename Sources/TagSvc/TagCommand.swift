@@ -4,14 +4,13 @@ import Wire
 
 /// The `TagSvc` executable.
 @main
-struct TagCommand: AsyncParsableCommand {
+struct TagCommand: WireServiceCommand {
     static let configuration = CommandConfiguration(
         commandName: "TagSvc", abstract: "Clearsky's detection, tag index, queries, subscriptions and notifications.")
 
+    static let service = ServiceName.tag
+
     @OptionGroup var options: ServiceOptions
 
-    func run() async throws {
-        let host = ServiceHost(configuration: try options.resolve(for: .tag))
-        try await host.run(router: TagRouter.make(host: host))
-    }
+    static func router(host: ServiceHost) -> WireRouter { TagRouter.make(host: host) }
 }

@@ -107,3 +107,16 @@ import WireTesting
         #expect(APIError(WireError(.init(5000, "Weird"), "x")).status == .internalServerError)
     }
 }
+
+@Suite struct GatewayContractTests {
+    @Test func gatewayServesHealthOverWire() async throws {
+        try await withServiceHost(.gateway) { host in
+            try await withWireServer(service: ServiceName.gateway.rawValue, router: GatewayRouter.make(host: host)) {
+                harness in
+                let status = try await harness.client().call(CommonContract.health, Empty())
+                #expect(status.service == "Gateway")
+                #expect(status.state == .serving)
+            }
+        }
+    }
+}

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Testing
+import Wire
 import WireTesting
 
 /// `clearsky up` as a user runs it: the real binaries, a temporary data folder, free ports.
@@ -50,6 +51,15 @@ import WireTesting
         let attributes = try FileManager.default.attributesOfItem(atPath: "\(data)/cluster.secret")
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         #expect(FileManager.default.fileExists(atPath: "\(data)/mail/outbox"))
+
+        // The gateway answers `health` over Wire too, with the secret `up` made.
+        let gatewayWire = WireClient(
+            endpoint: WireEndpoint(host: "127.0.0.1", port: ServiceName.gatewayWirePort(base: base)),
+            service: "Gateway",
+            secret: try ClusterSecret.load(from: "\(data)/cluster.secret"))
+        let gatewayHealth = try await gatewayWire.call(CommonContract.health, Empty())
+        #expect(gatewayHealth.service == "Gateway")
+        await gatewayWire.close()
 
         // A service that dies is restarted and the cluster turns green again.
         let storePID = try pid(of: "StoreSvc", in: data)
@@ -129,7 +139,7 @@ func readLine(from handle: FileHandle, containing marker: String, within limit: 
     }
 }
 
-/// A base port with base+1 … base+4 free, and a free gateway port.
+/// A base port with base+1 … base+5 free (four services and the gateway's Wire port), and a free HTTP port.
 func freePorts() throws -> (base: Int, gateway: Int) {
     func isFree(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -146,7 +156,7 @@ func freePorts() throws -> (base: Int, gateway: Int) {
     }
     for _ in 0..<200 {
         let base = Int.random(in: 2_000...5_800) * 10
-        if (1...5).allSatisfy({ isFree(base + $0) }) { return (base, base + 5) }
+        if (1...6).allSatisfy({ isFree(base + $0) }) { return (base, base + 6) }
     }
     throw CocoaError(.featureUnsupported)
 }

@@ -20,6 +20,9 @@ public enum ServiceName: String, Sendable, CaseIterable, Codable {
     /// Port in a cluster whose services sit at `base + 1 … base + 4` (the defaults use base 7100).
     public func port(base: Int) -> Int { base + defaultPort - 7100 }
 
+    /// The gateway's own Wire port (for `health`), `base + 5`; its HTTP port is separate.
+    public static func gatewayWirePort(base: Int) -> Int { base + 5 }
+
     /// The four Wire services behind the gateway.
     public static let backends: [ServiceName] = [.auth, .store, .process, .tag]
 
