@@ -12,7 +12,7 @@ public struct ServiceHost: Sendable {
 
     public init(configuration: ServiceConfiguration) {
         self.configuration = configuration
-        LoggingBootstrap.once(level: configuration.logLevel)
+        LoggingBootstrap.once()
         var logger = Logger(label: "clearsky.\(configuration.service.key)")
         logger.logLevel = configuration.logLevel
         self.logger = logger
@@ -88,7 +88,8 @@ public enum LoggingBootstrap {
         }
     }()
 
-    public static func once(level: Logger.Level) {
+    /// Loggers set their own level; the handler passes everything through.
+    public static func once() {
         _ = done
     }
 }

@@ -34,7 +34,7 @@ struct UpCommand: AsyncParsableCommand {
             binaryDirectory: binDir ?? ClusterPlan.ownDirectory(),
             logLevel: logLevel ?? environment["CLEARSKY_LOG_LEVEL"] ?? "info")
         try plan.prepareDataDirectory()
-        LoggingBootstrap.once(level: .info)
+        LoggingBootstrap.once()
         var logger = Logger(label: "clearsky.up")
         logger.logLevel = Logger.Level(rawValue: plan.logLevel.lowercased()) ?? .info
         let supervisor = Supervisor(plan: plan, logger: logger)

@@ -56,9 +56,9 @@ struct WireKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol {
         try state.string(source(key), codingPath, key)
     }
     func decode(_ type: Double.Type, forKey key: Key) throws -> Double {
-        try state.double(source(key), codingPath, key)
+        try state.double(source(key), codingPath)
     }
-    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try state.float(source(key), codingPath, key) }
+    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try state.float(source(key), codingPath) }
     func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try state.signed(source(key), codingPath, key) }
     func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try state.signed(source(key), codingPath, key) }
     func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 {

@@ -248,11 +248,11 @@ final class DecodingState {
         return result
     }
 
-    func double(_ source: ValueSource, _ codingPath: [any CodingKey], _ key: (any CodingKey)? = nil) throws -> Double {
+    func double(_ source: ValueSource, _ codingPath: [any CodingKey]) throws -> Double {
         Double(bitPattern: try fixed(8, source, codingPath))
     }
 
-    func float(_ source: ValueSource, _ codingPath: [any CodingKey], _ key: (any CodingKey)? = nil) throws -> Float {
+    func float(_ source: ValueSource, _ codingPath: [any CodingKey]) throws -> Float {
         Float(bitPattern: UInt32(truncatingIfNeeded: try fixed(4, source, codingPath)))
     }
 

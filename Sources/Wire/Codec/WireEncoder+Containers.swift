@@ -110,16 +110,14 @@ struct WireKeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
         return WireValueEncoder(state: child, frame: 0)
     }
 
+    /// Nested containers cannot throw: a bad key is reported when the value finishes.
     private func fieldNumber(_ key: Key) -> Int {
-        guard let number = key.intValue, number >= 0, number < (1 << 29) else {
-            state.deferredError = EncodingError.invalidValue(
-                key.stringValue,
-                .init(
-                    codingPath: codingPath + [key],
-                    debugDescription: "Wire needs an integer field number for key '\(key.stringValue)'"))
+        do {
+            return try state.fieldNumber(key, frame: frame)
+        } catch {
+            state.deferredError = error
             return 0
         }
-        return number
     }
 }
 

@@ -44,7 +44,6 @@ struct EncodeFrame {
     var count = 0
     var singleType: WireType? = nil
     var isNil = false
-    var hasPending = false
 }
 
 /// The one buffer a value is encoded into, and the frames of the values being encoded.
@@ -130,7 +129,7 @@ final class EncodingState {
             }
             return type
         case .keyed:
-            if frame.hasPending {
+            if !pending.isEmpty {
                 let children = pending.filter { $0.frame == index }
                 pending.removeAll { $0.frame == index }
                 for (_, number, child) in children {
@@ -160,7 +159,6 @@ final class EncodingState {
         child.frames.append(EncodeFrame(context: .field))
         if frames[index].kind == .keyed {
             pending.append((index, number, child))
-            frames[index].hasPending = true
         } else {
             deferredError = EncodingError.invalidValue(
                 number,
@@ -193,6 +191,18 @@ final class EncodingState {
     /// Writes a tagged field whose value is produced by `body`; drops the tag when the value is nil.
     @inline(__always)
     func field(_ key: some CodingKey, frame: Int, _ body: () throws -> WireType?) throws {
+        let number = try fieldNumber(key, frame: frame)
+        let tagOffset = out.count
+        out.appendVarint(UInt64(number) << 3)
+        guard let type = try body() else {
+            out.removeLast(out.count - tagOffset)
+            return
+        }
+        out[tagOffset] |= type.rawValue
+    }
+
+    /// The field number a key stands for: its `intValue`, which must be in `0 ..< 2^29`.
+    func fieldNumber(_ key: some CodingKey, frame: Int) throws -> Int {
         guard let number = key.intValue, number >= 0, number < (1 << 29) else {
             throw EncodingError.invalidValue(
                 key.stringValue,
@@ -202,12 +212,6 @@ final class EncodingState {
                         "Wire needs an integer field number in 0..<2^29 for key '\(key.stringValue)' (CodingKeys: Int)")
             )
         }
-        let tagOffset = out.count
-        out.appendVarint(UInt64(number) << 3)
-        guard let type = try body() else {
-            out.removeLast(out.count - tagOffset)
-            return
-        }
-        out[tagOffset] |= type.rawValue
+        return number
     }
 }

@@ -52,6 +52,14 @@ public struct Frame: Sendable {
         outbound(type, flags: flags, id: id, capacity: 0, allocator: allocator) { _ in }
     }
 
+    /// The answer to a PING: same id and payload, with the ack flag.
+    public static func pingReply(to ping: Frame, allocator: ByteBufferAllocator) -> ByteBuffer {
+        outbound(.ping, flags: flagProofOrAck, id: ping.id, capacity: ping.payload.readableBytes, allocator: allocator)
+        {
+            $0.writeImmutableBuffer(ping.payload)
+        }
+    }
+
     /// An ERROR frame for request `id` (0 for the connection as a whole).
     public static func error(_ error: WireError, id: UInt32, allocator: ByteBufferAllocator) -> ByteBuffer {
         outbound(.error, id: id, capacity: 8 + error.message.utf8.count, allocator: allocator) { buffer in

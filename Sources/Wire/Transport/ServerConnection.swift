@@ -147,11 +147,7 @@ final class ServerConnection: Sendable {
                 case .cancel:
                     state.withLock { $0.tasks[frame.id] }?.cancel()
                 case .ping where frame.flags & Frame.flagProofOrAck == 0:
-                    let payload = frame.payload
-                    try await outbound.write(
-                        Frame.outbound(.ping, flags: Frame.flagProofOrAck, id: frame.id, allocator: allocator) {
-                            $0.writeImmutableBuffer(payload)
-                        })
+                    try await outbound.write(Frame.pingReply(to: frame, allocator: allocator))
                 case .ping:
                     break
                 case .goaway:

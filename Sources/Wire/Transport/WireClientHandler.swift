@@ -40,8 +40,6 @@ final class WireClientHandler: ChannelInboundHandler {
         self.handshakeDone = eventLoop.makePromise()
     }
 
-    var inFlight: Int { pending.count }
-
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
     }
@@ -81,14 +79,8 @@ final class WireClientHandler: ChannelInboundHandler {
         case .ping where frame.flags & Frame.flagProofOrAck != 0:
             pings.removeValue(forKey: frame.id)?.succeed()
         case .ping:
-            let payload = frame.payload
             context.writeAndFlush(
-                wrapOutboundOut(
-                    Frame.outbound(
-                        .ping, flags: Frame.flagProofOrAck, id: frame.id, allocator: context.channel.allocator
-                    ) {
-                        $0.writeImmutableBuffer(payload)
-                    }), promise: nil)
+                wrapOutboundOut(Frame.pingReply(to: frame, allocator: context.channel.allocator)), promise: nil)
         case .goaway:
             goingAway.set()
         default:
