@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Wire", targets: ["Wire"]),
+        .library(name: "Imaging", targets: ["Imaging"]),
         .executable(name: "clearsky", targets: ["clearsky"]),
         .executable(name: "AuthSvc", targets: ["AuthSvc"]),
         .executable(name: "StoreSvc", targets: ["StoreSvc"]),
@@ -45,6 +46,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+
+        // Decode/encode (TurboJPEG, libpng), pixel buffers, operations, dehaze.
+        .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG"]),
 
         // The contract-test harness: a real server on port 0 and the real client, in the test process.
         .target(
@@ -89,6 +93,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "COpenSSL"], resources: [.copy("Fixtures")]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "WireTesting"]),
         .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime", "Wire"]),
         .testTarget(name: "AuthSvcTests", dependencies: ["AuthSvc", "Wire", "WireTesting"]),

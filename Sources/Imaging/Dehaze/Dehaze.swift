@@ -1,0 +1,158 @@
+/// What a dehaze run found besides the image: the atmospheric light, for reports and tests.
+public struct DehazeReport: Sendable, Equatable {
+    /// A in 0…1 per colour channel (R, G, B; one value for gray images).
+    public var atmosphericLight: [Double]
+    /// Where A was taken from.
+    public var atmosphericLightPixel: (x: Int, y: Int)
+
+    public static func == (lhs: DehazeReport, rhs: DehazeReport) -> Bool {
+        lhs.atmosphericLight == rhs.atmosphericLight && lhs.atmosphericLightPixel == rhs.atmosphericLightPixel
+    }
+}
+
+extension PixelBuffer {
+    /// Removes haze by the dark channel prior: J = (I − A) / max(t, t0) + A, with t refined by a guided
+    /// filter on the gray image. Alpha is kept.
+    public func dehazed(
+        _ parameters: DehazeParameters = DehazeParameters(), parallelism: Parallelism = .allCores
+    ) throws(ImagingError) -> PixelBuffer {
+        try dehazedWithReport(parameters, parallelism: parallelism).image
+    }
+
+    public func dehazedWithReport(
+        _ parameters: DehazeParameters = DehazeParameters(), parallelism: Parallelism = .allCores
+    ) throws(ImagingError) -> (image: PixelBuffer, report: DehazeReport) {
+        try parameters.validate()
+        return DarkChannelPrior(image: self, parameters: parameters, parallelism: parallelism).run()
+    }
+}
+
+/// One dehaze run; the steps follow He, Sun and Tang (TPAMI 2011) and refbench's dcp_ref.py.
+struct DarkChannelPrior {
+    let image: PixelBuffer
+    let parameters: DehazeParameters
+    let parallelism: Parallelism
+
+    var colorChannels: Int { image.layout.colorChannels }
+
+    func run() -> (image: PixelBuffer, report: DehazeReport) {
+        let (width, height) = (image.width, image.height)
+        let count = image.pixelCount
+        let patchRadius = parameters.patch / 2
+        let colorChannels = self.colorChannels
+        // 1. Dark channel of I: per-pixel minimum over the colour channels, then the patch minimum.
+        var dark = [UInt8](repeating: 0, count: count)
+        dark.withUnsafeMutableBufferPointer { dark in
+            let dark = dark.baseAddress!
+            forEachPixel { index, pixel in
+                var low = pixel[0]
+                for c in 0..<colorChannels { low = min(low, pixel[c]) }
+                dark[index] = low
+            }
+            MinFilter.apply(dark, width: width, height: height, radius: patchRadius, parallelism: parallelism)
+        }
+        // 2. Atmospheric light.
+        let (light, lightIndex) = atmosphericLight(dark: dark)
+        // 3. Raw transmission 1 − ω · dark(I / A), and the gray guide.
+        var transmission = [Float](repeating: 0, count: count)
+        var guide = [Float](repeating: 0, count: count)
+        let inverseLight = light.map { Float(1 / max($0, 1e-6) / 255) }
+        let grayWeights: [Float] = colorChannels == 3 ? [0.299, 0.587, 0.114] : [1]
+        let omega = Float(parameters.omega)
+        transmission.withUnsafeMutableBufferPointer { transmission in
+            guide.withUnsafeMutableBufferPointer { guide in
+                let (transmission, guide) = (transmission.baseAddress!, guide.baseAddress!)
+                forEachPixel { index, pixel in
+                    var low = Float.infinity
+                    var gray: Float = 0
+                    for c in 0..<colorChannels {
+                        let value = Float(pixel[c])
+                        low = min(low, value * inverseLight[c])
+                        gray += grayWeights[c] * value
+                    }
+                    transmission[index] = low
+                    guide[index] = gray / 255
+                }
+            }
+            MinFilter.apply(
+                transmission.baseAddress!, width: width, height: height, radius: patchRadius, parallelism: parallelism)
+            for index in 0..<count { transmission[index] = 1 - omega * transmission[index] }
+        }
+        // 4. Refine t with the guided filter, and 5. recover the scene radiance.
+        let refined = GuidedFilter(
+            radius: parameters.radius, eps: parameters.eps, subsampling: parameters.subsampling)
+            .filter(guide: guide, input: transmission, width: width, height: height, parallelism: parallelism)
+        let output = recover(transmission: refined, light: light)
+        let report = DehazeReport(
+            atmosphericLight: light, atmosphericLightPixel: (lightIndex % width, lightIndex / width))
+        return (output, report)
+    }
+
+    /// A from the brightest 0.1 % of the dark channel: among those pixels (ordered by dark value, then raster
+    /// order, as a stable sort), the one with the largest sum of channels.
+    private func atmosphericLight(dark: [UInt8]) -> (light: [Double], index: Int) {
+        let count = dark.count
+        let wanted = max(1, count / 1000)
+        var histogram = [Int](repeating: 0, count: 256)
+        for value in dark { histogram[Int(value)] += 1 }
+        var level = 255
+        var above = 0
+        while above + histogram[level] < wanted {
+            above += histogram[level]
+            level -= 1
+        }
+        var takeAtLevel = wanted - above
+        var best = (sum: -1, dark: -1, index: 0)
+        let channels = image.channels
+        image.pixels.withUnsafeBufferPointer { pixels in
+            for index in 0..<count {
+                let value = Int(dark[index])
+                if value < level { continue }
+                if value == level {
+                    if takeAtLevel == 0 { continue }
+                    takeAtLevel -= 1
+                }
+                var sum = 0
+                for c in 0..<colorChannels { sum += Int(pixels[index * channels + c]) }
+                if sum > best.sum || (sum == best.sum && value > best.dark) { best = (sum, value, index) }
+            }
+        }
+        let light = (0..<colorChannels).map { Double(image.pixels[best.index * channels + $0]) / 255 }
+        return (light, best.index)
+    }
+
+    private func recover(transmission: [Float], light: [Double]) -> PixelBuffer {
+        let channels = image.channels
+        let colorChannels = self.colorChannels
+        let t0 = Float(parameters.t0)
+        let lightLevels = light.map { Float($0 * 255) }
+        return PixelBuffer(width: image.width, height: image.height, layout: image.layout) { output in
+            image.pixels.withUnsafeBufferPointer { input in
+                transmission.withUnsafeBufferPointer { transmission in
+                    parallelism.forEachRange(image.pixelCount, grain: 65_536) { range in
+                        for index in range {
+                            let scale = 1 / max(transmission[index], t0)
+                            let offset = index * channels
+                            for c in 0..<colorChannels {
+                                let a = lightLevels[c]
+                                output[offset + c] = clampToByte((Float(input[offset + c]) - a) * scale + a)
+                            }
+                            if channels != colorChannels { output[offset + colorChannels] = input[offset + colorChannels] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Calls `body` with each pixel's index and bytes, in parallel bands.
+    private func forEachPixel(_ body: (Int, UnsafePointer<UInt8>) -> Void) {
+        let channels = image.channels
+        image.pixels.withUnsafeBufferPointer { pixels in
+            let base = pixels.baseAddress!
+            parallelism.forEachRange(image.pixelCount, grain: 65_536) { range in
+                for index in range { body(index, base + index * channels) }
+            }
+        }
+    }
+}

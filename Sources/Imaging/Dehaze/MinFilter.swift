@@ -1,0 +1,117 @@
+/// A value a min filter can pad with: larger than or equal to every real sample.
+protocol MinFilterable: Comparable {
+    static var padding: Self { get }
+}
+
+extension UInt8: MinFilterable { static var padding: UInt8 { .max } }
+extension Float: MinFilterable { static var padding: Float { .infinity } }
+
+/// The van Herk / Gil-Werman minimum filter over a (2·radius + 1)² square: three comparisons per pixel
+/// and axis whatever the radius. The window is clipped at the borders (pixels outside are ignored).
+enum MinFilter {
+    static func apply<T: MinFilterable>(
+        _ plane: UnsafeMutablePointer<T>, width: Int, height: Int, radius: Int, parallelism: Parallelism
+    ) {
+        guard radius > 0 else { return }
+        let size = 2 * radius + 1
+        // Rows: each one independently.
+        parallelism.forEachRange(height, grain: 16) { rows in
+            let padded = paddedLength(width, radius: radius)
+            let scratch = UnsafeMutablePointer<T>.allocate(capacity: 3 * padded)
+            defer { scratch.deallocate() }
+            for y in rows {
+                filterLine(
+                    plane + y * width, stride: 1, count: width, radius: radius, size: size,
+                    scratch: scratch, padded: padded)
+            }
+        }
+        // Columns: strips of neighbouring columns, so each step touches consecutive memory.
+        let strip = 64
+        parallelism.forEachRange((width + strip - 1) / strip, grain: 1) { strips in
+            let padded = paddedLength(height, radius: radius)
+            let scratch = UnsafeMutablePointer<T>.allocate(capacity: 3 * padded * strip)
+            defer { scratch.deallocate() }
+            for index in strips {
+                let x0 = index * strip
+                let columns = min(strip, width - x0)
+                filterColumns(
+                    plane + x0, width: width, columns: columns, height: height, radius: radius, size: size,
+                    scratch: scratch, padded: padded)
+            }
+        }
+    }
+
+    private static func paddedLength(_ count: Int, radius: Int) -> Int {
+        let size = 2 * radius + 1
+        return (count + 2 * radius + size - 1) / size * size
+    }
+
+    /// One line: g = running minimum from each block's start, h = from each block's end; the window
+    /// [x, x + size) in padded coordinates has minimum min(h[x], g[x + size − 1]).
+    private static func filterLine<T: MinFilterable>(
+        _ line: UnsafeMutablePointer<T>, stride: Int, count: Int, radius: Int, size: Int,
+        scratch: UnsafeMutablePointer<T>, padded: Int
+    ) {
+        let input = scratch
+        let g = scratch + padded
+        let h = scratch + 2 * padded
+        for i in 0..<padded {
+            let source = i - radius
+            input[i] = source >= 0 && source < count ? line[source * stride] : T.padding
+        }
+        for i in 0..<padded { g[i] = i % size == 0 ? input[i] : min(g[i - 1], input[i]) }
+        var i = padded - 1
+        while i >= 0 {
+            h[i] = i % size == size - 1 ? input[i] : min(h[i + 1], input[i])
+            i -= 1
+        }
+        for x in 0..<count { line[x * stride] = min(h[x], g[x + size - 1]) }
+    }
+
+    /// The same along columns, `columns` at a time: each step is a vector of neighbouring columns.
+    private static func filterColumns<T: MinFilterable>(
+        _ base: UnsafeMutablePointer<T>, width: Int, columns: Int, height: Int, radius: Int, size: Int,
+        scratch: UnsafeMutablePointer<T>, padded: Int
+    ) {
+        let input = scratch
+        let g = scratch + padded * columns
+        let h = scratch + 2 * padded * columns
+        for i in 0..<padded {
+            let source = i - radius
+            let row = input + i * columns
+            if source >= 0 && source < height {
+                row.update(from: base + source * width, count: columns)
+            } else {
+                row.update(repeating: T.padding, count: columns)
+            }
+        }
+        for i in 0..<padded {
+            let row = input + i * columns
+            let out = g + i * columns
+            if i % size == 0 {
+                out.update(from: row, count: columns)
+            } else {
+                let previous = out - columns
+                for c in 0..<columns { out[c] = min(previous[c], row[c]) }
+            }
+        }
+        var i = padded - 1
+        while i >= 0 {
+            let row = input + i * columns
+            let out = h + i * columns
+            if i % size == size - 1 {
+                out.update(from: row, count: columns)
+            } else {
+                let next = out + columns
+                for c in 0..<columns { out[c] = min(next[c], row[c]) }
+            }
+            i -= 1
+        }
+        for y in 0..<height {
+            let out = base + y * width
+            let left = h + y * columns
+            let right = g + (y + size - 1) * columns
+            for c in 0..<columns { out[c] = min(left[c], right[c]) }
+        }
+    }
+}

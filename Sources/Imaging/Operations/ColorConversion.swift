@@ -1,0 +1,168 @@
+/// The colour conversions `color` offers.
+public enum ColorMode: String, Sendable, Codable, CaseIterable {
+    /// Luma Y = 0.299 R + 0.587 G + 0.114 B (OpenCV's 15-bit fixed-point weights).
+    case gray
+    /// OpenCV's 8-bit HSV: H in 0…179 (degrees / 2), S and V in 0…255, stored in the R, G, B bytes.
+    case hsv
+    case sepia
+    /// 255 − value for the colour channels; alpha kept.
+    case invert
+}
+
+extension PixelBuffer {
+    public func converted(_ mode: ColorMode, parallelism: Parallelism = .allCores) -> PixelBuffer {
+        switch mode {
+        case .gray: grayscale(parallelism: parallelism)
+        case .hsv: hsv(parallelism: parallelism)
+        case .sepia: sepia(parallelism: parallelism)
+        case .invert: inverted()
+        }
+    }
+
+    /// Gray (or gray + alpha) by Y = (9798 R + 19235 G + 3735 B + 2¹⁴) >> 15, bit for bit OpenCV's.
+    public func grayscale(parallelism: Parallelism = .allCores) -> PixelBuffer {
+        guard layout.isColor else { return self }
+        let channels = self.channels
+        let alpha = layout.hasAlpha
+        let outputChannels = alpha ? 2 : 1
+        return PixelBuffer(width: width, height: height, layout: alpha ? .grayAlpha : .gray) { output in
+            pixels.withUnsafeBufferPointer { source in
+                let source = source.baseAddress!
+                parallelism.forEachRange(pixelCount, grain: 65_536) { range in
+                    for index in range {
+                        let pixel = source + index * channels
+                        let luma = (9798 * UInt32(pixel[0]) + 19235 * UInt32(pixel[1]) + 3735 * UInt32(pixel[2]) + 16384) >> 15
+                        output[index * outputChannels] = UInt8(luma)
+                        if alpha { output[index * 2 + 1] = pixel[3] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// HSV exactly as OpenCV's 8-bit RGB→HSV (hue range 180, 12-bit fixed-point division tables).
+    public func hsv(parallelism: Parallelism = .allCores) -> PixelBuffer {
+        let source = withColor()
+        let channels = source.channels
+        return PixelBuffer(width: width, height: height, layout: source.layout) { output in
+            HSVTables.shared.saturation.withUnsafeBufferPointer { saturationTable in
+                HSVTables.shared.hue.withUnsafeBufferPointer { hueTable in
+                    source.pixels.withUnsafeBufferPointer { input in
+                        let input = input.baseAddress!
+                        parallelism.forEachRange(pixelCount, grain: 65_536) { range in
+                            for index in range {
+                                let pixel = input + index * channels
+                                let (r, g, b) = (Int32(pixel[0]), Int32(pixel[1]), Int32(pixel[2]))
+                                let value = max(r, g, b)
+                                let difference = value - min(r, g, b)
+                                let saturation = (difference * saturationTable[Int(value)] + 2048) >> 12
+                                var hue: Int32
+                                if value == r {
+                                    hue = g - b
+                                } else if value == g {
+                                    hue = b - r + 2 * difference
+                                } else {
+                                    hue = r - g + 4 * difference
+                                }
+                                hue = (hue * hueTable[Int(difference)] + 2048) >> 12
+                                if hue < 0 { hue += 180 }
+                                let out = output + index * channels
+                                out[0] = UInt8(hue)
+                                out[1] = UInt8(saturation)
+                                out[2] = UInt8(value)
+                                if channels == 4 { out[3] = pixel[3] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The classic sepia matrix, clamped; gray images become RGB.
+    public func sepia(parallelism: Parallelism = .allCores) -> PixelBuffer {
+        var result = withColor()
+        let channels = result.channels
+        let count = pixelCount
+        result.pixels.withUnsafeMutableBufferPointer { pixels in
+            let base = pixels.baseAddress!
+            parallelism.forEachRange(count, grain: 65_536) { range in
+                for index in range {
+                    let pixel = base + index * channels
+                    let (r, g, b) = (Float(pixel[0]), Float(pixel[1]), Float(pixel[2]))
+                    pixel[0] = clampToByte(0.393 * r + 0.769 * g + 0.189 * b)
+                    pixel[1] = clampToByte(0.349 * r + 0.686 * g + 0.168 * b)
+                    pixel[2] = clampToByte(0.272 * r + 0.534 * g + 0.131 * b)
+                }
+            }
+        }
+        return result
+    }
+
+    /// 255 − value in the colour channels; alpha kept.
+    public func inverted() -> PixelBuffer {
+        var result = self
+        result.invert()
+        return result
+    }
+
+    /// Inverts in place.
+    public mutating func invert() {
+        let channels = self.channels
+        let colorChannels = layout.colorChannels
+        pixels.withUnsafeMutableBufferPointer { pixels in
+            if channels == colorChannels {
+                for index in pixels.indices { pixels[index] = ~pixels[index] }
+            } else {
+                for index in pixels.indices where index % channels < colorChannels { pixels[index] = ~pixels[index] }
+            }
+        }
+    }
+
+    /// The same image without its alpha channel (the colour values are kept as stored).
+    public func droppingAlpha() -> PixelBuffer {
+        guard layout.hasAlpha else { return self }
+        let channels = self.channels
+        let keep = layout.colorChannels
+        return PixelBuffer(width: width, height: height, layout: layout.opaque) { output in
+            pixels.withUnsafeBufferPointer { source in
+                for index in 0..<pixelCount {
+                    for channel in 0..<keep { output[index * keep + channel] = source[index * channels + channel] }
+                }
+            }
+        }
+    }
+
+    /// The image as RGB or RGBA: gray values are copied into the three colour channels.
+    public func withColor() -> PixelBuffer {
+        guard !layout.isColor else { return self }
+        let channels = self.channels
+        let alpha = layout.hasAlpha
+        let outputChannels = alpha ? 4 : 3
+        return PixelBuffer(width: width, height: height, layout: alpha ? .rgba : .rgb) { output in
+            pixels.withUnsafeBufferPointer { source in
+                for index in 0..<pixelCount {
+                    let gray = source[index * channels]
+                    let out = output + index * outputChannels
+                    out[0] = gray
+                    out[1] = gray
+                    out[2] = gray
+                    if alpha { out[3] = source[index * channels + 1] }
+                }
+            }
+        }
+    }
+}
+
+/// OpenCV's division tables for 8-bit HSV: 255·2¹²/v and 180·2¹²/(6·d), rounded.
+private struct HSVTables: Sendable {
+    let saturation: [Int32]
+    let hue: [Int32]
+
+    static let shared = HSVTables()
+
+    private init() {
+        saturation = (0...255).map { $0 == 0 ? 0 : Int32((Double(255 << 12) / Double($0)).rounded()) }
+        hue = (0...255).map { $0 == 0 ? 0 : Int32((Double(180 << 12) / (6 * Double($0))).rounded()) }
+    }
+}

@@ -1,0 +1,81 @@
+/// How `threshold` maps pixels above the threshold.
+public enum ThresholdMode: String, Sendable, Codable, CaseIterable {
+    /// Above the threshold → 255, else 0.
+    case binary
+    /// Above the threshold → 0, else 255.
+    case binaryInverted = "binary_inv"
+}
+
+extension PixelBuffer {
+    /// A black-and-white image: gray value > `value` maps by `mode`. Colour images are converted to gray
+    /// first; alpha is kept.
+    public func thresholded(value: Int, mode: ThresholdMode = .binary) throws(ImagingError) -> PixelBuffer {
+        guard (0...255).contains(value) else {
+            throw .invalidParameter(operation: "threshold", message: "value must be 0…255, got \(value)")
+        }
+        var gray = grayscale()
+        let table = (0...255).map { level -> UInt8 in (level > value) == (mode == .binary) ? 255 : 0 }
+        let channels = gray.channels
+        gray.pixels.withUnsafeMutableBufferPointer { pixels in
+            table.withUnsafeBufferPointer { table in
+                var index = 0
+                while index < pixels.count {
+                    pixels[index] = table[Int(pixels[index])]
+                    index += channels
+                }
+            }
+        }
+        return gray
+    }
+
+    /// Thresholds at Otsu's level (the one that maximises the between-class variance of the gray
+    /// histogram, computed as OpenCV does); returns the image and that level.
+    public func otsuThresholded(mode: ThresholdMode = .binary) -> (image: PixelBuffer, level: Int) {
+        let gray = grayscale()
+        let level = Self.otsuLevel(histogram: gray.histogram(channel: 0))
+        // `level` is in 0…255 by construction.
+        return (try! gray.thresholded(value: level, mode: mode), level)
+    }
+
+    /// Counts of each level in one channel.
+    func histogram(channel: Int) -> [Int] {
+        var counts = [Int](repeating: 0, count: 256)
+        let channels = self.channels
+        pixels.withUnsafeBufferPointer { pixels in
+            var index = channel
+            while index < pixels.count {
+                counts[Int(pixels[index])] += 1
+                index += channels
+            }
+        }
+        return counts
+    }
+
+    static func otsuLevel(histogram: [Int]) -> Int {
+        let total = Double(histogram.reduce(0, +))
+        guard total > 0 else { return 0 }
+        let epsilon = Double(Float.ulpOfOne)
+        var mean = 0.0
+        for (level, count) in histogram.enumerated() { mean += Double(level) * Double(count) }
+        mean /= total
+        var q1 = 0.0
+        var mean1 = 0.0
+        var bestSigma = 0.0
+        var best = 0
+        for (level, count) in histogram.enumerated() {
+            let p = Double(count) / total
+            mean1 *= q1
+            q1 += p
+            let q2 = 1 - q1
+            if min(q1, q2) < epsilon || max(q1, q2) > 1 - epsilon { continue }
+            mean1 = (mean1 + Double(level) * p) / q1
+            let mean2 = (mean - q1 * mean1) / q2
+            let sigma = q1 * q2 * (mean1 - mean2) * (mean1 - mean2)
+            if sigma > bestSigma {
+                bestSigma = sigma
+                best = level
+            }
+        }
+        return best
+    }
+}

@@ -1,0 +1,59 @@
+import Dispatch
+
+/// How many threads an operation may use. Work is split into bands of rows (or columns).
+public struct Parallelism: Sendable, Equatable {
+    /// At least 1.
+    public var threads: Int
+
+    public init(threads: Int) { self.threads = max(1, threads) }
+
+    /// One thread per active core: the default.
+    public static var allCores: Parallelism { Parallelism(threads: activeCores) }
+    public static let single = Parallelism(threads: 1)
+
+    private static let activeCores = max(1, sysconfCores())
+
+    /// Calls `body` for disjoint ranges that cover `0..<count`, on up to `threads` threads at once.
+    /// Ranges are kept at least `grain` long so that tiny images do not pay for thread hand-offs.
+    func forEachRange(_ count: Int, grain: Int = 32, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let bands = min(threads * 4, max(1, count / max(1, grain)))
+        guard threads > 1, bands > 1 else {
+            body(0..<count)
+            return
+        }
+        let width = (count + bands - 1) / bands
+        let workers = threads
+        // concurrentPerform would use every core; `workers` iterations that stride over the bands keep
+        // at most `threads` of them busy.
+        withoutActuallyEscaping(body) { body in
+            let work = BandWork(body: body)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var band = worker
+                while band < bands {
+                    let start = band * width
+                    let end = min(count, start + width)
+                    if start < end { work.body(start..<end) }
+                    band += workers
+                }
+            }
+        }
+    }
+}
+
+/// Carries a band body into `concurrentPerform`'s `@Sendable` closure.
+///
+/// Unchecked because the body is not `Sendable`, and safe because: concurrentPerform returns only after
+/// every iteration has finished (so nothing outlives the call), and every caller's body writes only to
+/// the part of its output that belongs to the range it is given — the ranges are disjoint.
+private struct BandWork: @unchecked Sendable {
+    let body: (Range<Int>) -> Void
+}
+
+#if canImport(Glibc)
+import Glibc
+private func sysconfCores() -> Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+#else
+import Darwin
+private func sysconfCores() -> Int { Int(sysconf(_SC_NPROCESSORS_ONLN)) }
+#endif

@@ -1,0 +1,97 @@
+/// A list of operations run on one image. Each step either changes the buffer in place (flip, invert)
+/// or replaces it, so at most two full-size buffers are alive at once.
+public struct Pipeline: Sendable, Equatable {
+    public var operations: [Operation]
+
+    /// Longest pipeline accepted.
+    public static let maximumOperations = 32
+
+    public init(_ operations: [Operation]) throws(ImagingError) {
+        guard operations.count <= Self.maximumOperations else {
+            throw .invalidParameter(
+                operation: "ops", message: "at most \(Self.maximumOperations) operations, got \(operations.count)")
+        }
+        for operation in operations { try operation.validate() }
+        self.operations = operations
+    }
+
+    /// Runs every operation in order. `orientation` is what `autorotate` applies.
+    public func run(
+        on image: PixelBuffer, orientation: Orientation = .up, parallelism: Parallelism = .allCores
+    ) throws(ImagingError) -> PixelBuffer {
+        var current = image
+        var orientation = orientation
+        for operation in operations {
+            try Self.apply(operation, to: &current, orientation: &orientation, parallelism: parallelism)
+        }
+        return current
+    }
+
+    /// Decodes `bytes`, runs the pipeline and encodes the result. When the pipeline starts by shrinking,
+    /// a JPEG is decoded at the smallest scale that still covers the target size.
+    public func process(
+        _ bytes: [UInt8], format: ImageFormat? = nil, quality: Int = 90, pixelLimit: Int = DecodeOptions.defaultPixelLimit,
+        parallelism: Parallelism = .allCores
+    ) throws(ImagingError) -> (bytes: [UInt8], format: ImageFormat, image: PixelBuffer) {
+        let header = try ImageCodec.header(of: bytes)
+        var options = DecodeOptions(pixelLimit: pixelLimit)
+        options.minimumSize = decodeTarget(for: header)
+        let decoded = try ImageCodec.decode(bytes, options: options)
+        let result = try run(on: decoded, orientation: header.orientation, parallelism: parallelism)
+        let outputFormat = format ?? header.format
+        return (try ImageCodec.encode(result, as: outputFormat, quality: quality), outputFormat, result)
+    }
+
+    /// The stored-orientation size a first `resize` needs, when it shrinks the image; nil otherwise.
+    func decodeTarget(for header: ImageHeader) -> (width: Int, height: Int)? {
+        var steps = operations[...]
+        var oriented = false
+        if steps.first == .autorotate {
+            oriented = true
+            steps = steps.dropFirst()
+        }
+        guard case .resize(let width, let height, let fit, _)? = steps.first else { return nil }
+        let size = oriented ? header.orientedSize : (header.width, header.height)
+        guard let box = try? ResizeBox(sourceWidth: size.0, sourceHeight: size.1, width: width, height: height, fit: fit),
+            box.scaledWidth < size.0, box.scaledHeight < size.1
+        else { return nil }
+        let swap = oriented && header.orientation.swapsAxes
+        return swap ? (box.scaledHeight, box.scaledWidth) : (box.scaledWidth, box.scaledHeight)
+    }
+
+    static func apply(
+        _ operation: Operation, to image: inout PixelBuffer, orientation: inout Orientation, parallelism: Parallelism
+    ) throws(ImagingError) {
+        switch operation {
+        case .resize(let width, let height, let fit, let filter):
+            image = try image.resized(width: width, height: height, fit: fit, filter: filter, parallelism: parallelism)
+        case .sharpen(let sigma, let amount, let threshold):
+            image = try image.sharpened(sigma: sigma, amount: amount, threshold: threshold, parallelism: parallelism)
+        case .threshold(.value(let value), let mode):
+            image = try image.thresholded(value: value, mode: mode)
+        case .threshold(.otsu, let mode):
+            image = image.otsuThresholded(mode: mode).image
+        case .color(.invert):
+            image.invert()
+        case .color(let mode):
+            image = image.converted(mode, parallelism: parallelism)
+        case .blur(let sigma, .gaussian):
+            image = try image.gaussianBlurred(sigma: sigma, parallelism: parallelism)
+        case .blur(let sigma, .box):
+            image = try image.boxBlurred(radius: Int(sigma.rounded()), parallelism: parallelism)
+        case .blur(let sigma, .median):
+            image = try image.medianBlurred(radius: Int(sigma.rounded()), parallelism: parallelism)
+        case .rotate(let degrees, let expand, let background):
+            image = try image.rotated(degrees: degrees, expand: expand, background: background, parallelism: parallelism)
+        case .flip(let axis):
+            image.flip(axis)
+        case .crop(let x, let y, let width, let height):
+            image = try image.cropped(x: x, y: y, width: width, height: height)
+        case .dehaze(let parameters):
+            image = try image.dehazed(parameters, parallelism: parallelism)
+        case .autorotate:
+            image = image.oriented(orientation, parallelism: parallelism)
+            orientation = .up
+        }
+    }
+}
