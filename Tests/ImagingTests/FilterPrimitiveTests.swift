@@ -1,0 +1,69 @@
+import Testing
+
+@testable import Imaging
+
+/// The O(1)-per-pixel filters behind dehaze against brute-force window scans.
+@Suite struct FilterPrimitiveTests {
+    @Test(arguments: [1, 3, 7, 30])
+    func minFilterEqualsAWindowScan(radius: Int) {
+        let (width, height) = (53, 41)
+        let original = (0..<width * height).map { _ in UInt8.random(in: 0...255) }
+        var plane = original
+        plane.withUnsafeMutableBufferPointer {
+            MinFilter.apply($0.baseAddress!, width: width, height: height, radius: radius, parallelism: Parallelism(threads: 3))
+        }
+        var floats = original.map(Float.init)
+        floats.withUnsafeMutableBufferPointer {
+            MinFilter.apply($0.baseAddress!, width: width, height: height, radius: radius, parallelism: .single)
+        }
+        for y in 0..<height {
+            for x in 0..<width {
+                var low = UInt8.max
+                for row in max(0, y - radius)...min(height - 1, y + radius) {
+                    for column in max(0, x - radius)...min(width - 1, x + radius) {
+                        low = min(low, original[row * width + column])
+                    }
+                }
+                #expect(plane[y * width + x] == low, "radius \(radius) at \(x),\(y)")
+                #expect(floats[y * width + x] == Float(low))
+            }
+        }
+    }
+
+    @Test(arguments: [1, 4, 25, 80])
+    func boxMeanEqualsAClippedWindowAverage(radius: Int) {
+        let (width, height) = (37, 29)
+        let plane = (0..<width * height).map { _ in Double.random(in: 0...1) }
+        var means = [Double](repeating: .nan, count: width * height)
+        means.withUnsafeMutableBufferPointer { means in
+            let means = means.baseAddress!
+            BoxMean(width: width, height: height, radius: radius, planes: 1).run(parallelism: Parallelism(threads: 3)) {
+                y, _, row in
+                for x in 0..<width { row[x] = plane[y * width + x] }
+            } emit: { y, values in
+                for x in 0..<width { means[y * width + x] = values[x] }
+            }
+        }
+        for y in 0..<height {
+            for x in 0..<width {
+                var sum = 0.0
+                var count = 0
+                for row in max(0, y - radius)...min(height - 1, y + radius) {
+                    for column in max(0, x - radius)...min(width - 1, x + radius) {
+                        sum += plane[row * width + column]
+                        count += 1
+                    }
+                }
+                #expect(abs(means[y * width + x] - sum / Double(count)) < 1e-9, "radius \(radius) at \(x),\(y)")
+            }
+        }
+    }
+
+    @Test func guidedFilterWithTheInputAsGuideAndTinyEpsIsNearlyTheIdentity() {
+        let (width, height) = (40, 30)
+        let plane = (0..<width * height).map { _ in Float.random(in: 0...1) }
+        let filtered = GuidedFilter(radius: 3, eps: 1e-10, subsampling: 1)
+            .filter(guide: plane, input: plane, width: width, height: height, parallelism: .single)
+        for index in plane.indices { #expect(abs(filtered[index] - plane[index]) < 1e-3) }
+    }
+}
