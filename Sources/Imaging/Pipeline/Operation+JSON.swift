@@ -146,6 +146,7 @@ extension Operation: Codable {
         } catch let DecodingError.keyNotFound(key, context) {
             throw .invalidParameter(operation: "ops", message: "\(position(context))'\(key.stringValue)' is missing")
         } catch let DecodingError.typeMismatch(type, context) {
+            if context.codingPath.isEmpty { throw .invalidParameter(operation: "ops", message: "not a JSON array of operations") }
             throw .invalidParameter(operation: "ops", message: "\(position(context))expected \(typeName(type))")
         } catch let DecodingError.valueNotFound(type, context) {
             throw .invalidParameter(operation: "ops", message: "\(position(context))expected \(typeName(type)), got null")

@@ -43,7 +43,7 @@ public struct Pipeline: Sendable, Equatable {
     }
 
     /// The stored-orientation size a first `resize` needs, when it shrinks the image; nil otherwise.
-    func decodeTarget(for header: ImageHeader) -> (width: Int, height: Int)? {
+    public func decodeTarget(for header: ImageHeader) -> (width: Int, height: Int)? {
         var steps = operations[...]
         var oriented = false
         if steps.first == .autorotate {

@@ -1,0 +1,141 @@
+import Imaging
+import Testing
+
+@Suite struct GeometryTests {
+    let image = positionImage(width: 5, height: 3)
+
+    /// (x, y) of the source pixel that lands at output (x, y), for each transform.
+    func expectMoved(_ output: PixelBuffer, width: Int, height: Int, _ source: (Int, Int) -> (Int, Int)) {
+        #expect(output.width == width && output.height == height)
+        guard output.width == width, output.height == height else { return }
+        for y in 0..<height {
+            for x in 0..<width {
+                let (sx, sy) = source(x, y)
+                #expect(output[x, y] == image[sx, sy], "output \(x),\(y) from \(sx),\(sy)")
+            }
+        }
+    }
+
+    @Test func flips() {
+        expectMoved(image.flipped(.horizontal), width: 5, height: 3) { (4 - $0, $1) }
+        expectMoved(image.flipped(.vertical), width: 5, height: 3) { ($0, 2 - $1) }
+        expectMoved(image.flipped(.both), width: 5, height: 3) { (4 - $0, 2 - $1) }
+    }
+
+    @Test func rightAngleRotations() throws {
+        // Counter-clockwise: the top-right corner comes to the top-left.
+        expectMoved(image.rotated(.counterClockwise), width: 3, height: 5) { (4 - $1, $0) }
+        expectMoved(image.rotated(.clockwise), width: 3, height: 5) { ($1, 2 - $0) }
+        expectMoved(image.rotated(.halfTurn), width: 5, height: 3) { (4 - $0, 2 - $1) }
+        // Any multiple of 90° by degrees is the exact move.
+        #expect(try image.rotated(degrees: 90) == image.rotated(.counterClockwise))
+        #expect(try image.rotated(degrees: -90) == image.rotated(.clockwise))
+        #expect(try image.rotated(degrees: 450) == image.rotated(.counterClockwise))
+        #expect(try image.rotated(degrees: 360) == image)
+        let big = positionImage(width: 301, height: 77, layout: .rgba)
+        #expect(big.rotated(.counterClockwise, parallelism: .single) == big.rotated(.counterClockwise))
+        #expect(big.rotated(.clockwise).rotated(.counterClockwise) == big)
+    }
+
+    @Test(arguments: 1...8)
+    func exifOrientationsDisplayUpright(raw: Int) {
+        let orientation = Orientation(rawValue: raw)!
+        let upright = image.oriented(orientation)
+        // Each orientation's definition (EXIF 2.32, tag 0x0112): where the stored row 0 / column 0 belong.
+        switch orientation {
+        case .up: expectMoved(upright, width: 5, height: 3) { ($0, $1) }
+        case .upMirrored: expectMoved(upright, width: 5, height: 3) { (4 - $0, $1) }
+        case .down: expectMoved(upright, width: 5, height: 3) { (4 - $0, 2 - $1) }
+        case .downMirrored: expectMoved(upright, width: 5, height: 3) { ($0, 2 - $1) }
+        case .leftMirrored: expectMoved(upright, width: 3, height: 5) { ($1, $0) }
+        case .right: expectMoved(upright, width: 3, height: 5) { ($1, 2 - $0) }
+        case .rightMirrored: expectMoved(upright, width: 3, height: 5) { (4 - $1, 2 - $0) }
+        case .left: expectMoved(upright, width: 3, height: 5) { (4 - $1, $0) }
+        }
+    }
+
+    @Test func crop() throws {
+        expectMoved(try image.cropped(x: 1, y: 1, width: 3, height: 2), width: 3, height: 2) { ($0 + 1, $1 + 1) }
+        for (x, y, width, height) in [(-1, 0, 2, 2), (0, 0, 6, 1), (4, 2, 2, 1), (0, 0, 0, 1)] {
+            #expect(throws: ImagingError.self) { try image.cropped(x: x, y: y, width: width, height: height) }
+        }
+    }
+
+    @Test func arbitraryRotationExpandsTheCanvasAndFillsTheBackground() throws {
+        let square = PixelBuffer(width: 100, height: 60, layout: .rgb, fill: 200)
+        let rotated = try square.rotated(degrees: 45, background: Color(hex: "#102030"))
+        // ceil(60 sin 45 + 100 cos 45) on both sides.
+        #expect(rotated.width == 114 && rotated.height == 114)
+        #expect(Array(rotated[0, 0]) == [0x10, 0x20, 0x30])
+        #expect(Array(rotated[57, 57]) == [200, 200, 200])
+        let kept = try square.rotated(degrees: 10, expand: false)
+        #expect(kept.width == 100 && kept.height == 60)
+        #expect(Array(kept[0, 0]) == [0, 0, 0])
+        // Images with alpha get a transparent background by default.
+        let rgba = try PixelBuffer(width: 10, height: 10, layout: .rgba, fill: 255).rotated(degrees: 30)
+        #expect(rgba[0, 0].last == 0)
+        #expect(throws: ImagingError.self) { try square.rotated(degrees: .infinity) }
+    }
+
+    @Test func resizeFits() throws {
+        let photo = positionImage(width: 400, height: 200)
+        #expect(try photo.resized(width: 100, height: 100).width == 100)
+        #expect(try photo.resized(width: 100, height: 100).height == 50)
+        let cover = try photo.resized(width: 100, height: 100, fit: .cover)
+        #expect(cover.width == 100 && cover.height == 100)
+        let fill = try photo.resized(width: 30, height: 70, fit: .fill, filter: .lanczos3)
+        #expect(fill.width == 30 && fill.height == 70)
+        #expect(try photo.resized(width: nil, height: 50).width == 100)
+        #expect(try photo.resized(width: 800, height: nil, filter: .bicubic).height == 400)
+        #expect(throws: ImagingError.self) { try photo.resized(width: nil, height: nil) }
+        #expect(throws: ImagingError.self) { try photo.resized(width: 0, height: 10) }
+        #expect(throws: ImagingError.self) { try photo.resized(width: 100_000, height: 10) }
+    }
+
+    @Test(arguments: ResampleFilter.allCases)
+    func resamplingAFlatImageKeepsItFlat(filter: ResampleFilter) {
+        let flat = PixelBuffer(width: 33, height: 17, layout: .rgba, fill: 77)
+        for (width, height) in [(10, 5), (100, 40), (33, 17), (7, 60)] {
+            let resized = flat.resampled(width: width, height: height, filter: filter)
+            #expect(resized.pixels.allSatisfy { $0 == 77 }, "\(filter) to \(width)×\(height)")
+        }
+    }
+
+    @Test func colorModesKeepAlphaAndShape() throws {
+        let rgba = positionImage(width: 9, height: 4, layout: .rgba)
+        let gray = rgba.converted(.gray)
+        #expect(gray.layout == .grayAlpha)
+        #expect(rgba.converted(.invert).converted(.invert) == rgba)
+        #expect(rgba.converted(.sepia).layout == .rgba)
+        #expect(rgba.converted(.hsv).layout == .rgba)
+        let fromGray = positionImage(width: 4, height: 4, layout: .gray).converted(.sepia)
+        #expect(fromGray.layout == .rgb)
+        for index in 0..<rgba.pixelCount {
+            #expect(gray.pixels[index * 2 + 1] == rgba.pixels[index * 4 + 3])
+            #expect(rgba.converted(.invert).pixels[index * 4] == 255 - rgba.pixels[index * 4])
+        }
+        // Pure red, green, blue in OpenCV's HSV: hue 0, 60, 120 (degrees / 2).
+        let primaries = PixelBuffer(width: 3, height: 1, layout: .rgb, pixels: [255, 0, 0, 0, 255, 0, 0, 0, 255])
+        #expect(primaries.hsv().pixels == [0, 255, 255, 60, 255, 255, 120, 255, 255])
+    }
+
+    @Test func sharpenRespectsItsThresholdAndAlpha() throws {
+        let photo = try Fixture.image("robin.png")
+        #expect(try photo.sharpened(sigma: 2, amount: 1, threshold: 255) == photo)
+        #expect(try photo.sharpened(sigma: 2, amount: 0) == photo)
+        let rgba = positionImage(width: 20, height: 20, layout: .rgba)
+        let sharpened = try rgba.sharpened(sigma: 1, amount: 2)
+        for index in 0..<rgba.pixelCount { #expect(sharpened.pixels[index * 4 + 3] == rgba.pixels[index * 4 + 3]) }
+        #expect(throws: ImagingError.self) { try photo.sharpened(sigma: 0, amount: 1) }
+        #expect(throws: ImagingError.self) { try photo.sharpened(sigma: 1, amount: -1) }
+    }
+
+    @Test func blursAreDeterministicAcrossThreadCounts() throws {
+        let photo = try Fixture.image("robin.png")
+        #expect(try photo.gaussianBlurred(sigma: 2, parallelism: .single) == photo.gaussianBlurred(sigma: 2))
+        #expect(try photo.medianBlurred(radius: 3, parallelism: .single) == photo.medianBlurred(radius: 3))
+        #expect(try photo.boxBlurred(radius: 9).width == photo.width)
+        #expect(throws: ImagingError.self) { try photo.medianBlurred(radius: 0) }
+        #expect(throws: ImagingError.self) { try photo.gaussianBlurred(sigma: -1) }
+    }
+}
