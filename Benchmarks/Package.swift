@@ -20,7 +20,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ])
+            ]),
+        .executableTarget(
+            name: "ImagingBench",
+            dependencies: [.product(name: "Imaging", package: "main")]),
     ],
     swiftLanguageModes: [.v6]
 )

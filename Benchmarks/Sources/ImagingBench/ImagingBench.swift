@@ -1,0 +1,71 @@
+import Foundation
+import Imaging
+
+/// Times every Imaging operation beside OpenCV on the same 12 MP and 1080p inputs, one thread and all
+/// cores, and prints the ratios. OpenCV runs in `opencv_peer.py` (python3 with opencv-python-headless).
+///
+///     ImagingBench [--runs 5] [--quick] [--source Benchmarks/Data/scenetext01.jpg] [--python python3]
+///     ImagingBench --memory FILE     (child mode: peak memory of decode → 3 operations → encode)
+@main
+struct ImagingBench {
+    static func main() throws {
+        let arguments = Arguments(CommandLine.arguments.dropFirst())
+        if let file = arguments.value("--memory") {
+            try MemoryProbe.run(file: file)
+            return
+        }
+        let runs = Int(arguments.value("--runs") ?? "") ?? 5
+        let quick = arguments.flag("--quick")
+        let source = arguments.value("--source") ?? "Benchmarks/Data/scenetext01.jpg"
+        let python = arguments.value("--python") ?? "python3"
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("clearsky-imaging-bench").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+
+        print("Running the OpenCV peer (\(python) Benchmarks/opencv_peer.py) …")
+        let peer = try OpenCVPeer.run(
+            python: python, script: "Benchmarks/opencv_peer.py", source: source, folder: folder, runs: runs, quick: quick)
+        print("OpenCV \(peer.version), default threads \(peer.defaultThreads), IPP \(peer.ipp); Swift: \(ProcessInfo.processInfo.activeProcessorCount) cores")
+
+        var table = Table()
+        for (size, file) in [("12MP", "big.jpg"), ("1080p", "big_1080p.jpg")] {
+            let jpeg = [UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(file)")))
+            let suite = try OperationSuite(jpeg: jpeg, quick: quick)
+            for (label, parallelism) in [("threads_1", Parallelism.single), ("threads_default", Parallelism.allCores)] {
+                for (name, operation) in suite.operations(parallelism) {
+                    let swift = Timer.median(runs: runs, operation)
+                    table.add(size: size, operation: name, mode: label, swift: swift, opencv: peer.milliseconds(label, size, name))
+                }
+            }
+        }
+        table.print()
+        try Extras.run(folder: folder, peer: peer, runs: runs)
+    }
+}
+
+/// `--name value` and `--flag` arguments.
+struct Arguments {
+    let words: [String]
+    init(_ words: ArraySlice<String>) { self.words = Array(words) }
+    func value(_ name: String) -> String? {
+        guard let index = words.firstIndex(of: name), index + 1 < words.count else { return nil }
+        return words[index + 1]
+    }
+    func flag(_ name: String) -> Bool { words.contains(name) }
+}
+
+enum Timer {
+    /// Median milliseconds of `runs` calls after one warm-up.
+    static func median(runs: Int, _ body: () throws -> Void) -> Double {
+        try? body()
+        let clock = ContinuousClock()
+        var samples: [Double] = []
+        for _ in 0..<max(1, runs) {
+            let start = clock.now
+            try? body()
+            let elapsed = clock.now - start
+            samples.append(Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15)
+        }
+        samples.sort()
+        return samples[samples.count / 2]
+    }
+}
