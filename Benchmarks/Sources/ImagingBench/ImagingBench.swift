@@ -21,24 +21,33 @@ struct ImagingBench {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("clearsky-imaging-bench").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
 
-        print("Running the OpenCV peer (\(python) Benchmarks/opencv_peer.py) …")
-        let peer = try OpenCVPeer.run(
-            python: python, script: "Benchmarks/opencv_peer.py", source: source, folder: folder, runs: runs, quick: quick)
-        print("OpenCV \(peer.version), default threads \(peer.defaultThreads), IPP \(peer.ipp); Swift: \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        let only = arguments.value("--only").map { Set($0.split(separator: ",").map(String.init)) }
+        let peer: OpenCVPeer
+        if arguments.flag("--no-peer") {
+            // Swift alone (for profiling): the same inputs, made by Imaging instead of OpenCV.
+            try OpenCVPeer.makeInputs(source: source, folder: folder)
+            peer = OpenCVPeer(json: [:])
+        } else {
+            print("Running the OpenCV peer (\(python) Benchmarks/opencv_peer.py) …")
+            peer = try OpenCVPeer.run(
+                python: python, script: "Benchmarks/opencv_peer.py", source: source, folder: folder, runs: runs,
+                quick: quick)
+            print("OpenCV \(peer.version), default threads \(peer.defaultThreads), IPP \(peer.ipp); Swift: \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        }
 
         var table = Table()
         for (size, file) in [("12MP", "big.jpg"), ("1080p", "big_1080p.jpg")] {
             let jpeg = [UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(file)")))
             let suite = try OperationSuite(jpeg: jpeg, quick: quick)
             for (label, parallelism) in [("threads_1", Parallelism.single), ("threads_default", Parallelism.allCores)] {
-                for (name, operation) in suite.operations(parallelism) {
+                for (name, operation) in suite.operations(parallelism) where only?.contains(name) ?? true {
                     let swift = Timer.median(runs: runs, operation)
                     table.add(size: size, operation: name, mode: label, swift: swift, opencv: peer.milliseconds(label, size, name))
                 }
             }
         }
         table.print()
-        try Extras.run(folder: folder, peer: peer, runs: runs)
+        if only == nil { try Extras.run(folder: folder, peer: peer, runs: runs) }
     }
 }
 

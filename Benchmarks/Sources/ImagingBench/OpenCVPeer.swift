@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 
 /// The figures `opencv_peer.py` printed.
 struct OpenCVPeer {
@@ -32,6 +33,18 @@ struct OpenCVPeer {
                     + "`python3 -m pip install opencv-python-headless numpy`")
         }
         return OpenCVPeer(json: json)
+    }
+}
+
+extension OpenCVPeer {
+    /// The peer's inputs made without OpenCV: bicubic upscales of the source, JPEG quality 90.
+    static func makeInputs(source: String, folder: String) throws {
+        let photo = try ImageCodec.decode(Data(contentsOf: URL(fileURLWithPath: source)))
+        let big = photo.resampled(width: 4000, height: 3000, filter: .bicubic)
+        try Data(ImageCodec.encode(big, as: .jpeg, quality: 90)).write(to: URL(fileURLWithPath: "\(folder)/big.jpg"))
+        let tall = photo.resampled(width: 1920, height: 1440, filter: .bicubic)
+        let hd = try tall.cropped(x: 0, y: 180, width: 1920, height: 1080)
+        try Data(ImageCodec.encode(hd, as: .jpeg, quality: 90)).write(to: URL(fileURLWithPath: "\(folder)/big_1080p.jpg"))
     }
 }
 

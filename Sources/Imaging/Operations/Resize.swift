@@ -25,8 +25,10 @@ extension PixelBuffer {
         return result
     }
 
-    /// The image resampled to exactly `newWidth` × `newHeight`: a vertical pass into one float row, then a
-    /// horizontal pass out of it, so no full-size intermediate image exists.
+    /// The image resampled to exactly `newWidth` × `newHeight`, separably, one output row at a time so that
+    /// no full-size intermediate image exists. When shrinking vertically, the vertical pass runs first (over
+    /// source width, into one float row); when enlarging, each source row is resampled horizontally once,
+    /// kept in a small ring of rows, and output rows blend those rows.
     public func resampled(
         width newWidth: Int, height newHeight: Int, filter: ResampleFilter, parallelism: Parallelism = .allCores
     ) -> PixelBuffer {
@@ -37,22 +39,45 @@ extension PixelBuffer {
         let channels = self.channels
         let sourceRowBytes = rowBytes
         let outputRowBytes = newWidth * channels
+        let horizontalFirst = newHeight > height
         return PixelBuffer(width: newWidth, height: newHeight, layout: layout) { output in
             pixels.withUnsafeBufferPointer { source in
+                let source = source.baseAddress!
                 rows.weights.withUnsafeBufferPointer { rowWeights in
-                    columns.weights.withUnsafeBufferPointer { columnWeights in
-                        parallelism.forEachRange(newHeight, grain: 8) { band in
-                            let line = UnsafeMutablePointer<Float>.allocate(capacity: sourceRowBytes)
-                            defer { line.deallocate() }
+                    parallelism.forEachRange(newHeight, grain: 8) { band in
+                        if horizontalFirst {
+                            let ring = RowRing(taps: rows.taps, rowLength: outputRowBytes)
+                            defer { ring.deallocate() }
                             for y in band {
                                 let first = rows.starts[y]
-                                let weights = rowWeights.baseAddress! + y * rows.taps
+                                for tap in 0..<rows.taps {
+                                    let row = first + tap
+                                    if let slot = ring.slotToFill(for: row) {
+                                        horizontalPass(
+                                            from: source + row * sourceRowBytes, channels: channels, columns: columns,
+                                            into: slot, outputWidth: newWidth)
+                                    }
+                                }
+                                blendRows(
+                                    ring: ring, first: first, taps: rows.taps,
+                                    weights: rowWeights.baseAddress! + y * rows.taps,
+                                    into: output + y * outputRowBytes, count: outputRowBytes)
+                            }
+                        } else {
+                            let line = UnsafeMutablePointer<Float>.allocate(capacity: sourceRowBytes)
+                            let resampled = UnsafeMutablePointer<Float>.allocate(capacity: outputRowBytes)
+                            defer {
+                                line.deallocate()
+                                resampled.deallocate()
+                            }
+                            for y in band {
                                 verticalPass(
-                                    source: source.baseAddress! + first * sourceRowBytes, rowBytes: sourceRowBytes,
-                                    weights: weights, taps: rows.taps, into: line)
+                                    source: source + rows.starts[y] * sourceRowBytes, rowBytes: sourceRowBytes,
+                                    weights: rowWeights.baseAddress! + y * rows.taps, taps: rows.taps, into: line)
                                 horizontalPass(
-                                    line: line, channels: channels, columns: columns, weights: columnWeights.baseAddress!,
-                                    into: output + y * outputRowBytes, outputWidth: newWidth)
+                                    from: line, channels: channels, columns: columns, into: resampled, outputWidth: newWidth)
+                                let out = output + y * outputRowBytes
+                                for index in 0..<outputRowBytes { out[index] = clampToByte(resampled[index]) }
                             }
                         }
                     }
@@ -60,6 +85,61 @@ extension PixelBuffer {
             }
         }
     }
+}
+
+/// Horizontally resampled source rows, one slot per vertical tap, reused as the window slides down.
+private struct RowRing {
+    let taps: Int
+    let rowLength: Int
+    let storage: UnsafeMutablePointer<Float>
+    let tags: UnsafeMutablePointer<Int>
+
+    init(taps: Int, rowLength: Int) {
+        self.taps = taps
+        self.rowLength = rowLength
+        storage = .allocate(capacity: taps * rowLength)
+        tags = .allocate(capacity: taps)
+        tags.initialize(repeating: -1, count: taps)
+    }
+
+    func slot(for row: Int) -> UnsafeMutablePointer<Float> { storage + (row % taps) * rowLength }
+
+    /// The slot to compute `row` into, or nil when it already holds that row.
+    func slotToFill(for row: Int) -> UnsafeMutablePointer<Float>? {
+        if tags[row % taps] == row { return nil }
+        tags[row % taps] = row
+        return slot(for: row)
+    }
+
+    func deallocate() {
+        storage.deallocate()
+        tags.deallocate()
+    }
+}
+
+/// output[i] = Σ weights[t] · row(first + t)[i], rounded to bytes: contiguous, so it vectorises.
+@inline(__always)
+private func blendRows(
+    ring: RowRing, first: Int, taps: Int, weights: UnsafePointer<Float>, into output: UnsafeMutablePointer<UInt8>,
+    count: Int
+) {
+    if taps == 2 {
+        let (a, b) = (ring.slot(for: first), ring.slot(for: first + 1))
+        let (wa, wb) = (weights[0], weights[1])
+        for index in 0..<count { output[index] = clampToByte(wa * a[index] + wb * b[index]) }
+        return
+    }
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    defer { scratch.deallocate() }
+    let w0 = weights[0]
+    let row0 = ring.slot(for: first)
+    for index in 0..<count { scratch[index] = w0 * row0[index] }
+    for tap in 1..<taps {
+        let weight = weights[tap]
+        let row = ring.slot(for: first + tap)
+        for index in 0..<count { scratch[index] += weight * row[index] }
+    }
+    for index in 0..<count { output[index] = clampToByte(scratch[index]) }
 }
 
 /// line[i] = Σ weights[t] · source[t·rowBytes + i]: contiguous, so the compiler vectorises it.
@@ -78,41 +158,68 @@ private func verticalPass(
     }
 }
 
-private func horizontalPass(
-    line: UnsafePointer<Float>, channels: Int, columns: ResampleWeights, weights: UnsafePointer<Float>,
-    into output: UnsafeMutablePointer<UInt8>, outputWidth: Int
-) {
-    switch channels {
-    case 1: horizontalPass(line, ChannelCount1.self, columns, weights, output, outputWidth)
-    case 2: horizontalPass(line, ChannelCount2.self, columns, weights, output, outputWidth)
-    case 3: horizontalPass(line, ChannelCount3.self, columns, weights, output, outputWidth)
-    default: horizontalPass(line, ChannelCount4.self, columns, weights, output, outputWidth)
-    }
-}
+/// A sample type a row can be resampled from.
+private protocol Sample { var floatValue: Float { get } }
+extension UInt8: Sample { var floatValue: Float { Float(self) } }
+extension Float: Sample { var floatValue: Float { self } }
 
-@inline(__always)
-private func horizontalPass<Count: ChannelCount>(
-    _ line: UnsafePointer<Float>, _: Count.Type, _ columns: ResampleWeights, _ weights: UnsafePointer<Float>,
-    _ output: UnsafeMutablePointer<UInt8>, _ outputWidth: Int
+private func horizontalPass<Input: Sample>(
+    from line: UnsafePointer<Input>, channels: Int, columns: ResampleWeights, into output: UnsafeMutablePointer<Float>,
+    outputWidth: Int
 ) {
-    let taps = columns.taps
-    columns.starts.withUnsafeBufferPointer { starts in
-        for x in 0..<outputWidth {
-            let input = line + starts[x] * Count.value
-            let w = weights + x * taps
-            for channel in 0..<Count.value {
-                var sum: Float = 0
-                for tap in 0..<taps { sum += w[tap] * input[tap * Count.value + channel] }
-                output[x * Count.value + channel] = clampToByte(sum)
+    columns.weights.withUnsafeBufferPointer { weights in
+        columns.starts.withUnsafeBufferPointer { starts in
+            let (weights, starts) = (weights.baseAddress!, starts.baseAddress!)
+            switch (channels, columns.taps) {
+            case (1, 2): horizontalPass(line, ChannelCount1.self, TapCount2.self, starts, weights, output, outputWidth)
+            case (3, 2): horizontalPass(line, ChannelCount3.self, TapCount2.self, starts, weights, output, outputWidth)
+            case (4, 2): horizontalPass(line, ChannelCount4.self, TapCount2.self, starts, weights, output, outputWidth)
+            case (1, _): horizontalPass(line, ChannelCount1.self, columns.taps, starts, weights, output, outputWidth)
+            case (2, _): horizontalPass(line, ChannelCount2.self, columns.taps, starts, weights, output, outputWidth)
+            case (3, _): horizontalPass(line, ChannelCount3.self, columns.taps, starts, weights, output, outputWidth)
+            default: horizontalPass(line, ChannelCount4.self, columns.taps, starts, weights, output, outputWidth)
             }
         }
     }
 }
 
-/// Rounds to the nearest integer and clamps to 0…255.
+@inline(__always)
+private func horizontalPass<Input: Sample, Count: ChannelCount, Taps: ChannelCount>(
+    _ line: UnsafePointer<Input>, _: Count.Type, _: Taps.Type, _ starts: UnsafePointer<Int>,
+    _ weights: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ outputWidth: Int
+) {
+    for x in 0..<outputWidth {
+        let input = line + starts[x] * Count.value
+        let w = weights + x * Taps.value
+        for channel in 0..<Count.value {
+            var sum: Float = 0
+            for tap in 0..<Taps.value { sum += w[tap] * input[tap * Count.value + channel].floatValue }
+            output[x * Count.value + channel] = sum
+        }
+    }
+}
+
+@inline(__always)
+private func horizontalPass<Input: Sample, Count: ChannelCount>(
+    _ line: UnsafePointer<Input>, _: Count.Type, _ taps: Int, _ starts: UnsafePointer<Int>,
+    _ weights: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ outputWidth: Int
+) {
+    for x in 0..<outputWidth {
+        let input = line + starts[x] * Count.value
+        let w = weights + x * taps
+        for channel in 0..<Count.value {
+            var sum: Float = 0
+            for tap in 0..<taps { sum += w[tap] * input[tap * Count.value + channel].floatValue }
+            output[x * Count.value + channel] = sum
+        }
+    }
+}
+
+/// Clamps to 0…255 and rounds to the nearest integer (ties to even). Adding 1.5·2²³ leaves the rounded
+/// value in the low mantissa bits, so there is no trapping float-to-integer conversion and loops vectorise.
 @inline(__always)
 func clampToByte(_ value: Float) -> UInt8 {
-    UInt8(min(max(value, 0), 255) + 0.5)
+    UInt8(truncatingIfNeeded: (min(max(value, 0), 255) + 12_582_912).bitPattern)
 }
 
 /// A channel count known at compile time, so per-channel loops unroll.
@@ -121,6 +228,7 @@ enum ChannelCount1: ChannelCount { static var value: Int { 1 } }
 enum ChannelCount2: ChannelCount { static var value: Int { 2 } }
 enum ChannelCount3: ChannelCount { static var value: Int { 3 } }
 enum ChannelCount4: ChannelCount { static var value: Int { 4 } }
+enum TapCount2: ChannelCount { static var value: Int { 2 } }
 
 /// The output size of a resize, and the size before a `cover` crop.
 struct ResizeBox: Equatable {
