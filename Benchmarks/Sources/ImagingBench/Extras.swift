@@ -58,19 +58,20 @@ enum MemoryProbe {
     /// Child mode: prints "<peak bytes above the start> <decoded image bytes>".
     static func run(file: String) throws {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
-        let start = residentHighWater()
+        let start = memoryStatus("VmRSS")
         let pipeline = try Pipeline([.sharpen(sigma: 1, amount: 1, threshold: 0), .rotate(degrees: 90, expand: true, background: nil), .color(.gray)])
         let header = try ImageCodec.header(of: bytes)
         let result = try pipeline.process(bytes, format: .jpeg)
         precondition(result.bytes.count > 0)
-        let peak = residentHighWater() - start
+        let peak = memoryStatus("VmHWM") - start
         print("\(peak) \(header.width * header.height * header.layout.channels)")
     }
 
-    /// ru_maxrss in bytes (Linux reports kilobytes).
-    private static func residentHighWater() -> Int {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Int(usage.ru_maxrss) * 1024
+    /// A field of /proc/self/status in bytes. VmHWM is the peak of this process image; ru_maxrss would
+    /// not do, since Linux carries it over from the forked parent across exec.
+    private static func memoryStatus(_ field: String) -> Int {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix(field + ":") } ?? ""
+        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
     }
 }

@@ -30,8 +30,7 @@ public struct Color: Sendable, Equatable, Codable {
 
     /// The bytes of this colour in `layout` (gray is the colour's luma).
     func bytes(for layout: PixelLayout) -> [UInt8] {
-        let weighted: UInt32 = 9798 * UInt32(red) + 19235 * UInt32(green) + 3735 * UInt32(blue)
-        let luma = UInt8((weighted + 16384) >> 15)
+        let luma = Imaging.luma(red, green, blue)
         switch layout {
         case .gray: return [luma]
         case .grayAlpha: return [luma, alpha]

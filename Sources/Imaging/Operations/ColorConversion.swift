@@ -24,16 +24,23 @@ extension PixelBuffer {
         guard layout.isColor else { return self }
         let channels = self.channels
         let alpha = layout.hasAlpha
-        let outputChannels = alpha ? 2 : 1
         return PixelBuffer(width: width, height: height, layout: alpha ? .grayAlpha : .gray) { output in
             pixels.withUnsafeBufferPointer { source in
                 let source = source.baseAddress!
                 parallelism.forEachRange(pixelCount, grain: 65_536) { range in
-                    for index in range {
-                        let pixel = source + index * channels
-                        let luma = (9798 * UInt32(pixel[0]) + 19235 * UInt32(pixel[1]) + 3735 * UInt32(pixel[2]) + 16384) >> 15
-                        output[index * outputChannels] = UInt8(luma)
-                        if alpha { output[index * 2 + 1] = pixel[3] }
+                    if alpha {
+                        for index in range {
+                            let pixel = source + index * 4
+                            output[index * 2] = luma(pixel[0], pixel[1], pixel[2])
+                            output[index * 2 + 1] = pixel[3]
+                        }
+                    } else {
+                        // Three bytes in, one out: no branch in the loop.
+                        var pixel = source + range.lowerBound * channels
+                        for index in range {
+                            output[index] = luma(pixel[0], pixel[1], pixel[2])
+                            pixel += 3
+                        }
                     }
                 }
             }
@@ -152,6 +159,13 @@ extension PixelBuffer {
             }
         }
     }
+}
+
+/// OpenCV's 15-bit luma weights.
+@inline(__always)
+func luma(_ red: UInt8, _ green: UInt8, _ blue: UInt8) -> UInt8 {
+    let weighted = 9798 &* UInt32(red) &+ 19235 &* UInt32(green) &+ 3735 &* UInt32(blue)
+    return UInt8(truncatingIfNeeded: (weighted &+ 16384) >> 15)
 }
 
 /// OpenCV's division tables for 8-bit HSV: 255·2¹²/v and 180·2¹²/(6·d), rounded.

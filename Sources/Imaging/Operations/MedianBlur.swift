@@ -6,6 +6,7 @@ extension PixelBuffer {
         guard (1...50).contains(radius) else {
             throw .invalidParameter(operation: "blur", message: "a median radius must be 1…50, got \(radius)")
         }
+        if radius <= 2 { return medianBySelection(radius: radius, parallelism: parallelism) }
         let (width, height, channels) = (self.width, self.height, self.channels)
         let rowBytes = self.rowBytes
         let half = (2 * radius + 1) * (2 * radius + 1) / 2
@@ -57,5 +58,82 @@ extension PixelBuffer {
                 }
             }
         }
+    }
+}
+
+extension PixelBuffer {
+    /// Small windows (3×3, 5×5): forgetful selection on vectors of neighbouring bytes. Keep n/2 + 2 of the n
+    /// window values, repeatedly drop the smallest and the largest (neither can be the median) and take
+    /// in the next value; the last one left is the median. Every step is an element-wise min/max over a
+    /// run of bytes, which the compiler vectorises; rows are padded by repeating the border pixel.
+    fileprivate func medianBySelection(radius: Int, parallelism: Parallelism) -> PixelBuffer {
+        let (width, height, channels) = (self.width, self.height, self.channels)
+        let rowBytes = self.rowBytes
+        let side = 2 * radius + 1
+        let count = side * side
+        let keep = count / 2 + 2
+        let paddedBytes = (width + 2 * radius) * channels
+        let chunk = 64
+        return PixelBuffer(width: width, height: height, layout: layout) { output in
+            pixels.withUnsafeBufferPointer { source in
+                let source = source.baseAddress!
+                parallelism.forEachRange(height, grain: 16) { band in
+                    let padded = UnsafeMutablePointer<UInt8>.allocate(capacity: side * paddedBytes)
+                    let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: count * chunk)
+                    var windows = [UnsafePointer<UInt8>](repeating: source, count: count)
+                    defer {
+                        padded.deallocate()
+                        buffer.deallocate()
+                    }
+                    for y in band {
+                        for dy in 0..<side {
+                            let row = source + min(max(y + dy - radius, 0), height - 1) * rowBytes
+                            let line = padded + dy * paddedBytes
+                            (line + radius * channels).update(from: row, count: rowBytes)
+                            for x in 0..<radius {
+                                for c in 0..<channels {
+                                    line[x * channels + c] = row[c]
+                                    line[(radius + width + x) * channels + c] = row[(width - 1) * channels + c]
+                                }
+                            }
+                            for dx in 0..<side { windows[dy * side + dx] = UnsafePointer(line + dx * channels) }
+                        }
+                        var start = 0
+                        while start < rowBytes {
+                            let length = min(chunk, rowBytes - start)
+                            for k in 0..<keep { (buffer + k * chunk).update(from: windows[k] + start, count: length) }
+                            var base = 0
+                            var size = keep
+                            var next = keep
+                            while size > 1 {
+                                let low = buffer + base * chunk
+                                let high = buffer + (base + size - 1) * chunk
+                                for k in 1..<size { orderPair(low, buffer + (base + k) * chunk, length) }
+                                for k in 1..<(size - 1) { orderPair(buffer + (base + k) * chunk, high, length) }
+                                base += 1
+                                size -= 2
+                                if next < count {
+                                    (buffer + (base + size) * chunk).update(from: windows[next] + start, count: length)
+                                    size += 1
+                                    next += 1
+                                }
+                            }
+                            (output + y * rowBytes + start).update(from: buffer + base * chunk, count: length)
+                            start += length
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// a[i], b[i] = min, max — element-wise over `length` bytes.
+@inline(__always)
+private func orderPair(_ a: UnsafeMutablePointer<UInt8>, _ b: UnsafeMutablePointer<UInt8>, _ length: Int) {
+    for i in 0..<length {
+        let (x, y) = (a[i], b[i])
+        a[i] = min(x, y)
+        b[i] = max(x, y)
     }
 }

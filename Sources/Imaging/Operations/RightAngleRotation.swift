@@ -11,13 +11,29 @@ extension PixelBuffer {
     /// The image turned by a right angle; 32×32 tiles keep both the reads and the writes in cache.
     public func rotated(_ angle: RightAngle, parallelism: Parallelism = .allCores) -> PixelBuffer {
         if angle == .halfTurn { return flipped(.both) }
-        let (width, height, channels) = (self.width, self.height, self.channels)
-        let outputWidth = height
+        return switch channels {
+        case 1: rotatedQuarter(angle, ChannelCount1.self, parallelism)
+        case 2: rotatedQuarter(angle, ChannelCount2.self, parallelism)
+        case 3: rotatedQuarter(angle, ChannelCount3.self, parallelism)
+        default: rotatedQuarter(angle, ChannelCount4.self, parallelism)
+        }
+    }
+
+    private func rotatedQuarter<Count: ChannelCount>(
+        _ angle: RightAngle, _: Count.Type, _ parallelism: Parallelism
+    ) -> PixelBuffer {
+        let (width, height) = (self.width, self.height)
+        let channels = Count.value
+        let outputRowBytes = height * channels
+        let sourceRowBytes = width * channels
         let tile = 32
+        let counterClockwise = angle == .counterClockwise
         return PixelBuffer(width: height, height: width, layout: layout) { output in
             pixels.withUnsafeBufferPointer { source in
                 let source = source.baseAddress!
-                // Work is split over output rows (= source columns), tile by tile.
+                // Work is split over output rows (= source columns), a tile at a time. Counter-clockwise,
+                // source column x becomes output row width − 1 − x read top to bottom; clockwise, output row
+                // x read bottom to top.
                 parallelism.forEachRange((width + tile - 1) / tile, grain: 1) { tiles in
                     for tileX in tiles {
                         let x0 = tileX * tile
@@ -26,14 +42,22 @@ extension PixelBuffer {
                         while y0 < height {
                             let y1 = min(height, y0 + tile)
                             for x in x0..<x1 {
-                                // Counter-clockwise: source column x becomes output row (width − 1 − x).
-                                let outputRow = angle == .counterClockwise ? width - 1 - x : x
-                                let line = output + outputRow * outputWidth * channels
-                                for y in y0..<y1 {
-                                    let outputColumn = angle == .counterClockwise ? y : height - 1 - y
-                                    let from = source + (y * width + x) * channels
-                                    let to = line + outputColumn * channels
-                                    for channel in 0..<channels { to[channel] = from[channel] }
+                                let line = output + (counterClockwise ? width - 1 - x : x) * outputRowBytes
+                                var from = source + y0 * sourceRowBytes + x * channels
+                                if counterClockwise {
+                                    var to = line + y0 * channels
+                                    for _ in y0..<y1 {
+                                        for c in 0..<Count.value { to[c] = from[c] }
+                                        from += sourceRowBytes
+                                        to += channels
+                                    }
+                                } else {
+                                    var to = line + (height - 1 - y0) * channels
+                                    for _ in y0..<y1 {
+                                        for c in 0..<Count.value { to[c] = from[c] }
+                                        from += sourceRowBytes
+                                        to -= channels
+                                    }
                                 }
                             }
                             y0 = y1

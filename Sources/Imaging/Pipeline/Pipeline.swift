@@ -20,11 +20,19 @@ public struct Pipeline: Sendable, Equatable {
         on image: PixelBuffer, orientation: Orientation = .up, parallelism: Parallelism = .allCores
     ) throws(ImagingError) -> PixelBuffer {
         var current = image
+        try run(on: &current, orientation: orientation, parallelism: parallelism)
+        return current
+    }
+
+    /// Runs every operation on `image` in place: the caller's buffer is the only reference, so the first
+    /// step's input is freed as soon as its output exists.
+    public func run(
+        on image: inout PixelBuffer, orientation: Orientation = .up, parallelism: Parallelism = .allCores
+    ) throws(ImagingError) {
         var orientation = orientation
         for operation in operations {
-            try Self.apply(operation, to: &current, orientation: &orientation, parallelism: parallelism)
+            try Self.apply(operation, to: &image, orientation: &orientation, parallelism: parallelism)
         }
-        return current
     }
 
     /// Decodes `bytes`, runs the pipeline and encodes the result. When the pipeline starts by shrinking,
@@ -36,10 +44,10 @@ public struct Pipeline: Sendable, Equatable {
         let header = try ImageCodec.header(of: bytes)
         var options = DecodeOptions(pixelLimit: pixelLimit)
         options.minimumSize = decodeTarget(for: header)
-        let decoded = try ImageCodec.decode(bytes, options: options)
-        let result = try run(on: decoded, orientation: header.orientation, parallelism: parallelism)
+        var image = try ImageCodec.decode(bytes, options: options)
+        try run(on: &image, orientation: header.orientation, parallelism: parallelism)
         let outputFormat = format ?? header.format
-        return (try ImageCodec.encode(result, as: outputFormat, quality: quality), outputFormat, result)
+        return (try ImageCodec.encode(image, as: outputFormat, quality: quality), outputFormat, image)
     }
 
     /// The stored-orientation size a first `resize` needs, when it shrinks the image; nil otherwise.
