@@ -76,7 +76,10 @@ import Testing
             let v = (Double(y) + 0.5) / Double(clear.height)
             for x in 0..<clear.width {
                 let u = (Double(x) + 0.5) / Double(clear.width)
-                let blob = amp * exp(-((u - centre[0]) * (u - centre[0]) + (v - centre[1]) * (v - centre[1])) / (2 * sigma * sigma))
+                let blob =
+                    amp
+                    * exp(
+                        -((u - centre[0]) * (u - centre[0]) + (v - centre[1]) * (v - centre[1])) / (2 * sigma * sigma))
                 let depth = min(max(0.1 + 0.9 * (1 - v) + blob, 0.05), 1.3)
                 let t = exp(-beta * depth)
                 for c in 0..<3 {

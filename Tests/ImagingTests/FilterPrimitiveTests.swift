@@ -10,7 +10,8 @@ import Testing
         let original = (0..<width * height).map { _ in UInt8.random(in: 0...255) }
         var plane = original
         plane.withUnsafeMutableBufferPointer {
-            MinFilter.apply($0.baseAddress!, width: width, height: height, radius: radius, parallelism: Parallelism(threads: 3))
+            MinFilter.apply(
+                $0.baseAddress!, width: width, height: height, radius: radius, parallelism: Parallelism(threads: 3))
         }
         var floats = original.map(Float.init)
         floats.withUnsafeMutableBufferPointer {

@@ -20,7 +20,9 @@ import Testing
     @Test func scaledJPEGDecodePicksTheSmallestScaleThatCoversTheTarget() throws {
         let bytes = try Fixture.bytes("robin.jpg")
         let full = try ImageCodec.decode(bytes)
-        for (minimum, expected) in [((100, 60), (190, 127)), ((90, 60), (95, 64)), ((40, 30), (48, 32)), ((200, 10), (380, 254))] {
+        for (minimum, expected) in [
+            ((100, 60), (190, 127)), ((90, 60), (95, 64)), ((40, 30), (48, 32)), ((200, 10), (380, 254)),
+        ] {
             let scaled = try ImageCodec.decode(bytes, options: DecodeOptions(minimumSize: minimum))
             #expect((scaled.width, scaled.height) == expected, "minimum \(minimum)")
             // Decode-time scaling is an average of 8×8 blocks: close to an area resize of the full image.
@@ -50,7 +52,8 @@ import Testing
         #expect(grayDecoded.layout == .gray)
         #expect(ImageComparison.psnr(grayDecoded, gray) > 35)
         // JPEG has no alpha: RGBA is written as RGB, gray+alpha as gray.
-        let rgba = try ImageCodec.decode(ImageCodec.encode(positionImage(width: 16, height: 16, layout: .rgba), as: .jpeg))
+        let rgba = try ImageCodec.decode(
+            ImageCodec.encode(positionImage(width: 16, height: 16, layout: .rgba), as: .jpeg))
         #expect(rgba.layout == .rgb)
         let grayAlpha = try ImageCodec.decode(
             ImageCodec.encode(positionImage(width: 16, height: 16, layout: .grayAlpha), as: .jpeg))

@@ -35,7 +35,8 @@ import Testing
         for (name, operation, maximum, mean) in Self.cases {
             if photo == "camera" && name == "hsv" { continue }
             let expected = try Fixture.image("\(photo)_\(name).png")
-            let actual = try Self.run(operation, named: name, on: input, expectedSize: (expected.width, expected.height))
+            let actual = try Self.run(
+                operation, named: name, on: input, expectedSize: (expected.width, expected.height))
             #expect(actual.width == expected.width && actual.height == expected.height, "\(photo) \(name) size")
             #expect(actual.layout == expected.layout, "\(photo) \(name) layout")
             guard actual.width == expected.width, actual.height == expected.height, actual.layout == expected.layout

@@ -80,8 +80,10 @@ import Testing
         #expect(result == expected)
         // A crop that does not fit the image at that point of the pipeline is an error.
         #expect(throws: ImagingError.self) {
-            try Pipeline([.resize(width: 10, height: nil, fit: .contain, filter: .area), .crop(x: 0, y: 0, width: 20, height: 5)])
-                .run(on: image)
+            try Pipeline([
+                .resize(width: 10, height: nil, fit: .contain, filter: .area), .crop(x: 0, y: 0, width: 20, height: 5),
+            ])
+            .run(on: image)
         }
     }
 
@@ -133,7 +135,9 @@ import Testing
             bigEndian ? [UInt8(value >> 8), UInt8(value & 0xFF)] : [UInt8(value & 0xFF), UInt8(value >> 8)]
         }
         func u32(_ value: UInt32) -> [UInt8] {
-            bigEndian ? u16(UInt16(value >> 16)) + u16(UInt16(value & 0xFFFF)) : u16(UInt16(value & 0xFFFF)) + u16(UInt16(value >> 16))
+            bigEndian
+                ? u16(UInt16(value >> 16)) + u16(UInt16(value & 0xFFFF))
+                : u16(UInt16(value & 0xFFFF)) + u16(UInt16(value >> 16))
         }
         var tiff: [UInt8] = bigEndian ? [0x4D, 0x4D] : [0x49, 0x49]
         tiff += u16(42) + u32(8)

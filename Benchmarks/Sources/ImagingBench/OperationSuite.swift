@@ -39,6 +39,11 @@ struct OperationSuite {
             ("rgb_to_hsv", { _ = image.hsv(parallelism: parallelism) }),
             ("rotate_90", { _ = image.rotated(.clockwise, parallelism: parallelism) }),
             ("rotate_17_expand", { _ = try image.rotated(degrees: 17, parallelism: parallelism) }),
+            ("jpeg_decode_eighth", { _ = try ImageCodec.decode(jpeg, options: DecodeOptions(minimumSize: (1, 1))) }),
+            ("dehaze", { _ = try image.dehazed(parallelism: parallelism) }),
+            ("dehaze_fast_guided_filter", {
+                _ = try image.dehazed(DehazeParameters(subsampling: 4), parallelism: parallelism)
+            }),
             ("median_blur_5", { _ = try image.medianBlurred(radius: 2, parallelism: parallelism) }),
         ]
         if quick { list.removeAll { $0.0 == "png_encode_level6" } }

@@ -35,7 +35,9 @@ public struct ImageHeader: Sendable, Equatable {
     public var orientation: Orientation
 
     public init(format: ImageFormat, width: Int, height: Int, layout: PixelLayout, orientation: Orientation) {
-        (self.format, self.width, self.height, self.layout, self.orientation) = (format, width, height, layout, orientation)
+        (self.format, self.width, self.height, self.layout, self.orientation) = (
+            format, width, height, layout, orientation
+        )
     }
 
     public var pixelCount: Int { width * height }

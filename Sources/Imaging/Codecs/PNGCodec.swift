@@ -61,7 +61,9 @@ enum PNGCodec {
 
     /// libpng keeps the address of the `png_image` for its error handler, so it lives on the heap, not in
     /// a value that Swift may move.
-    private static func beginRead(_ bytes: UnsafeRawBufferPointer) throws(ImagingError) -> UnsafeMutablePointer<png_image> {
+    private static func beginRead(_ bytes: UnsafeRawBufferPointer) throws(ImagingError) -> UnsafeMutablePointer<
+        png_image
+    > {
         let image = UnsafeMutablePointer<png_image>.allocate(capacity: 1)
         image.initialize(to: png_image())
         image.pointee.version = UInt32(PNG_IMAGE_VERSION)

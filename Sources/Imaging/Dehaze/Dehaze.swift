@@ -42,12 +42,18 @@ struct DarkChannelPrior {
         let colorChannels = self.colorChannels
         // 1. Dark channel of I: per-pixel minimum over the colour channels, then the patch minimum.
         var dark = [UInt8](repeating: 0, count: count)
+        let channels = image.channels
         dark.withUnsafeMutableBufferPointer { dark in
             let dark = dark.baseAddress!
-            forEachPixel { index, pixel in
-                var low = pixel[0]
-                for c in 0..<colorChannels { low = min(low, pixel[c]) }
-                dark[index] = low
+            forEachRange { range, pixels in
+                if colorChannels == 3 {
+                    for index in range {
+                        let pixel = pixels + index * channels
+                        dark[index] = min(pixel[0], min(pixel[1], pixel[2]))
+                    }
+                } else {
+                    for index in range { dark[index] = pixels[index * channels] }
+                }
             }
             MinFilter.apply(dark, width: width, height: height, radius: patchRadius, parallelism: parallelism)
         }
@@ -57,31 +63,42 @@ struct DarkChannelPrior {
         var transmission = [Float](repeating: 0, count: count)
         var guide = [Float](repeating: 0, count: count)
         let inverseLight = light.map { Float(1 / max($0, 1e-6) / 255) }
-        let grayWeights: [Float] = colorChannels == 3 ? [0.299, 0.587, 0.114] : [1]
         let omega = Float(parameters.omega)
         transmission.withUnsafeMutableBufferPointer { transmission in
             guide.withUnsafeMutableBufferPointer { guide in
                 let (transmission, guide) = (transmission.baseAddress!, guide.baseAddress!)
-                forEachPixel { index, pixel in
-                    var low = Float.infinity
-                    var gray: Float = 0
-                    for c in 0..<colorChannels {
-                        let value = Float(pixel[c])
-                        low = min(low, value * inverseLight[c])
-                        gray += grayWeights[c] * value
+                forEachRange { range, pixels in
+                    if colorChannels == 3 {
+                        let (ir, ig, ib) = (inverseLight[0], inverseLight[1], inverseLight[2])
+                        for index in range {
+                            let pixel = pixels + index * channels
+                            let (r, g, b) = (Float(pixel[0]), Float(pixel[1]), Float(pixel[2]))
+                            transmission[index] = min(r * ir, min(g * ig, b * ib))
+                            // cvtColor's float weights, on values scaled to 0…1.
+                            guide[index] = (0.299 * r + 0.587 * g + 0.114 * b) * (1 / 255)
+                        }
+                    } else {
+                        let scale = inverseLight[0]
+                        for index in range {
+                            let value = Float(pixels[index * channels])
+                            transmission[index] = value * scale
+                            guide[index] = value * (1 / 255)
+                        }
                     }
-                    transmission[index] = low
-                    guide[index] = gray / 255
                 }
             }
             MinFilter.apply(
                 transmission.baseAddress!, width: width, height: height, radius: patchRadius, parallelism: parallelism)
-            for index in 0..<count { transmission[index] = 1 - omega * transmission[index] }
+            let raw = transmission.baseAddress!
+            parallelism.forEachRange(count, grain: 65_536) { range in
+                for index in range { raw[index] = 1 - omega * raw[index] }
+            }
         }
         // 4. Refine t with the guided filter, and 5. recover the scene radiance.
         let refined = GuidedFilter(
-            radius: parameters.radius, eps: parameters.eps, subsampling: parameters.subsampling)
-            .filter(guide: guide, input: transmission, width: width, height: height, parallelism: parallelism)
+            radius: parameters.radius, eps: parameters.eps, subsampling: parameters.subsampling
+        )
+        .filter(guide: guide, input: transmission, width: width, height: height, parallelism: parallelism)
         let output = recover(transmission: refined, light: light)
         let report = DehazeReport(
             atmosphericLight: light, atmosphericLightPixel: (lightIndex % width, lightIndex / width))
@@ -130,14 +147,24 @@ struct DarkChannelPrior {
             image.pixels.withUnsafeBufferPointer { input in
                 transmission.withUnsafeBufferPointer { transmission in
                     parallelism.forEachRange(image.pixelCount, grain: 65_536) { range in
-                        for index in range {
-                            let scale = 1 / max(transmission[index], t0)
-                            let offset = index * channels
-                            for c in 0..<colorChannels {
-                                let a = lightLevels[c]
-                                output[offset + c] = clampToByte((Float(input[offset + c]) - a) * scale + a)
+                        if colorChannels == 3 {
+                            let (ar, ag, ab) = (lightLevels[0], lightLevels[1], lightLevels[2])
+                            for index in range {
+                                let scale = 1 / max(transmission[index], t0)
+                                let offset = index * channels
+                                output[offset] = clampToByte((Float(input[offset]) - ar) * scale + ar)
+                                output[offset + 1] = clampToByte((Float(input[offset + 1]) - ag) * scale + ag)
+                                output[offset + 2] = clampToByte((Float(input[offset + 2]) - ab) * scale + ab)
+                                if channels == 4 { output[offset + 3] = input[offset + 3] }
                             }
-                            if channels != colorChannels { output[offset + colorChannels] = input[offset + colorChannels] }
+                        } else {
+                            let a = lightLevels[0]
+                            for index in range {
+                                let offset = index * channels
+                                let scale = 1 / max(transmission[index], t0)
+                                output[offset] = clampToByte((Float(input[offset]) - a) * scale + a)
+                                if channels == 2 { output[offset + 1] = input[offset + 1] }
+                            }
                         }
                     }
                 }
@@ -145,14 +172,11 @@ struct DarkChannelPrior {
         }
     }
 
-    /// Calls `body` with each pixel's index and bytes, in parallel bands.
-    private func forEachPixel(_ body: (Int, UnsafePointer<UInt8>) -> Void) {
-        let channels = image.channels
+    /// Calls `body` with disjoint ranges of pixel indices and the pixel bytes, in parallel bands.
+    private func forEachRange(_ body: (Range<Int>, UnsafePointer<UInt8>) -> Void) {
         image.pixels.withUnsafeBufferPointer { pixels in
             let base = pixels.baseAddress!
-            parallelism.forEachRange(image.pixelCount, grain: 65_536) { range in
-                for index in range { body(index, base + index * channels) }
-            }
+            parallelism.forEachRange(image.pixelCount, grain: 65_536) { range in body(range, base) }
         }
     }
 }

@@ -9,13 +9,14 @@ struct GuidedFilter {
     func filter(guide: [Float], input: [Float], width: Int, height: Int, parallelism: Parallelism) -> [Float] {
         let s = subsampling
         guard s > 1, width / s >= 2, height / s >= 2 else {
-            let (a, b) = coefficients(guide: guide, input: input, width: width, height: height, radius: radius, parallelism: parallelism)
+            let (a, b) = coefficients(
+                guide: guide, input: input, width: width, height: height, radius: radius, parallelism: parallelism)
             return combine(guide: guide, a: a, b: b, width: width, height: height, parallelism: parallelism)
         }
         let smallWidth = width / s
         let smallHeight = height / s
-        let smallGuide = Self.shrink(guide, width: width, height: height, factor: s)
-        let smallInput = Self.shrink(input, width: width, height: height, factor: s)
+        let smallGuide = Self.shrink(guide, width: width, height: height, factor: s, parallelism: parallelism)
+        let smallInput = Self.shrink(input, width: width, height: height, factor: s, parallelism: parallelism)
         let (a, b) = coefficients(
             guide: smallGuide, input: smallInput, width: smallWidth, height: smallHeight, radius: max(1, radius / s),
             parallelism: parallelism)
@@ -35,7 +36,9 @@ struct GuidedFilter {
             input.withUnsafeBufferPointer { input in
                 a.withUnsafeMutableBufferPointer { a in
                     b.withUnsafeMutableBufferPointer { b in
-                        let (guide, input, a, b) = (guide.baseAddress!, input.baseAddress!, a.baseAddress!, b.baseAddress!)
+                        let (guide, input, a, b) = (
+                            guide.baseAddress!, input.baseAddress!, a.baseAddress!, b.baseAddress!
+                        )
                         // Means of I, p, I², I·p → a and b per pixel.
                         BoxMean(width: width, height: height, radius: radius, planes: 4).run(parallelism: parallelism) {
                             y, plane, row in
@@ -48,7 +51,9 @@ struct GuidedFilter {
                             default: for x in 0..<width { row[x] = Double(i[x]) * Double(p[x]) }
                             }
                         } emit: { y, means in
-                            let (meanI, meanP, meanII, meanIP) = (means, means + width, means + 2 * width, means + 3 * width)
+                            let (meanI, meanP, meanII, meanIP) = (
+                                means, means + width, means + 2 * width, means + 3 * width
+                            )
                             for x in 0..<width {
                                 let variance = meanII[x] - meanI[x] * meanI[x]
                                 let covariance = meanIP[x] - meanI[x] * meanP[x]
@@ -69,7 +74,9 @@ struct GuidedFilter {
             b.withUnsafeBufferPointer { b in
                 meanA.withUnsafeMutableBufferPointer { meanA in
                     meanB.withUnsafeMutableBufferPointer { meanB in
-                        let (a, b, meanA, meanB) = (a.baseAddress!, b.baseAddress!, meanA.baseAddress!, meanB.baseAddress!)
+                        let (a, b, meanA, meanB) = (
+                            a.baseAddress!, b.baseAddress!, meanA.baseAddress!, meanB.baseAddress!
+                        )
                         BoxMean(width: width, height: height, radius: radius, planes: 2).run(parallelism: parallelism) {
                             y, plane, row in
                             let source = (plane == 0 ? a : b) + y * width
@@ -134,8 +141,12 @@ struct GuidedFilter {
                                 for x in 0..<width {
                                     let (left, right, fx) = columns[x]
                                     func sample(_ plane: UnsafeBufferPointer<Float>) -> Float {
-                                        let upper = plane[top * smallWidth + left] * (1 - fx) + plane[top * smallWidth + right] * fx
-                                        let lower = plane[bottom * smallWidth + left] * (1 - fx) + plane[bottom * smallWidth + right] * fx
+                                        let upper =
+                                            plane[top * smallWidth + left] * (1 - fx) + plane[top * smallWidth + right]
+                                            * fx
+                                        let lower =
+                                            plane[bottom * smallWidth + left] * (1 - fx) + plane[
+                                                bottom * smallWidth + right] * fx
                                         return upper * (1 - fy) + lower * fy
                                     }
                                     q[y * width + x] = sample(a) * guide[y * width + x] + sample(b)
@@ -150,18 +161,29 @@ struct GuidedFilter {
     }
 
     /// Mean of each factor × factor block (the remainder rows and columns are dropped).
-    static func shrink(_ plane: [Float], width: Int, height: Int, factor: Int) -> [Float] {
+    static func shrink(_ plane: [Float], width: Int, height: Int, factor: Int, parallelism: Parallelism) -> [Float] {
         let smallWidth = width / factor
         let smallHeight = height / factor
         var small = [Float](repeating: 0, count: smallWidth * smallHeight)
         let scale = 1 / Float(factor * factor)
-        for y in 0..<smallHeight {
-            for x in 0..<smallWidth {
-                var sum: Float = 0
-                for dy in 0..<factor {
-                    for dx in 0..<factor { sum += plane[(y * factor + dy) * width + x * factor + dx] }
+        small.withUnsafeMutableBufferPointer { small in
+            let small = small.baseAddress!
+            plane.withUnsafeBufferPointer { plane in
+                parallelism.forEachRange(smallHeight, grain: 8) { rows in
+                    for y in rows {
+                        let out = small + y * smallWidth
+                        for x in 0..<smallWidth { out[x] = 0 }
+                        for dy in 0..<factor {
+                            let line = plane.baseAddress! + (y * factor + dy) * width
+                            for x in 0..<smallWidth {
+                                var sum: Float = 0
+                                for dx in 0..<factor { sum += line[x * factor + dx] }
+                                out[x] += sum
+                            }
+                        }
+                        for x in 0..<smallWidth { out[x] *= scale }
+                    }
                 }
-                small[y * smallWidth + x] = sum * scale
             }
         }
         return small

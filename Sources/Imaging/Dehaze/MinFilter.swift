@@ -55,15 +55,25 @@ enum MinFilter {
         let input = scratch
         let g = scratch + padded
         let h = scratch + 2 * padded
-        for i in 0..<padded {
-            let source = i - radius
-            input[i] = source >= 0 && source < count ? line[source * stride] : T.padding
+        input.update(repeating: T.padding, count: padded)
+        if stride == 1 {
+            (input + radius).update(from: line, count: count)
+        } else {
+            for x in 0..<count { input[radius + x] = line[x * stride] }
         }
-        for i in 0..<padded { g[i] = i % size == 0 ? input[i] : min(g[i - 1], input[i]) }
-        var i = padded - 1
-        while i >= 0 {
-            h[i] = i % size == size - 1 ? input[i] : min(h[i + 1], input[i])
-            i -= 1
+        // Block by block, so no index needs a division.
+        var block = 0
+        while block < padded {
+            g[block] = input[block]
+            for i in (block + 1)..<(block + size) { g[i] = min(g[i - 1], input[i]) }
+            let last = block + size - 1
+            h[last] = input[last]
+            var i = last - 1
+            while i >= block {
+                h[i] = min(h[i + 1], input[i])
+                i -= 1
+            }
+            block += size
         }
         for x in 0..<count { line[x * stride] = min(h[x], g[x + size - 1]) }
     }

@@ -10,7 +10,8 @@ public enum BlurKind: String, Sendable, Codable, CaseIterable {
 extension PixelBuffer {
     /// A Gaussian blur with standard deviation `sigma` pixels (kernel size round(6σ + 1), made odd, as
     /// OpenCV); borders mirrored without repeating the edge pixel.
-    public func gaussianBlurred(sigma: Double, parallelism: Parallelism = .allCores) throws(ImagingError) -> PixelBuffer {
+    public func gaussianBlurred(sigma: Double, parallelism: Parallelism = .allCores) throws(ImagingError) -> PixelBuffer
+    {
         guard sigma > 0, sigma <= 200 else {
             throw .invalidParameter(operation: "blur", message: "sigma must be in (0, 200], got \(sigma)")
         }

@@ -43,7 +43,8 @@ public struct Color: Sendable, Equatable, Codable {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let color = Color(hex: text) else {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "a colour is #RRGGBB or #RRGGBBAA, got \(text)"))
+                .init(codingPath: decoder.codingPath, debugDescription: "a colour is #RRGGBB or #RRGGBBAA, got \(text)")
+            )
         }
         self = color
     }

@@ -6,7 +6,9 @@ extension PixelBuffer {
         guard x >= 0, y >= 0, cropWidth > 0, cropHeight > 0, x + cropWidth <= width, y + cropHeight <= height else {
             throw .invalidParameter(
                 operation: "crop",
-                message: "the rectangle \(cropWidth)×\(cropHeight) at (\(x), \(y)) is not inside the \(width)×\(height) image")
+                message:
+                    "the rectangle \(cropWidth)×\(cropHeight) at (\(x), \(y)) is not inside the \(width)×\(height) image"
+            )
         }
         if cropWidth == width && cropHeight == height { return self }
         let channels = self.channels

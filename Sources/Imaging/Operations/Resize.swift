@@ -16,7 +16,8 @@ extension PixelBuffer {
     ) throws(ImagingError) -> PixelBuffer {
         let box = try ResizeBox(
             sourceWidth: width, sourceHeight: height, width: requestedWidth, height: requestedHeight, fit: fit)
-        var result = resampled(width: box.scaledWidth, height: box.scaledHeight, filter: filter, parallelism: parallelism)
+        var result = resampled(
+            width: box.scaledWidth, height: box.scaledHeight, filter: filter, parallelism: parallelism)
         if box.scaledWidth != box.width || box.scaledHeight != box.height {
             result = try result.cropped(
                 x: (box.scaledWidth - box.width) / 2, y: (box.scaledHeight - box.height) / 2,
@@ -75,7 +76,8 @@ extension PixelBuffer {
                                     source: source + rows.starts[y] * sourceRowBytes, rowBytes: sourceRowBytes,
                                     weights: rowWeights.baseAddress! + y * rows.taps, taps: rows.taps, into: line)
                                 horizontalPass(
-                                    from: line, channels: channels, columns: columns, into: resampled, outputWidth: newWidth)
+                                    from: line, channels: channels, columns: columns, into: resampled,
+                                    outputWidth: newWidth)
                                 let out = output + y * outputRowBytes
                                 for index in 0..<outputRowBytes { out[index] = clampToByte(resampled[index]) }
                             }
@@ -244,7 +246,8 @@ struct ResizeBox: Equatable {
         func checked(_ value: Int?, _ name: String) throws(ImagingError) -> Int? {
             guard let value else { return nil }
             guard (1...Self.maximumSide).contains(value) else {
-                throw .invalidParameter(operation: "resize", message: "\(name) must be 1…\(Self.maximumSide), got \(value)")
+                throw .invalidParameter(
+                    operation: "resize", message: "\(name) must be 1…\(Self.maximumSide), got \(value)")
             }
             return value
         }

@@ -25,7 +25,10 @@ extension PixelBuffer {
         let centerX = Double(width) / 2
         let centerY = Double(height) / 2
         // getRotationMatrix2D(centre, degrees, 1), then a shift onto the expanded canvas.
-        var m = [cosine, sine, (1 - cosine) * centerX - sine * centerY, -sine, cosine, sine * centerX + (1 - cosine) * centerY]
+        var m = [
+            cosine, sine, (1 - cosine) * centerX - sine * centerY, -sine, cosine,
+            sine * centerX + (1 - cosine) * centerY,
+        ]
         if expand {
             outputWidth = Int((Double(height) * abs(sine) + Double(width) * abs(cosine)).rounded(.up))
             outputHeight = Int((Double(height) * abs(cosine) + Double(width) * abs(sine)).rounded(.up))
@@ -35,7 +38,8 @@ extension PixelBuffer {
         guard outputWidth * outputHeight <= 4 * DecodeOptions.defaultPixelLimit else {
             throw .tooManyPixels(width: outputWidth, height: outputHeight, limit: 4 * DecodeOptions.defaultPixelLimit)
         }
-        return warpedAffine(inverse: Self.inverted(m), width: outputWidth, height: outputHeight, fill: fill, parallelism: parallelism)
+        return warpedAffine(
+            inverse: Self.inverted(m), width: outputWidth, height: outputHeight, fill: fill, parallelism: parallelism)
     }
 
     /// The inverse of a 2×3 affine matrix, as warpAffine computes it.
@@ -53,7 +57,12 @@ extension PixelBuffer {
         let (width, height, channels) = (self.width, self.height, self.channels)
         let scale = 1024.0  // AB_SCALE
         let roundDelta = 16  // AB_SCALE / INTER_TAB_SIZE / 2
-        let xDeltas = (0..<outputWidth).map { (Int((m[0] * Double($0) * scale).rounded(.toNearestOrEven)), Int((m[3] * Double($0) * scale).rounded(.toNearestOrEven))) }
+        let xDeltas = (0..<outputWidth).map {
+            (
+                Int((m[0] * Double($0) * scale).rounded(.toNearestOrEven)),
+                Int((m[3] * Double($0) * scale).rounded(.toNearestOrEven))
+            )
+        }
         return PixelBuffer(width: outputWidth, height: outputHeight, layout: layout) { output in
             pixels.withUnsafeBufferPointer { source in
                 let source = source.baseAddress!
@@ -79,7 +88,9 @@ extension PixelBuffer {
                                 let p = source + (sy * width + sx) * channels
                                 let q = p + width * channels
                                 for c in 0..<channels {
-                                    let sum = w00 * Int(p[c]) + w01 * Int(p[c + channels]) + w10 * Int(q[c]) + w11 * Int(q[c + channels])
+                                    let sum =
+                                        w00 * Int(p[c]) + w01 * Int(p[c + channels]) + w10 * Int(q[c]) + w11
+                                        * Int(q[c + channels])
                                     out[c] = UInt8((sum + 16_384) >> 15)
                                 }
                             } else if sx >= width || sx + 1 < 0 || sy >= height || sy + 1 < 0 {
@@ -90,7 +101,9 @@ extension PixelBuffer {
                                         tx >= 0 && ty >= 0 && tx < width && ty < height
                                             ? Int(source[(ty * width + tx) * channels + c]) : Int(fill[c])
                                     }
-                                    let sum = w00 * tap(sx, sy) + w01 * tap(sx + 1, sy) + w10 * tap(sx, sy + 1) + w11 * tap(sx + 1, sy + 1)
+                                    let sum =
+                                        w00 * tap(sx, sy) + w01 * tap(sx + 1, sy) + w10 * tap(sx, sy + 1) + w11
+                                        * tap(sx + 1, sy + 1)
                                     out[c] = UInt8((sum + 16_384) >> 15)
                                 }
                             }

@@ -101,10 +101,13 @@ extension PixelBuffer {
                                     let value = Float(original[i])
                                     let difference = value - blurred[i]
                                     out[i] =
-                                        abs(difference) >= threshold ? clampToByte(value + amount * difference) : original[i]
+                                        abs(difference) >= threshold
+                                        ? clampToByte(value + amount * difference) : original[i]
                                 }
                                 if colorChannels != channels {
-                                    for x in 0..<width { out[x * channels + colorChannels] = original[x * channels + colorChannels] }
+                                    for x in 0..<width {
+                                        out[x * channels + colorChannels] = original[x * channels + colorChannels]
+                                    }
                                 }
                             }
                         }

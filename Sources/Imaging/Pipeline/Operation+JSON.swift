@@ -76,7 +76,9 @@ extension Operation: Codable {
         case "flip":
             self = .flip(try optional("axis") ?? .horizontal)
         case "crop":
-            self = .crop(x: try required("x"), y: try required("y"), width: try required("width"), height: try required("height"))
+            self = .crop(
+                x: try required("x"), y: try required("y"), width: try required("width"), height: try required("height")
+            )
         case "dehaze":
             self = .dehaze(try DehazeParameters(from: decoder))
         default:
@@ -146,10 +148,13 @@ extension Operation: Codable {
         } catch let DecodingError.keyNotFound(key, context) {
             throw .invalidParameter(operation: "ops", message: "\(position(context))'\(key.stringValue)' is missing")
         } catch let DecodingError.typeMismatch(type, context) {
-            if context.codingPath.isEmpty { throw .invalidParameter(operation: "ops", message: "not a JSON array of operations") }
+            if context.codingPath.isEmpty {
+                throw .invalidParameter(operation: "ops", message: "not a JSON array of operations")
+            }
             throw .invalidParameter(operation: "ops", message: "\(position(context))expected \(typeName(type))")
         } catch let DecodingError.valueNotFound(type, context) {
-            throw .invalidParameter(operation: "ops", message: "\(position(context))expected \(typeName(type)), got null")
+            throw .invalidParameter(
+                operation: "ops", message: "\(position(context))expected \(typeName(type)), got null")
         } catch {
             throw .invalidParameter(operation: "ops", message: "not a JSON array of operations")
         }

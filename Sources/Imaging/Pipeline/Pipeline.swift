@@ -38,7 +38,8 @@ public struct Pipeline: Sendable, Equatable {
     /// Decodes `bytes`, runs the pipeline and encodes the result. When the pipeline starts by shrinking,
     /// a JPEG is decoded at the smallest scale that still covers the target size.
     public func process(
-        _ bytes: [UInt8], format: ImageFormat? = nil, quality: Int = 90, pixelLimit: Int = DecodeOptions.defaultPixelLimit,
+        _ bytes: [UInt8], format: ImageFormat? = nil, quality: Int = 90,
+        pixelLimit: Int = DecodeOptions.defaultPixelLimit,
         parallelism: Parallelism = .allCores
     ) throws(ImagingError) -> (bytes: [UInt8], format: ImageFormat, image: PixelBuffer) {
         let header = try ImageCodec.header(of: bytes)
@@ -60,7 +61,8 @@ public struct Pipeline: Sendable, Equatable {
         }
         guard case .resize(let width, let height, let fit, _)? = steps.first else { return nil }
         let size = oriented ? header.orientedSize : (header.width, header.height)
-        guard let box = try? ResizeBox(sourceWidth: size.0, sourceHeight: size.1, width: width, height: height, fit: fit),
+        guard
+            let box = try? ResizeBox(sourceWidth: size.0, sourceHeight: size.1, width: width, height: height, fit: fit),
             box.scaledWidth < size.0, box.scaledHeight < size.1
         else { return nil }
         let swap = oriented && header.orientation.swapsAxes
@@ -90,7 +92,8 @@ public struct Pipeline: Sendable, Equatable {
         case .blur(let sigma, .median):
             image = try image.medianBlurred(radius: Int(sigma.rounded()), parallelism: parallelism)
         case .rotate(let degrees, let expand, let background):
-            image = try image.rotated(degrees: degrees, expand: expand, background: background, parallelism: parallelism)
+            image = try image.rotated(
+                degrees: degrees, expand: expand, background: background, parallelism: parallelism)
         case .flip(let axis):
             image.flip(axis)
         case .crop(let x, let y, let width, let height):
