@@ -3,7 +3,7 @@ SWIFT ?= swift
 DATA_DIR ?= ./data
 PORT ?= 8080
 
-.PHONY: setup build release up test lint format bench fuzz clean
+.PHONY: setup build release up test lint format bench bench-imaging fuzz clean
 
 setup:
 	@./scripts/setup.sh
@@ -34,6 +34,12 @@ bench: setup
 	cd Benchmarks && $(SWIFT) build -c release
 	cd Benchmarks/GRPCPeer && $(SWIFT) build -c release
 	Benchmarks/.build/release/WireBench --grpc-peer Benchmarks/GRPCPeer/.build/release/GRPCPeer
+
+## Imaging against OpenCV on the same 12 MP and 1080p inputs, one thread and all cores.
+bench-imaging: setup
+	python3 -m pip install --quiet -r Benchmarks/requirements.txt
+	cd Benchmarks && $(SWIFT) build -c release --product ImagingBench
+	Benchmarks/.build/release/ImagingBench $(BENCH_ARGS)
 
 ## libFuzzer over the frame reader and the Wire decoder; FUZZ_ARGS go to libFuzzer (e.g. -max_total_time=60).
 fuzz: setup

@@ -59,7 +59,10 @@ enum MemoryProbe {
     static func run(file: String) throws {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
         let start = memoryStatus("VmRSS")
-        let pipeline = try Pipeline([.sharpen(sigma: 1, amount: 1, threshold: 0), .rotate(degrees: 90, expand: true, background: nil), .color(.gray)])
+        let pipeline = try Pipeline([
+            .sharpen(sigma: 1, amount: 1, threshold: 0), .rotate(degrees: 90, expand: true, background: nil),
+            .color(.gray),
+        ])
         let header = try ImageCodec.header(of: bytes)
         let result = try pipeline.process(bytes, format: .jpeg)
         precondition(result.bytes.count > 0)

@@ -32,7 +32,9 @@ struct ImagingBench {
             peer = try OpenCVPeer.run(
                 python: python, script: "Benchmarks/opencv_peer.py", source: source, folder: folder, runs: runs,
                 quick: quick)
-            print("OpenCV \(peer.version), default threads \(peer.defaultThreads), IPP \(peer.ipp); Swift: \(ProcessInfo.processInfo.activeProcessorCount) cores")
+            print(
+                "OpenCV \(peer.version), default threads \(peer.defaultThreads), IPP \(peer.ipp); Swift: \(ProcessInfo.processInfo.activeProcessorCount) cores"
+            )
         }
 
         var table = Table()
@@ -42,7 +44,9 @@ struct ImagingBench {
             for (label, parallelism) in [("threads_1", Parallelism.single), ("threads_default", Parallelism.allCores)] {
                 for (name, operation) in suite.operations(parallelism) where only?.contains(name) ?? true {
                     let swift = Timer.median(runs: runs, operation)
-                    table.add(size: size, operation: name, mode: label, swift: swift, opencv: peer.milliseconds(label, size, name))
+                    table.add(
+                        size: size, operation: name, mode: label, swift: swift,
+                        opencv: peer.milliseconds(label, size, name))
                 }
             }
         }

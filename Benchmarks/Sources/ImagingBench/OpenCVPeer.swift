@@ -44,7 +44,8 @@ extension OpenCVPeer {
         try Data(ImageCodec.encode(big, as: .jpeg, quality: 90)).write(to: URL(fileURLWithPath: "\(folder)/big.jpg"))
         let tall = photo.resampled(width: 1920, height: 1440, filter: .bicubic)
         let hd = try tall.cropped(x: 0, y: 180, width: 1920, height: 1080)
-        try Data(ImageCodec.encode(hd, as: .jpeg, quality: 90)).write(to: URL(fileURLWithPath: "\(folder)/big_1080p.jpg"))
+        try Data(ImageCodec.encode(hd, as: .jpeg, quality: 90)).write(
+            to: URL(fileURLWithPath: "\(folder)/big_1080p.jpg"))
     }
 }
 

@@ -25,12 +25,20 @@ struct OperationSuite {
             ("png_decode", { _ = try ImageCodec.decode(png) }),
             ("png_encode_default", { _ = try ImageCodec.encode(image, as: .png, fastPNG: true) }),
             ("png_encode_level6", { _ = try ImageCodec.encode(image, as: .png, fastPNG: false) }),
-            ("resize_quarter_area", {
-                _ = image.resampled(width: image.width / 4, height: image.height / 4, filter: .area, parallelism: parallelism)
-            }),
-            ("resize_2x_linear", {
-                _ = image.resampled(width: image.width * 2, height: image.height * 2, filter: .bilinear, parallelism: parallelism)
-            }),
+            (
+                "resize_quarter_area",
+                {
+                    _ = image.resampled(
+                        width: image.width / 4, height: image.height / 4, filter: .area, parallelism: parallelism)
+                }
+            ),
+            (
+                "resize_2x_linear",
+                {
+                    _ = image.resampled(
+                        width: image.width * 2, height: image.height * 2, filter: .bilinear, parallelism: parallelism)
+                }
+            ),
             ("gaussian_blur_sigma3", { _ = try image.gaussianBlurred(sigma: 3, parallelism: parallelism) }),
             ("unsharp_mask", { _ = try image.sharpened(sigma: 2, amount: 1, parallelism: parallelism) }),
             ("threshold_binary_gray", { _ = try gray.thresholded(value: 127) }),
@@ -41,9 +49,12 @@ struct OperationSuite {
             ("rotate_17_expand", { _ = try image.rotated(degrees: 17, parallelism: parallelism) }),
             ("jpeg_decode_eighth", { _ = try ImageCodec.decode(jpeg, options: DecodeOptions(minimumSize: (1, 1))) }),
             ("dehaze", { _ = try image.dehazed(parallelism: parallelism) }),
-            ("dehaze_fast_guided_filter", {
-                _ = try image.dehazed(DehazeParameters(subsampling: 4), parallelism: parallelism)
-            }),
+            (
+                "dehaze_fast_guided_filter",
+                {
+                    _ = try image.dehazed(DehazeParameters(subsampling: 4), parallelism: parallelism)
+                }
+            ),
             ("median_blur_5", { _ = try image.medianBlurred(radius: 2, parallelism: parallelism) }),
         ]
         if quick { list.removeAll { $0.0 == "png_encode_level6" } }

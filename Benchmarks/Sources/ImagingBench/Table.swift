@@ -22,7 +22,9 @@ struct Table {
 
     func print() {
         Swift.print("")
-        Swift.print("| size | operation | Swift 1 thread ms | OpenCV 1 thread ms | ratio | Swift all cores ms | OpenCV default ms | ratio |")
+        Swift.print(
+            "| size | operation | Swift 1 thread ms | OpenCV 1 thread ms | ratio | Swift all cores ms | OpenCV default ms | ratio |"
+        )
         Swift.print("|---|---|---:|---:|---:|---:|---:|---:|")
         for key in order {
             let row = rows[key]!
@@ -31,7 +33,8 @@ struct Table {
             for mode in ["threads_1", "threads_default"] {
                 let swift = row.swift[mode] ?? .nan
                 let opencv = row.opencv[mode]
-                line += " \(format(swift)) | \(opencv.map { format($0) } ?? "–") | \(opencv.map { format(swift / $0, digits: 2) + "×" } ?? "–") |"
+                line +=
+                    " \(format(swift)) | \(opencv.map { format($0) } ?? "–") | \(opencv.map { format(swift / $0, digits: 2) + "×" } ?? "–") |"
             }
             Swift.print(line)
         }
