@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // System libraries: module maps and shims only.
@@ -72,7 +73,20 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
-        .executableTarget(name: "AuthSvc", dependencies: ["Wire", "ServiceRuntime"]),
+        // HS256 JSON Web Tokens: signed by AuthSvc, verified by the gateway.
+        .target(name: "AccessTokens", dependencies: ["Wire"]),
+
+        // Mail delivery (SMTP or the outbox folder), for AuthSvc's codes and TagSvc's notifications.
+        .target(name: "Mail"),
+
+        .executableTarget(
+            name: "AuthSvc",
+            dependencies: [
+                "Wire", "ServiceRuntime", "AccessTokens", "Mail", "COpenSSL",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(name: "StoreSvc", dependencies: ["Wire", "ServiceRuntime"]),
         .executableTarget(name: "ProcessSvc", dependencies: ["Wire", "ServiceRuntime"]),
         .executableTarget(name: "TagSvc", dependencies: ["Wire", "ServiceRuntime"]),
@@ -96,7 +110,13 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "COpenSSL"], resources: [.copy("Fixtures")]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "WireTesting"]),
         .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime", "Wire"]),
-        .testTarget(name: "AuthSvcTests", dependencies: ["AuthSvc", "Wire", "WireTesting"]),
+        .testTarget(
+            name: "AuthSvcTests",
+            dependencies: [
+                "AuthSvc", "AccessTokens", "Mail", "Wire", "WireTesting", "ServiceRuntime",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
+        .testTarget(name: "AccessTokensTests", dependencies: ["AccessTokens", "Wire"]),
         .testTarget(name: "StoreSvcTests", dependencies: ["StoreSvc", "Wire", "WireTesting"]),
         .testTarget(name: "ProcessSvcTests", dependencies: ["ProcessSvc", "Wire", "WireTesting"]),
         .testTarget(name: "TagSvcTests", dependencies: ["TagSvc", "Wire", "WireTesting"]),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ServiceRuntime
 import Wire
 
@@ -12,5 +13,20 @@ struct AuthCommand: WireServiceCommand {
 
     @OptionGroup var options: ServiceOptions
 
-    static func router(host: ServiceHost) -> WireRouter { AuthRouter.make(host: host) }
+    @Option(help: "PBKDF2 iterations for new password hashes (env CLEARSKY_PASSWORD_ITERATIONS; default 600000).")
+    var passwordIterations: Int?
+
+    @Option(help: "Issuer (iss) of the tokens (env CLEARSKY_TOKEN_ISSUER; default clearsky).")
+    var issuer: String?
+
+    func router(host: ServiceHost) throws -> WireRouter {
+        let environment = ProcessInfo.processInfo.environment
+        var settings = AuthSettings()
+        if let iterations = passwordIterations ?? environment["CLEARSKY_PASSWORD_ITERATIONS"].flatMap(Int.init) {
+            guard iterations >= 1 else { throw ValidationError("--password-iterations must be at least 1") }
+            settings.passwordIterations = iterations
+        }
+        if let issuer = issuer ?? environment["CLEARSKY_TOKEN_ISSUER"] { settings.issuer = issuer }
+        return try AuthRouter.make(host: host, settings: settings)
+    }
 }

@@ -12,5 +12,5 @@ struct ProcessCommand: WireServiceCommand {
 
     @OptionGroup var options: ServiceOptions
 
-    static func router(host: ServiceHost) -> WireRouter { ProcessRouter.make(host: host) }
+    func router(host: ServiceHost) -> WireRouter { ProcessRouter.make(host: host) }
 }

@@ -7,13 +7,13 @@ public protocol WireServiceCommand: AsyncParsableCommand {
     static var service: ServiceName { get }
     /// The flags every service takes.
     var options: ServiceOptions { get }
-    /// Every Wire method the service serves.
-    static func router(host: ServiceHost) -> WireRouter
+    /// Every Wire method the service serves (opening its stores as needed).
+    func router(host: ServiceHost) throws -> WireRouter
 }
 
 extension WireServiceCommand {
     public func run() async throws {
         let host = ServiceHost(configuration: try options.resolve(for: Self.service))
-        try await host.run(router: Self.router(host: host))
+        try await host.run(router: router(host: host))
     }
 }

@@ -13,5 +13,5 @@ struct StoreCommand: WireServiceCommand {
 
     @OptionGroup var options: ServiceOptions
 
-    static func router(host: ServiceHost) -> WireRouter { StoreRouter.make(host: host) }
+    func router(host: ServiceHost) -> WireRouter { StoreRouter.make(host: host) }
 }

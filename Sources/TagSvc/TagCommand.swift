@@ -12,5 +12,5 @@ struct TagCommand: WireServiceCommand {
 
     @OptionGroup var options: ServiceOptions
 
-    static func router(host: ServiceHost) -> WireRouter { TagRouter.make(host: host) }
+    func router(host: ServiceHost) -> WireRouter { TagRouter.make(host: host) }
 }

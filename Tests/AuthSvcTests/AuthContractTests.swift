@@ -9,7 +9,10 @@ import WireTesting
 @Suite struct AuthContractTests {
     @Test func healthReportsServing() async throws {
         try await withServiceHost(.auth) { host in
-            try await withWireServer(service: ServiceName.auth.rawValue, router: AuthRouter.make(host: host)) {
+            try await withWireServer(
+                service: ServiceName.auth.rawValue,
+                router: AuthRouter.make(host: host, settings: AuthHarness.settings())
+            ) {
                 harness in
                 let status = try await harness.client().call(CommonContract.health, Empty())
                 #expect(status.service == "AuthSvc")

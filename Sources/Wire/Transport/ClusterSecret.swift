@@ -49,17 +49,27 @@ public enum Crypto {
     }
 
     public static func hmacSHA256(key: [UInt8], _ parts: [UInt8]...) -> [UInt8] {
+        let message = parts.flatMap { $0 }
+        return message.withUnsafeBytes { hmacSHA256(key: key, message: $0) }
+    }
+
+    /// HMAC-SHA256 of bytes already in memory, without copying them.
+    public static func hmacSHA256(key: [UInt8], message: UnsafeRawBufferPointer) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
-        let message = parts.flatMap { $0 }
         _ = key.withUnsafeBufferPointer { keyPointer in
-            message.withUnsafeBufferPointer { messagePointer in
-                HMAC(
-                    EVP_sha256(), keyPointer.baseAddress, Int32(key.count), messagePointer.baseAddress,
-                    messagePointer.count, &out, &length)
-            }
+            HMAC(
+                EVP_sha256(), keyPointer.baseAddress, Int32(key.count),
+                message.baseAddress?.assumingMemoryBound(to: UInt8.self), message.count, &out, &length)
         }
-        return Array(out.prefix(Int(length)))
+        out.removeLast(out.count - Int(length))
+        return out
+    }
+
+    public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        _ = SHA256(bytes, bytes.count, &digest)
+        return digest
     }
 
     /// Compares in time that depends only on the length.

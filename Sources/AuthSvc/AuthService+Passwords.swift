@@ -1,0 +1,72 @@
+import GRDB
+import Wire
+
+extension AuthService {
+    /// Sends a reset code. Unknown users get the same kind of answer and no mail.
+    func forgotPassword(_ request: UsernameRequest) async throws -> CodeDelivery {
+        try throttle(username: request.username.lowercased(), client: request.client)
+        guard let user = try await user(named: request.username) else {
+            return CodeDelivery(medium: "EMAIL", destination: "***")
+        }
+        return try await sendCode(to: user, purpose: .reset)
+    }
+
+    /// Sets a new password with a reset code; every sign-in is revoked. The code proves the email.
+    func resetPassword(_ request: ResetPasswordRequest) async throws {
+        try throttle(username: request.username.lowercased(), client: request.client)
+        try checkPolicy(request.newPassword)
+        guard let user = try await user(named: request.username) else {
+            throw WireError(.codeMismatch, "Invalid verification code provided, please try again")
+        }
+        try await consumeCode(request.code, for: user, purpose: .reset)
+        let hash = await PasswordHasher.hash(request.newPassword, iterations: settings.passwordIterations)
+        try await setPassword(hash, for: user, verifiesEmail: true, keeping: nil)
+        logger.info("password reset", metadata: ["sub": "\(user.sub)"])
+    }
+
+    /// Changes the password of a signed-in user, who proves the old one; other sign-ins are revoked.
+    func changePassword(_ request: ChangePasswordRequest) async throws {
+        try throttle(username: "sub:" + request.user.sub, client: request.client)
+        let user = try await user(sub: request.user.sub)
+        guard let stored = PasswordHash(encoded: user.passwordHash),
+            await PasswordHasher.verify(request.oldPassword, against: stored)
+        else { throw WireError(.notAuthorized, "Incorrect username or password") }
+        try checkPolicy(request.newPassword)
+        let hash = await PasswordHasher.hash(request.newPassword, iterations: settings.passwordIterations)
+        try await setPassword(hash, for: user, verifiesEmail: false, keeping: request.user.originJti)
+        logger.info("password changed", metadata: ["sub": "\(user.sub)"])
+    }
+
+    private func setPassword(_ hash: PasswordHash, for user: UserRecord, verifiesEmail: Bool, keeping: String?)
+        async throws
+    {
+        let time = now()
+        try await store.database.write { db in
+            var updated = user
+            updated.passwordHash = hash.encoded
+            updated.updatedAt = time
+            if verifiesEmail {
+                updated.confirmed = true
+                updated.emailVerified = true
+            }
+            try updated.update(db)
+            let signIns = try SignInRecord.filter(Column("sub") == user.sub && Column("revokedAt") == nil).fetchAll(db)
+            try self.revoke(db, signIns: signIns.filter { $0.originJti != keeping })
+        }
+    }
+
+    func getUser(_ request: UserRequest) async throws -> UserInfo {
+        Self.userInfo(try await user(sub: request.sub))
+    }
+
+    /// Deletes the account; its sign-ins are revoked first so that outstanding tokens stop working.
+    func deleteUser(_ request: UserRequest) async throws {
+        let user = try await user(sub: request.sub)
+        try await store.database.write { db in
+            let signIns = try SignInRecord.filter(Column("sub") == user.sub).fetchAll(db)
+            try self.revoke(db, signIns: signIns)
+            _ = try user.delete(db)
+        }
+        logger.info("account deleted", metadata: ["sub": "\(user.sub)"])
+    }
+}

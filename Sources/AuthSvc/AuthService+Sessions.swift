@@ -1,0 +1,120 @@
+import AccessTokens
+import Foundation
+import GRDB
+import Wire
+
+extension AuthService {
+    /// Login by username or email. Unknown users and wrong passwords get the same answer after the same
+    /// PBKDF2 work.
+    func login(_ request: LoginRequest) async throws -> TokenSet {
+        try throttle(username: request.username.lowercased(), client: request.client)
+        let found = try await user(named: request.username)
+        let stored = found.flatMap { PasswordHash(encoded: $0.passwordHash) } ?? decoyHash
+        let matches = await PasswordHasher.verify(request.password, against: stored)
+        guard var user = found, matches else {
+            logger.info("login refused", metadata: ["reason": "credentials"])
+            throw WireError(.notAuthorized, "Incorrect username or password")
+        }
+        guard user.confirmed else { throw WireError(.userNotConfirmed, "User is not confirmed") }
+        usernameThrottle.reset("user:" + request.username.lowercased())
+        if stored.iterations < settings.passwordIterations {
+            // The default rose since this hash was made: upgrade it now that the password is at hand.
+            user.passwordHash = await PasswordHasher.hash(request.password, iterations: settings.passwordIterations)
+                .encoded
+            let upgraded = user
+            try await store.database.write { db in try upgraded.update(db) }
+        }
+        let time = now()
+        let signIn = SignInRecord(
+            originJti: UUID().uuidString.lowercased(), sub: user.sub, authTime: time,
+            expiresAt: time + Int64(settings.refreshLifetime), revokedAt: nil)
+        let (refreshToken, refreshRecord) = newRefreshToken(originJti: signIn.originJti, at: time)
+        try await store.database.write { db in
+            try signIn.insert(db)
+            try refreshRecord.insert(db)
+        }
+        logger.info("logged in", metadata: ["sub": "\(user.sub)"])
+        return issue(for: user, signIn: signIn, refreshToken: refreshToken)
+    }
+
+    /// New tokens for a refresh token, which is used up: the answer carries its successor. Presenting a
+    /// used-up token again means it was copied, so the whole sign-in is revoked.
+    func refresh(_ request: RefreshRequest) async throws -> TokenSet {
+        let time = now()
+        let presented = Self.refreshHash(request.refreshToken)
+        let (next, nextRecord) = newRefreshToken(originJti: "", at: time)
+        enum Outcome { case refused(String), reused, rotated(SignInRecord) }
+        let outcome: Outcome = try await store.database.write { db in
+            guard var token = try RefreshTokenRecord.fetchOne(db, key: presented),
+                let signIn = try SignInRecord.fetchOne(db, key: token.originJti)
+            else { return .refused("Invalid refresh token") }
+            if signIn.revokedAt != nil { return .refused("Refresh token has been revoked") }
+            if signIn.expiresAt <= time { return .refused("Refresh token has expired") }
+            if token.rotatedAt != nil {
+                try self.revoke(db, signIns: [signIn])
+                return .reused
+            }
+            token.rotatedAt = time
+            try token.update(db)
+            var successor = nextRecord
+            successor.originJti = signIn.originJti
+            try successor.insert(db)
+            return .rotated(signIn)
+        }
+        switch outcome {
+        case .refused(let message):
+            throw WireError(.notAuthorized, message)
+        case .reused:
+            logger.warning("refresh token reused; sign-in revoked")
+            throw WireError(.notAuthorized, "Refresh token has been revoked")
+        case .rotated(let signIn):
+            return issue(for: try await user(sub: signIn.sub), signIn: signIn, refreshToken: next)
+        }
+    }
+
+    /// Revokes the sign-in a refresh token belongs to, with every token derived from it.
+    func logout(_ request: RefreshRequest) async throws {
+        let presented = Self.refreshHash(request.refreshToken)
+        let found = try await store.database.write { db -> Bool in
+            guard let token = try RefreshTokenRecord.fetchOne(db, key: presented),
+                let signIn = try SignInRecord.fetchOne(db, key: token.originJti)
+            else { return false }
+            try self.revoke(db, signIns: [signIn])
+            return true
+        }
+        guard found else { throw WireError(.notAuthorized, "Invalid refresh token") }
+    }
+
+    /// Global sign-out: every sign-in of the user, except `keeping`.
+    func logoutAll(sub: String, keeping: String? = nil) async throws {
+        try await store.database.write { db in
+            let signIns = try SignInRecord.filter(Column("sub") == sub && Column("revokedAt") == nil).fetchAll(db)
+            try self.revoke(db, signIns: signIns.filter { $0.originJti != keeping })
+        }
+    }
+
+    func newRefreshToken(originJti: String, at time: Int64) -> (String, RefreshTokenRecord) {
+        let token = Crypto.hex(Crypto.randomBytes(32))
+        return (
+            token,
+            RefreshTokenRecord(tokenHash: Self.refreshHash(token), originJti: originJti, issuedAt: time, rotatedAt: nil)
+        )
+    }
+
+    static func refreshHash(_ token: String) -> Data { Data(Crypto.sha256(Array(token.utf8))) }
+
+    func issue(for user: UserRecord, signIn: SignInRecord, refreshToken: String) -> TokenSet {
+        let time = Int(now())
+        let key = currentKey.withLock { $0 }
+        func claims(_ use: TokenClaims.TokenUse) -> TokenClaims {
+            TokenClaims(
+                sub: user.sub, iss: settings.issuer, tokenUse: use, authTime: Int(signIn.authTime), iat: time,
+                exp: time + settings.tokenLifetime, jti: UUID().uuidString.lowercased(), originJti: signIn.originJti,
+                username: user.username, clientId: settings.clientId,
+                email: use == .id ? user.email : nil, emailVerified: use == .id ? user.emailVerified : nil)
+        }
+        return TokenSet(
+            accessToken: JWT.sign(claims(.access), with: key), idToken: JWT.sign(claims(.id), with: key),
+            refreshToken: refreshToken, expiresIn: settings.tokenLifetime)
+    }
+}

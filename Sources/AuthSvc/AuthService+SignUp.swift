@@ -1,0 +1,71 @@
+import Foundation
+import GRDB
+import Wire
+
+extension AuthService {
+    func signUp(_ request: SignUpRequest) async throws -> SignUpResponse {
+        let usernameKey = try Identity.usernameKey(request.username)
+        let emailKey = try Identity.emailKey(request.email)
+        try checkPolicy(request.password)
+        if let wait = addressThrottle.attempt("signup:" + request.client.address, now: now()) {
+            throw WireError(.tooManyRequests, "Too many attempts; retry after \(wait) seconds")
+        }
+        let hash = await PasswordHasher.hash(request.password, iterations: settings.passwordIterations)
+        let time = now()
+        let sub = UUID().uuidString.lowercased()
+        let user = UserRecord(
+            sub: sub, username: request.username, usernameKey: usernameKey, email: request.email, emailKey: emailKey,
+            emailVerified: false, confirmed: false, passwordHash: hash.encoded,
+            storageFolder: "u-" + Crypto.hex(Crypto.randomBytes(12)), createdAt: time, updatedAt: time)
+        let clash: WireError? = try await store.database.write { db in
+            // A name is taken by anyone's username or email, so that login by either stays unambiguous.
+            if try UserRecord.filter(Column("usernameKey") == usernameKey || Column("emailKey") == usernameKey)
+                .fetchCount(db) > 0
+            {
+                return WireError(.usernameExists, "User already exists")
+            }
+            if try UserRecord.filter(Column("emailKey") == emailKey || Column("usernameKey") == emailKey)
+                .fetchCount(db) > 0
+            {
+                return WireError(.aliasExists, "An account with the given email already exists")
+            }
+            try user.insert(db)
+            return nil
+        }
+        if let clash { throw clash }
+        logger.info("signed up", metadata: ["sub": "\(sub)"])
+        let delivery = try await sendCode(to: user, purpose: .signUp)
+        return SignUpResponse(userSub: sub, confirmed: false, delivery: delivery)
+    }
+
+    func confirmSignUp(_ request: ConfirmRequest) async throws {
+        try throttle(username: request.username.lowercased(), client: request.client)
+        guard let user = try await user(named: request.username) else {
+            throw WireError(.codeMismatch, "Invalid verification code provided, please try again")
+        }
+        guard !user.confirmed else {
+            throw WireError(.notAuthorized, "User cannot be confirmed. Current status is CONFIRMED")
+        }
+        try await consumeCode(request.code, for: user, purpose: .signUp)
+        let time = now()
+        try await store.database.write { db in
+            var confirmed = user
+            confirmed.confirmed = true
+            confirmed.emailVerified = true
+            confirmed.updatedAt = time
+            try confirmed.update(db)
+        }
+        logger.info("confirmed", metadata: ["sub": "\(user.sub)"])
+    }
+
+    /// A new confirmation code. Unknown users get the same kind of answer and no mail, so the call
+    /// does not reveal who has an account.
+    func resendCode(_ request: UsernameRequest) async throws -> CodeDelivery {
+        try throttle(username: request.username.lowercased(), client: request.client)
+        guard let user = try await user(named: request.username) else {
+            return CodeDelivery(medium: "EMAIL", destination: "***")
+        }
+        guard !user.confirmed else { throw WireError(.invalidParameter, "User is already confirmed") }
+        return try await sendCode(to: user, purpose: .signUp)
+    }
+}

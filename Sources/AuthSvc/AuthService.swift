@@ -1,0 +1,150 @@
+import AccessTokens
+import Foundation
+import GRDB
+import Logging
+import Mail
+import Synchronization
+import Wire
+
+/// The user pool's flows. Every method checks its input, throttles where guessing is possible, and
+/// answers with Cognito's error names. Secrets (passwords, codes, tokens) are never logged.
+final class AuthService: Sendable {
+    let store: UserStore
+    let settings: AuthSettings
+    let mail: any MailDelivery
+    let logger: Logger
+    let now: @Sendable () -> Int64
+    let usernameThrottle: Throttle
+    let addressThrottle: Throttle
+    /// Verified against for unknown users, so that they cost the same PBKDF2 work as known ones.
+    let decoyHash: PasswordHash
+    let currentKey: Mutex<SigningKey>
+
+    init(
+        store: UserStore, settings: AuthSettings, mail: any MailDelivery, logger: Logger,
+        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    ) throws {
+        self.store = store
+        self.settings = settings
+        self.mail = mail
+        self.logger = logger
+        self.now = now
+        usernameThrottle = Throttle(limit: settings.attemptsPerUsername, window: settings.throttleWindow)
+        addressThrottle = Throttle(limit: settings.attemptsPerAddress, window: settings.throttleWindow)
+        decoyHash = PasswordHash(
+            iterations: settings.passwordIterations, salt: Crypto.randomBytes(PasswordHasher.saltSize),
+            hash: Crypto.randomBytes(PasswordHasher.hashSize))
+        currentKey = Mutex(try Self.activeKey(in: store, now: now()))
+    }
+
+    // MARK: Shared steps
+
+    /// Counts an attempt against the username and the address; TooManyRequests when either is over.
+    func throttle(username: String, client: ClientContext) throws(WireError) {
+        let time = now()
+        if let wait = usernameThrottle.attempt("user:" + username, now: time)
+            ?? addressThrottle.attempt(
+                "addr:" + client.address, now: time)
+        {
+            throw WireError(.tooManyRequests, "Too many attempts; retry after \(wait) seconds")
+        }
+    }
+
+    func user(named name: String) async throws -> UserRecord? {
+        let key = name.lowercased()
+        return try await store.database.read { db in
+            try UserRecord.filter(Column("usernameKey") == key || Column("emailKey") == key).fetchOne(db)
+        }
+    }
+
+    func user(sub: String) async throws -> UserRecord {
+        guard let user = try await store.database.read({ db in try UserRecord.fetchOne(db, key: sub) }) else {
+            throw WireError(.notAuthorized, "The user no longer exists")
+        }
+        return user
+    }
+
+    func checkPolicy(_ password: String) throws(WireError) {
+        if let problem = settings.passwordPolicy.problem(with: password) {
+            throw WireError(.invalidPassword, "Password does not conform to policy: \(problem)")
+        }
+    }
+
+    /// A random 6-digit code (rejection sampling keeps every code equally likely).
+    static func newCode() -> String {
+        while true {
+            let bytes = Crypto.randomBytes(4)
+            let value = bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            if value < 4_294_000_000 { return String(format: "%06u", value % 1_000_000) }
+        }
+    }
+
+    static func codeHash(_ code: String, sub: String) -> Data {
+        Data(Crypto.sha256(Array("\(sub):\(code)".utf8)))
+    }
+
+    /// Stores a new code for `purpose` (replacing any earlier one) and mails it.
+    func sendCode(to user: UserRecord, purpose: CodeRecord.Purpose) async throws -> CodeDelivery {
+        let code = Self.newCode()
+        let record = CodeRecord(
+            sub: user.sub, purpose: purpose, codeHash: Self.codeHash(code, sub: user.sub),
+            expiresAt: now() + Int64(settings.codeLifetime), failedAttempts: 0)
+        try await store.database.write { db in try record.save(db) }
+        let subject = purpose == .signUp ? "Your Clearsky confirmation code" : "Your Clearsky password reset code"
+        let reason = purpose == .signUp ? "confirm your account" : "reset your password"
+        try await mail.deliver(
+            MailMessage(
+                from: settings.mailFrom, to: user.email, subject: subject,
+                body: "Hello \(user.username),\n\nUse the code \(code) to \(reason). It is valid for 24 hours.\n"))
+        logger.info("code sent", metadata: ["sub": "\(user.sub)", "purpose": "\(purpose.rawValue)"])
+        return CodeDelivery(medium: "EMAIL", destination: Identity.masked(user.email))
+    }
+
+    /// Checks a code: LimitExceeded after too many wrong tries, ExpiredCode, CodeMismatch; a right code is
+    /// used up.
+    func consumeCode(_ code: String, for user: UserRecord, purpose: CodeRecord.Purpose) async throws {
+        let time = now()
+        let attempts = settings.codeAttempts
+        let expected = Self.codeHash(code, sub: user.sub)
+        // The outcome leaves the transaction as a value: throwing inside would roll back the count of
+        // failed attempts along with everything else.
+        let outcome: WireError? = try await store.database.write { db in
+            guard var record = try CodeRecord.fetchOne(db, key: ["sub": user.sub, "purpose": purpose.rawValue]) else {
+                return WireError(.codeMismatch, "Invalid verification code provided, please try again")
+            }
+            if record.failedAttempts >= attempts {
+                return WireError(.limitExceeded, "Too many wrong codes; request a new code")
+            }
+            if record.expiresAt <= time {
+                return WireError(.expiredCode, "The code has expired; request a new code")
+            }
+            guard Crypto.constantTimeEqual(Array(record.codeHash), Array(expected)) else {
+                record.failedAttempts += 1
+                try record.update(db)
+                return WireError(.codeMismatch, "Invalid verification code provided, please try again")
+            }
+            try record.delete(db)
+            return nil
+        }
+        if let outcome { throw outcome }
+    }
+
+    /// Revokes sign-ins: their refresh tokens stop working and their access tokens go on the list
+    /// the gateway checks until they expire.
+    func revoke(_ db: Database, signIns: [SignInRecord]) throws {
+        let time = now()
+        for var signIn in signIns where signIn.revokedAt == nil {
+            signIn.revokedAt = time
+            try signIn.update(db)
+            var revocation = RevocationRecord(
+                sequence: nil, originJti: signIn.originJti, expiresAt: time + Int64(settings.tokenLifetime))
+            try revocation.insert(db)
+        }
+    }
+
+    static func userInfo(_ user: UserRecord) -> UserInfo {
+        UserInfo(
+            sub: user.sub, username: user.username, email: user.email, emailVerified: user.emailVerified,
+            storageFolder: user.storageFolder, createdAt: user.createdAt, updatedAt: user.updatedAt)
+    }
+}

@@ -1,0 +1,66 @@
+import COpenSSL
+import Dispatch
+import Wire
+
+/// A stored password: PBKDF2-HMAC-SHA256 with its iterations and salt, encoded as
+/// `pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>`.
+struct PasswordHash: Sendable, Equatable {
+    var iterations: Int
+    var salt: [UInt8]
+    var hash: [UInt8]
+
+    var encoded: String { "pbkdf2_sha256$\(iterations)$\(Crypto.hex(salt))$\(Crypto.hex(hash))" }
+
+    init(iterations: Int, salt: [UInt8], hash: [UInt8]) {
+        (self.iterations, self.salt, self.hash) = (iterations, salt, hash)
+    }
+
+    init?(encoded: String) {
+        let parts = encoded.split(separator: "$")
+        guard parts.count == 4, parts[0] == "pbkdf2_sha256", let iterations = Int(parts[1]), iterations > 0,
+            let salt = Crypto.bytes(hex: String(parts[2])), let hash = Crypto.bytes(hex: String(parts[3]))
+        else { return nil }
+        self.init(iterations: iterations, salt: salt, hash: hash)
+    }
+}
+
+/// PBKDF2 through OpenSSL's PKCS5_PBKDF2_HMAC. The work runs on a Dispatch queue, not on the Swift
+/// concurrency pool, so hundreds of milliseconds of hashing never starve other requests' tasks.
+enum PasswordHasher {
+    static let saltSize = 16
+    static let hashSize = 32
+
+    static func hash(_ password: String, iterations: Int) async -> PasswordHash {
+        let salt = Crypto.randomBytes(saltSize)
+        let hash = await offload { derive(password, salt: salt, iterations: iterations) }
+        return PasswordHash(iterations: iterations, salt: salt, hash: hash)
+    }
+
+    /// Whether `password` matches, compared in constant time.
+    static func verify(_ password: String, against stored: PasswordHash) async -> Bool {
+        let derived = await offload { derive(password, salt: stored.salt, iterations: stored.iterations) }
+        return Crypto.constantTimeEqual(derived, stored.hash)
+    }
+
+    static func derive(_ password: String, salt: [UInt8], iterations: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: hashSize)
+        let utf8 = Array(password.utf8)
+        let status = utf8.withUnsafeBufferPointer { passwordBytes in
+            passwordBytes.withMemoryRebound(to: CChar.self) { passwordChars in
+                PKCS5_PBKDF2_HMAC(
+                    passwordChars.baseAddress, Int32(utf8.count), salt, Int32(salt.count), Int32(iterations),
+                    EVP_sha256(), Int32(hashSize), &out)
+            }
+        }
+        precondition(status == 1, "PKCS5_PBKDF2_HMAC failed")
+        return out
+    }
+
+    private static let queue = DispatchQueue(label: "clearsky.auth.pbkdf2", attributes: .concurrent)
+
+    private static func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: work()) }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+/// One plain-text email.
+public struct MailMessage: Sendable, Equatable {
+    public var from: String
+    public var to: String
+    public var subject: String
+    public var body: String
+
+    public init(from: String, to: String, subject: String, body: String) {
+        (self.from, self.to, self.subject, self.body) = (from, to, subject, body)
+    }
+
+    /// The message as RFC 5322 text (CRLF line ends), with Date and a Message-ID. Header values lose any
+    /// CR or LF, so no caller-supplied text can add a header.
+    public func rfc5322(date: Date = Date(), messageID: String) -> String {
+        func header(_ value: String) -> String {
+            String(value.unicodeScalars.filter { $0 != "\r" && $0 != "\n" })
+        }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
+        let lines = [
+            "From: \(header(from))",
+            "To: \(header(to))",
+            "Subject: \(header(subject))",
+            "Date: \(formatter.string(from: date))",
+            "Message-ID: <\(header(messageID))>",
+            "MIME-Version: 1.0",
+            "Content-Type: text/plain; charset=utf-8",
+            "Content-Transfer-Encoding: 8bit",
+            "",
+        ]
+        let bodyLines = body.split(separator: "\n", omittingEmptySubsequences: false).map {
+            // A line holding only "." would end an SMTP DATA section early.
+            $0 == "." ? ".." : String($0)
+        }
+        return (lines + bodyLines).joined(separator: "\r\n") + "\r\n"
+    }
+}
+
+/// Somewhere mail goes: SMTP, or the outbox folder.
+public protocol MailDelivery: Sendable {
+    func deliver(_ message: MailMessage) async throws
+}

@@ -1,0 +1,326 @@
+import AccessTokens
+import Foundation
+import GRDB
+import Mail
+import Testing
+import Wire
+import WireTesting
+
+@testable import AuthSvc
+
+/// Every AuthSvc method through the real Wire client.
+@Suite struct AuthFlowTests {
+    let client = AuthHarness.client
+
+    @Test func signUpConfirmLoginRefreshLogout() async throws {
+        try await withAuthHarness { auth in
+            let signUp = try await auth.client.call(
+                AuthContract.signUp,
+                SignUpRequest(username: "Alice", email: "alice@example.com", password: "Corr3ct-horse", client: client))
+            #expect(!signUp.confirmed)
+            #expect(signUp.delivery == CodeDelivery(medium: "EMAIL", destination: "a***@example.com"))
+            // Not confirmed yet: login is refused with its own code.
+            let early = await errorCode {
+                _ = try await auth.client.call(
+                    AuthContract.login, LoginRequest(username: "alice", password: "Corr3ct-horse", client: client))
+            }
+            #expect(early == .userNotConfirmed)
+            try await auth.client.call(
+                AuthContract.confirmSignUp,
+                ConfirmRequest(username: "ALICE", code: auth.code(for: "alice@example.com"), client: client))
+            // Login by email, case-insensitive.
+            let tokens = try await auth.client.call(
+                AuthContract.login,
+                LoginRequest(username: "Alice@Example.com", password: "Corr3ct-horse", client: client))
+            #expect(tokens.tokenType == "Bearer" && tokens.expiresIn == 3600)
+            let keys = try await auth.client.call(AuthContract.verificationKeys, Empty())
+            let claims = try Self.verify(tokens.accessToken, keys: keys, now: auth.clock.now)
+            #expect(claims.sub == signUp.userSub && claims.username == "Alice" && claims.tokenUse == .access)
+            let id = try JWT.verify(tokens.idToken, use: .id, issuer: "clearsky", now: Int(auth.clock.now)) { kid in
+                keys.keys.first { $0.kid == kid }.map { SigningKey(kid: $0.kid, secret: $0.secret) }
+            }
+            #expect(id.email == "alice@example.com" && id.emailVerified == true)
+            #expect(id.originJti == claims.originJti)
+
+            let me = try await auth.client.call(AuthContract.getUser, UserRequest(sub: claims.sub))
+            #expect(me.username == "Alice" && me.emailVerified && me.storageFolder.hasPrefix("u-"))
+
+            let refreshed = try await auth.client.call(
+                AuthContract.refresh, RefreshRequest(refreshToken: tokens.refreshToken, client: client))
+            #expect(refreshed.refreshToken != tokens.refreshToken)
+            let refreshedClaims = try Self.verify(refreshed.accessToken, keys: keys, now: auth.clock.now)
+            #expect(refreshedClaims.originJti == claims.originJti && refreshedClaims.authTime == claims.authTime)
+
+            try await auth.client.call(
+                AuthContract.logout, RefreshRequest(refreshToken: refreshed.refreshToken, client: client))
+            let afterLogout = await errorCode {
+                _ = try await auth.client.call(
+                    AuthContract.refresh, RefreshRequest(refreshToken: refreshed.refreshToken, client: client))
+            }
+            #expect(afterLogout == .notAuthorized)
+            let revoked = try await auth.client.call(AuthContract.revocations, RevocationsRequest(after: 0))
+            #expect(revoked.originJtis == [claims.originJti])
+            #expect(
+                try await auth.client.call(AuthContract.revocations, RevocationsRequest(after: revoked.sequence))
+                    .originJtis.isEmpty)
+        }
+    }
+
+    @Test func reusingARotatedRefreshTokenRevokesTheFamily() async throws {
+        try await withAuthHarness { auth in
+            let first = try await auth.signedIn("bob")
+            let second = try await auth.client.call(
+                AuthContract.refresh, RefreshRequest(refreshToken: first.refreshToken, client: client))
+            // The old token again: refused, and the new one dies with it.
+            let reuse = await errorCode {
+                _ = try await auth.client.call(
+                    AuthContract.refresh, RefreshRequest(refreshToken: first.refreshToken, client: client))
+            }
+            #expect(reuse == .notAuthorized)
+            let successor = await errorCode {
+                _ = try await auth.client.call(
+                    AuthContract.refresh, RefreshRequest(refreshToken: second.refreshToken, client: client))
+            }
+            #expect(successor == .notAuthorized)
+        }
+    }
+
+    @Test func unknownUserAndWrongPasswordAnswerAlike() async throws {
+        try await withAuthHarness { auth in
+            _ = try await auth.signedIn("carol")
+            var messages: [String] = []
+            for name in ["carol", "nobody-here"] {
+                do {
+                    _ = try await auth.client.call(
+                        AuthContract.login, LoginRequest(username: name, password: "Wr0ng-pass!", client: client))
+                } catch let error as WireError {
+                    #expect(error.code == .notAuthorized)
+                    messages.append(error.message)
+                }
+            }
+            #expect(messages.count == 2 && messages[0] == messages[1])
+        }
+    }
+
+    @Test func codesExpireAreSingleUseAndLockAfterFiveWrongTries() async throws {
+        try await withAuthHarness { auth in
+            _ = try await auth.client.call(
+                AuthContract.signUp,
+                SignUpRequest(username: "dave", email: "dave@example.com", password: "Corr3ct-horse", client: client))
+            let code = try auth.code(for: "dave@example.com")
+            let wrong = code == "000000" ? "111111" : "000000"
+            for _ in 0..<5 {
+                let result = await errorCode {
+                    try await auth.client.call(
+                        AuthContract.confirmSignUp, ConfirmRequest(username: "dave", code: wrong, client: client))
+                }
+                #expect(result == .codeMismatch)
+            }
+            // Five wrong tries: even the right code now needs a new one.
+            let locked = await errorCode {
+                try await auth.client.call(
+                    AuthContract.confirmSignUp, ConfirmRequest(username: "dave", code: code, client: client))
+            }
+            #expect(locked == .limitExceeded)
+            _ = try await auth.client.call(AuthContract.resendCode, UsernameRequest(username: "dave", client: client))
+            let fresh = try auth.code(for: "dave@example.com")
+            auth.clock.advance(86_400)
+            let expired = await errorCode {
+                try await auth.client.call(
+                    AuthContract.confirmSignUp, ConfirmRequest(username: "dave", code: fresh, client: client))
+            }
+            #expect(expired == .expiredCode)
+            _ = try await auth.client.call(AuthContract.resendCode, UsernameRequest(username: "dave", client: client))
+            let last = try auth.code(for: "dave@example.com")
+            try await auth.client.call(
+                AuthContract.confirmSignUp, ConfirmRequest(username: "dave", code: last, client: client))
+            let again = await errorCode {
+                try await auth.client.call(
+                    AuthContract.confirmSignUp, ConfirmRequest(username: "dave", code: last, client: client))
+            }
+            #expect(again == .notAuthorized)
+        }
+    }
+
+    @Test func signUpValidatesEverything() async throws {
+        try await withAuthHarness { auth in
+            _ = try await auth.signedIn("erin")
+            let cases: [(String, String, String, WireError.Code)] = [
+                ("erin", "other@example.com", "Corr3ct-horse", .usernameExists),
+                ("ERIN", "other@example.com", "Corr3ct-horse", .usernameExists),
+                ("frank", "erin@example.com", "Corr3ct-horse", .aliasExists),
+                ("frank", "frank@example.com", "short1!", .invalidPassword),
+                ("frank", "frank@example.com", "alllowercase1!", .invalidPassword),
+                ("frank", "frank@example.com", "NoDigits-here", .invalidPassword),
+                ("frank", "frank@example.com", "NoSymbols123", .invalidPassword),
+                ("fr", "frank@example.com", "Corr3ct-horse", .invalidParameter),
+                // Cyrillic "е" in place of the Latin "e": a look-alike of "erin" is not a username.
+                ("\u{0435}rin", "x@example.com", "Corr3ct-horse", .invalidParameter),
+                ("robert'); DROP TABLE user;--", "r@example.com", "Corr3ct-horse", .invalidParameter),
+                ("frank", "not-an-email", "Corr3ct-horse", .invalidParameter),
+                ("frank", "frank@example.com\r\nBcc: all@example.com", "Corr3ct-horse", .invalidParameter),
+                (String(repeating: "a", count: 10_000), "big@example.com", "Corr3ct-horse", .invalidParameter),
+                ("frank", String(repeating: "b", count: 10_000) + "@example.com", "Corr3ct-horse", .invalidParameter),
+                ("frank", "frank@example.com", String(repeating: "Aa1!", count: 2_500), .invalidPassword),
+            ]
+            for (username, email, password, expected) in cases {
+                let result = await errorCode {
+                    _ = try await auth.client.call(
+                        AuthContract.signUp,
+                        SignUpRequest(username: username, email: email, password: password, client: client))
+                }
+                #expect(result == expected, "\(username.prefix(30)) \(email.prefix(30))")
+            }
+            // SQL metacharacters in a login are just a wrong name.
+            let injection = await errorCode {
+                _ = try await auth.client.call(
+                    AuthContract.login, LoginRequest(username: "' OR 1=1 --", password: "x' OR '1'='1", client: client))
+            }
+            #expect(injection == .notAuthorized)
+        }
+    }
+
+    @Test func bruteForceIsThrottled() async throws {
+        try await withAuthHarness { auth in
+            _ = try await auth.signedIn("grace")
+            var codes: [WireError.Code?] = []
+            for _ in 0..<12 {
+                codes.append(
+                    await errorCode {
+                        _ = try await auth.client.call(
+                            AuthContract.login, LoginRequest(username: "grace", password: "Wr0ng-pass!", client: client)
+                        )
+                    })
+            }
+            #expect(codes.prefix(9).allSatisfy { $0 == .notAuthorized })
+            #expect(codes.last == .tooManyRequests)
+            // The window slides: after 15 minutes the right password works again.
+            auth.clock.advance(901)
+            _ = try await auth.client.call(
+                AuthContract.login, LoginRequest(username: "grace", password: "Corr3ct-horse", client: client))
+        }
+    }
+
+    @Test func passwordResetAndChangeRevokeSessions() async throws {
+        try await withAuthHarness { auth in
+            let first = try await auth.signedIn("heidi")
+            let delivery = try await auth.client.call(
+                AuthContract.forgotPassword, UsernameRequest(username: "heidi", client: client))
+            #expect(delivery.destination == "h***@example.com")
+            try await auth.client.call(
+                AuthContract.resetPassword,
+                ResetPasswordRequest(
+                    username: "heidi", code: auth.code(for: "heidi@example.com"), newPassword: "N3w-password",
+                    client: client))
+            let revoked = await errorCode {
+                _ = try await auth.client.call(
+                    AuthContract.refresh, RefreshRequest(refreshToken: first.refreshToken, client: client))
+            }
+            #expect(revoked == .notAuthorized)
+            let second = try await auth.client.call(
+                AuthContract.login, LoginRequest(username: "heidi", password: "N3w-password", client: client))
+            let third = try await auth.client.call(
+                AuthContract.login, LoginRequest(username: "heidi", password: "N3w-password", client: client))
+            let keys = try await auth.client.call(AuthContract.verificationKeys, Empty())
+            let claims = try Self.verify(second.accessToken, keys: keys, now: auth.clock.now)
+            let wrongOld = await errorCode {
+                try await auth.client.call(
+                    AuthContract.changePassword,
+                    ChangePasswordRequest(
+                        user: UserRequest(sub: claims.sub, originJti: claims.originJti), oldPassword: "nope",
+                        newPassword: "Th1rd-password", client: client))
+            }
+            #expect(wrongOld == .notAuthorized)
+            try await auth.client.call(
+                AuthContract.changePassword,
+                ChangePasswordRequest(
+                    user: UserRequest(sub: claims.sub, originJti: claims.originJti), oldPassword: "N3w-password",
+                    newPassword: "Th1rd-password", client: client))
+            // The sign-in that changed the password lives on; the other one is revoked.
+            _ = try await auth.client.call(
+                AuthContract.refresh, RefreshRequest(refreshToken: second.refreshToken, client: client))
+            let other = await errorCode {
+                _ = try await auth.client.call(
+                    AuthContract.refresh, RefreshRequest(refreshToken: third.refreshToken, client: client))
+            }
+            #expect(other == .notAuthorized)
+            // Forgot-password for an unknown user looks the same and sends nothing.
+            let before = try auth.outbox.messages().count
+            _ = try await auth.client.call(
+                AuthContract.forgotPassword, UsernameRequest(username: "nobody", client: client))
+            #expect(try auth.outbox.messages().count == before)
+        }
+    }
+
+    @Test func logoutAllAndDeleteAccount() async throws {
+        try await withAuthHarness { auth in
+            let one = try await auth.signedIn("ivan")
+            let two = try await auth.client.call(
+                AuthContract.login, LoginRequest(username: "ivan", password: "Corr3ct-horse", client: client))
+            let keys = try await auth.client.call(AuthContract.verificationKeys, Empty())
+            let claims = try Self.verify(one.accessToken, keys: keys, now: auth.clock.now)
+            try await auth.client.call(AuthContract.logoutAll, UserRequest(sub: claims.sub))
+            for token in [one.refreshToken, two.refreshToken] {
+                let result = await errorCode {
+                    _ = try await auth.client.call(
+                        AuthContract.refresh, RefreshRequest(refreshToken: token, client: client))
+                }
+                #expect(result == .notAuthorized)
+            }
+            #expect(
+                try await auth.client.call(AuthContract.revocations, RevocationsRequest(after: 0)).originJtis.count == 2
+            )
+            try await auth.client.call(AuthContract.deleteUser, UserRequest(sub: claims.sub))
+            let gone = await errorCode {
+                _ = try await auth.client.call(AuthContract.getUser, UserRequest(sub: claims.sub))
+            }
+            #expect(gone == .notAuthorized)
+            // The name is free again.
+            _ = try await auth.signedIn("ivan")
+        }
+    }
+
+    @Test func keyRotationKeepsOldTokensVerifiable() async throws {
+        try await withAuthHarness { auth in
+            let before = try await auth.signedIn("judy")
+            let rotation = try await auth.client.call(AuthContract.rotateKey, Empty())
+            let keys = try await auth.client.call(AuthContract.verificationKeys, Empty())
+            #expect(keys.keys.count == 2 && keys.keys[0].kid == rotation.kid)
+            _ = try Self.verify(before.accessToken, keys: keys, now: auth.clock.now)
+            let after = try await auth.client.call(
+                AuthContract.login, LoginRequest(username: "judy", password: "Corr3ct-horse", client: client))
+            #expect(after.accessToken.split(separator: ".").first != before.accessToken.split(separator: ".").first)
+            // Once the old key's tokens have all expired, it is no longer handed out.
+            auth.clock.advance(3_601)
+            #expect(
+                try await auth.client.call(AuthContract.verificationKeys, Empty()).keys.map(\.kid) == [rotation.kid])
+        }
+    }
+
+    @Test func olderHashesAreUpgradedAtLogin() async throws {
+        try await withServiceHost(.auth) { host in
+            let path = host.configuration.stateDirectory + ".sqlite"
+            let outbox = try Outbox(folder: host.configuration.dataDirectory + "/outbox")
+            var weak = AuthHarness.settings()
+            weak.passwordIterations = 500
+            let old = try AuthService(store: UserStore(path: path), settings: weak, mail: outbox, logger: host.logger)
+            let signUp = try await old.signUp(
+                SignUpRequest(username: "ken", email: "ken@example.com", password: "Corr3ct-horse", client: client))
+            let code = try #require(try outbox.messages().last?.text.firstMatch(of: /code (\d{6})/)?.1)
+            try await old.confirmSignUp(ConfirmRequest(username: "ken", code: String(code), client: client))
+            // The default rises; the same database, a new service.
+            let store = try UserStore(path: path)
+            let new = try AuthService(store: store, settings: AuthHarness.settings(), mail: outbox, logger: host.logger)
+            _ = try await new.login(LoginRequest(username: "ken", password: "Corr3ct-horse", client: client))
+            let stored = try await store.database.read { db in try UserRecord.fetchOne(db, key: signUp.userSub) }
+            #expect(PasswordHash(encoded: try #require(stored).passwordHash)?.iterations == 1_000)
+            _ = try await new.login(LoginRequest(username: "ken", password: "Corr3ct-horse", client: client))
+        }
+    }
+
+    static func verify(_ token: String, keys: VerificationKeys, now: Int64) throws -> TokenClaims {
+        try JWT.verify(token, use: .access, issuer: keys.issuer, now: Int(now)) { kid in
+            keys.keys.first { $0.kid == kid }.map { SigningKey(kid: $0.kid, secret: $0.secret) }
+        }
+    }
+}

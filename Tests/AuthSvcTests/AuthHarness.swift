@@ -1,0 +1,84 @@
+import Foundation
+import Mail
+import ServiceRuntime
+import Synchronization
+import Testing
+import Wire
+import WireTesting
+
+@testable import AuthSvc
+
+/// A real AuthSvc (its store in a temporary folder, mail to an outbox) behind a real Wire server, a clock
+/// the test moves, and cheap password hashing.
+struct AuthHarness: Sendable {
+    let client: WireClient
+    let outbox: Outbox
+    let service: AuthService
+    let clock: TestClock
+
+    static let client = ClientContext(address: "198.51.100.7")
+
+    static func settings() -> AuthSettings {
+        var settings = AuthSettings()
+        settings.passwordIterations = 1_000
+        return settings
+    }
+
+    /// The newest code mailed to `address`.
+    func code(for address: String) throws -> String {
+        let text = try #require(try outbox.messages().last { $0.text.contains("To: \(address)") }?.text)
+        let match = try #require(text.firstMatch(of: /code (\d{6})/))
+        return String(match.1)
+    }
+
+    /// Signs up, confirms with the mailed code and logs in.
+    func signedIn(_ username: String, password: String = "Corr3ct-horse") async throws -> TokenSet {
+        let email = "\(username)@example.com"
+        _ = try await client.call(
+            AuthContract.signUp,
+            SignUpRequest(username: username, email: email, password: password, client: Self.client))
+        try await client.call(
+            AuthContract.confirmSignUp, ConfirmRequest(username: username, code: code(for: email), client: Self.client))
+        return try await client.call(
+            AuthContract.login, LoginRequest(username: username, password: password, client: Self.client))
+    }
+}
+
+/// Seconds since 1970, starting at the real time, moved by tests.
+final class TestClock: Sendable {
+    private let time = Mutex(Int64(Date().timeIntervalSince1970))
+    var now: Int64 { time.withLock { $0 } }
+    func advance(_ seconds: Int64) { time.withLock { $0 += seconds } }
+}
+
+func withAuthHarness(
+    settings: AuthSettings = AuthHarness.settings(), _ body: (AuthHarness) async throws -> Void
+) async throws {
+    try await withServiceHost(.auth) { host in
+        let folder = host.configuration.stateDirectory
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let store = try UserStore(path: "\(folder)/users.sqlite")
+        let outbox = try Outbox(folder: "\(host.configuration.dataDirectory)/mail/outbox")
+        let clock = TestClock()
+        let service = try AuthService(
+            store: store, settings: settings, mail: outbox, logger: host.logger, now: { clock.now })
+        try await withWireServer(
+            service: ServiceName.auth.rawValue, router: AuthRouter.make(host: host, service: service)
+        ) {
+            harness in
+            try await body(AuthHarness(client: harness.client(), outbox: outbox, service: service, clock: clock))
+        }
+    }
+}
+
+/// The Wire error code a call failed with, or nil when it succeeded.
+func errorCode(_ body: () async throws -> Void) async -> WireError.Code? {
+    do {
+        try await body()
+        return nil
+    } catch let error as WireError {
+        return error.code
+    } catch {
+        return .unknown
+    }
+}
