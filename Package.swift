@@ -93,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "Gateway",
             dependencies: [
-                "Wire", "ServiceRuntime",
+                "Wire", "ServiceRuntime", "AccessTokens",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Wire", "WireTesting", "ServiceRuntime",
+                "Gateway", "Wire", "WireTesting", "ServiceRuntime", "AuthSvc", "AccessTokens", "Mail",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),

@@ -47,9 +47,24 @@ extension APIError {
             case .deadlineExceeded: (.gatewayTimeout, "Timeout")
             case .unavailable: (.serviceUnavailable, "ServiceUnavailable")
             case .unimplemented: (.notImplemented, "NotImplemented")
+            case .usernameExists, .aliasExists: (.conflict, error.code.name)
+            case .invalidPassword, .codeMismatch, .expiredCode, .invalidParameter: (.badRequest, error.code.name)
+            case .notAuthorized: (.unauthorized, error.code.name)
+            case .userNotConfirmed: (.forbidden, error.code.name)
+            case .tooManyRequests, .limitExceeded: (.tooManyRequests, error.code.name)
             default: (.internalServerError, "InternalError")
             }
-        self.init(status, code, error.message)
+        var headers: HTTPFields = [:]
+        if error.code == .tooManyRequests, let seconds = Self.retryAfter(in: error.message) {
+            headers[.retryAfter] = String(seconds)
+        }
+        self.init(status, code, error.message, headers: headers)
+    }
+
+    /// AuthSvc says "retry after N seconds" in a throttling message; the header carries N.
+    static func retryAfter(in message: String) -> Int? {
+        guard let match = message.firstMatch(of: /retry after (\d+) seconds/) else { return nil }
+        return Int(match.1)
     }
 
     /// Names for the statuses Hummingbird itself raises (unknown route, wrong method, …).

@@ -16,11 +16,16 @@ enum GatewayApp {
             logger: logger)
     }
 
-    static func router(backends: Backends, registry: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    static func router(
+        backends: Backends, registry: PrometheusCollectorRegistry,
+        verifier: TokenVerifier? = nil
+    ) -> Router<GatewayContext> {
+        let router = Router(context: GatewayContext.self)
+        let verifier = verifier ?? TokenVerifier { try backends.client(.auth) }
         router.add(middleware: RequestMetricsMiddleware(registry: registry))
         router.add(middleware: APIErrorMiddleware())
         HealthController(backends: backends, registry: registry).register(on: router)
+        AuthController(backends: backends, verifier: verifier).register(on: router)
         router.get("/metrics") { _, _ -> Response in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

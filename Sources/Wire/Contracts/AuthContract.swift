@@ -31,6 +31,14 @@ extension WireError.Code {
     public static let aliasExists = Self(1010, "AliasExists")
 }
 
+extension AuthContract {
+    /// The codes above, so that a code read off the wire gets its name back.
+    static let errorCodes: [WireError.Code] = [
+        .usernameExists, .invalidPassword, .codeMismatch, .expiredCode, .notAuthorized, .userNotConfirmed,
+        .tooManyRequests, .limitExceeded, .invalidParameter, .aliasExists,
+    ]
+}
+
 /// Who is asking: the client's address, for throttling.
 public struct ClientContext: Codable, Sendable, Hashable {
     public var address: String

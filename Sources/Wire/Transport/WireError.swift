@@ -44,11 +44,12 @@ public struct WireError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The peer broke the protocol (bad frame, bad handshake); the connection is closed.
         public static let protocolViolation = Code(100, "protocolViolation")
 
-        static let known: [Code] = [
-            .cancelled, .unknown, .invalidArgument, .deadlineExceeded, .notFound, .alreadyExists,
-            .permissionDenied, .resourceExhausted, .failedPrecondition, .aborted, .outOfRange,
-            .unimplemented, .internal, .unavailable, .dataLoss, .unauthenticated, .protocolViolation,
-        ]
+        static let known: [Code] =
+            [
+                .cancelled, .unknown, .invalidArgument, .deadlineExceeded, .notFound, .alreadyExists,
+                .permissionDenied, .resourceExhausted, .failedPrecondition, .aborted, .outOfRange,
+                .unimplemented, .internal, .unavailable, .dataLoss, .unauthenticated, .protocolViolation,
+            ] + AuthContract.errorCodes
 
         /// The code for a raw value read off the wire; unknown values keep their number.
         public init(rawValue: UInt32) {

@@ -1,0 +1,132 @@
+import AccessTokens
+import Foundation
+import Hummingbird
+import Wire
+
+/// `/v1/auth/*` and `/v1/me`: the account flows, each one Wire call to AuthSvc.
+struct AuthController: Sendable {
+    let backends: Backends
+    let verifier: TokenVerifier
+
+    func register(on router: Router<GatewayContext>) {
+        let auth = router.group("v1/auth")
+        auth.post("signup") { request, context -> EditedResponse<SignUpResponse> in
+            let body = try await request.decode(as: SignUpBody.self, context: context)
+            let response = try await call(
+                AuthContract.signUp,
+                SignUpRequest(
+                    username: body.username, email: body.email, password: body.password, client: client(context)))
+            return EditedResponse(status: .created, response: response)
+        }
+        auth.post("confirm") { request, context -> Response in
+            let body = try await request.decode(as: CodeBody.self, context: context)
+            _ = try await call(
+                AuthContract.confirmSignUp,
+                ConfirmRequest(username: body.username, code: body.code, client: client(context)))
+            return Response(status: .noContent)
+        }
+        auth.post("resend-code") { request, context -> CodeDelivery in
+            let body = try await request.decode(as: UsernameBody.self, context: context)
+            return try await call(
+                AuthContract.resendCode, UsernameRequest(username: body.username, client: client(context)))
+        }
+        auth.post("login") { request, context -> TokenSet in
+            let body = try await request.decode(as: LoginBody.self, context: context)
+            return try await call(
+                AuthContract.login,
+                LoginRequest(username: body.username, password: body.password, client: client(context)))
+        }
+        auth.post("refresh") { request, context -> TokenSet in
+            let body = try await request.decode(as: RefreshBody.self, context: context)
+            return try await call(
+                AuthContract.refresh, RefreshRequest(refreshToken: body.refreshToken, client: client(context)))
+        }
+        auth.post("logout") { request, context -> Response in
+            let body = try await request.decode(as: RefreshBody.self, context: context)
+            _ = try await call(
+                AuthContract.logout, RefreshRequest(refreshToken: body.refreshToken, client: client(context)))
+            return Response(status: .noContent)
+        }
+        auth.post("logout-all") { request, _ -> Response in
+            let claims = try await verifier.authenticate(request)
+            _ = try await call(AuthContract.logoutAll, UserRequest(sub: claims.sub))
+            verifier.markRevoked(claims.originJti)
+            return Response(status: .noContent)
+        }
+        auth.post("password/forgot") { request, context -> CodeDelivery in
+            let body = try await request.decode(as: UsernameBody.self, context: context)
+            return try await call(
+                AuthContract.forgotPassword, UsernameRequest(username: body.username, client: client(context)))
+        }
+        auth.post("password/reset") { request, context -> Response in
+            let body = try await request.decode(as: ResetBody.self, context: context)
+            _ = try await call(
+                AuthContract.resetPassword,
+                ResetPasswordRequest(
+                    username: body.username, code: body.code, newPassword: body.newPassword, client: client(context)))
+            return Response(status: .noContent)
+        }
+        auth.post("password/change") { request, context -> Response in
+            let claims = try await verifier.authenticate(request)
+            let body = try await request.decode(as: ChangeBody.self, context: context)
+            _ = try await call(
+                AuthContract.changePassword,
+                ChangePasswordRequest(
+                    user: UserRequest(sub: claims.sub, originJti: claims.originJti), oldPassword: body.oldPassword,
+                    newPassword: body.newPassword, client: client(context)))
+            return Response(status: .noContent)
+        }
+        router.get("v1/me") { request, _ -> UserInfo in
+            let claims = try await verifier.authenticate(request)
+            return try await call(AuthContract.getUser, UserRequest(sub: claims.sub))
+        }
+        router.delete("v1/me") { request, _ -> Response in
+            let claims = try await verifier.authenticate(request)
+            _ = try await call(AuthContract.deleteUser, UserRequest(sub: claims.sub))
+            verifier.markRevoked(claims.originJti)
+            return Response(status: .noContent)
+        }
+    }
+
+    private func call<Request, Reply>(_ method: Method<Request, Reply>, _ request: Request) async throws -> Reply {
+        try await backends.client(.auth).call(method, request)
+    }
+
+    private func client(_ context: GatewayContext) -> ClientContext { ClientContext(address: context.clientAddress) }
+}
+
+struct SignUpBody: Decodable {
+    var username: String
+    var email: String
+    var password: String
+}
+
+struct CodeBody: Decodable {
+    var username: String
+    var code: String
+}
+
+struct UsernameBody: Decodable { var username: String }
+
+struct LoginBody: Decodable {
+    var username: String
+    var password: String
+}
+
+struct RefreshBody: Decodable { var refreshToken: String }
+
+struct ResetBody: Decodable {
+    var username: String
+    var code: String
+    var newPassword: String
+}
+
+struct ChangeBody: Decodable {
+    var oldPassword: String
+    var newPassword: String
+}
+
+extension SignUpResponse: ResponseEncodable {}
+extension CodeDelivery: ResponseEncodable {}
+extension TokenSet: ResponseEncodable {}
+extension UserInfo: ResponseEncodable {}
