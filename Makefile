@@ -3,7 +3,7 @@ SWIFT ?= swift
 DATA_DIR ?= ./data
 PORT ?= 8080
 
-.PHONY: setup build release up test lint format bench bench-imaging fuzz clean
+.PHONY: setup build release up test lint format bench bench-imaging bench-auth fuzz clean
 
 setup:
 	@./scripts/setup.sh
@@ -40,6 +40,12 @@ bench-imaging: setup
 	python3 -m pip install --quiet -r Benchmarks/requirements.txt
 	cd Benchmarks && $(SWIFT) build -c release --product ImagingBench
 	Benchmarks/.build/release/ImagingBench $(BENCH_ARGS)
+
+## Token verification and PBKDF2 login cost, beside PyJWT and hashlib.
+bench-auth: setup
+	python3 -m pip install --quiet -r Benchmarks/requirements.txt
+	cd Benchmarks && $(SWIFT) build -c release --product AuthBench
+	Benchmarks/.build/release/AuthBench
 
 ## libFuzzer over the frame reader and the Wire decoder; FUZZ_ARGS go to libFuzzer (e.g. -max_total_time=60).
 fuzz: setup

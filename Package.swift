@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "Wire", targets: ["Wire"]),
         .library(name: "Imaging", targets: ["Imaging"]),
+        .library(name: "AccessTokens", targets: ["AccessTokens"]),
         .executable(name: "clearsky", targets: ["clearsky"]),
         .executable(name: "AuthSvc", targets: ["AuthSvc"]),
         .executable(name: "StoreSvc", targets: ["StoreSvc"]),
@@ -74,7 +75,7 @@ let package = Package(
             ]),
 
         // HS256 JSON Web Tokens: signed by AuthSvc, verified by the gateway.
-        .target(name: "AccessTokens", dependencies: ["Wire"]),
+        .target(name: "AccessTokens", dependencies: ["Wire", "COpenSSL"]),
 
         // Mail delivery (SMTP or the outbox folder), for AuthSvc's codes and TagSvc's notifications.
         .target(name: "Mail"),
@@ -82,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "AuthSvc",
             dependencies: [
-                "Wire", "ServiceRuntime", "AccessTokens", "Mail", "COpenSSL",
+                "Wire", "ServiceRuntime", "AccessTokens", "Mail",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -22,6 +22,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
+            name: "AuthBench",
+            dependencies: [.product(name: "AccessTokens", package: "main"), .product(name: "Wire", package: "main")]),
+        .executableTarget(
             name: "ImagingBench",
             dependencies: [.product(name: "Imaging", package: "main")]),
     ],

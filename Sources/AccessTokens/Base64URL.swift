@@ -31,16 +31,20 @@ enum Base64URL {
         out.reserveCapacity(text.count * 3 / 4)
         var buffer: UInt32 = 0
         var bits = 0
-        for character in text {
-            let value = values[Int(character)]
-            guard value != 0xFF else { return nil }
-            buffer = buffer << 6 | UInt32(value)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
+        let valid = values.withUnsafeBufferPointer { values in
+            for character in text {
+                let value = values[Int(character)]
+                guard value != 0xFF else { return false }
+                buffer = buffer << 6 | UInt32(value)
+                bits += 6
+                if bits >= 8 {
+                    bits -= 8
+                    out.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
+                }
             }
+            return true
         }
+        guard valid else { return nil }
         // Leftover bits must be zero, so that every token has one encoding only.
         guard buffer & ((1 << UInt32(bits)) - 1) == 0 else { return nil }
         return out

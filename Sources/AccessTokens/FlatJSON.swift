@@ -8,10 +8,20 @@ enum FlatJSON {
         case null
     }
 
-    /// Nil for anything that is not one flat object of at most 64 members.
+    /// Nil for anything that is not one flat object of at most 64 members, or with a key twice.
     static func parse(_ bytes: [UInt8]) -> [String: Value]? {
+        var members: [String: Value] = [:]
+        let parsed = visit(bytes) { key, value in
+            members.updateValue(value, forKey: String(decoding: key, as: UTF8.self)) == nil
+        }
+        return parsed ? members : nil
+    }
+
+    /// Calls `member` with each key (raw UTF-8, escapes not allowed) and value; false when the text is not
+    /// one flat object or `member` returns false. Builds no dictionary, for the hot path.
+    static func visit(_ bytes: [UInt8], _ member: (ArraySlice<UInt8>, Value) -> Bool) -> Bool {
         var parser = Parser(bytes: bytes)
-        return parser.object()
+        return parser.object(member)
     }
 
     private struct Parser {
@@ -20,29 +30,43 @@ enum FlatJSON {
 
         init(bytes: [UInt8]) { self.bytes = bytes }
 
-        mutating func object() -> [String: Value]? {
+        mutating func object(_ member: (ArraySlice<UInt8>, Value) -> Bool) -> Bool {
             skipSpace()
-            guard take(UInt8(ascii: "{")) else { return nil }
-            var members: [String: Value] = [:]
+            guard take(UInt8(ascii: "{")) else { return false }
             skipSpace()
-            if take(UInt8(ascii: "}")) { return finished(members) }
-            while members.count < 64 {
+            if take(UInt8(ascii: "}")) { return finished() }
+            var count = 0
+            while count < 64 {
                 skipSpace()
-                guard let key = string() else { return nil }
+                guard let key = rawKey() else { return false }
                 skipSpace()
-                guard take(UInt8(ascii: ":")) else { return nil }
+                guard take(UInt8(ascii: ":")) else { return false }
                 skipSpace()
-                guard let value = value(), members.updateValue(value, forKey: key) == nil else { return nil }
+                guard let value = value(), member(key, value) else { return false }
+                count += 1
                 skipSpace()
-                if take(UInt8(ascii: "}")) { return finished(members) }
-                guard take(UInt8(ascii: ",")) else { return nil }
+                if take(UInt8(ascii: "}")) { return finished() }
+                guard take(UInt8(ascii: ",")) else { return false }
             }
-            return nil
+            return false
         }
 
-        private mutating func finished(_ members: [String: Value]) -> [String: Value]? {
+        private mutating func finished() -> Bool {
             skipSpace()
-            return index == bytes.count ? members : nil
+            return index == bytes.count
+        }
+
+        /// A key without escapes, as the bytes between its quotes.
+        private mutating func rawKey() -> ArraySlice<UInt8>? {
+            guard take(UInt8(ascii: "\"")) else { return nil }
+            let start = index
+            while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+                guard bytes[index] != UInt8(ascii: "\\"), bytes[index] >= 0x20 else { return nil }
+                index += 1
+            }
+            guard index < bytes.count else { return nil }
+            index += 1
+            return bytes[start..<index - 1]
         }
 
         private mutating func value() -> Value? {
@@ -58,13 +82,33 @@ enum FlatJSON {
 
         private mutating func number() -> Double? {
             let start = index
-            while index < bytes.count, "-+.eE0123456789".utf8.contains(bytes[index]) { index += 1 }
+            while index < bytes.count {
+                switch bytes[index] {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
+                    UInt8(ascii: "e"), UInt8(ascii: "E"):
+                    index += 1
+                    continue
+                default: break
+                }
+                break
+            }
             guard index > start, index - start <= 32 else { return nil }
             return Double(String(decoding: bytes[start..<index], as: UTF8.self))
         }
 
         private mutating func string() -> String? {
             guard take(UInt8(ascii: "\"")) else { return nil }
+            // Most strings have no escape: take them in one piece.
+            var end = index
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"),
+                bytes[end] >= 0x20
+            {
+                end += 1
+            }
+            if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+                defer { index = end + 1 }
+                return String(validating: bytes[index..<end], as: UTF8.self)
+            }
             var out = [UInt8]()
             while index < bytes.count {
                 let byte = bytes[index]
@@ -114,7 +158,11 @@ enum FlatJSON {
         }
 
         private mutating func skipSpace() {
-            while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+            while index < bytes.count,
+                bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0A || bytes[index] == 0x0D
+            {
+                index += 1
+            }
         }
     }
 }

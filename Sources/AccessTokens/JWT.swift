@@ -11,7 +11,7 @@ public enum JWT {
         // TokenClaims holds only strings, integers and booleans: encoding cannot fail.
         let payload = try! encoder.encode(claims)
         let signingInput = Base64URL.encode(Array(header.utf8)) + "." + Base64URL.encode(payload)
-        let signature = Array(signingInput.utf8).withUnsafeBytes { Crypto.hmacSHA256(key: key.secret, message: $0) }
+        let signature = Array(signingInput.utf8).withUnsafeBytes { key.hmac.authenticate($0) }
         return signingInput + "." + Base64URL.encode(signature)
     }
 
@@ -23,49 +23,82 @@ public enum JWT {
     ) throws(TokenError) -> TokenClaims {
         let bytes = Array(token.utf8)
         guard bytes.count <= 8192 else { throw .malformed }
-        let dots = bytes.indices.filter { bytes[$0] == UInt8(ascii: ".") }
+        var dots: [Int] = []
+        dots.reserveCapacity(3)
+        for index in bytes.indices where bytes[index] == UInt8(ascii: ".") {
+            dots.append(index)
+            if dots.count > 2 { throw .malformed }
+        }
         guard dots.count == 2 else { throw .malformed }
         let headerPart = bytes[..<dots[0]]
         let payloadPart = bytes[(dots[0] + 1)..<dots[1]]
         let signaturePart = bytes[(dots[1] + 1)...]
-        guard let headerBytes = Base64URL.decode(headerPart), let header = FlatJSON.parse(headerBytes) else {
-            throw .malformed
+        guard let headerBytes = Base64URL.decode(headerPart) else { throw .malformed }
+        var algorithm: String?
+        var kid: String?
+        let headerParsed = FlatJSON.visit(headerBytes) { name, value in
+            guard case .string(let text) = value else { return true }
+            if name.elementsEqual("alg".utf8) {
+                guard algorithm == nil else { return false }
+                algorithm = text
+            } else if name.elementsEqual("kid".utf8) {
+                guard kid == nil else { return false }
+                kid = text
+            }
+            return true
         }
-        guard case .string(let algorithm)? = header["alg"] else { throw .malformed }
+        guard headerParsed, let algorithm else { throw .malformed }
         guard algorithm == "HS256" else { throw .unsupportedAlgorithm(algorithm) }
-        guard case .string(let kid)? = header["kid"] else { throw .malformed }
+        guard let kid else { throw .malformed }
         guard let signingKey = key(kid) else { throw .unknownKey(kid) }
         guard let signature = Base64URL.decode(signaturePart) else { throw .malformed }
-        let expected = bytes[..<dots[1]].withUnsafeBytes { Crypto.hmacSHA256(key: signingKey.secret, message: $0) }
+        let expected = bytes[..<dots[1]].withUnsafeBytes { signingKey.hmac.authenticate($0) }
         guard Crypto.constantTimeEqual(signature, expected) else { throw .badSignature }
-        guard let payloadBytes = Base64URL.decode(payloadPart), let payload = FlatJSON.parse(payloadBytes),
-            let claims = claims(payload)
-        else { throw .malformed }
+        guard let payloadBytes = Base64URL.decode(payloadPart), let claims = claims(payloadBytes) else {
+            throw .malformed
+        }
         guard claims.iss == issuer else { throw .wrongIssuer }
         guard claims.tokenUse == use else { throw .wrongUse }
         guard now < claims.exp else { throw .expired }
         return claims
     }
 
-    private static func claims(_ object: [String: FlatJSON.Value]) -> TokenClaims? {
-        func string(_ key: String) -> String? {
-            if case .string(let value)? = object[key] { return value }
-            return nil
-        }
-        func integer(_ key: String) -> Int? {
-            if case .number(let value)? = object[key], value == value.rounded(), abs(value) < 1e15 { return Int(value) }
-            return nil
-        }
-        guard let sub = string("sub"), let iss = string("iss"),
-            let use = string("token_use").flatMap(TokenClaims.TokenUse.init(rawValue:)),
-            let authTime = integer("auth_time"), let iat = integer("iat"), let exp = integer("exp"),
-            let jti = string("jti"), let originJti = string("origin_jti"), let username = string("username"),
-            let clientId = string("client_id") ?? string("aud")
-        else { return nil }
+    /// The claims straight from the payload's members, without a dictionary in between.
+    private static func claims(_ payload: [UInt8]) -> TokenClaims? {
+        var strings = [String?](repeating: nil, count: stringClaims.count)
+        var integers = [Int?](repeating: nil, count: integerClaims.count)
         var emailVerified: Bool?
-        if case .bool(let value)? = object["email_verified"] { emailVerified = value }
+        let parsed = FlatJSON.visit(payload) { name, value in
+            switch value {
+            case .string(let text):
+                if let slot = stringClaims.firstIndex(where: { name.elementsEqual($0) }) {
+                    guard strings[slot] == nil else { return false }
+                    strings[slot] = text
+                }
+            case .number(let number):
+                if let slot = integerClaims.firstIndex(where: { name.elementsEqual($0) }) {
+                    guard integers[slot] == nil, number == number.rounded(), abs(number) < 1e15 else { return false }
+                    integers[slot] = Int(number)
+                }
+            case .bool(let flag):
+                if name.elementsEqual("email_verified".utf8) { emailVerified = flag }
+            case .null:
+                break
+            }
+            return true
+        }
+        guard parsed, let sub = strings[0], let iss = strings[1],
+            let use = strings[2].flatMap(TokenClaims.TokenUse.init(rawValue:)), let jti = strings[3],
+            let originJti = strings[4], let username = strings[5], let clientId = strings[6] ?? strings[7],
+            let authTime = integers[0], let iat = integers[1], let exp = integers[2]
+        else { return nil }
         return TokenClaims(
             sub: sub, iss: iss, tokenUse: use, authTime: authTime, iat: iat, exp: exp, jti: jti, originJti: originJti,
-            username: username, clientId: clientId, email: string("email"), emailVerified: emailVerified)
+            username: username, clientId: clientId, email: strings[8], emailVerified: emailVerified)
     }
+
+    private static let stringClaims: [[UInt8]] = [
+        "sub", "iss", "token_use", "jti", "origin_jti", "username", "client_id", "aud", "email",
+    ].map { Array($0.utf8) }
+    private static let integerClaims: [[UInt8]] = ["auth_time", "iat", "exp"].map { Array($0.utf8) }
 }

@@ -1,4 +1,3 @@
-import COpenSSL
 import Dispatch
 import Wire
 
@@ -43,17 +42,7 @@ enum PasswordHasher {
     }
 
     static func derive(_ password: String, salt: [UInt8], iterations: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: hashSize)
-        let utf8 = Array(password.utf8)
-        let status = utf8.withUnsafeBufferPointer { passwordBytes in
-            passwordBytes.withMemoryRebound(to: CChar.self) { passwordChars in
-                PKCS5_PBKDF2_HMAC(
-                    passwordChars.baseAddress, Int32(utf8.count), salt, Int32(salt.count), Int32(iterations),
-                    EVP_sha256(), Int32(hashSize), &out)
-            }
-        }
-        precondition(status == 1, "PKCS5_PBKDF2_HMAC failed")
-        return out
+        Crypto.pbkdf2SHA256(password: Array(password.utf8), salt: salt, iterations: iterations, length: hashSize)
     }
 
     private static let queue = DispatchQueue(label: "clearsky.auth.pbkdf2", attributes: .concurrent)

@@ -66,6 +66,20 @@ public enum Crypto {
         return out
     }
 
+    /// PBKDF2-HMAC-SHA256 (PKCS5_PBKDF2_HMAC) of `length` bytes.
+    public static func pbkdf2SHA256(password: [UInt8], salt: [UInt8], iterations: Int, length: Int = 32) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: length)
+        let status = password.withUnsafeBufferPointer { passwordBytes in
+            passwordBytes.withMemoryRebound(to: CChar.self) { passwordChars in
+                PKCS5_PBKDF2_HMAC(
+                    passwordChars.baseAddress, Int32(password.count), salt, Int32(salt.count), Int32(iterations),
+                    EVP_sha256(), Int32(length), &out)
+            }
+        }
+        precondition(status == 1, "PKCS5_PBKDF2_HMAC failed")
+        return out
+    }
+
     public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
         _ = SHA256(bytes, bytes.count, &digest)

@@ -1,0 +1,47 @@
+import COpenSSL
+
+/// An HMAC-SHA256 key with its padded inner and outer blocks already hashed, so that each signature
+/// costs two SHA-256 runs over the message and the inner digest, and no OpenSSL context set-up.
+/// (OpenSSL 3's one-shot `HMAC()` fetches the algorithm and builds contexts on every call, which
+/// made it most of a token verification.)
+final class HMACKey: Sendable {
+    // SHA256_CTX is a plain C struct of integers that is copied, never mutated, after init.
+    private let inner: SHA256_CTX
+    private let outer: SHA256_CTX
+
+    init(secret: [UInt8]) {
+        var key = secret.count > 64 ? Self.digest(secret) : secret
+        key += [UInt8](repeating: 0, count: 64 - key.count)
+        var inner = SHA256_CTX()
+        var outer = SHA256_CTX()
+        SHA256_Init(&inner)
+        SHA256_Init(&outer)
+        SHA256_Update(&inner, key.map { $0 ^ 0x36 }, 64)
+        SHA256_Update(&outer, key.map { $0 ^ 0x5C }, 64)
+        self.inner = inner
+        self.outer = outer
+    }
+
+    /// HMAC-SHA256 of `message`.
+    func authenticate(_ message: UnsafeRawBufferPointer) -> [UInt8] {
+        var context = inner
+        SHA256_Update(&context, message.baseAddress, message.count)
+        var innerDigest = [UInt8](repeating: 0, count: 32)
+        SHA256_Final(&innerDigest, &context)
+        context = outer
+        SHA256_Update(&context, innerDigest, 32)
+        SHA256_Final(&innerDigest, &context)
+        return innerDigest
+    }
+
+    private static func digest(_ bytes: [UInt8]) -> [UInt8] {
+        var context = SHA256_CTX()
+        var out = [UInt8](repeating: 0, count: 32)
+        SHA256_Init(&context)
+        SHA256_Update(&context, bytes, bytes.count)
+        SHA256_Final(&out, &context)
+        return out
+    }
+}
+
+extension SHA256_CTX: @retroactive @unchecked Sendable {}
