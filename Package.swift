@@ -78,7 +78,11 @@ let package = Package(
         .target(name: "AccessTokens", dependencies: ["Wire", "COpenSSL"]),
 
         // Mail delivery (SMTP or the outbox folder), for AuthSvc's codes and TagSvc's notifications.
-        .target(name: "Mail"),
+        .target(
+            name: "Mail",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
 
         .executableTarget(
             name: "AuthSvc",
@@ -118,6 +122,12 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "AccessTokensTests", dependencies: ["AccessTokens", "Wire"]),
+        .testTarget(
+            name: "MailTests",
+            dependencies: [
+                "Mail", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .testTarget(name: "StoreSvcTests", dependencies: ["StoreSvc", "Wire", "WireTesting"]),
         .testTarget(name: "ProcessSvcTests", dependencies: ["ProcessSvc", "Wire", "WireTesting"]),
         .testTarget(name: "TagSvcTests", dependencies: ["TagSvc", "Wire", "WireTesting"]),

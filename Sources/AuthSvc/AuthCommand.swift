@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Mail
 import ServiceRuntime
 import Wire
 
@@ -19,6 +20,9 @@ struct AuthCommand: WireServiceCommand {
     @Option(help: "Issuer (iss) of the tokens (env CLEARSKY_TOKEN_ISSUER; default clearsky).")
     var issuer: String?
 
+    @Option(help: "SMTP relay host:port for codes (env CLEARSKY_SMTP_ADDR; default: files in DATA/mail/outbox).")
+    var smtp: String?
+
     func router(host: ServiceHost) throws -> WireRouter {
         let environment = ProcessInfo.processInfo.environment
         var settings = AuthSettings()
@@ -27,6 +31,13 @@ struct AuthCommand: WireServiceCommand {
             settings.passwordIterations = iterations
         }
         if let issuer = issuer ?? environment["CLEARSKY_TOKEN_ISSUER"] { settings.issuer = issuer }
-        return try AuthRouter.make(host: host, settings: settings)
+        var mail: (any MailDelivery)?
+        if let relay = smtp ?? environment["CLEARSKY_SMTP_ADDR"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            guard let endpoint = WireEndpoint(relay) else {
+                throw ValidationError("--smtp must be host:port, got '\(relay)'")
+            }
+            mail = SMTPDelivery(host: endpoint.host, port: endpoint.port)
+        }
+        return try AuthRouter.make(host: host, settings: settings, mail: mail)
     }
 }

@@ -6,5 +6,5 @@ struct ClearskyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clearsky",
         abstract: "Clearsky, a self-hosted image platform.",
-        subcommands: [UpCommand.self, HealthCommand.self])
+        subcommands: [UpCommand.self, HealthCommand.self, RotateKeyCommand.self])
 }

@@ -61,6 +61,23 @@ import WireTesting
         #expect(gatewayHealth.service == "Gateway")
         await gatewayWire.close()
 
+        // `clearsky rotate-key` reaches AuthSvc with the same secret; AuthSvc then hands out two keys.
+        let rotate = Process()
+        rotate.executableURL = URL(fileURLWithPath: executable)
+        rotate.arguments = ["rotate-key", "--data-dir", data, "--base-port", String(base)]
+        let rotateOutput = Pipe()
+        rotate.standardOutput = rotateOutput
+        try rotate.run()
+        rotate.waitUntilExit()
+        let printed = String(decoding: rotateOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(rotate.terminationStatus == 0 && printed.contains("Signing key rotated"))
+        let authWire = WireClient(
+            endpoint: WireEndpoint(host: "127.0.0.1", port: ServiceName.auth.port(base: base)), service: "AuthSvc",
+            secret: try ClusterSecret.load(from: "\(data)/cluster.secret"))
+        let keys = try await authWire.call(AuthContract.verificationKeys, Empty())
+        #expect(keys.keys.count == 2 && printed.contains(keys.keys[0].kid))
+        await authWire.close()
+
         // A service that dies is restarted and the cluster turns green again.
         let storePID = try pid(of: "StoreSvc", in: data)
         kill(storePID, SIGKILL)
