@@ -61,22 +61,22 @@ extension PixelBuffer {
                                 let pixel = input + index * channels
                                 let (r, g, b) = (Int32(pixel[0]), Int32(pixel[1]), Int32(pixel[2]))
                                 let value = max(r, g, b)
-                                let difference = value - min(r, g, b)
-                                let saturation = (difference * saturationTable[Int(value)] + 2048) >> 12
-                                var hue: Int32
-                                if value == r {
-                                    hue = g - b
-                                } else if value == g {
-                                    hue = b - r + 2 * difference
-                                } else {
-                                    hue = r - g + 4 * difference
-                                }
-                                hue = (hue * hueTable[Int(difference)] + 2048) >> 12
-                                if hue < 0 { hue += 180 }
+                                let difference = value &- min(r, g, b)
+                                let saturation = (difference &* saturationTable[Int(value)] &+ 2048) >> 12
+                                // OpenCV's branch-free selection of the hue sector.
+                                let isRed: Int32 = value == r ? -1 : 0
+                                let isGreen: Int32 = value == g ? -1 : 0
+                                let sector =
+                                    (isRed & (g &- b))
+                                    &+ (~isRed
+                                        & ((isGreen & (b &- r &+ 2 &* difference))
+                                            &+ (~isGreen & (r &- g &+ 4 &* difference))))
+                                var hue = (sector &* hueTable[Int(difference)] &+ 2048) >> 12
+                                hue &+= (hue >> 31) & 180
                                 let out = output + index * channels
-                                out[0] = UInt8(hue)
-                                out[1] = UInt8(saturation)
-                                out[2] = UInt8(value)
+                                out[0] = UInt8(truncatingIfNeeded: hue)
+                                out[1] = UInt8(truncatingIfNeeded: saturation)
+                                out[2] = UInt8(truncatingIfNeeded: value)
                                 if channels == 4 { out[3] = pixel[3] }
                             }
                         }

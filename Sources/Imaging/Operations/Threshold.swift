@@ -13,23 +13,26 @@ extension PixelBuffer {
         guard (0...255).contains(value) else {
             throw .invalidParameter(operation: "threshold", message: "value must be 0…255, got \(value)")
         }
-        var gray = grayscale()
+        let gray = grayscale()
         let level = UInt8(value)
         let (above, below): (UInt8, UInt8) = mode == .binary ? (255, 0) : (0, 255)
         let channels = gray.channels
-        gray.pixels.withUnsafeMutableBufferPointer { pixels in
-            if channels == 1 {
-                // Contiguous and branch-free: the compiler turns this into vector compares.
-                for index in pixels.indices { pixels[index] = pixels[index] > level ? above : below }
-            } else {
-                var index = 0
-                while index < pixels.count {
-                    pixels[index] = pixels[index] > level ? above : below
-                    index += channels
+        // Written straight into a new buffer: one pass, no copy of the gray image first.
+        return PixelBuffer(width: gray.width, height: gray.height, layout: gray.layout) { output in
+            gray.pixels.withUnsafeBufferPointer { pixels in
+                if channels == 1 {
+                    // Contiguous and branch-free: the compiler turns this into vector compares.
+                    for index in 0..<pixels.count { output[index] = pixels[index] > level ? above : below }
+                } else {
+                    var index = 0
+                    while index < pixels.count {
+                        output[index] = pixels[index] > level ? above : below
+                        output[index + 1] = pixels[index + 1]
+                        index += channels
+                    }
                 }
             }
         }
-        return gray
     }
 
     /// Thresholds at Otsu's level (the one that maximises the between-class variance of the gray
@@ -43,16 +46,33 @@ extension PixelBuffer {
 
     /// Counts of each level in one channel.
     func histogram(channel: Int) -> [Int] {
-        var counts = [Int](repeating: 0, count: 256)
+        // Four partial histograms, so that runs of equal values do not wait on one counter.
+        var partial = [UInt32](repeating: 0, count: 4 * 256)
         let channels = self.channels
         pixels.withUnsafeBufferPointer { pixels in
-            var index = channel
-            while index < pixels.count {
-                counts[Int(pixels[index])] += 1
-                index += channels
+            partial.withUnsafeMutableBufferPointer { counts in
+                let samples = pixels.count / channels
+                var sample = pixels.baseAddress! + channel
+                var index = 0
+                // Counts cannot overflow: a buffer has fewer than 2³² samples per partial histogram.
+                while index + 4 <= samples {
+                    counts[Int(sample[0])] &+= 1
+                    counts[256 + Int(sample[channels])] &+= 1
+                    counts[512 + Int(sample[2 * channels])] &+= 1
+                    counts[768 + Int(sample[3 * channels])] &+= 1
+                    sample += 4 * channels
+                    index += 4
+                }
+                while index < samples {
+                    counts[Int(sample[0])] &+= 1
+                    sample += channels
+                    index += 1
+                }
             }
         }
-        return counts
+        return (0..<256).map {
+            Int(partial[$0]) + Int(partial[256 + $0]) + Int(partial[512 + $0]) + Int(partial[768 + $0])
+        }
     }
 
     static func otsuLevel(histogram: [Int]) -> Int {
