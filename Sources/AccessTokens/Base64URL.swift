@@ -7,6 +7,8 @@ enum Base64URL {
         return table
     }()
 
+    static func isAlphabet(_ character: UInt8) -> Bool { values[Int(character)] != 0xFF }
+
     static func encode(_ bytes: some Collection<UInt8>) -> String {
         var out = [UInt8]()
         out.reserveCapacity((bytes.count * 4 + 2) / 3)
@@ -22,6 +24,25 @@ enum Base64URL {
         }
         if bits > 0 { out.append(alphabet[Int(buffer << UInt32(6 - bits) & 0x3F)]) }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Writes the encoding of 32 bytes (always 43 characters) to `output`, allocating nothing.
+    static func encode32(_ bytes: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<UInt8>) {
+        alphabet.withUnsafeBufferPointer { alphabet in
+            var buffer: UInt32 = 0
+            var bits = 0
+            var written = 0
+            for index in 0..<32 {
+                buffer = buffer << 8 | UInt32(bytes[index])
+                bits += 8
+                while bits >= 6 {
+                    bits -= 6
+                    output[written] = alphabet[Int(buffer >> UInt32(bits) & 0x3F)]
+                    written += 1
+                }
+            }
+            output[written] = alphabet[Int(buffer << UInt32(6 - bits) & 0x3F)]
+        }
     }
 
     /// Nil for characters outside the alphabet, padding, or an impossible length.

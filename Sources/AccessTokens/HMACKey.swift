@@ -24,14 +24,20 @@ final class HMACKey: Sendable {
 
     /// HMAC-SHA256 of `message`.
     func authenticate(_ message: UnsafeRawBufferPointer) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: 32) { digest, count in
+            authenticate(message, into: digest.baseAddress!)
+            count = 32
+        }
+    }
+
+    /// HMAC-SHA256 of `message` into 32 bytes at `digest`, allocating nothing.
+    func authenticate(_ message: UnsafeRawBufferPointer, into digest: UnsafeMutablePointer<UInt8>) {
         var context = inner
         SHA256_Update(&context, message.baseAddress, message.count)
-        var innerDigest = [UInt8](repeating: 0, count: 32)
-        SHA256_Final(&innerDigest, &context)
+        SHA256_Final(digest, &context)
         context = outer
-        SHA256_Update(&context, innerDigest, 32)
-        SHA256_Final(&innerDigest, &context)
-        return innerDigest
+        SHA256_Update(&context, digest, 32)
+        SHA256_Final(digest, &context)
     }
 
     private static func digest(_ bytes: [UInt8]) -> [UInt8] {

@@ -1,3 +1,4 @@
+import COpenSSL
 import Foundation
 import Wire
 
@@ -21,19 +22,35 @@ public enum JWT {
     public static func verify(
         _ token: String, use: TokenClaims.TokenUse, issuer: String, now: Int, key: (String) -> SigningKey?
     ) throws(TokenError) -> TokenClaims {
-        let bytes = Array(token.utf8)
-        guard bytes.count <= 8192 else { throw .malformed }
-        var dots: [Int] = []
-        dots.reserveCapacity(3)
-        for index in bytes.indices where bytes[index] == UInt8(ascii: ".") {
-            dots.append(index)
-            if dots.count > 2 { throw .malformed }
+        var token = token
+        let outcome: Result<TokenClaims, TokenError> = token.withUTF8 { bytes in
+            do throws(TokenError) { return .success(try verify(bytes, key: key)) } catch { return .failure(error) }
         }
-        guard dots.count == 2 else { throw .malformed }
-        let headerPart = bytes[..<dots[0]]
-        let payloadPart = bytes[(dots[0] + 1)..<dots[1]]
-        let signaturePart = bytes[(dots[1] + 1)...]
-        guard let headerBytes = Base64URL.decode(headerPart) else { throw .malformed }
+        let claims = try outcome.get()
+        guard claims.iss == issuer else { throw .wrongIssuer }
+        guard claims.tokenUse == use else { throw .wrongUse }
+        guard now < claims.exp else { throw .expired }
+        return claims
+    }
+
+    /// The claims straight from the payload's members, without a dictionary in between.
+    private static func verify(_ bytes: UnsafeBufferPointer<UInt8>, key: (String) -> SigningKey?) throws(TokenError)
+        -> TokenClaims
+    {
+        guard bytes.count <= 8192 else { throw .malformed }
+        var first = -1
+        var second = -1
+        for index in bytes.indices where bytes[index] == UInt8(ascii: ".") {
+            if first < 0 {
+                first = index
+            } else if second < 0 {
+                second = index
+            } else {
+                throw .malformed
+            }
+        }
+        guard first >= 0, second >= 0 else { throw .malformed }
+        guard let headerBytes = Base64URL.decode(bytes[..<first]) else { throw .malformed }
         var algorithm: String?
         var kid: String?
         let headerParsed = FlatJSON.visit(headerBytes) { name, value in
@@ -51,19 +68,26 @@ public enum JWT {
         guard algorithm == "HS256" else { throw .unsupportedAlgorithm(algorithm) }
         guard let kid else { throw .malformed }
         guard let signingKey = key(kid) else { throw .unknownKey(kid) }
-        guard let signature = Base64URL.decode(signaturePart) else { throw .malformed }
-        let expected = bytes[..<dots[1]].withUnsafeBytes { signingKey.hmac.authenticate($0) }
-        guard Crypto.constantTimeEqual(signature, expected) else { throw .badSignature }
-        guard let payloadBytes = Base64URL.decode(payloadPart), let claims = claims(payloadBytes) else {
+        // The signature is compared in its encoded form: an HS256 signature is always 43 characters, and
+        // only the canonical encoding of the right digest matches.
+        let signature = bytes[(second + 1)...]
+        guard signature.count == 43 else {
+            throw signature.allSatisfy(Base64URL.isAlphabet) ? .badSignature : .malformed
+        }
+        let matches = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32 + 43) { scratch in
+            let digest = scratch.baseAddress!
+            signingKey.hmac.authenticate(
+                UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[..<second])), into: digest)
+            Base64URL.encode32(digest, into: digest + 32)
+            return CRYPTO_memcmp(digest + 32, bytes.baseAddress! + second + 1, 43) == 0
+        }
+        guard matches else { throw .badSignature }
+        guard let payloadBytes = Base64URL.decode(bytes[(first + 1)..<second]), let claims = claims(payloadBytes) else {
             throw .malformed
         }
-        guard claims.iss == issuer else { throw .wrongIssuer }
-        guard claims.tokenUse == use else { throw .wrongUse }
-        guard now < claims.exp else { throw .expired }
         return claims
     }
 
-    /// The claims straight from the payload's members, without a dictionary in between.
     private static func claims(_ payload: [UInt8]) -> TokenClaims? {
         var strings = [String?](repeating: nil, count: stringClaims.count)
         var integers = [Int?](repeating: nil, count: integerClaims.count)
@@ -71,12 +95,12 @@ public enum JWT {
         let parsed = FlatJSON.visit(payload) { name, value in
             switch value {
             case .string(let text):
-                if let slot = stringClaims.firstIndex(where: { name.elementsEqual($0) }) {
+                if let slot = stringClaims.firstIndex(where: { same(name, $0) }) {
                     guard strings[slot] == nil else { return false }
                     strings[slot] = text
                 }
             case .number(let number):
-                if let slot = integerClaims.firstIndex(where: { name.elementsEqual($0) }) {
+                if let slot = integerClaims.firstIndex(where: { same(name, $0) }) {
                     guard integers[slot] == nil, number == number.rounded(), abs(number) < 1e15 else { return false }
                     integers[slot] = Int(number)
                 }
@@ -95,6 +119,15 @@ public enum JWT {
         return TokenClaims(
             sub: sub, iss: iss, tokenUse: use, authTime: authTime, iat: iat, exp: exp, jti: jti, originJti: originJti,
             username: username, clientId: clientId, email: strings[8], emailVerified: emailVerified)
+    }
+
+    /// Byte equality of a key and a claim name, length first.
+    @inline(__always)
+    private static func same(_ name: ArraySlice<UInt8>, _ claim: [UInt8]) -> Bool {
+        guard name.count == claim.count else { return false }
+        return name.withUnsafeBufferPointer { a in
+            claim.withUnsafeBufferPointer { b in memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
+        }
     }
 
     private static let stringClaims: [[UInt8]] = [
