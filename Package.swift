@@ -74,6 +74,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
+        // YOLOv3-tiny: darknet cfg and weights, forward pass, detections.
+        .target(name: "Detection", dependencies: ["Imaging", "Wire"]),
+
         // HS256 JSON Web Tokens: signed by AuthSvc, verified by the gateway.
         .target(name: "AccessTokens", dependencies: ["Wire", "COpenSSL"]),
 
@@ -122,6 +125,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "AccessTokensTests", dependencies: ["AccessTokens", "Wire"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Wire"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "MailTests",
             dependencies: [
