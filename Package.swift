@@ -37,6 +37,9 @@ let package = Package(
         .systemLibrary(
             name: "CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
 
         // The protocol every service speaks, and the contracts they share.
         .target(
@@ -75,7 +78,7 @@ let package = Package(
             ]),
 
         // YOLOv3-tiny: darknet cfg and weights, forward pass, detections.
-        .target(name: "Detection", dependencies: ["Imaging", "Wire"]),
+        .target(name: "Detection", dependencies: ["Imaging", "Wire", "COpenBLAS"]),
 
         // HS256 JSON Web Tokens: signed by AuthSvc, verified by the gateway.
         .target(name: "AccessTokens", dependencies: ["Wire", "COpenSSL"]),
@@ -125,7 +128,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "AccessTokensTests", dependencies: ["AccessTokens", "Wire"]),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Wire"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "DetectionTests", dependencies: ["Detection", "Imaging", "Wire"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "MailTests",
             dependencies: [

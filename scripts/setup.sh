@@ -3,7 +3,7 @@
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 
-packages=(pkg-config libssl-dev libpng-dev libsqlite3-dev libturbojpeg0-dev python3 python3-pip)
+packages=(pkg-config libssl-dev libpng-dev libsqlite3-dev libturbojpeg0-dev libopenblas-dev python3 python3-pip)
 
 missing=()
 for package in "${packages[@]}"; do
