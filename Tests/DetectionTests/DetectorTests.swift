@@ -1,0 +1,58 @@
+import Foundation
+import Imaging
+import Testing
+
+@testable import Detection
+
+@Suite struct DetectorTests {
+    static let detector: Detector? = try? Detector(files: ModelFiles(folder: ModelTests.folder))
+
+    @Test func detectionsMatchOpenCVOnTheLayerCheckImage() throws {
+        let detector = try #require(Self.detector)
+        let image = try ImageCodec.decode(LoaderTests.fixture("scenetext01_416.png"))
+        // The original photo is 800×600; boxes come back in its pixels.
+        let found = detector.detect(blob: Detector.blob(image), width: 800, height: 600)
+        let truth = try ForwardTests.json()["detections"] as! [[String: Any]]
+        #expect(found.count == truth.count)
+        for (detection, expected) in zip(found, truth) {
+            #expect(detection.label == expected["class"] as! String)
+            #expect(abs(detection.confidence - (expected["confidence"] as! Double)) <= 0.01)
+            let box = expected["box"] as! [Double]
+            let edges = [
+                (detection.box.x, box[0]), (detection.box.y, box[1]),
+                (detection.box.x + detection.box.width, box[0] + box[2]),
+                (detection.box.y + detection.box.height, box[1] + box[3]),
+            ]
+            for (ours, theirs) in edges {
+                #expect(abs(ours - theirs) <= 2, "\(detection.label) edge \(ours) vs \(theirs)")
+            }
+        }
+        #expect(
+            Detector.tags(found) == [
+                DetectedTag(tag: "car", count: 1, confidence: found[0].confidence),
+                DetectedTag(tag: "person", count: 2, confidence: found[1].confidence),
+            ])
+    }
+
+    @Test func aPhotoWithNothingAboveTheThresholdGivesNoDetections() throws {
+        let detector = try #require(Self.detector)
+        // OpenCV finds nothing in robin.jpg (its best score, a bird, is 0.233).
+        let robin = try ImageCodec.decode(LoaderTests.fixture("robin.jpg"))
+        #expect(detector.detect(robin).isEmpty)
+        // A lower threshold finds the bird.
+        var eager = detector
+        eager.threshold = 0.1
+        #expect(eager.detect(robin).first?.label == "bird")
+    }
+
+    @Test func nonMaximumSuppressionIsPerClass() {
+        func detection(_ label: Int, _ confidence: Double, _ x: Double) -> Detection {
+            Detection(
+                label: "c\(label)", classIndex: label, confidence: confidence,
+                box: .init(x: x, y: 0, width: 10, height: 10))
+        }
+        let kept = Detector.suppress(
+            [detection(0, 0.5, 1), detection(0, 0.9, 0), detection(1, 0.8, 0), detection(0, 0.4, 50)], threshold: 0.45)
+        #expect(kept.map(\.confidence) == [0.9, 0.8, 0.4])
+    }
+}
