@@ -47,7 +47,9 @@ public struct Detector: Sendable {
     public func detect(_ image: PixelBuffer) -> [Detection] {
         let config = network.config
         let color = image.withColor().droppingAlpha()
-        let input = color.resampled(width: config.inputWidth, height: config.inputHeight, filter: .bilinear)
+        // A plain two-tap bilinear resize, as blobFromImage does: the network was trained on such inputs.
+        let input = color.resampled(
+            width: config.inputWidth, height: config.inputHeight, filter: .bilinear, antialias: false)
         return detect(blob: Self.blob(input), width: image.width, height: image.height)
     }
 

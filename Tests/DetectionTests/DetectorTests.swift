@@ -34,6 +34,31 @@ import Testing
             ])
     }
 
+    /// Whole photos through `detect(_:)`, which resizes with Imaging's bilinear (OpenCV's is fixed-point):
+    /// the same labels and counts as OpenCV DNN's ground truth, confidence within 0.01, edges within 2 px.
+    @Test(arguments: ["fruits.jpg", "building.jpg", "home.jpg", "scenetext01.jpg"])
+    func detectionsMatchOpenCVOnPhotos(photo: String) throws {
+        let detector = try #require(Self.detector)
+        let truth = try #require(
+            (try JSONSerialization.jsonObject(with: Data(LoaderTests.fixture("truth.json"))) as? [String: [String: Any]])?[
+                photo])
+        let image = try ImageCodec.decode(LoaderTests.fixture(photo))
+        let found = detector.detect(image)
+        let expected = truth["detections"] as! [[String: Any]]
+        #expect(found.map(\.label) == expected.map { $0["class"] as! String })
+        for (detection, reference) in zip(found, expected) {
+            #expect(
+                abs(detection.confidence - (reference["confidence"] as! Double)) <= 0.01, "\(photo) \(detection.label)")
+            let box = reference["box"] as! [Double]
+            let edges = [
+                (detection.box.x, box[0]), (detection.box.y, box[1]),
+                (detection.box.x + detection.box.width, box[0] + box[2]),
+                (detection.box.y + detection.box.height, box[1] + box[3]),
+            ]
+            for (ours, theirs) in edges { #expect(abs(ours - theirs) <= 2, "\(photo) \(detection.label)") }
+        }
+    }
+
     @Test func aPhotoWithNothingAboveTheThresholdGivesNoDetections() throws {
         let detector = try #require(Self.detector)
         // OpenCV finds nothing in robin.jpg (its best score, a bird, is 0.233).

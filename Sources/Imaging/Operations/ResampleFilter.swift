@@ -46,11 +46,12 @@ struct ResampleWeights {
     let weights: [Float]
 
     /// Weights mapping `input` samples onto `output` samples. Shrinking widens the kernel by the scale (so
-    /// it averages instead of skipping pixels); samples beyond an edge repeat the edge pixel, as in OpenCV.
-    init(input: Int, output: Int, filter: ResampleFilter) {
+    /// it averages instead of skipping pixels) unless `antialias` is off, which samples like OpenCV's
+    /// INTER_LINEAR and INTER_CUBIC do; samples beyond an edge repeat the edge pixel, as in OpenCV.
+    init(input: Int, output: Int, filter: ResampleFilter, antialias: Bool = true) {
         let scale = Double(input) / Double(output)
         let filter = filter == .area && scale <= 1 ? .bilinear : filter
-        let stretch = max(scale, 1)
+        let stretch = antialias || filter == .area ? max(scale, 1) : 1
         let support = filter.radius * stretch
         var perOutput: [[(index: Int, weight: Double)]] = []
         perOutput.reserveCapacity(output)

@@ -30,13 +30,16 @@ extension PixelBuffer {
     /// no full-size intermediate image exists. When shrinking vertically, the vertical pass runs first (over
     /// source width, into one float row); when enlarging, each source row is resampled horizontally once,
     /// kept in a small ring of rows, and output rows blend those rows.
+    /// `antialias: false` samples without widening the kernel when shrinking, as OpenCV's `resize` does
+    /// (what a detector trained on such inputs expects).
     public func resampled(
-        width newWidth: Int, height newHeight: Int, filter: ResampleFilter, parallelism: Parallelism = .allCores
+        width newWidth: Int, height newHeight: Int, filter: ResampleFilter, antialias: Bool = true,
+        parallelism: Parallelism = .allCores
     ) -> PixelBuffer {
         precondition(newWidth > 0 && newHeight > 0)
         if newWidth == width && newHeight == height { return self }
-        let columns = ResampleWeights(input: width, output: newWidth, filter: filter)
-        let rows = ResampleWeights(input: height, output: newHeight, filter: filter)
+        let columns = ResampleWeights(input: width, output: newWidth, filter: filter, antialias: antialias)
+        let rows = ResampleWeights(input: height, output: newHeight, filter: filter, antialias: antialias)
         let channels = self.channels
         let sourceRowBytes = rowBytes
         let outputRowBytes = newWidth * channels
