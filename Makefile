@@ -3,7 +3,7 @@ SWIFT ?= swift
 DATA_DIR ?= ./data
 PORT ?= 8080
 
-.PHONY: setup models build release up test lint format bench bench-imaging bench-auth fuzz clean
+.PHONY: setup models build release up test lint format bench bench-imaging bench-auth bench-detection fuzz clean
 
 setup:
 	@./scripts/setup.sh
@@ -50,6 +50,12 @@ bench-auth: setup
 	python3 -m pip install --quiet -r Benchmarks/requirements.txt
 	cd Benchmarks && $(SWIFT) build -c release --product AuthBench
 	Benchmarks/.build/release/AuthBench
+
+## YOLOv3-tiny forward pass and pre-processing beside OpenCV DNN.
+bench-detection: setup models
+	python3 -m pip install --quiet -r Benchmarks/requirements.txt
+	cd Benchmarks && $(SWIFT) build -c release --product DetectionBench
+	Benchmarks/.build/release/DetectionBench
 
 ## libFuzzer over the frame reader and the Wire decoder; FUZZ_ARGS go to libFuzzer (e.g. -max_total_time=60).
 fuzz: setup

@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "Wire", targets: ["Wire"]),
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "AccessTokens", targets: ["AccessTokens"]),
+        .library(name: "Detection", targets: ["Detection"]),
         .executable(name: "clearsky", targets: ["clearsky"]),
         .executable(name: "AuthSvc", targets: ["AuthSvc"]),
         .executable(name: "StoreSvc", targets: ["StoreSvc"]),

@@ -25,6 +25,9 @@ let package = Package(
             name: "AuthBench",
             dependencies: [.product(name: "AccessTokens", package: "main"), .product(name: "Wire", package: "main")]),
         .executableTarget(
+            name: "DetectionBench",
+            dependencies: [.product(name: "Detection", package: "main"), .product(name: "Imaging", package: "main")]),
+        .executableTarget(
             name: "ImagingBench",
             dependencies: [.product(name: "Imaging", package: "main")]),
     ],

@@ -13,6 +13,10 @@ public struct Network: Sendable {
         self.weights = weights
     }
 
+    /// How many threads OpenBLAS uses for every network in the process (it defaults to all cores); 1 is
+    /// the single-thread mode for comparisons.
+    public static func setThreads(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
+
     /// Runs the network on a CHW float input of the cfg's size; returns every layer's output (CHW).
     public func forward(_ input: [Float]) -> [[Float]] {
         precondition(input.count == config.inputChannels * config.inputHeight * config.inputWidth, "input size")
@@ -120,25 +124,27 @@ public struct Network: Sendable {
     )
         -> [Float]
     {
-        var output = [Float](repeating: 0, count: out.channels * out.height * out.width)
-        for channel in 0..<shape.channels {
-            let plane = channel * shape.height * shape.width
-            for oy in 0..<out.height {
-                for ox in 0..<out.width {
-                    var best = -Float.infinity
-                    for ky in 0..<size {
-                        let iy = oy * stride + ky
-                        guard iy < shape.height else { continue }
-                        for kx in 0..<size {
-                            let ix = ox * stride + kx
-                            if ix < shape.width { best = max(best, input[plane + iy * shape.width + ix]) }
+        [Float](unsafeUninitializedCapacity: out.channels * out.height * out.width) { output, count in
+            input.withUnsafeBufferPointer { input in
+                for channel in 0..<shape.channels {
+                    let plane = input.baseAddress! + channel * shape.height * shape.width
+                    let target = output.baseAddress! + channel * out.height * out.width
+                    for oy in 0..<out.height {
+                        let rows = min(size, shape.height - oy * stride)
+                        for ox in 0..<out.width {
+                            let columns = min(size, shape.width - ox * stride)
+                            var best = -Float.infinity
+                            for ky in 0..<rows {
+                                let line = plane + (oy * stride + ky) * shape.width + ox * stride
+                                for kx in 0..<columns { best = max(best, line[kx]) }
+                            }
+                            target[oy * out.width + ox] = best
                         }
                     }
-                    output[(channel * out.height + oy) * out.width + ox] = best
                 }
             }
+            count = out.channels * out.height * out.width
         }
-        return output
     }
 
     private func upsample(_ input: [Float], shape: DarknetConfig.Shape, stride: Int) -> [Float] {

@@ -1,0 +1,68 @@
+import Detection
+import Foundation
+import Imaging
+
+/// YOLOv3-tiny forward pass and pre-processing beside OpenCV DNN (detection_peer.py), one thread and
+/// all cores. Needs the model (`make models`) and ImagingBench's 12 MP input (it makes it if missing).
+///
+///     DetectionBench [--models ./models] [--python python3]
+@main
+struct DetectionBench {
+    static func main() throws {
+        let arguments = CommandLine.arguments
+        func value(_ name: String) -> String? { arguments.firstIndex(of: name).map { arguments[$0 + 1] } }
+        let models = value("--models") ?? "./models"
+        let python = value("--python") ?? "python3"
+        let detector = try Detector(files: ModelFiles(folder: models))
+        let big = FileManager.default.temporaryDirectory.appendingPathComponent("clearsky-detection-12mp.jpg").path
+        if !FileManager.default.fileExists(atPath: big) {
+            let photo = try ImageCodec.decode(Data(contentsOf: URL(fileURLWithPath: "Benchmarks/Data/scenetext01.jpg")))
+            let upscaled = photo.resampled(width: 4000, height: 3000, filter: .bicubic)
+            try Data(ImageCodec.encode(upscaled, as: .jpeg, quality: 90)).write(to: URL(fileURLWithPath: big))
+        }
+        let image = try ImageCodec.decode(Data(contentsOf: URL(fileURLWithPath: big)))
+        func prepare() -> [Float] {
+            Detector.blob(
+                image.resampled(width: 416, height: 416, filter: .bilinear, antialias: false, parallelism: .single))
+        }
+        let blob = prepare()
+        func median(_ runs: Int, _ body: () -> Void) -> Double {
+            for _ in 0..<3 { body() }
+            let clock = ContinuousClock()
+            var samples: [Double] = []
+            for _ in 0..<runs {
+                let start = clock.now
+                body()
+                let elapsed = clock.now - start
+                samples.append(Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15)
+            }
+            return samples.sorted()[runs / 2]
+        }
+        Network.setThreads(1)
+        let forwardSingle = median(15) { _ = detector.network.forward(blob) }
+        let prepareSingle = median(15) { _ = prepare() }
+        Network.setThreads(ProcessInfo.processInfo.activeProcessorCount)
+        let forwardAll = median(15) { _ = detector.network.forward(blob) }
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [python, "Benchmarks/detection_peer.py", models, big]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let peer = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+        func row(_ name: String, _ swift: Double, _ key: String) {
+            let opencv = peer[key] as? Double
+            print(
+                "| \(name) | \(String(format: "%.2f", swift)) | \(opencv.map { String(format: "%.2f", $0) } ?? "–") | \(opencv.map { String(format: "%.2f×", swift / $0) } ?? "–") |"
+            )
+        }
+        print("| YOLOv3-tiny (OpenCV \(peer["opencv"] ?? "?")) | Swift ms | OpenCV ms | ratio |")
+        print("|---|---:|---:|---:|")
+        row("forward pass on a 416×416 blob, 1 thread", forwardSingle, "forward_1")
+        row("forward pass, all cores / OpenCV default threads", forwardAll, "forward_default")
+        row("blob from the 12 MP image (resize + float), 1 thread", prepareSingle, "blob_1")
+    }
+}
