@@ -53,6 +53,21 @@ public struct Detector: Sendable {
         return detect(blob: Self.blob(input), width: image.width, height: image.height)
     }
 
+    /// Objects in encoded JPEG or PNG bytes. A JPEG much larger than the network input is decoded at
+    /// 1/2, 1/4 or 1/8 scale (never below the input size); boxes are in the full image's pixels,
+    /// upright (EXIF orientation applied).
+    public func detect(bytes: [UInt8], pixelLimit: Int = DecodeOptions.defaultPixelLimit) throws -> [Detection] {
+        let header = try ImageCodec.header(of: bytes)
+        let options = DecodeOptions(
+            pixelLimit: pixelLimit, minimumSize: (network.config.inputWidth, network.config.inputHeight))
+        let image = try ImageCodec.decode(bytes, options: options).oriented(header.orientation)
+        let (width, height) = header.orientedSize
+        let color = image.withColor().droppingAlpha()
+        let input = color.resampled(
+            width: network.config.inputWidth, height: network.config.inputHeight, filter: .bilinear, antialias: false)
+        return detect(blob: Self.blob(input), width: width, height: height)
+    }
+
     /// Objects for a prepared input blob (CHW, 0…1) of an image of `width` × `height`.
     public func detect(blob: [Float], width: Int, height: Int) -> [Detection] {
         let outputs = network.forward(blob)

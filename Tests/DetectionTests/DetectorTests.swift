@@ -70,6 +70,23 @@ import Testing
         #expect(eager.detect(robin).first?.label == "bird")
     }
 
+    @Test func largeJPEGsAreDecodedScaledAndBoxesStayInFullPixels() throws {
+        let detector = try #require(Self.detector)
+        let photo = try ImageCodec.decode(LoaderTests.fixture("fruits.jpg"))
+        // 2048×1920: decoded at 1/4 (512×480), the photo's own size.
+        let large = try ImageCodec.encode(
+            photo.resampled(width: 2048, height: 1920, filter: .bicubic), as: .jpeg, quality: 95)
+        let found = try detector.detect(bytes: large)
+        let direct = detector.detect(photo)
+        #expect(found.map(\.label) == direct.map(\.label))
+        for (big, small) in zip(found, direct) {
+            #expect(abs(big.confidence - small.confidence) < 0.05)
+            #expect(abs(big.box.x - small.box.x * 4) < 16 && abs(big.box.width - small.box.width * 4) < 16)
+        }
+        #expect(throws: (any Error).self) { try detector.detect(bytes: Array(large.prefix(1000))) }
+        #expect(throws: (any Error).self) { try detector.detect(bytes: large, pixelLimit: 1_000_000) }
+    }
+
     @Test func nonMaximumSuppressionIsPerClass() {
         func detection(_ label: Int, _ confidence: Double, _ x: Double) -> Detection {
             Detection(
