@@ -4,8 +4,11 @@ import COpenSSL
 /// costs two SHA-256 runs over the message and the inner digest, and no OpenSSL context set-up.
 /// (OpenSSL 3's one-shot `HMAC()` fetches the algorithm and builds contexts on every call, which
 /// made it most of a token verification.)
-final class HMACKey: Sendable {
-    // SHA256_CTX is a plain C struct of integers that is copied, never mutated, after init.
+///
+/// Unchecked Sendable because the imported C struct SHA256_CTX is not marked Sendable. Safe: it is plain
+/// integers with no pointers, both values are `let`s set once in `init`, and `authenticate` only reads
+/// them into local copies.
+final class HMACKey: @unchecked Sendable {
     private let inner: SHA256_CTX
     private let outer: SHA256_CTX
 
@@ -49,5 +52,3 @@ final class HMACKey: Sendable {
         return out
     }
 }
-
-extension SHA256_CTX: @retroactive @unchecked Sendable {}
