@@ -3,9 +3,7 @@ extension PixelBuffer {
     /// Huang's sliding histogram with a 16-bin coarse level: O(radius) updates and at most 32 bin visits
     /// per pixel.
     public func medianBlurred(radius: Int, parallelism: Parallelism = .allCores) throws(ImagingError) -> PixelBuffer {
-        guard (1...50).contains(radius) else {
-            throw .invalidParameter(operation: "blur", message: "a median radius must be 1…50, got \(radius)")
-        }
+        try Self.checkRadius(radius, of: .median)
         if radius <= 2 { return medianBySelection(radius: radius, parallelism: parallelism) }
         let (width, height, channels) = (self.width, self.height, self.channels)
         let rowBytes = self.rowBytes

@@ -245,22 +245,25 @@ struct ResizeBox: Equatable {
     /// Largest side accepted for an output: keeps a typo from asking for gigapixels.
     static let maximumSide = 32_768
 
-    init(sourceWidth: Int, sourceHeight: Int, width: Int?, height: Int?, fit: ResizeFit) throws(ImagingError) {
-        func checked(_ value: Int?, _ name: String) throws(ImagingError) -> Int? {
-            guard let value else { return nil }
-            guard (1...Self.maximumSide).contains(value) else {
-                throw .invalidParameter(
-                    operation: "resize", message: "\(name) must be 1…\(Self.maximumSide), got \(value)")
+    static let missingSize = ImagingError.invalidParameter(operation: "resize", message: "give width, height or both")
+
+    /// At least one side, each 1…`maximumSide`.
+    static func check(width: Int?, height: Int?) throws(ImagingError) {
+        if width == nil && height == nil { throw missingSize }
+        for (name, value) in [("width", width), ("height", height)] {
+            if let value, !(1...maximumSide).contains(value) {
+                throw .invalidParameter(operation: "resize", message: "\(name) must be 1…\(maximumSide), got \(value)")
             }
-            return value
         }
-        let width = try checked(width, "width")
-        let height = try checked(height, "height")
+    }
+
+    init(sourceWidth: Int, sourceHeight: Int, width: Int?, height: Int?, fit: ResizeFit) throws(ImagingError) {
+        try Self.check(width: width, height: height)
         let aspect = Double(sourceWidth) / Double(sourceHeight)
         func rounded(_ value: Double) -> Int { max(1, min(Self.maximumSide, Int(value.rounded()))) }
         switch (width, height) {
         case (nil, nil):
-            throw .invalidParameter(operation: "resize", message: "give width, height or both")
+            throw Self.missingSize
         case (let width?, nil):
             self.init(same: width, rounded(Double(width) / aspect))
         case (nil, let height?):

@@ -10,9 +10,7 @@ extension PixelBuffer {
     /// A black-and-white image: gray value > `value` maps by `mode`. Colour images are converted to gray
     /// first; alpha is kept.
     public func thresholded(value: Int, mode: ThresholdMode = .binary) throws(ImagingError) -> PixelBuffer {
-        guard (0...255).contains(value) else {
-            throw .invalidParameter(operation: "threshold", message: "value must be 0…255, got \(value)")
-        }
+        try Self.checkThreshold(value)
         let gray = grayscale()
         let level = UInt8(value)
         let (above, below): (UInt8, UInt8) = mode == .binary ? (255, 0) : (0, 255)
@@ -32,6 +30,13 @@ extension PixelBuffer {
                     }
                 }
             }
+        }
+    }
+
+    /// A threshold level: 0…255.
+    static func checkThreshold(_ value: Int) throws(ImagingError) {
+        guard (0...255).contains(value) else {
+            throw .invalidParameter(operation: "threshold", message: "value must be 0…255, got \(value)")
         }
     }
 

@@ -45,24 +45,18 @@ public enum Operation: Sendable, Equatable {
         func fail(_ message: String) -> ImagingError { .invalidParameter(operation: name, message: message) }
         switch self {
         case .resize(let width, let height, _, _):
-            if width == nil && height == nil { throw fail("give width, height or both") }
-            for (label, value) in [("width", width), ("height", height)] {
-                if let value, !(1...ResizeBox.maximumSide).contains(value) {
-                    throw fail("\(label) must be 1…\(ResizeBox.maximumSide), got \(value)")
-                }
-            }
+            try ResizeBox.check(width: width, height: height)
         case .sharpen(let sigma, let amount, let threshold):
-            guard sigma > 0, sigma <= 200 else { throw fail("sigma must be in (0, 200], got \(sigma)") }
-            guard amount >= 0, amount <= 20 else { throw fail("amount must be 0…20, got \(amount)") }
-            guard (0...255).contains(threshold) else { throw fail("threshold must be 0…255, got \(threshold)") }
+            try PixelBuffer.checkSharpen(sigma: sigma, amount: amount, threshold: threshold)
         case .threshold(.value(let value), _):
-            guard (0...255).contains(value) else { throw fail("value must be 0…255, got \(value)") }
+            try PixelBuffer.checkThreshold(value)
+        case .blur(let sigma, .gaussian):
+            try PixelBuffer.checkSigma(sigma, operation: name)
         case .blur(let sigma, let kind):
+            // For box and median, sigma is the radius, rounded to whole pixels.
             let limit: Double = kind == .median ? 50 : 200
             guard sigma > 0, sigma <= limit else { throw fail("sigma must be in (0, \(Int(limit))], got \(sigma)") }
-            if kind != .gaussian && sigma.rounded() < 1 {
-                throw fail("a \(kind.rawValue) blur needs a radius (sigma) of at least 1, got \(sigma)")
-            }
+            try PixelBuffer.checkRadius(Int(sigma.rounded()), of: kind)
         case .rotate(let degrees, _, _):
             guard degrees.isFinite, abs(degrees) <= 36_000 else { throw fail("degrees must be a finite angle") }
         case .crop(let x, let y, let width, let height):
