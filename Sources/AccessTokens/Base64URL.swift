@@ -10,30 +10,27 @@ enum Base64URL {
     static func isAlphabet(_ character: UInt8) -> Bool { values[Int(character)] != 0xFF }
 
     static func encode(_ bytes: some Collection<UInt8>) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity((bytes.count * 4 + 2) / 3)
-        var buffer: UInt32 = 0
-        var bits = 0
-        for byte in bytes {
-            buffer = buffer << 8 | UInt32(byte)
-            bits += 8
-            while bits >= 6 {
-                bits -= 6
-                out.append(alphabet[Int(buffer >> UInt32(bits) & 0x3F)])
-            }
+        let input = Array(bytes)
+        let length = encodedLength(input.count)
+        let out = [UInt8](unsafeUninitializedCapacity: length) { out, count in
+            input.withUnsafeBufferPointer { encode($0, into: out.baseAddress!) }
+            count = length
         }
-        if bits > 0 { out.append(alphabet[Int(buffer << UInt32(6 - bits) & 0x3F)]) }
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Writes the encoding of 32 bytes (always 43 characters) to `output`, allocating nothing.
-    static func encode32(_ bytes: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<UInt8>) {
+    /// Characters in the encoding of `count` bytes (no padding).
+    static func encodedLength(_ count: Int) -> Int { (count * 4 + 2) / 3 }
+
+    /// Writes the encoding of `bytes` (`encodedLength(bytes.count)` characters) to `output`, allocating
+    /// nothing.
+    static func encode(_ bytes: UnsafeBufferPointer<UInt8>, into output: UnsafeMutablePointer<UInt8>) {
         alphabet.withUnsafeBufferPointer { alphabet in
             var buffer: UInt32 = 0
             var bits = 0
             var written = 0
-            for index in 0..<32 {
-                buffer = buffer << 8 | UInt32(bytes[index])
+            for byte in bytes {
+                buffer = buffer << 8 | UInt32(byte)
                 bits += 8
                 while bits >= 6 {
                     bits -= 6
@@ -41,7 +38,7 @@ enum Base64URL {
                     written += 1
                 }
             }
-            output[written] = alphabet[Int(buffer << UInt32(6 - bits) & 0x3F)]
+            if bits > 0 { output[written] = alphabet[Int(buffer << UInt32(6 - bits) & 0x3F)] }
         }
     }
 

@@ -9,6 +9,9 @@ import COpenSSL
 /// integers with no pointers, both values are `let`s set once in `init`, and `authenticate` only reads
 /// them into local copies.
 final class HMACKey: @unchecked Sendable {
+    /// Bytes in a signature.
+    static let digestSize = 32
+
     private let inner: SHA256_CTX
     private let outer: SHA256_CTX
 
@@ -27,25 +30,25 @@ final class HMACKey: @unchecked Sendable {
 
     /// HMAC-SHA256 of `message`.
     func authenticate(_ message: UnsafeRawBufferPointer) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: 32) { digest, count in
+        [UInt8](unsafeUninitializedCapacity: Self.digestSize) { digest, count in
             authenticate(message, into: digest.baseAddress!)
-            count = 32
+            count = Self.digestSize
         }
     }
 
-    /// HMAC-SHA256 of `message` into 32 bytes at `digest`, allocating nothing.
+    /// HMAC-SHA256 of `message` into `digestSize` bytes at `digest`, allocating nothing.
     func authenticate(_ message: UnsafeRawBufferPointer, into digest: UnsafeMutablePointer<UInt8>) {
         var context = inner
         SHA256_Update(&context, message.baseAddress, message.count)
         SHA256_Final(digest, &context)
         context = outer
-        SHA256_Update(&context, digest, 32)
+        SHA256_Update(&context, digest, Self.digestSize)
         SHA256_Final(digest, &context)
     }
 
     private static func digest(_ bytes: [UInt8]) -> [UInt8] {
         var context = SHA256_CTX()
-        var out = [UInt8](repeating: 0, count: 32)
+        var out = [UInt8](repeating: 0, count: digestSize)
         SHA256_Init(&context)
         SHA256_Update(&context, bytes, bytes.count)
         SHA256_Final(&out, &context)

@@ -71,15 +71,19 @@ public enum JWT {
         // The signature is compared in its encoded form: an HS256 signature is always 43 characters, and
         // only the canonical encoding of the right digest matches.
         let signature = bytes[(second + 1)...]
-        guard signature.count == 43 else {
+        let encodedLength = Base64URL.encodedLength(HMACKey.digestSize)
+        guard signature.count == encodedLength else {
             throw signature.allSatisfy(Base64URL.isAlphabet) ? .badSignature : .malformed
         }
-        let matches = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32 + 43) { scratch in
+        let matches = withUnsafeTemporaryAllocation(
+            of: UInt8.self, capacity: HMACKey.digestSize + encodedLength
+        ) { scratch in
             let digest = scratch.baseAddress!
+            let encoded = digest + HMACKey.digestSize
             signingKey.hmac.authenticate(
                 UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[..<second])), into: digest)
-            Base64URL.encode32(digest, into: digest + 32)
-            return CRYPTO_memcmp(digest + 32, bytes.baseAddress! + second + 1, 43) == 0
+            Base64URL.encode(UnsafeBufferPointer(start: digest, count: HMACKey.digestSize), into: encoded)
+            return CRYPTO_memcmp(encoded, bytes.baseAddress! + second + 1, encodedLength) == 0
         }
         guard matches else { throw .badSignature }
         guard let payloadBytes = Base64URL.decode(bytes[(first + 1)..<second]), let claims = claims(payloadBytes) else {

@@ -8,7 +8,7 @@ extension AuthService {
         let emailKey = try Identity.emailKey(request.email)
         try checkPolicy(request.password)
         if let wait = addressThrottle.attempt("signup:" + request.client.address, now: now()) {
-            throw WireError(.tooManyRequests, "Too many attempts; retry after \(wait) seconds")
+            throw WireError.tooManyRequests(retryAfter: wait)
         }
         let hash = await PasswordHasher.hash(request.password, iterations: settings.passwordIterations)
         let time = now()

@@ -46,7 +46,7 @@ final class AuthService: Sendable {
             ?? addressThrottle.attempt(
                 "addr:" + client.address, now: time)
         {
-            throw WireError(.tooManyRequests, "Too many attempts; retry after \(wait) seconds")
+            throw WireError.tooManyRequests(retryAfter: wait)
         }
     }
 

@@ -55,16 +55,10 @@ extension APIError {
             default: (.internalServerError, "InternalError")
             }
         var headers: HTTPFields = [:]
-        if error.code == .tooManyRequests, let seconds = Self.retryAfter(in: error.message) {
+        if let seconds = error.retryAfterSeconds {
             headers[.retryAfter] = String(seconds)
         }
         self.init(status, code, error.message, headers: headers)
-    }
-
-    /// AuthSvc says "retry after N seconds" in a throttling message; the header carries N.
-    static func retryAfter(in message: String) -> Int? {
-        guard let match = message.firstMatch(of: /retry after (\d+) seconds/) else { return nil }
-        return Int(match.1)
     }
 
     /// Names for the statuses Hummingbird itself raises (unknown route, wrong method, …).

@@ -25,11 +25,7 @@ struct AuthHarness: Sendable {
     }
 
     /// The newest code mailed to `address`.
-    func code(for address: String) throws -> String {
-        let text = try #require(try outbox.messages().last { $0.text.contains("To: \(address)") }?.text)
-        let match = try #require(text.firstMatch(of: /code (\d{6})/))
-        return String(match.1)
-    }
+    func code(for address: String) throws -> String { try outbox.code(for: address) }
 
     /// Signs up, confirms with the mailed code and logs in.
     func signedIn(_ username: String, password: String = "Corr3ct-horse") async throws -> TokenSet {
@@ -41,6 +37,14 @@ struct AuthHarness: Sendable {
             AuthContract.confirmSignUp, ConfirmRequest(username: username, code: code(for: email), client: Self.client))
         return try await client.call(
             AuthContract.login, LoginRequest(username: username, password: password, client: Self.client))
+    }
+}
+
+extension Outbox {
+    /// The 6-digit code in the newest message to `address`.
+    func code(for address: String) throws -> String {
+        let text = try #require(try messages().last { $0.text.contains("To: \(address)") }?.text)
+        return String(try #require(text.firstMatch(of: /code (\d{6})/)).1)
     }
 }
 

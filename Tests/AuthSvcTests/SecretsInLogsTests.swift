@@ -47,7 +47,7 @@ extension Mutex where Value: Sendable {
             let password = "Sup3r-secret-pw"
             _ = try await service.signUp(
                 SignUpRequest(username: "lena", email: "lena@example.com", password: password, client: client))
-            let code = String(try #require(try outbox.messages().last?.text.firstMatch(of: /code (\d{6})/)?.1))
+            let code = try outbox.code(for: "lena@example.com")
             try await service.confirmSignUp(ConfirmRequest(username: "lena", code: code, client: client))
             let tokens = try await service.login(LoginRequest(username: "lena", password: password, client: client))
             _ = try? await service.login(LoginRequest(username: "lena", password: "Wr0ng-guess!", client: client))

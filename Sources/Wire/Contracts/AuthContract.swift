@@ -31,6 +31,22 @@ extension WireError.Code {
     public static let aliasExists = Self(1010, "AliasExists")
 }
 
+extension WireError {
+    /// TooManyRequests with the seconds to wait in its message, where `retryAfterSeconds` finds them
+    /// (the ERROR frame carries a code and a message only).
+    public static func tooManyRequests(retryAfter seconds: Int) -> WireError {
+        WireError(.tooManyRequests, "Too many attempts; retry after \(seconds) seconds")
+    }
+
+    /// The wait a `tooManyRequests(retryAfter:)` error names, or nil.
+    public var retryAfterSeconds: Int? {
+        guard code == .tooManyRequests, let match = message.firstMatch(of: /retry after (\d+) seconds/) else {
+            return nil
+        }
+        return Int(match.1)
+    }
+}
+
 extension AuthContract {
     /// The codes above, so that a code read off the wire gets its name back.
     static let errorCodes: [WireError.Code] = [
