@@ -23,13 +23,17 @@ let package = Package(
             ]),
         .executableTarget(
             name: "AuthBench",
-            dependencies: [.product(name: "AccessTokens", package: "main"), .product(name: "Wire", package: "main")]),
+            dependencies: [
+                "BenchSupport", .product(name: "AccessTokens", package: "main"), .product(name: "Wire", package: "main"),
+            ]),
         .executableTarget(
             name: "DetectionBench",
-            dependencies: [.product(name: "Detection", package: "main"), .product(name: "Imaging", package: "main")]),
+            dependencies: [
+                "BenchSupport", .product(name: "Detection", package: "main"), .product(name: "Imaging", package: "main"),
+            ]),
         .executableTarget(
             name: "ImagingBench",
-            dependencies: [.product(name: "Imaging", package: "main")]),
+            dependencies: ["BenchSupport", .product(name: "Imaging", package: "main")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,7 +12,6 @@ formula of refbench/dcp_ref.py and check the result's checksum recorded here.
 """
 import hashlib
 import json
-import math
 import os
 import sys
 
@@ -23,21 +22,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REF = os.environ.get("REFBENCH", os.path.join(ROOT, "..", "shared", "refbench"))
 OUT = os.path.join(ROOT, "Tests", "ImagingTests", "Fixtures")
 sys.path.insert(0, REF)
+sys.path.insert(0, os.path.join(ROOT, "Benchmarks"))
 import dcp_ref  # noqa: E402
+from opencv_peer import rotate_expand  # noqa: E402  (the benchmark's rotation, so both agree)
 
 
 def save(name, img):
     cv2.imwrite(os.path.join(OUT, name), img, [cv2.IMWRITE_PNG_COMPRESSION, 9])
 
 
-def rotate_expand(img, deg):
-    h, w = img.shape[:2]
-    m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), deg, 1.0)
-    c, s = abs(m[0, 0]), abs(m[0, 1])
-    nw, nh = int(math.ceil(h * s + w * c)), int(math.ceil(h * c + w * s))
-    m[0, 2] += nw / 2.0 - w / 2.0
-    m[1, 2] += nh / 2.0 - h / 2.0
-    return cv2.warpAffine(img, m, (nw, nh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
 def ops_for(stem, img):

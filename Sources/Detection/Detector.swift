@@ -45,12 +45,7 @@ public struct Detector: Sendable {
 
     /// Objects in `image` (any size; gray and alpha are handled), boxes in its pixels.
     public func detect(_ image: PixelBuffer) -> [Detection] {
-        let config = network.config
-        let color = image.withColor().droppingAlpha()
-        // A plain two-tap bilinear resize, as blobFromImage does: the network was trained on such inputs.
-        let input = color.resampled(
-            width: config.inputWidth, height: config.inputHeight, filter: .bilinear, antialias: false)
-        return detect(blob: Self.blob(input), width: image.width, height: image.height)
+        detect(blob: blob(for: image), width: image.width, height: image.height)
     }
 
     /// Objects in encoded JPEG or PNG bytes. A JPEG much larger than the network input is decoded at
@@ -62,10 +57,17 @@ public struct Detector: Sendable {
             pixelLimit: pixelLimit, minimumSize: (network.config.inputWidth, network.config.inputHeight))
         let image = try ImageCodec.decode(bytes, options: options).oriented(header.orientation)
         let (width, height) = header.orientedSize
+        return detect(blob: blob(for: image), width: width, height: height)
+    }
+
+    /// The network's input for any image: RGB, resized with a plain two-tap bilinear as blobFromImage
+    /// does (the network was trained on such inputs), planes scaled to 0…1.
+    public func blob(for image: PixelBuffer, parallelism: Parallelism = .allCores) -> [Float] {
         let color = image.withColor().droppingAlpha()
-        let input = color.resampled(
-            width: network.config.inputWidth, height: network.config.inputHeight, filter: .bilinear, antialias: false)
-        return detect(blob: Self.blob(input), width: width, height: height)
+        return Self.blob(
+            color.resampled(
+                width: network.config.inputWidth, height: network.config.inputHeight, filter: .bilinear,
+                antialias: false, parallelism: parallelism))
     }
 
     /// Objects for a prepared input blob (CHW, 0…1) of an image of `width` × `height`.

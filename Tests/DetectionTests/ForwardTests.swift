@@ -20,22 +20,12 @@ import Testing
         }
     }
 
-    /// NCHW float32 / 255, red plane first (blobFromImage with swapRB on a BGR image).
-    static func blob(_ image: PixelBuffer) -> [Float] {
-        let plane = image.width * image.height
-        var blob = [Float](repeating: 0, count: 3 * plane)
-        for index in 0..<plane {
-            for channel in 0..<3 { blob[channel * plane + index] = Float(image.pixels[index * 3 + channel]) / 255 }
-        }
-        return blob
-    }
-
     @Test func layerOutputsMatchOpenCV() throws {
         let files = try ModelFiles(folder: ModelTests.folder)
         let config = try DarknetConfig(text: String(decoding: files.config, as: UTF8.self))
         let network = Network(config: config, weights: try DarknetWeights(bytes: files.weights, config: config))
         let image = try ImageCodec.decode(LoaderTests.fixture("scenetext01_416.png"))
-        let input = Self.blob(image)
+        let input = Detector.blob(image)
         let reference = try Self.json()
         let blob = reference["blob"] as! [String: Any]
         #expect(abs(input.reduce(0.0) { $0 + Double($1) } - (blob["sum"] as! Double)) < 1e-2)

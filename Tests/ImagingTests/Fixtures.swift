@@ -1,6 +1,6 @@
-import COpenSSL
 import Foundation
 import Imaging
+import Wire
 
 /// The files in Fixtures/ (made by scripts/imaging_fixtures.py from refbench's photos and OpenCV 4.14).
 enum Fixture {
@@ -22,11 +22,7 @@ enum Fixture {
     }
 }
 
-func sha256Hex(_ bytes: [UInt8]) -> String {
-    var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-    _ = SHA256(bytes, bytes.count, &digest)
-    return digest.map { String(format: "%02x", $0) }.joined()
-}
+func sha256Hex(_ bytes: [UInt8]) -> String { Crypto.hex(Crypto.sha256(bytes)) }
 
 /// A gray or RGB test image whose pixel values encode their position, so moves are easy to check.
 func positionImage(width: Int, height: Int, layout: PixelLayout = .rgb) -> PixelBuffer {

@@ -1,4 +1,5 @@
 import AccessTokens
+import BenchSupport
 import Foundation
 import Wire
 
@@ -30,20 +31,11 @@ struct AuthBench {
             }
             count += 1000
         }
-        let elapsed = clock.now - start
-        let perSecond =
-            Double(count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        let perSecond = Double(count) / ((clock.now - start).microseconds / 1e6)
 
-        var runs: [Double] = []
-        for _ in 0..<3 {
-            let begin = clock.now
-            _ = pbkdf2(iterations: 600_000)
-            let took = clock.now - begin
-            runs.append(Double(took.components.seconds) * 1e3 + Double(took.components.attoseconds) / 1e15)
-        }
-        runs.sort()
+        let hashing = medianMilliseconds(runs: 3, warmUp: 0) { _ = pbkdf2(iterations: 600_000) }
 
-        let peer = try runPeer(python: python, token: token, secret: Crypto.hex(key.secret))
+        let peer = try runJSONPeer([python, "Benchmarks/auth_peer.py", token, Crypto.hex(key.secret), "clearsky"])
         print("| measure | Swift | Python peer | ratio | target |")
         print("|---|---:|---:|---:|---|")
         let peerRate = peer["pyjwt_verifications_per_second"] as? Double
@@ -52,7 +44,7 @@ struct AuthBench {
         )
         let peerHash = peer["pbkdf2_600k_ms"] as? Double
         print(
-            "| PBKDF2-HMAC-SHA256, 600,000 iterations (one login) | \(String(format: "%.1f", runs[1])) ms | \(peerHash.map { String(format: "%.1f ms (hashlib)", $0) } ?? "–") | \(peerHash.map { String(format: "%.2f×", runs[1] / $0) } ?? "–") | dominates login |"
+            "| PBKDF2-HMAC-SHA256, 600,000 iterations (one login) | \(String(format: "%.1f", hashing)) ms | \(peerHash.map { String(format: "%.1f ms (hashlib)", $0) } ?? "–") | \(peerHash.map { String(format: "%.2f×", hashing / $0) } ?? "–") | dominates login |"
         )
     }
 
@@ -62,15 +54,4 @@ struct AuthBench {
             password: Array("Corr3ct-horse".utf8), salt: Array("0123456789abcdef".utf8), iterations: iterations)
     }
 
-    static func runPeer(python: String, token: String, secret: String) throws -> [String: Any] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, "Benchmarks/auth_peer.py", token, secret, "clearsky"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
-    }
 }

@@ -1,3 +1,4 @@
+import BenchSupport
 import Detection
 import Foundation
 import Imaging
@@ -21,38 +22,15 @@ struct DetectionBench {
             try Data(ImageCodec.encode(upscaled, as: .jpeg, quality: 90)).write(to: URL(fileURLWithPath: big))
         }
         let image = try ImageCodec.decode(Data(contentsOf: URL(fileURLWithPath: big)))
-        func prepare() -> [Float] {
-            Detector.blob(
-                image.resampled(width: 416, height: 416, filter: .bilinear, antialias: false, parallelism: .single))
-        }
+        func prepare() -> [Float] { detector.blob(for: image, parallelism: .single) }
         let blob = prepare()
-        func median(_ runs: Int, _ body: () -> Void) -> Double {
-            for _ in 0..<3 { body() }
-            let clock = ContinuousClock()
-            var samples: [Double] = []
-            for _ in 0..<runs {
-                let start = clock.now
-                body()
-                let elapsed = clock.now - start
-                samples.append(Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15)
-            }
-            return samples.sorted()[runs / 2]
-        }
         Network.setThreads(1)
-        let forwardSingle = median(15) { _ = detector.network.forward(blob) }
-        let prepareSingle = median(15) { _ = prepare() }
+        let forwardSingle = medianMilliseconds(runs: 15, warmUp: 3) { _ = detector.network.forward(blob) }
+        let prepareSingle = medianMilliseconds(runs: 15, warmUp: 3) { _ = prepare() }
         Network.setThreads(ProcessInfo.processInfo.activeProcessorCount)
-        let forwardAll = median(15) { _ = detector.network.forward(blob) }
+        let forwardAll = medianMilliseconds(runs: 15, warmUp: 3) { _ = detector.network.forward(blob) }
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, "Benchmarks/detection_peer.py", models, big]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let peer = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+        let peer = try runJSONPeer([python, "Benchmarks/detection_peer.py", models, big])
         func row(_ name: String, _ swift: Double, _ key: String) {
             let opencv = peer[key] as? Double
             print(

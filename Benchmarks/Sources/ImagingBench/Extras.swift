@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import Imaging
 
@@ -12,15 +13,15 @@ enum Extras {
         print("")
         print("| measure | Swift | peer | ratio | target |")
         print("|---|---:|---:|---:|---|")
-        let thumbnail = Timer.median(runs: runs * 2) { _ = try Thumbnailer().jpeg(from: big, parallelism: .single) }
+        let thumbnail = try medianMilliseconds(runs: runs * 2) { _ = try Thumbnailer().jpeg(from: big, parallelism: .single) }
         let peerThumbnail = peer.milliseconds("threads_1", "extra", "thumbnail_256_from_12MP_jpeg")
         print(
             "| 12 MP JPEG → 256 px JPEG thumbnail, 1 thread | \(format(thumbnail)) ms | \(peerThumbnail.map { format($0) + " ms (OpenCV IMREAD_REDUCED_COLOR_8)" } ?? "–") | \(peerThumbnail.map { format(thumbnail / $0) + "×" } ?? "–") | < 15 ms |"
         )
         let dehazeRuns = max(1, runs / 2)
-        let dehazeAll = Timer.median(runs: dehazeRuns) { _ = try image.dehazed(parallelism: .allCores) }
-        let dehazeSingle = Timer.median(runs: dehazeRuns) { _ = try image.dehazed(parallelism: .single) }
-        let dehazeFast = Timer.median(runs: dehazeRuns) {
+        let dehazeAll = try medianMilliseconds(runs: dehazeRuns) { _ = try image.dehazed(parallelism: .allCores) }
+        let dehazeSingle = try medianMilliseconds(runs: dehazeRuns) { _ = try image.dehazed(parallelism: .single) }
+        let dehazeFast = try medianMilliseconds(runs: dehazeRuns) {
             _ = try image.dehazed(DehazeParameters(subsampling: 4), parallelism: .allCores)
         }
         let numpy = peer.milliseconds("threads_default", "extra", "dehaze_numpy_reference_1080p")

@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import Imaging
 
@@ -43,7 +44,7 @@ struct ImagingBench {
             let suite = try OperationSuite(jpeg: jpeg, quick: quick)
             for (label, parallelism) in [("threads_1", Parallelism.single), ("threads_default", Parallelism.allCores)] {
                 for (name, operation) in suite.operations(parallelism) where only?.contains(name) ?? true {
-                    let swift = Timer.median(runs: runs, operation)
+                    let swift = try medianMilliseconds(runs: runs, operation)
                     table.add(
                         size: size, operation: name, mode: label, swift: swift,
                         opencv: peer.milliseconds(label, size, name))
@@ -66,19 +67,3 @@ struct Arguments {
     func flag(_ name: String) -> Bool { words.contains(name) }
 }
 
-enum Timer {
-    /// Median milliseconds of `runs` calls after one warm-up.
-    static func median(runs: Int, _ body: () throws -> Void) -> Double {
-        try? body()
-        let clock = ContinuousClock()
-        var samples: [Double] = []
-        for _ in 0..<max(1, runs) {
-            let start = clock.now
-            try? body()
-            let elapsed = clock.now - start
-            samples.append(Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15)
-        }
-        samples.sort()
-        return samples[samples.count / 2]
-    }
-}

@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import Imaging
 
@@ -16,23 +17,9 @@ struct OpenCVPeer {
     static func run(python: String, script: String, source: String, folder: String, runs: Int, quick: Bool) throws
         -> OpenCVPeer
     {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments =
-            [python, script, "--source", source, "--out", folder, "--runs", String(runs)] + (quick ? ["--quick"] : [])
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-            let json = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else {
-            throw PeerError(
-                message: "the OpenCV peer failed (exit \(process.terminationStatus)); install it with "
-                    + "`python3 -m pip install opencv-python-headless numpy`")
-        }
-        return OpenCVPeer(json: json)
+        OpenCVPeer(
+            json: try runJSONPeer(
+                [python, script, "--source", source, "--out", folder, "--runs", String(runs)] + (quick ? ["--quick"] : [])))
     }
 }
 
@@ -49,7 +36,3 @@ extension OpenCVPeer {
     }
 }
 
-struct PeerError: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
-}
