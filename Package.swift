@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         // System libraries: module maps and shims only.
@@ -99,14 +100,33 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        .executableTarget(name: "StoreSvc", dependencies: ["Wire", "ServiceRuntime"]),
-        .executableTarget(name: "ProcessSvc", dependencies: ["Wire", "ServiceRuntime"]),
+        // Taking images in: decoded once before acceptance, Imaging errors mapped to Wire codes.
+        .target(name: "ImageIntake", dependencies: ["Imaging", "Wire"]),
+
+        .executableTarget(
+            name: "StoreSvc",
+            dependencies: [
+                "Wire", "ServiceRuntime", "ImageIntake",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "ProcessSvc",
+            dependencies: [
+                "Wire", "ServiceRuntime", "ImageIntake", "Imaging",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .executableTarget(name: "TagSvc", dependencies: ["Wire", "ServiceRuntime"]),
         .executableTarget(
             name: "Gateway",
             dependencies: [
                 "Wire", "ServiceRuntime", "AccessTokens",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]),
@@ -137,8 +157,12 @@ let package = Package(
                 "Mail", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
-        .testTarget(name: "StoreSvcTests", dependencies: ["StoreSvc", "Wire", "WireTesting"]),
-        .testTarget(name: "ProcessSvcTests", dependencies: ["ProcessSvc", "Wire", "WireTesting"]),
+        .testTarget(
+            name: "StoreSvcTests", dependencies: ["StoreSvc", "Wire", "WireTesting", "Imaging"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "ProcessSvcTests", dependencies: ["ProcessSvc", "StoreSvc", "Wire", "WireTesting", "Imaging"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "TagSvcTests", dependencies: ["TagSvc", "Wire", "WireTesting"]),
         .testTarget(
             name: "GatewayTests",

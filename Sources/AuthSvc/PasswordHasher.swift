@@ -1,4 +1,4 @@
-import Dispatch
+import ServiceRuntime
 import Wire
 
 /// A stored password: PBKDF2-HMAC-SHA256 with its iterations and salt, encoded as
@@ -31,25 +31,17 @@ enum PasswordHasher {
 
     static func hash(_ password: String, iterations: Int) async -> PasswordHash {
         let salt = Crypto.randomBytes(saltSize)
-        let hash = await offload { derive(password, salt: salt, iterations: iterations) }
+        let hash = await Offload.run { derive(password, salt: salt, iterations: iterations) }
         return PasswordHash(iterations: iterations, salt: salt, hash: hash)
     }
 
     /// Whether `password` matches, compared in constant time.
     static func verify(_ password: String, against stored: PasswordHash) async -> Bool {
-        let derived = await offload { derive(password, salt: stored.salt, iterations: stored.iterations) }
+        let derived = await Offload.run { derive(password, salt: stored.salt, iterations: stored.iterations) }
         return Crypto.constantTimeEqual(derived, stored.hash)
     }
 
     static func derive(_ password: String, salt: [UInt8], iterations: Int) -> [UInt8] {
         Crypto.pbkdf2SHA256(password: Array(password.utf8), salt: salt, iterations: iterations, length: hashSize)
-    }
-
-    private static let queue = DispatchQueue(label: "clearsky.auth.pbkdf2", attributes: .concurrent)
-
-    private static func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: work()) }
-        }
     }
 }

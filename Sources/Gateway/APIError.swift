@@ -52,6 +52,10 @@ extension APIError {
             case .notAuthorized: (.unauthorized, error.code.name)
             case .userNotConfirmed: (.forbidden, error.code.name)
             case .tooManyRequests, .limitExceeded: (.tooManyRequests, error.code.name)
+            case .invalidImage: (.unprocessableContent, error.code.name)
+            case .unsupportedMediaType: (.unsupportedMediaType, error.code.name)
+            case .payloadTooLarge: (.contentTooLarge, error.code.name)
+            case .keyExists: (.conflict, error.code.name)
             default: (.internalServerError, "InternalError")
             }
         var headers: HTTPFields = [:]

@@ -19,6 +19,9 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Wire address for health checks, host:port (env CLEARSKY_GATEWAY_WIRE_LISTEN; default base+5).")
     var wireListen: String?
 
+    @Option(help: "Largest image upload in MiB (env CLEARSKY_MAX_UPLOAD_MB; default 50).")
+    var maxUploadMB: Int?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         var http = try options.resolve(for: .gateway)
@@ -34,7 +37,12 @@ struct GatewayCommand: AsyncParsableCommand {
         wire.listen = wireEndpoint
         let host = ServiceHost(configuration: wire)
         let backends = Backends(peers: http.peers, secret: try host.prepare())
-        let app = GatewayApp.make(configuration: http, backends: backends, logger: host.logger)
+        let uploadMB = maxUploadMB ?? environment["CLEARSKY_MAX_UPLOAD_MB"].flatMap(Int.init) ?? 50
+        guard (1...60).contains(uploadMB) else {
+            throw ValidationError("--max-upload-mb must be 1…60 (a Wire frame holds at most 64 MiB)")
+        }
+        let app = GatewayApp.make(
+            configuration: http, backends: backends, logger: host.logger, uploadLimit: uploadMB * 1024 * 1024)
         // The HTTP application and the Wire `health` server share one ServiceGroup.
         try await host.run(router: GatewayRouter.make(host: host), services: [app])
     }

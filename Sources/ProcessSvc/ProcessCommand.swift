@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import ServiceLifecycle
 import ServiceRuntime
 import Wire
 
@@ -12,5 +14,25 @@ struct ProcessCommand: WireServiceCommand {
 
     @OptionGroup var options: ServiceOptions
 
-    func router(host: ServiceHost) -> WireRouter { ProcessRouter.make(host: host) }
+    @Option(help: "Job workers (env CLEARSKY_WORKERS; default: the number of cores).")
+    var workers: Int?
+
+    @Option(help: "Largest width × height decoded (env CLEARSKY_PIXEL_LIMIT; default 100000000).")
+    var pixelLimit: Int?
+
+    func router(host: ServiceHost) throws -> WireRouter { try parts(host: host).router }
+
+    func parts(host: ServiceHost) throws -> (router: WireRouter, services: [any Service]) {
+        let environment = ProcessInfo.processInfo.environment
+        var settings = ProcessSettings()
+        if let count = workers ?? environment["CLEARSKY_WORKERS"].flatMap(Int.init) {
+            guard (1...256).contains(count) else { throw ValidationError("--workers must be 1…256") }
+            settings.workers = count
+        }
+        if let limit = pixelLimit ?? environment["CLEARSKY_PIXEL_LIMIT"].flatMap(Int.init) {
+            guard limit >= 1 else { throw ValidationError("--pixel-limit must be at least 1") }
+            settings.pixelLimit = limit
+        }
+        return try ProcessRouter.make(host: host, settings: settings)
+    }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ServiceLifecycle
 import Wire
 
 /// An executable that runs one Wire service: resolve its options, build its router, serve until a signal.
@@ -9,11 +10,18 @@ public protocol WireServiceCommand: AsyncParsableCommand {
     var options: ServiceOptions { get }
     /// Every Wire method the service serves (opening its stores as needed).
     func router(host: ServiceHost) throws -> WireRouter
+    /// The router and the background work (workers, event consumers) that run beside it.
+    func parts(host: ServiceHost) throws -> (router: WireRouter, services: [any Service])
 }
 
 extension WireServiceCommand {
+    public func parts(host: ServiceHost) throws -> (router: WireRouter, services: [any Service]) {
+        (try router(host: host), [])
+    }
+
     public func run() async throws {
         let host = ServiceHost(configuration: try options.resolve(for: Self.service))
-        try await host.run(router: router(host: host))
+        let (router, services) = try parts(host: host)
+        try await host.run(router: router, services: services)
     }
 }

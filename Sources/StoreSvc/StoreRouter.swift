@@ -1,11 +1,44 @@
+import Foundation
 import ServiceRuntime
 import Wire
 
 /// Every Wire method StoreSvc serves, bound to its handlers.
 enum StoreRouter {
-    static func make(host: ServiceHost) -> WireRouter {
+    /// Opens the database and blob folders under the service's state folder.
+    static func make(host: ServiceHost, settings: StoreSettings = StoreSettings()) throws -> WireRouter {
+        let folder = host.configuration.stateDirectory
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let service = try StoreService(
+            store: ImageStore(path: "\(folder)/images.sqlite"), blobs: BlobStore(root: folder), settings: settings,
+            logger: host.logger)
+        return make(host: host, service: service)
+    }
+
+    static func make(host: ServiceHost, service: StoreService) -> WireRouter {
         var router = WireRouter()
         router.register(CommonContract.health, host.healthHandler())
+        router.register(StoreContract.putImage) { request, _ in try await service.putImage(request) }
+        router.register(StoreContract.getImage) { request, _ in try await service.visibleImage(request).record }
+        router.register(StoreContract.imageByKey) { request, _ in try await service.image(byKey: request) }
+        router.register(StoreContract.imageByThumbnail) { request, _ in try await service.image(byThumbnail: request) }
+        router.register(StoreContract.listImages) { request, _ in
+            try await service.list(owner: request.owner, page: request.page)
+        }
+        router.register(StoreContract.gallery) { request, _ in try await service.list(owner: nil, page: request) }
+        router.register(StoreContract.content) { request, _ in try await service.content(request) }
+        router.register(StoreContract.deleteImage) { request, _ in
+            try await service.deleteImage(request)
+            return Empty()
+        }
+        router.register(StoreContract.deleteOwner) { request, _ in try await service.deleteOwner(request) }
+        router.register(StoreContract.putDerivative) { request, _ in try await service.putDerivative(request) }
+        router.register(StoreContract.derivative) { request, _ in try await service.derivative(request) }
+        router.register(StoreContract.pollEvents) { request, _ in try await service.poll(request) }
+        router.register(StoreContract.commitEvents) { request, _ in
+            try await service.commit(request)
+            return Empty()
+        }
+        router.register(StoreContract.cacheStats) { _, _ in service.cache.stats }
         return router
     }
 }

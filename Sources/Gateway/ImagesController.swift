@@ -1,0 +1,97 @@
+import Foundation
+import Hummingbird
+import Wire
+
+/// `/v1/images*` and `/v1/gallery`: uploads, listing, lookups, content and thumbnails, deletion.
+struct ImagesController: Sendable {
+    let backends: Backends
+    let verifier: TokenVerifier
+    /// Largest upload in bytes.
+    let uploadLimit: Int
+
+    static let thumbnailCacheControl = "private, max-age=86400"
+
+    func register(on router: Router<GatewayContext>) {
+        let images = router.group("v1/images")
+        images.post { request, _ -> EditedResponse<ImageJSON> in
+            let owner = try await verifier.authenticate(request).sub
+            let upload = try await Upload.read(request, limit: uploadLimit)
+            let image = try await store(
+                StoreContract.putImage,
+                PutImageRequest(
+                    owner: owner, key: upload.fields["key"].flatMap { $0.isEmpty ? nil : $0 },
+                    overwrite: upload.flag("overwrite"), filename: upload.filename ?? "",
+                    visibility: try upload.visibility(), bytes: try upload.file()))
+            return EditedResponse(status: .created, headers: [.location: "/v1/images/\(image.id)"], response: ImageJSON(image))
+        }
+        images.get { request, _ -> ListJSON<ImageJSON> in
+            let owner = try await verifier.authenticate(request).sub
+            if request.uri.queryParameters.get("tags") != nil {
+                throw APIError(.notImplemented, "NotImplemented", "Tag queries arrive with TagSvc")
+            }
+            let page = try await store(StoreContract.listImages, ListImagesRequest(owner: owner, page: PageRequest(query: request)))
+            return ListJSON(items: page.items.map(ImageJSON.init), nextCursor: page.nextCursor)
+        }
+        images.get("by-thumbnail") { request, _ -> ImageJSON in
+            let owner = try await verifier.authenticate(request).sub
+            guard let url = request.uri.queryParameters.get("url") else {
+                throw APIError(.badRequest, "InvalidParameter", "Give the thumbnail's url")
+            }
+            return ImageJSON(try await store(StoreContract.imageByThumbnail, ThumbnailURLRequest(owner: owner, url: url)))
+        }
+        images.get("by-key/**") { request, context -> Response in
+            let owner = try await verifier.authenticate(request).sub
+            var segments = context.parameters.getCatchAll().map { $0.removingPercentEncoding ?? String($0) }
+            let wantsContent = segments.count > 1 && segments.last == "content"
+            if wantsContent { segments.removeLast() }
+            let image = try await store(StoreContract.imageByKey, KeyRequest(owner: owner, key: segments.joined(separator: "/")))
+            if wantsContent { return try await backends.content(of: image, owner: owner, request: request) }
+            return try ImageJSON(image).response(from: request, context: context)
+        }
+        images.get(":id") { request, context -> ImageJSON in
+            let owner = try await verifier.authenticate(request).sub
+            return ImageJSON(try await store(StoreContract.getImage, ImageRequest(owner: owner, id: try id(context))))
+        }
+        images.get(":id/content") { request, context -> Response in
+            let owner = try await verifier.authenticate(request).sub
+            let image = try await store(StoreContract.getImage, ImageRequest(owner: owner, id: try id(context)))
+            return try await backends.content(of: image, owner: owner, request: request)
+        }
+        images.get(":id/thumbnail") { request, context -> Response in
+            let owner = try await verifier.authenticate(request).sub
+            let wanted = ImageRequest(owner: owner, id: try id(context))
+            let thumbnail: DerivativeContent
+            do {
+                thumbnail = try await store(StoreContract.derivative, DerivativeRequest(image: wanted, kind: .thumbnail))
+            } catch let error as WireError where error.code == .notFound {
+                // Not made yet (the event is still queued): ProcessSvc makes it now, once.
+                thumbnail = try await backends.client(.process).call(ProcessContract.thumbnail, wanted)
+            }
+            let etag = BinaryResponse.etag(thumbnail.info.sha256)
+            if BinaryResponse.notModified(request, etag: etag) {
+                return BinaryResponse.notModifiedResponse(etag: etag, cacheControl: Self.thumbnailCacheControl)
+            }
+            return BinaryResponse.make(
+                thumbnail.bytes, contentType: thumbnail.info.contentType, etag: etag,
+                cacheControl: Self.thumbnailCacheControl)
+        }
+        images.delete(":id") { request, context -> Response in
+            let owner = try await verifier.authenticate(request).sub
+            _ = try await store(StoreContract.deleteImage, ImageRequest(owner: owner, id: try id(context)))
+            return Response(status: .noContent)
+        }
+        router.get("v1/gallery") { request, _ -> ListJSON<ImageJSON> in
+            _ = try await verifier.authenticate(request)
+            let page = try await store(StoreContract.gallery, PageRequest(query: request))
+            return ListJSON(items: page.items.map(ImageJSON.init), nextCursor: page.nextCursor)
+        }
+    }
+
+    private func id(_ context: GatewayContext) throws -> String {
+        try context.parameters.require("id")
+    }
+
+    private func store<Request, Reply>(_ method: Method<Request, Reply>, _ request: Request) async throws -> Reply {
+        try await backends.client(.store).call(method, request)
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import Hummingbird
+import Wire
+
+/// `POST /v1/process` and `/v1/jobs*`: operations now, and dehaze jobs run by ProcessSvc's workers.
+struct ProcessController: Sendable {
+    let backends: Backends
+    let verifier: TokenVerifier
+    /// Largest upload in bytes.
+    let uploadLimit: Int
+
+    func register(on router: Router<GatewayContext>) {
+        router.post("v1/process") { request, context -> Response in
+            let owner = try await verifier.authenticate(request).sub
+            let result = try await process(
+                ProcessBody.read(request, context: context, uploadLimit: uploadLimit).request(owner: owner))
+            if let image = result.image {
+                return try EditedResponse(
+                    status: .created, headers: [.location: "/v1/images/\(image.id)"], response: ImageJSON(image)
+                ).response(from: request, context: context)
+            }
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: result.contentType, .cacheControl: "no-store",
+                    .contentLength: String(result.bytes.count),
+                ],
+                body: .init(byteBuffer: ByteBuffer(bytes: result.bytes)))
+        }
+        let jobs = router.group("v1/jobs")
+        jobs.post { request, context -> EditedResponse<JobJSON> in
+            let owner = try await verifier.authenticate(request).sub
+            let body = try await ProcessBody.read(request, context: context, uploadLimit: uploadLimit)
+            var imageId = body.imageId
+            if let upload = body.upload {
+                imageId =
+                    try await backends.client(.store).call(
+                        StoreContract.putImage,
+                        PutImageRequest(
+                            owner: owner, key: body.key, filename: body.filename ?? "",
+                            visibility: body.visibility ?? .private, bytes: upload)
+                    ).id
+            }
+            guard let imageId else { throw APIError(.badRequest, "InvalidParameter", "Give imageId or a file") }
+            let job = try await process(
+                ProcessContract.createJob, CreateJobRequest(owner: owner, imageId: imageId, operations: body.operations))
+            return EditedResponse(status: .accepted, headers: [.location: "/v1/jobs/\(job.id)"], response: JobJSON(job))
+        }
+        jobs.get { request, _ -> ListJSON<JobJSON> in
+            let owner = try await verifier.authenticate(request).sub
+            let page = try await process(ProcessContract.listJobs, ListJobsRequest(owner: owner, page: PageRequest(query: request)))
+            return ListJSON(items: page.items.map(JobJSON.init), nextCursor: page.nextCursor)
+        }
+        jobs.get(":id") { request, context -> JobJSON in
+            let owner = try await verifier.authenticate(request).sub
+            return JobJSON(try await process(ProcessContract.getJob, JobRequest(owner: owner, id: try context.parameters.require("id"))))
+        }
+        jobs.get(":id/result") { request, context -> Response in
+            let owner = try await verifier.authenticate(request).sub
+            let job = try await process(ProcessContract.getJob, JobRequest(owner: owner, id: try context.parameters.require("id")))
+            guard job.status == .completed, let result = job.resultImageId else {
+                let why = job.status == .error ? "failed: \(job.error ?? "unknown error")" : "is \(job.status.rawValue)"
+                throw APIError(.conflict, "JobNotFinished", "Job \(job.id) \(why)")
+            }
+            let image = try await backends.client(.store).call(StoreContract.getImage, ImageRequest(owner: owner, id: result))
+            return try await backends.content(of: image, owner: owner, request: request)
+        }
+        jobs.delete(":id") { request, context -> Response in
+            let owner = try await verifier.authenticate(request).sub
+            _ = try await process(ProcessContract.deleteJob, JobRequest(owner: owner, id: try context.parameters.require("id")))
+            return Response(status: .noContent)
+        }
+        jobs.delete { request, _ -> DeletedCount in
+            let owner = try await verifier.authenticate(request).sub
+            return try await process(ProcessContract.clearJobs, OwnerRequest(owner: owner))
+        }
+    }
+
+    private func process(_ request: ProcessRequest) async throws -> ProcessResult {
+        try await process(ProcessContract.process, request)
+    }
+
+    private func process<Request, Reply>(_ method: Method<Request, Reply>, _ request: Request) async throws -> Reply {
+        try await backends.client(.process).call(method, request, timeout: .seconds(120))
+    }
+}
+
+extension DeletedCount: ResponseEncodable {}
+
+/// The body of `POST /v1/process` and `POST /v1/jobs`: JSON naming a stored image, or an upload with
+/// the same fields as form fields (`ops` as JSON text).
+struct ProcessBody: Decodable {
+    var imageId: String?
+    var ops: JSONValue?
+    var format: String?
+    var quality: Int?
+    var save: Bool?
+    var key: String?
+    var visibility: Visibility?
+    var upload: [UInt8]?
+    var filename: String?
+
+    enum CodingKeys: String, CodingKey { case imageId, ops, format, quality, save, key, visibility }
+
+    static func read(_ request: Request, context: GatewayContext, uploadLimit: Int) async throws -> ProcessBody {
+        guard Upload.isUpload(request) else { return try await request.decode(as: ProcessBody.self, context: context) }
+        let upload = try await Upload.read(request, limit: uploadLimit)
+        var body = ProcessBody(upload: try upload.file(), filename: upload.filename)
+        if let text = upload.fields["ops"] {
+            guard let ops = JSONValue(text: text) else {
+                throw APIError(.badRequest, "InvalidParameter", "ops must be a JSON array of operations")
+            }
+            body.ops = ops
+        }
+        body.imageId = upload.fields["imageId"]
+        body.format = upload.fields["format"]
+        if let text = upload.fields["quality"] {
+            guard let quality = Int(text) else { throw APIError(.badRequest, "InvalidParameter", "quality must be a number") }
+            body.quality = quality
+        }
+        body.save = upload.flag("save")
+        body.key = upload.fields["key"].flatMap { $0.isEmpty ? nil : $0 }
+        body.visibility = try upload.visibility()
+        return body
+    }
+
+    /// The operations as JSON text, nil when none were given.
+    var operations: String? { ops.map(\.text) }
+
+    func request(owner: String) throws -> ProcessRequest {
+        guard let operations else { throw APIError(.badRequest, "InvalidParameter", "Give ops, a list of operations") }
+        return ProcessRequest(
+            owner: owner, imageId: upload == nil ? imageId : nil, upload: upload, filename: filename,
+            operations: operations, format: format, quality: quality, save: save ?? false, key: key,
+            visibility: visibility)
+    }
+}

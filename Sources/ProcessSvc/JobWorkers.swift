@@ -1,0 +1,135 @@
+import Foundation
+import GRDB
+import Imaging
+import Logging
+import ServiceLifecycle
+import Wire
+
+/// The workers that run pending jobs: `settings.workers` loops, each claiming the oldest pending job.
+/// On start, jobs left `running` by a worker that died go back to `pending`, or to `error` once they
+/// have used every attempt.
+struct JobWorkers: Service {
+    let service: ProcessService
+
+    func run() async throws {
+        try await recover()
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                for _ in 0..<max(1, service.settings.workers) {
+                    group.addTask { await work() }
+                }
+            }
+        }
+    }
+
+    func recover() async throws {
+        let settings = service.settings
+        let time = service.now()
+        try await service.jobs.database.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE job SET status = 'error', finishedAt = ?, \
+                    error = 'The job stopped its worker ' || attempts || ' times; it is not tried again'
+                    WHERE status = 'running' AND attempts >= ?
+                    """, arguments: [time, settings.maxAttempts])
+            try db.execute(sql: "UPDATE job SET status = 'pending' WHERE status = 'running'")
+        }
+    }
+
+    private func work() async {
+        while !Task.isCancelled {
+            do {
+                if let job = try await claim() {
+                    try await runJob(job)
+                } else {
+                    try await Task.sleep(for: service.settings.idlePoll)
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                service.logger.error("Job worker failed", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    /// Marks the oldest pending job `running` and counts the attempt.
+    func claim() async throws -> JobRow? {
+        let time = service.now()
+        return try await service.jobs.database.write { db in
+            guard
+                var job = try JobRow.filter(Column("status") == JobStatus.pending.rawValue)
+                    .order(Column("position")).fetchOne(db)
+            else { return nil }
+            job.status = JobStatus.running.rawValue
+            job.attempts += 1
+            job.startedAt = time
+            job.error = nil
+            try job.update(db)
+            return job
+        }
+    }
+
+    /// Runs one claimed job to `completed` or `error`; a store that is down puts it back to `pending`.
+    func runJob(_ job: JobRow) async throws {
+        var clock = StageClock()
+        do {
+            let pipeline = try ProcessService.pipeline(job.operations)
+            let source = try await service.store(
+                StoreContract.content, ContentRequest(image: ImageRequest(owner: job.owner, id: job.imageId)))
+            clock.lap("fetch")
+            let rendition = try await service.render(source.bytes, pipeline: pipeline, format: nil, quality: 90)
+            let base = (job.originalFilename as NSString).deletingPathExtension
+            // A fixed key makes a retry after a crash replace its own earlier result, not add a second one.
+            let result = try await service.store(
+                StoreContract.putImage,
+                PutImageRequest(
+                    owner: job.owner, key: "jobs/\(job.id)/result.\(rendition.format.fileExtension)", overwrite: true,
+                    filename: "\(base)-result.\(rendition.format.fileExtension)", bytes: rendition.bytes,
+                    derivedFrom: job.imageId))
+            clock.lap("store")
+            let timings = clock.laps.merging(rendition.timings) { $0 + $1 }
+            try await finish(job, status: .completed, result: result.id, error: nil, timings: timings)
+        } catch let error as WireError where [.unavailable, .deadlineExceeded].contains(error.code) {
+            if job.attempts < service.settings.maxAttempts {
+                try await requeue(job, attemptUsed: true)
+                try await Task.sleep(for: .seconds(1))
+            } else {
+                try await finish(job, status: .error, result: nil, error: error.message, timings: clock.laps)
+            }
+        } catch let error as WireError {
+            let reason = error.code == .notFound ? "The job's image was deleted" : error.message
+            try await finish(job, status: .error, result: nil, error: reason, timings: clock.laps)
+        } catch is CancellationError {
+            // Shutting down: the job goes back to the queue without spending an attempt.
+            try await requeue(job, attemptUsed: false)
+            throw CancellationError()
+        }
+    }
+
+    private func finish(
+        _ job: JobRow, status: JobStatus, result: String?, error: String?, timings: [String: Double]
+    ) async throws {
+        let time = service.now()
+        let encoded = String(decoding: try JSONEncoder().encode(timings), as: UTF8.self)
+        let updated = try await service.jobs.database.write { db in
+            try JobRow.filter(Column("id") == job.id && Column("status") == JobStatus.running.rawValue)
+                .updateAll(
+                    db, Column("status").set(to: status.rawValue), Column("finishedAt").set(to: time),
+                    Column("resultImageId").set(to: result), Column("error").set(to: error),
+                    Column("timings").set(to: encoded))
+        }
+        if updated == 0, let result {
+            // The job was deleted while it ran: its result has no one to show it.
+            _ = try? await service.store(StoreContract.deleteImage, ImageRequest(owner: job.owner, id: result))
+        }
+    }
+
+    private func requeue(_ job: JobRow, attemptUsed: Bool) async throws {
+        try await service.jobs.database.write { db in
+            try db.execute(
+                sql: "UPDATE job SET status = 'pending', attempts = attempts - ? WHERE id = ? AND status = 'running'",
+                arguments: [attemptUsed ? 0 : 1, job.id])
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import GRDB
+import Wire
+
+extension ProcessService {
+    static let defaultOperations = #"[{"op":"dehaze"}]"#
+
+    /// A new `pending` job on one of the owner's stored images.
+    func createJob(_ request: CreateJobRequest) async throws -> JobRecord {
+        let operations = request.operations ?? Self.defaultOperations
+        _ = try Self.pipeline(operations)
+        let image = try await store(StoreContract.getImage, ImageRequest(owner: request.owner, id: request.imageId))
+        guard image.owner == request.owner else { throw WireError(.notFound, "No image \(request.imageId)") }
+        let row = JobRow(
+            id: "job_" + Crypto.hex(Crypto.randomBytes(10)), owner: request.owner, status: JobStatus.pending.rawValue,
+            imageId: image.id, originalFilename: image.filename, operations: operations, createdAt: now(), attempts: 0,
+            timings: "{}")
+        return try await jobs.database.write { db in
+            var inserted = row
+            try inserted.insert(db)
+            return inserted.record
+        }
+    }
+
+    func job(_ request: JobRequest) async throws -> JobRecord {
+        try await ownedJob(request).record
+    }
+
+    func ownedJob(_ request: JobRequest) async throws -> JobRow {
+        let row = try await jobs.database.read { db in
+            try JobRow.filter(Column("id") == request.id && Column("owner") == request.owner).fetchOne(db)
+        }
+        guard let row else { throw WireError(.notFound, "No job \(request.id)") }
+        return row
+    }
+
+    /// The owner's jobs, newest first.
+    func listJobs(_ request: ListJobsRequest) async throws -> JobPage {
+        let page = request.page
+        guard (1...settings.maxPageSize).contains(page.limit) else {
+            throw WireError(.invalidArgument, "limit must be 1…\(settings.maxPageSize)")
+        }
+        let after = try PageCursor.position(after: page.cursor)
+        let rows = try await jobs.database.read { db in
+            try JobRow.filter(Column("owner") == request.owner && Column("position") < after)
+                .order(Column("position").desc).limit(page.limit + 1).fetchAll(db)
+        }
+        let items = rows.prefix(page.limit)
+        return JobPage(
+            items: items.map(\.record), nextCursor: rows.count > page.limit ? items.last?.position.map(String.init) : nil)
+    }
+
+    /// Forgets one job. Its input and result images stay in the owner's gallery.
+    func deleteJob(_ request: JobRequest) async throws {
+        let row = try await ownedJob(request)
+        try await jobs.database.write { db in _ = try JobRow.deleteOne(db, key: ["position": row.position]) }
+    }
+
+    /// Forgets every finished job of the owner (pending and running ones stay), or every job at all
+    /// when the account goes (`includeUnfinished`).
+    func clearJobs(owner: String, includeUnfinished: Bool = false) async throws -> DeletedCount {
+        let count = try await jobs.database.write { db in
+            var request = JobRow.filter(Column("owner") == owner)
+            if !includeUnfinished {
+                request = request.filter([JobStatus.completed.rawValue, JobStatus.error.rawValue].contains(Column("status")))
+            }
+            return try request.deleteAll(db)
+        }
+        return DeletedCount(count: count)
+    }
+}

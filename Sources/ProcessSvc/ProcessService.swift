@@ -1,0 +1,121 @@
+import Foundation
+import ImageIntake
+import Imaging
+import Logging
+import ServiceRuntime
+import Wire
+
+/// Image operations on demand, thumbnails, and the jobs' bookkeeping; the bytes live in StoreSvc.
+final class ProcessService: Sendable {
+    let storeClient: @Sendable () throws -> WireClient
+    let jobs: JobStore
+    let settings: ProcessSettings
+    let logger: Logger
+    let now: @Sendable () -> Int64
+    let thumbnailsInFlight = SharedWork<DerivativeContent>()
+
+    init(
+        store: @escaping @Sendable () throws -> WireClient, jobs: JobStore, settings: ProcessSettings, logger: Logger,
+        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+    ) {
+        (storeClient, self.jobs, self.settings, self.logger, self.now) = (store, jobs, settings, logger, now)
+    }
+
+    func store<Request, Response>(_ method: Method<Request, Response>, _ request: Request) async throws -> Response {
+        try await storeClient().call(method, request)
+    }
+
+    /// `POST /v1/process`: the result's bytes, or the saved image.
+    func process(_ request: ProcessRequest) async throws -> ProcessResult {
+        let pipeline = try Self.pipeline(request.operations)
+        var format: ImageFormat?
+        if let name = request.format {
+            guard let known = ImageFormat(rawValue: name.lowercased()) ?? (name.lowercased() == "jpg" ? .jpeg : nil)
+            else { throw WireError(.invalidArgument, "format must be jpeg or png, got '\(name)'") }
+            format = known
+        }
+        let quality = request.quality ?? 90
+        guard (1...100).contains(quality) else { throw WireError(.invalidArgument, "quality must be 1…100") }
+        let input: [UInt8]
+        var source: ImageRecord?
+        switch (request.imageId, request.upload) {
+        case (let id?, nil):
+            let content = try await store(StoreContract.content, ContentRequest(image: .init(owner: request.owner, id: id)))
+            (input, source) = (content.bytes, content.image)
+        case (nil, let bytes?): input = bytes
+        default: throw WireError(.invalidArgument, "Give either imageId or an uploaded file")
+        }
+        let rendition = try await render(input, pipeline: pipeline, format: format, quality: quality)
+        guard request.save else {
+            return ProcessResult(
+                contentType: rendition.format.mediaType, width: rendition.width, height: rendition.height,
+                bytes: rendition.bytes)
+        }
+        let base = ((source?.filename ?? request.filename ?? "image") as NSString).deletingPathExtension
+        let saved = try await store(
+            StoreContract.putImage,
+            PutImageRequest(
+                owner: request.owner, key: request.key, filename: "\(base)-processed.\(rendition.format.fileExtension)",
+                visibility: request.visibility ?? .private, bytes: rendition.bytes,
+                derivedFrom: source?.owner == request.owner ? source?.id : nil))
+        return ProcessResult(
+            contentType: rendition.format.mediaType, width: rendition.width, height: rendition.height, bytes: [],
+            image: saved)
+    }
+
+    /// Runs the pipeline off the cooperative pool.
+    func render(_ bytes: [UInt8], pipeline: Pipeline, format: ImageFormat?, quality: Int) async throws -> Rendition {
+        let pixelLimit = settings.pixelLimit
+        let result = await Offload.run {
+            Result { () throws(ImagingError) -> Rendition in
+                try Rendition.render(bytes, pipeline: pipeline, format: format, quality: quality, pixelLimit: pixelLimit)
+            }
+        }
+        do { return try result.get() } catch { throw WireError(error) }
+    }
+
+    /// Parses and validates the JSON list of operations.
+    static func pipeline(_ json: String) throws(WireError) -> Pipeline {
+        do {
+            return try Pipeline(Operation.parseList(Array(json.utf8)))
+        } catch {
+            throw WireError(error)
+        }
+    }
+
+    /// The image's thumbnail: the stored one, or made now (once, however many ask at the same time).
+    func thumbnail(_ request: ImageRequest) async throws -> DerivativeContent {
+        let image = try await store(StoreContract.getImage, request)
+        let wanted = DerivativeRequest(image: request, kind: .thumbnail)
+        do {
+            return try await store(StoreContract.derivative, wanted)
+        } catch let error as WireError where error.code == .notFound {
+            return try await thumbnailsInFlight.run(key: image.id) {
+                try await self.makeThumbnail(image)
+            }
+        }
+    }
+
+    private func makeThumbnail(_ image: ImageRecord) async throws -> DerivativeContent {
+        let owned = ImageRequest(owner: image.owner, id: image.id)
+        if let made = try? await store(StoreContract.derivative, DerivativeRequest(image: owned, kind: .thumbnail)) {
+            return made
+        }
+        let content = try await store(StoreContract.content, ContentRequest(image: owned))
+        let thumbnailer = settings.thumbnail
+        let result = await Offload.run {
+            Result { () throws(ImagingError) -> (PixelBuffer, [UInt8]) in
+                let picture = try thumbnailer.image(from: content.bytes)
+                return (picture, try ImageCodec.encode(picture, as: .jpeg, quality: thumbnailer.quality))
+            }
+        }
+        let (picture, jpeg): (PixelBuffer, [UInt8])
+        do { (picture, jpeg) = try result.get() } catch { throw WireError(error) }
+        let info = try await store(
+            StoreContract.putDerivative,
+            PutDerivativeRequest(
+                image: owned, kind: .thumbnail, contentType: ImageFormat.jpeg.mediaType, width: picture.width,
+                height: picture.height, bytes: jpeg))
+        return DerivativeContent(info: info, bytes: jpeg)
+    }
+}

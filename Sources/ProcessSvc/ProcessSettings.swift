@@ -1,0 +1,17 @@
+import Imaging
+
+/// ProcessSvc's configuration.
+struct ProcessSettings: Sendable {
+    /// Job workers running at once. Default: the number of active cores.
+    var workers = Parallelism.allCores.threads
+    /// Times a job is taken up before it ends in `error` (a worker that died counts). Default 3.
+    var maxAttempts = 3
+    /// Largest width × height decoded. Default 100 MP.
+    var pixelLimit = DecodeOptions.defaultPixelLimit
+    /// How often an idle worker looks for a pending job. Default 50 ms.
+    var idlePoll = Duration.milliseconds(50)
+    /// The thumbnails' longest side and JPEG quality. Defaults 256 px and 80.
+    var thumbnail = Thumbnailer()
+    /// Most items on one page of the job list. Default 200.
+    var maxPageSize = 200
+}

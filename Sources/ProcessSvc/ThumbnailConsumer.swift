@@ -1,0 +1,45 @@
+import Logging
+import ServiceLifecycle
+import Wire
+
+/// Makes the thumbnail of every new or replaced image, following StoreSvc's event log from its
+/// committed cursor. A thumbnail that already exists is not made again, so a redelivered event is harmless.
+struct ThumbnailConsumer: Service {
+    static let consumer = "process.thumbnails"
+    let service: ProcessService
+    /// How long one poll waits for events.
+    var wait = Duration.seconds(10)
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await handleNextBatch()
+                } catch is CancellationError {
+                    return
+                } catch {
+                    service.logger.warning("Thumbnail consumer waits for StoreSvc", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+        }
+    }
+
+    func handleNextBatch() async throws {
+        let batch = try await service.store(
+            StoreContract.pollEvents,
+            PollEventsRequest(consumer: Self.consumer, limit: 50, waitMillis: Int(wait.components.seconds * 1000)))
+        guard let last = batch.events.last else { return }
+        for event in batch.events
+        where event.kind == StoreEvent.Kind.imageCreated.rawValue || event.kind == StoreEvent.Kind.imageReplaced.rawValue
+        {
+            do {
+                _ = try await service.thumbnail(ImageRequest(owner: event.owner, id: event.imageId))
+            } catch let error as WireError where [.notFound, .invalidImage, .invalidArgument].contains(error.code) {
+                // Deleted since, or an image that cannot be thumbnailed: nothing to retry.
+                service.logger.info("No thumbnail", metadata: ["image": "\(event.imageId)", "why": "\(error)"])
+            }
+        }
+        try await service.store(StoreContract.commitEvents, CommitEventsRequest(consumer: Self.consumer, sequence: last.sequence))
+    }
+}

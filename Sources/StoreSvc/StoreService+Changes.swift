@@ -1,0 +1,158 @@
+import Foundation
+import GRDB
+import ImageIntake
+import Wire
+
+extension StoreService {
+    /// Stores an upload: checked as an image, its blob staged and fsynced outside the database lock, then
+    /// renamed into place and recorded with its event in one write.
+    func putImage(_ request: PutImageRequest) async throws -> ImageRecord {
+        try Self.checkOwner(request.owner)
+        guard request.bytes.count <= settings.maxImageBytes else {
+            throw WireError(.payloadTooLarge, "The image is larger than \(settings.maxImageBytes) bytes")
+        }
+        if let key = request.key { try ImageKey.validate(key) }
+        let header = try ImageIntake.inspect(request.bytes, pixelLimit: settings.pixelLimit)
+        let sha256 = Crypto.hex(Crypto.sha256(request.bytes))
+        let id = "img_" + Crypto.hex(Crypto.randomBytes(10))
+        let (width, height) = header.orientedSize
+        let fresh = ImageRow(
+            id: id, owner: request.owner, key: request.key ?? ImageKey.generated(id: id, fileExtension: header.format.fileExtension),
+            filename: Self.cleanFilename(request.filename, fallback: "image.\(header.format.fileExtension)"),
+            contentType: header.format.mediaType, width: width, height: height, size: request.bytes.count,
+            sha256: sha256, visibility: request.visibility.rawValue, createdAt: now(), derivedFrom: request.derivedFrom)
+        let staged = try blobs.stage(request.bytes)
+        do {
+            let (stored, sequence, orphans) = try await store.database.writeWithoutTransaction { db in
+                var row = fresh
+                var event = EventRow(.imageCreated, row, at: row.createdAt)
+                var orphans: [String] = []
+                try db.inTransaction {
+                    let existing = try ImageRow.filter(Column("owner") == row.owner && Column("key") == row.key)
+                        .fetchOne(db)
+                    if let existing {
+                        guard request.overwrite else {
+                            throw WireError(.keyExists, "An image with key '\(row.key)' exists; ask for overwrite")
+                        }
+                        let stale = try DerivativeRow.filter(Column("imageId") == existing.id).fetchAll(db)
+                        try DerivativeRow.filter(Column("imageId") == existing.id).deleteAll(db)
+                        (row.position, row.id, row.createdAt) = (existing.position, existing.id, existing.createdAt)
+                        try row.update(db)
+                        event = EventRow(.imageReplaced, row, at: now())
+                        orphans = [existing.sha256] + stale.map(\.sha256)
+                    } else {
+                        try row.insert(db)
+                    }
+                    try blobs.publish(staged: staged, owner: row.owner, sha256: sha256)
+                    try event.insert(db)
+                    orphans = try orphans.filter { try Self.isUnreferenced(db, owner: row.owner, sha256: $0) }
+                    return .commit
+                }
+                return (row, event.sequence ?? 0, orphans)
+            }
+            for sha in Set(orphans) { forget(owner: request.owner, sha256: sha) }
+            published(sequence)
+            return stored.record
+        } catch {
+            unlink(staged)
+            throw error
+        }
+    }
+
+    /// Stores (or replaces) one derivative of an image its owner has.
+    func putDerivative(_ request: PutDerivativeRequest) async throws -> DerivativeInfo {
+        let image = try await ownedImage(request.image)
+        guard request.bytes.count <= settings.maxImageBytes, !request.bytes.isEmpty else {
+            throw WireError(.invalidArgument, "A derivative must be 1…\(settings.maxImageBytes) bytes")
+        }
+        let sha256 = Crypto.hex(Crypto.sha256(request.bytes))
+        let row = DerivativeRow(
+            imageId: image.id, kind: request.kind.rawValue, owner: image.owner, contentType: request.contentType,
+            width: request.width, height: request.height, size: request.bytes.count, sha256: sha256)
+        let staged = try blobs.stage(request.bytes)
+        do {
+            let orphans = try await store.database.writeWithoutTransaction { db in
+                var orphans: [String] = []
+                try db.inTransaction {
+                    guard try ImageRow.filter(Column("id") == image.id).fetchCount(db) == 1 else {
+                        throw WireError(.notFound, "No image \(image.id)")
+                    }
+                    let old = try DerivativeRow.filter(Column("imageId") == image.id && Column("kind") == row.kind)
+                        .fetchOne(db)
+                    try blobs.publish(staged: staged, owner: image.owner, sha256: sha256)
+                    try row.save(db)
+                    if let old, try Self.isUnreferenced(db, owner: old.owner, sha256: old.sha256) {
+                        orphans.append(old.sha256)
+                    }
+                    return .commit
+                }
+                return orphans
+            }
+            for sha in orphans { forget(owner: image.owner, sha256: sha) }
+            return row.info
+        } catch {
+            unlink(staged)
+            throw error
+        }
+    }
+
+    /// Deletes one of the owner's images with its derivatives; blobs nothing else uses go too.
+    func deleteImage(_ request: ImageRequest) async throws {
+        let image = try await ownedImage(request)
+        try await delete(owner: image.owner, ids: [image.id])
+    }
+
+    /// Deletes everything `owner` has (for account deletion).
+    func deleteOwner(_ request: OwnerRequest) async throws -> DeletedCount {
+        try Self.checkOwner(request.owner)
+        let ids = try await store.database.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM image WHERE owner = ?", arguments: [request.owner])
+        }
+        try await delete(owner: request.owner, ids: ids)
+        try? FileManager.default.removeItem(atPath: "\(blobs.blobsFolder)/\(request.owner)")
+        return DeletedCount(count: ids.count)
+    }
+
+    private func delete(owner: String, ids: [String]) async throws {
+        let (sequence, orphans) = try await store.database.writeWithoutTransaction { db in
+            var sequence: Int64 = 0
+            var orphans: Set<String> = []
+            try db.inTransaction {
+                for id in ids {
+                    guard let image = try ImageRow.filter(Column("id") == id && Column("owner") == owner).fetchOne(db)
+                    else { continue }
+                    let derivatives = try DerivativeRow.filter(Column("imageId") == id).fetchAll(db)
+                    try image.delete(db)
+                    try db.execute(sql: "UPDATE image SET derivedFrom = NULL WHERE derivedFrom = ?", arguments: [id])
+                    var event = EventRow(.imageDeleted, image, at: now())
+                    try event.insert(db)
+                    sequence = event.sequence ?? sequence
+                    orphans.formUnion([image.sha256] + derivatives.map(\.sha256))
+                }
+                orphans = try orphans.filter { try Self.isUnreferenced(db, owner: owner, sha256: $0) }
+                return .commit
+            }
+            return (sequence, orphans)
+        }
+        for sha in orphans { forget(owner: owner, sha256: sha) }
+        published(sequence)
+    }
+
+    static func isUnreferenced(_ db: Database, owner: String, sha256: String) throws -> Bool {
+        let uses = try Int.fetchOne(
+            db,
+            sql: """
+                SELECT (SELECT COUNT(*) FROM image WHERE owner = ?1 AND sha256 = ?2)
+                     + (SELECT COUNT(*) FROM derivative WHERE owner = ?1 AND sha256 = ?2)
+                """, arguments: [owner, sha256])
+        return uses == 0
+    }
+
+    /// The last path component, without control characters, at most 255 bytes; `fallback` when nothing is left.
+    static func cleanFilename(_ name: String, fallback: String) -> String {
+        let last = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        var clean = String(String.UnicodeScalarView(last.unicodeScalars.filter { $0.properties.generalCategory != .control }))
+        while clean.utf8.count > 255 { clean.removeLast() }
+        return clean.isEmpty || clean == "." || clean == ".." ? fallback : clean
+    }
+}

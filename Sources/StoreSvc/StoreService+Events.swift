@@ -1,0 +1,59 @@
+import GRDB
+import Wire
+
+extension StoreService {
+    /// Longest a poll waits for new events, whatever the caller asks.
+    static let maximumPollWait = 30_000
+
+    /// Events after the consumer's committed cursor, waiting up to `waitMillis` for the first one.
+    func poll(_ request: PollEventsRequest) async throws -> EventBatch {
+        try Self.checkConsumer(request.consumer)
+        guard (1...1000).contains(request.limit) else { throw WireError(.invalidArgument, "limit must be 1…1000") }
+        let cursor = try await committedCursor(request.consumer)
+        let deadline = ContinuousClock.now + .milliseconds(min(max(0, request.waitMillis), Self.maximumPollWait))
+        while true {
+            if lastSequence.load(ordering: .acquiring) > cursor {
+                let rows = try await store.database.read { db in
+                    try EventRow.filter(Column("sequence") > cursor).order(Column("sequence")).limit(request.limit)
+                        .fetchAll(db)
+                }
+                if !rows.isEmpty { return EventBatch(events: rows.map(\.event), committed: cursor) }
+            }
+            guard ContinuousClock.now < deadline else { return EventBatch(events: [], committed: cursor) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Moves the consumer's cursor forward to `sequence` (never back, never past the log's end).
+    func commit(_ request: CommitEventsRequest) async throws {
+        try Self.checkConsumer(request.consumer)
+        guard request.sequence >= 0, request.sequence <= lastSequence.load(ordering: .acquiring) else {
+            throw WireError(.outOfRange, "No event \(request.sequence) in the log")
+        }
+        try await store.database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO consumer (name, cursor) VALUES (?1, ?2)
+                    ON CONFLICT(name) DO UPDATE SET cursor = MAX(cursor, excluded.cursor)
+                    """, arguments: [request.consumer, request.sequence])
+        }
+    }
+
+    func committedCursor(_ consumer: String) async throws -> Int64 {
+        try await store.database.read { db in
+            try Int64.fetchOne(db, sql: "SELECT cursor FROM consumer WHERE name = ?", arguments: [consumer])
+        } ?? 0
+    }
+
+    /// Records that events up to `sequence` are committed, waking pollers.
+    func published(_ sequence: Int64) {
+        guard sequence > 0 else { return }
+        _ = lastSequence.max(sequence, ordering: .releasing)
+    }
+
+    static func checkConsumer(_ name: String) throws(WireError) {
+        guard (1...100).contains(name.utf8.count), !name.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+            throw WireError(.invalidArgument, "A consumer name is 1…100 printable characters")
+        }
+    }
+}

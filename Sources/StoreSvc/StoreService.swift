@@ -1,0 +1,144 @@
+import Foundation
+import GRDB
+import Logging
+import Synchronization
+import Wire
+
+/// Images and their derivatives: metadata in SQLite, bytes in the blob store behind the LRU cache, and
+/// the event log. Every change and its event commit in one transaction.
+final class StoreService: Sendable {
+    let store: ImageStore
+    let blobs: BlobStore
+    let cache: BlobCache
+    let settings: StoreSettings
+    let logger: Logger
+    let now: @Sendable () -> Int64
+    /// The newest event sequence committed, so that waiting pollers need not query.
+    let lastSequence: Atomic<Int64>
+
+    init(
+        store: ImageStore, blobs: BlobStore, settings: StoreSettings, logger: Logger,
+        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+    ) throws {
+        (self.store, self.blobs, self.settings, self.logger, self.now) = (store, blobs, settings, logger, now)
+        cache = BlobCache(capacity: settings.cacheCapacity)
+        lastSequence = Atomic(try store.database.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM event") } ?? 0)
+        try recover()
+    }
+
+    /// After a crash: staged files are dropped, and blobs no row uses (renamed just before the crash) removed.
+    private func recover() throws {
+        blobs.sweepTemporary()
+        let referenced = try store.database.read { db in
+            Set(
+                try Row.fetchAll(
+                    db, sql: "SELECT owner, sha256 FROM image UNION SELECT owner, sha256 FROM derivative"
+                ).map { "\($0["owner"] as String)/\($0["sha256"] as String)" })
+        }
+        for blob in blobs.allBlobs() where !referenced.contains("\(blob.owner)/\(blob.sha256)") {
+            logger.notice("Removing an unreferenced blob", metadata: ["owner": "\(blob.owner)"])
+            blobs.remove(owner: blob.owner, sha256: blob.sha256)
+        }
+    }
+
+    // MARK: Reading
+
+    /// The image `request.owner` may see: their own, or anyone's public one. Others are not found.
+    func visibleImage(_ request: ImageRequest) async throws -> ImageRow {
+        let row = try await store.database.read { db in try ImageRow.filter(Column("id") == request.id).fetchOne(db) }
+        guard let row, row.owner == request.owner || row.visibility == Visibility.public.rawValue else {
+            throw WireError(.notFound, "No image \(request.id)")
+        }
+        return row
+    }
+
+    /// An image of `owner`'s own, for changes.
+    func ownedImage(_ request: ImageRequest) async throws -> ImageRow {
+        let row = try await store.database.read { db in
+            try ImageRow.filter(Column("id") == request.id && Column("owner") == request.owner).fetchOne(db)
+        }
+        guard let row else { throw WireError(.notFound, "No image \(request.id)") }
+        return row
+    }
+
+    func image(byKey request: KeyRequest) async throws -> ImageRecord {
+        let row = try await store.database.read { db in
+            try ImageRow.filter(Column("owner") == request.owner && Column("key") == request.key).fetchOne(db)
+        }
+        guard let row else { throw WireError(.notFound, "No image with key '\(request.key)'") }
+        return row.record
+    }
+
+    func image(byThumbnail request: ThumbnailURLRequest) async throws -> ImageRecord {
+        guard let id = ImageURLs.imageId(fromThumbnailURL: request.url) else {
+            throw WireError(.invalidArgument, "Not a thumbnail URL: '\(request.url)'")
+        }
+        return try await visibleImage(ImageRequest(owner: request.owner, id: id)).record
+    }
+
+    /// `owner`'s images, or everyone's public ones when `owner` is nil, newest first.
+    func list(owner: String?, page: PageRequest) async throws -> ImagePage {
+        guard (1...settings.maxPageSize).contains(page.limit) else {
+            throw WireError(.invalidArgument, "limit must be 1…\(settings.maxPageSize)")
+        }
+        let after = try PageCursor.position(after: page.cursor)
+        let rows = try await store.database.read { db in
+            var request = ImageRow.filter(Column("position") < after)
+            request =
+                if let owner { request.filter(Column("owner") == owner) } else {
+                    request.filter(Column("visibility") == Visibility.public.rawValue)
+                }
+            return try request.order(Column("position").desc).limit(page.limit + 1).fetchAll(db)
+        }
+        let items = rows.prefix(page.limit)
+        let next = rows.count > page.limit ? items.last?.position.map(String.init) : nil
+        return ImagePage(items: items.map(\.record), nextCursor: next)
+    }
+
+    func content(_ request: ContentRequest) async throws -> ImageContent {
+        let row = try await visibleImage(request.image)
+        let offset = request.offset ?? 0
+        guard offset >= 0, offset <= row.size, (request.length ?? 0) >= 0 else {
+            throw WireError(.outOfRange, "Range outside the image's \(row.size) bytes")
+        }
+        let length = min(request.length ?? row.size, row.size - offset)
+        let bytes = try blob(owner: row.owner, sha256: row.sha256, offset: offset, length: length, size: row.size)
+        return ImageContent(image: row.record, offset: offset, bytes: bytes)
+    }
+
+    func derivative(_ request: DerivativeRequest) async throws -> DerivativeContent {
+        let image = try await visibleImage(request.image)
+        let row = try await store.database.read { db in
+            try DerivativeRow.filter(Column("imageId") == image.id && Column("kind") == request.kind.rawValue)
+                .fetchOne(db)
+        }
+        guard let row else { throw WireError(.notFound, "Image \(image.id) has no \(request.kind.rawValue) yet") }
+        let bytes = try blob(owner: row.owner, sha256: row.sha256, offset: 0, length: row.size, size: row.size)
+        return DerivativeContent(info: row.info, bytes: bytes)
+    }
+
+    /// Bytes through the cache: whole blobs are cached, ranges of uncached blobs read from disk.
+    private func blob(owner: String, sha256: String, offset: Int, length: Int, size: Int) throws -> [UInt8] {
+        let key = "\(owner)/\(sha256)"
+        if let cached = cache.get(key) {
+            return offset == 0 && length == cached.count ? cached : Array(cached[offset..<offset + length])
+        }
+        if offset == 0 && length == size {
+            let bytes = try blobs.read(owner: owner, sha256: sha256)
+            cache.put(key, bytes)
+            return bytes
+        }
+        return try blobs.read(owner: owner, sha256: sha256, offset: offset, length: length)
+    }
+
+    func forget(owner: String, sha256: String) {
+        cache.remove("\(owner)/\(sha256)")
+        blobs.remove(owner: owner, sha256: sha256)
+    }
+
+    static func checkOwner(_ owner: String) throws(WireError) {
+        guard (1...64).contains(owner.utf8.count),
+            owner.utf8.allSatisfy({ $0 == 0x2D || $0 == 0x5F || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) })
+        else { throw WireError(.invalidArgument, "Invalid owner") }
+    }
+}

@@ -1,0 +1,13 @@
+import Imaging
+
+/// StoreSvc's configuration.
+struct StoreSettings: Sendable {
+    /// Bytes of blobs and thumbnails kept in memory. Default 256 MiB.
+    var cacheCapacity = 256 * 1024 * 1024
+    /// Largest width × height accepted at upload. Default 100 MP.
+    var pixelLimit = DecodeOptions.defaultPixelLimit
+    /// Largest upload in bytes. Default 50 MiB.
+    var maxImageBytes = 50 * 1024 * 1024
+    /// Most items on one page of a list. Default 200.
+    var maxPageSize = 200
+}

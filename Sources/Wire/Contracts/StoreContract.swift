@@ -1,0 +1,284 @@
+/// StoreSvc's methods: image blobs and metadata, keys, derivatives, the cache and the event log. Ids 200–299.
+public enum StoreContract {
+    public static let putImage = Method<PutImageRequest, ImageRecord>(id: 200, name: "store.putImage")
+    public static let getImage = Method<ImageRequest, ImageRecord>(id: 201, name: "store.getImage")
+    public static let imageByKey = Method<KeyRequest, ImageRecord>(id: 202, name: "store.imageByKey")
+    public static let imageByThumbnail = Method<ThumbnailURLRequest, ImageRecord>(
+        id: 203, name: "store.imageByThumbnail")
+    public static let listImages = Method<ListImagesRequest, ImagePage>(id: 204, name: "store.listImages")
+    public static let gallery = Method<PageRequest, ImagePage>(id: 205, name: "store.gallery")
+    public static let content = Method<ContentRequest, ImageContent>(id: 206, name: "store.content")
+    public static let deleteImage = Method<ImageRequest, Empty>(id: 207, name: "store.deleteImage")
+    public static let deleteOwner = Method<OwnerRequest, DeletedCount>(id: 208, name: "store.deleteOwner")
+    public static let putDerivative = Method<PutDerivativeRequest, DerivativeInfo>(
+        id: 209, name: "store.putDerivative")
+    public static let derivative = Method<DerivativeRequest, DerivativeContent>(id: 210, name: "store.derivative")
+    public static let pollEvents = Method<PollEventsRequest, EventBatch>(id: 211, name: "store.pollEvents")
+    public static let commitEvents = Method<CommitEventsRequest, Empty>(id: 212, name: "store.commitEvents")
+    public static let cacheStats = Method<Empty, CacheStats>(id: 213, name: "store.cacheStats")
+}
+
+/// Error codes for image input, shared by StoreSvc and ProcessSvc.
+extension WireError.Code {
+    /// The bytes are a JPEG or PNG that cannot be decoded, or exceed the pixel limit (HTTP 422).
+    public static let invalidImage = Self(2001, "InvalidImage")
+    /// The bytes are not an image type Clearsky reads (HTTP 415).
+    public static let unsupportedMediaType = Self(2002, "UnsupportedMediaType")
+    /// The body is larger than the limit (HTTP 413).
+    public static let payloadTooLarge = Self(2003, "PayloadTooLarge")
+    /// The key is taken and overwrite was not asked for (HTTP 409).
+    public static let keyExists = Self(2004, "KeyExists")
+
+    static let imageCodes: [WireError.Code] = [.invalidImage, .unsupportedMediaType, .payloadTooLarge, .keyExists]
+}
+
+/// Who may see an image besides its owner.
+public enum Visibility: String, Codable, Sendable, CaseIterable {
+    /// The owner only.
+    case `private`
+    /// Everyone signed in: it shows in the gallery.
+    case `public`
+}
+
+/// One stored image: the metadata of DESIGN.md's Image, without tags (TagSvc's).
+public struct ImageRecord: Codable, Sendable, Hashable {
+    public var id: String
+    /// The owner's `sub`.
+    public var owner: String
+    public var key: String
+    public var filename: String
+    public var contentType: String
+    public var width: Int
+    public var height: Int
+    /// Bytes.
+    public var size: Int
+    /// Lowercase hex SHA-256 of the content.
+    public var sha256: String
+    public var visibility: Visibility
+    /// Milliseconds since 1970.
+    public var createdAt: Int64
+    /// The image this one was made from (a saved processing result or a job result).
+    public var derivedFrom: String?
+
+    public init(
+        id: String, owner: String, key: String, filename: String, contentType: String, width: Int, height: Int,
+        size: Int, sha256: String, visibility: Visibility, createdAt: Int64, derivedFrom: String? = nil
+    ) {
+        (self.id, self.owner, self.key, self.filename, self.contentType) = (id, owner, key, filename, contentType)
+        (self.width, self.height, self.size, self.sha256) = (width, height, size, sha256)
+        (self.visibility, self.createdAt, self.derivedFrom) = (visibility, createdAt, derivedFrom)
+    }
+
+    enum CodingKeys: Int, CodingKey {
+        case id = 1, owner, key, filename, contentType, width, height, size, sha256, visibility, createdAt, derivedFrom
+    }
+}
+
+public struct PutImageRequest: Codable, Sendable, Hashable {
+    public var owner: String
+    /// The caller's key; nil generates one.
+    public var key: String?
+    /// Replace the image under an existing key instead of answering `keyExists`.
+    public var overwrite: Bool
+    public var filename: String
+    public var visibility: Visibility
+    public var bytes: [UInt8]
+    public var derivedFrom: String?
+
+    public init(
+        owner: String, key: String? = nil, overwrite: Bool = false, filename: String,
+        visibility: Visibility = .private, bytes: [UInt8], derivedFrom: String? = nil
+    ) {
+        (self.owner, self.key, self.overwrite, self.filename) = (owner, key, overwrite, filename)
+        (self.visibility, self.bytes, self.derivedFrom) = (visibility, bytes, derivedFrom)
+    }
+
+    enum CodingKeys: Int, CodingKey { case owner = 1, key, overwrite, filename, visibility, bytes, derivedFrom }
+}
+
+/// One image by id, asked by `owner` (who may read their own and public images).
+public struct ImageRequest: Codable, Sendable, Hashable {
+    public var owner: String
+    public var id: String
+
+    public init(owner: String, id: String) { (self.owner, self.id) = (owner, id) }
+
+    enum CodingKeys: Int, CodingKey { case owner = 1, id }
+}
+
+public struct KeyRequest: Codable, Sendable, Hashable {
+    public var owner: String
+    public var key: String
+
+    public init(owner: String, key: String) { (self.owner, self.key) = (owner, key) }
+
+    enum CodingKeys: Int, CodingKey { case owner = 1, key }
+}
+
+/// The image behind a thumbnail URL (absolute or a path), as the gateway hands them out.
+public struct ThumbnailURLRequest: Codable, Sendable, Hashable {
+    public var owner: String
+    public var url: String
+
+    public init(owner: String, url: String) { (self.owner, self.url) = (owner, url) }
+
+    enum CodingKeys: Int, CodingKey { case owner = 1, url }
+}
+
+/// A page: at most `limit` items after the opaque `cursor` of the previous page.
+public struct PageRequest: Codable, Sendable, Hashable {
+    public var limit: Int
+    public var cursor: String?
+
+    public init(limit: Int = 50, cursor: String? = nil) { (self.limit, self.cursor) = (limit, cursor) }
+
+    enum CodingKeys: Int, CodingKey { case limit = 1, cursor }
+}
+
+/// Cursors of lists kept in insertion order: the position of the last item of the page, newest first.
+public enum PageCursor {
+    /// The position a page's cursor names; past the end of the list without one.
+    public static func position(after cursor: String?) throws(WireError) -> Int64 {
+        guard let cursor else { return .max }
+        guard let position = Int64(cursor), position > 0 else { throw WireError(.invalidArgument, "Bad cursor") }
+        return position
+    }
+}
+
+public struct ListImagesRequest: Codable, Sendable, Hashable {
+    public var owner: String
+    public var page: PageRequest
+
+    public init(owner: String, page: PageRequest = PageRequest()) { (self.owner, self.page) = (owner, page) }
+
+    enum CodingKeys: Int, CodingKey { case owner = 1, page }
+}
+
+/// Images newest first; `nextCursor` is nil on the last page.
+public struct ImagePage: Codable, Sendable, Hashable {
+    public var items: [ImageRecord]
+    public var nextCursor: String?
+
+    public init(items: [ImageRecord], nextCursor: String?) { (self.items, self.nextCursor) = (items, nextCursor) }
+
+    enum CodingKeys: Int, CodingKey { case items = 1, nextCursor }
+}
+
+/// An image's bytes, or the `length` bytes from `offset` (an HTTP Range).
+public struct ContentRequest: Codable, Sendable, Hashable {
+    public var image: ImageRequest
+    public var offset: Int?
+    public var length: Int?
+
+    public init(image: ImageRequest, offset: Int? = nil, length: Int? = nil) {
+        (self.image, self.offset, self.length) = (image, offset, length)
+    }
+
+    enum CodingKeys: Int, CodingKey { case image = 1, offset, length }
+}
+
+public struct ImageContent: Codable, Sendable, Hashable {
+    public var image: ImageRecord
+    /// Where `bytes` start in the whole content.
+    public var offset: Int
+    public var bytes: [UInt8]
+
+    public init(image: ImageRecord, offset: Int, bytes: [UInt8]) {
+        (self.image, self.offset, self.bytes) = (image, offset, bytes)
+    }
+
+    enum CodingKeys: Int, CodingKey { case image = 1, offset, bytes }
+}
+
+public struct OwnerRequest: Codable, Sendable, Hashable {
+    public var owner: String
+
+    public init(owner: String) { self.owner = owner }
+
+    enum CodingKeys: Int, CodingKey { case owner = 1 }
+}
+
+public struct DeletedCount: Codable, Sendable, Hashable {
+    public var count: Int
+
+    public init(count: Int) { self.count = count }
+
+    enum CodingKeys: Int, CodingKey { case count = 1 }
+}
+
+/// What a derivative is: one per image and kind.
+public enum DerivativeKind: String, Codable, Sendable, CaseIterable {
+    case thumbnail
+}
+
+public struct PutDerivativeRequest: Codable, Sendable, Hashable {
+    public var image: ImageRequest
+    public var kind: DerivativeKind
+    public var contentType: String
+    public var width: Int
+    public var height: Int
+    public var bytes: [UInt8]
+
+    public init(
+        image: ImageRequest, kind: DerivativeKind, contentType: String, width: Int, height: Int, bytes: [UInt8]
+    ) {
+        (self.image, self.kind, self.contentType, self.width, self.height) = (image, kind, contentType, width, height)
+        self.bytes = bytes
+    }
+
+    enum CodingKeys: Int, CodingKey { case image = 1, kind, contentType, width, height, bytes }
+}
+
+public struct DerivativeInfo: Codable, Sendable, Hashable {
+    public var imageId: String
+    public var kind: DerivativeKind
+    public var contentType: String
+    public var width: Int
+    public var height: Int
+    public var size: Int
+    public var sha256: String
+
+    public init(
+        imageId: String, kind: DerivativeKind, contentType: String, width: Int, height: Int, size: Int, sha256: String
+    ) {
+        (self.imageId, self.kind, self.contentType, self.width, self.height) = (imageId, kind, contentType, width, height)
+        (self.size, self.sha256) = (size, sha256)
+    }
+
+    enum CodingKeys: Int, CodingKey { case imageId = 1, kind, contentType, width, height, size, sha256 }
+}
+
+public struct DerivativeRequest: Codable, Sendable, Hashable {
+    public var image: ImageRequest
+    public var kind: DerivativeKind
+
+    public init(image: ImageRequest, kind: DerivativeKind) { (self.image, self.kind) = (image, kind) }
+
+    enum CodingKeys: Int, CodingKey { case image = 1, kind }
+}
+
+public struct DerivativeContent: Codable, Sendable, Hashable {
+    public var info: DerivativeInfo
+    public var bytes: [UInt8]
+
+    public init(info: DerivativeInfo, bytes: [UInt8]) { (self.info, self.bytes) = (info, bytes) }
+
+    enum CodingKeys: Int, CodingKey { case info = 1, bytes }
+}
+
+/// The byte-bounded LRU cache's counters.
+public struct CacheStats: Codable, Sendable, Hashable {
+    public var hits: Int
+    public var misses: Int
+    public var evictions: Int
+    public var entries: Int
+    public var bytes: Int
+    public var capacity: Int
+
+    public init(hits: Int, misses: Int, evictions: Int, entries: Int, bytes: Int, capacity: Int) {
+        (self.hits, self.misses, self.evictions, self.entries, self.bytes, self.capacity) =
+            (hits, misses, evictions, entries, bytes, capacity)
+    }
+
+    enum CodingKeys: Int, CodingKey { case hits = 1, misses, evictions, entries, bytes, capacity }
+}

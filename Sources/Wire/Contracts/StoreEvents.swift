@@ -1,0 +1,62 @@
+/// An entry of StoreSvc's event log, appended in the transaction that made the change.
+public struct StoreEvent: Codable, Sendable, Hashable {
+    /// What happened; consumers skip the kinds they do not know.
+    public enum Kind: String, Codable, Sendable {
+        case imageCreated = "image.created"
+        case imageDeleted = "image.deleted"
+        case imageReplaced = "image.replaced"
+        case imageTagsChanged = "image.tagsChanged"
+    }
+
+    /// Increasing, without reuse; a consumer's cursor is the last sequence it handled.
+    public var sequence: Int64
+    public var kind: String
+    public var imageId: String
+    public var owner: String
+    public var visibility: Visibility
+    /// Milliseconds since 1970.
+    public var createdAt: Int64
+
+    public init(
+        sequence: Int64, kind: String, imageId: String, owner: String, visibility: Visibility, createdAt: Int64
+    ) {
+        (self.sequence, self.kind, self.imageId, self.owner) = (sequence, kind, imageId, owner)
+        (self.visibility, self.createdAt) = (visibility, createdAt)
+    }
+
+    enum CodingKeys: Int, CodingKey { case sequence = 1, kind, imageId, owner, visibility, createdAt }
+}
+
+/// Events after the consumer's committed cursor; waits up to `waitMillis` when there are none yet.
+public struct PollEventsRequest: Codable, Sendable, Hashable {
+    /// A stable name per consuming component (`process.thumbnails`, `tag.detect`).
+    public var consumer: String
+    public var limit: Int
+    public var waitMillis: Int
+
+    public init(consumer: String, limit: Int = 100, waitMillis: Int = 10_000) {
+        (self.consumer, self.limit, self.waitMillis) = (consumer, limit, waitMillis)
+    }
+
+    enum CodingKeys: Int, CodingKey { case consumer = 1, limit, waitMillis }
+}
+
+public struct EventBatch: Codable, Sendable, Hashable {
+    public var events: [StoreEvent]
+    /// The consumer's committed cursor when the batch was read.
+    public var committed: Int64
+
+    public init(events: [StoreEvent], committed: Int64) { (self.events, self.committed) = (events, committed) }
+
+    enum CodingKeys: Int, CodingKey { case events = 1, committed }
+}
+
+/// Marks every event up to `sequence` as handled by `consumer`; a cursor never moves back.
+public struct CommitEventsRequest: Codable, Sendable, Hashable {
+    public var consumer: String
+    public var sequence: Int64
+
+    public init(consumer: String, sequence: Int64) { (self.consumer, self.sequence) = (consumer, sequence) }
+
+    enum CodingKeys: Int, CodingKey { case consumer = 1, sequence }
+}
