@@ -106,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "StoreSvc",
             dependencies: [
-                "Wire", "ServiceRuntime", "ImageIntake",
+                "Wire", "ServiceRuntime", "ImageIntake", "Imaging",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -139,7 +139,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Wire"], resources: [.copy("Fixtures")]),
+        // Images for tests, as users upload them, and byte-level PNG/JPEG builders for malformed ones.
+        .target(name: "TestImages", resources: [.copy("Resources")]),
+
+        .testTarget(
+            name: "ImagingTests", dependencies: ["Imaging", "Wire", "TestImages"], resources: [.copy("Fixtures")]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "WireTesting"]),
         .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime", "Wire"]),
         .testTarget(
@@ -157,17 +161,20 @@ let package = Package(
                 "Mail", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
+        .testTarget(name: "StoreSvcTests", dependencies: ["StoreSvc", "Wire", "WireTesting", "Imaging", "TestImages"]),
         .testTarget(
-            name: "StoreSvcTests", dependencies: ["StoreSvc", "Wire", "WireTesting", "Imaging"],
-            resources: [.copy("Fixtures")]),
-        .testTarget(
-            name: "ProcessSvcTests", dependencies: ["ProcessSvc", "StoreSvc", "Wire", "WireTesting", "Imaging"],
-            resources: [.copy("Fixtures")]),
+            name: "ProcessSvcTests",
+            dependencies: [
+                "ProcessSvc", "StoreSvc", "Wire", "WireTesting", "Imaging", "TestImages", "ServiceRuntime",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .testTarget(name: "TagSvcTests", dependencies: ["TagSvc", "Wire", "WireTesting"]),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Wire", "WireTesting", "ServiceRuntime", "AuthSvc", "AccessTokens", "Mail",
+                "Gateway", "Wire", "WireTesting", "ServiceRuntime", "AuthSvc", "AccessTokens", "Mail", "StoreSvc",
+                "ProcessSvc", "Imaging", "TestImages",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),

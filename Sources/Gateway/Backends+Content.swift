@@ -13,7 +13,8 @@ extension Backends {
         let range = try BinaryResponse.range(request, size: image.size)
         let content = try await client(.store).call(
             StoreContract.content,
-            ContentRequest(image: ImageRequest(owner: owner, id: image.id), offset: range?.lowerBound, length: range?.count))
+            ContentRequest(
+                image: ImageRequest(owner: owner, id: image.id), offset: range?.lowerBound, length: range?.count))
         return BinaryResponse.make(
             content.bytes, contentType: image.contentType, etag: etag, cacheControl: Self.contentCacheControl,
             range: range.map { ($0.lowerBound, image.size) })

@@ -12,7 +12,9 @@ enum BinaryResponse {
     static func notModified(_ request: Request, etag: String) -> Bool {
         guard let header = request.headers[.ifNoneMatch] else { return false }
         return header == "*"
-            || header.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).replacing("W/", with: "") == etag }
+            || header.split(separator: ",").contains {
+                $0.trimmingCharacters(in: .whitespaces).replacing("W/", with: "") == etag
+            }
     }
 
     static func notModifiedResponse(etag: String, cacheControl: String) -> Response {
@@ -20,7 +22,8 @@ enum BinaryResponse {
     }
 
     static func make(
-        _ bytes: [UInt8], contentType: String, etag: String, cacheControl: String, range: (offset: Int, total: Int)? = nil
+        _ bytes: [UInt8], contentType: String, etag: String, cacheControl: String,
+        range: (offset: Int, total: Int)? = nil
     ) -> Response {
         var headers: HTTPFields = [
             .contentType: contentType, .eTag: etag, .cacheControl: cacheControl, .acceptRanges: "bytes",

@@ -22,14 +22,16 @@ struct ImagesController: Sendable {
                     owner: owner, key: upload.fields["key"].flatMap { $0.isEmpty ? nil : $0 },
                     overwrite: upload.flag("overwrite"), filename: upload.filename ?? "",
                     visibility: try upload.visibility(), bytes: try upload.file()))
-            return EditedResponse(status: .created, headers: [.location: "/v1/images/\(image.id)"], response: ImageJSON(image))
+            return EditedResponse(
+                status: .created, headers: [.location: "/v1/images/\(image.id)"], response: ImageJSON(image))
         }
         images.get { request, _ -> ListJSON<ImageJSON> in
             let owner = try await verifier.authenticate(request).sub
             if request.uri.queryParameters.get("tags") != nil {
                 throw APIError(.notImplemented, "NotImplemented", "Tag queries arrive with TagSvc")
             }
-            let page = try await store(StoreContract.listImages, ListImagesRequest(owner: owner, page: PageRequest(query: request)))
+            let page = try await store(
+                StoreContract.listImages, ListImagesRequest(owner: owner, page: PageRequest(query: request)))
             return ListJSON(items: page.items.map(ImageJSON.init), nextCursor: page.nextCursor)
         }
         images.get("by-thumbnail") { request, _ -> ImageJSON in
@@ -37,14 +39,16 @@ struct ImagesController: Sendable {
             guard let url = request.uri.queryParameters.get("url") else {
                 throw APIError(.badRequest, "InvalidParameter", "Give the thumbnail's url")
             }
-            return ImageJSON(try await store(StoreContract.imageByThumbnail, ThumbnailURLRequest(owner: owner, url: url)))
+            return ImageJSON(
+                try await store(StoreContract.imageByThumbnail, ThumbnailURLRequest(owner: owner, url: url)))
         }
         images.get("by-key/**") { request, context -> Response in
             let owner = try await verifier.authenticate(request).sub
             var segments = context.parameters.getCatchAll().map { $0.removingPercentEncoding ?? String($0) }
             let wantsContent = segments.count > 1 && segments.last == "content"
             if wantsContent { segments.removeLast() }
-            let image = try await store(StoreContract.imageByKey, KeyRequest(owner: owner, key: segments.joined(separator: "/")))
+            let image = try await store(
+                StoreContract.imageByKey, KeyRequest(owner: owner, key: segments.joined(separator: "/")))
             if wantsContent { return try await backends.content(of: image, owner: owner, request: request) }
             return try ImageJSON(image).response(from: request, context: context)
         }
@@ -62,7 +66,8 @@ struct ImagesController: Sendable {
             let wanted = ImageRequest(owner: owner, id: try id(context))
             let thumbnail: DerivativeContent
             do {
-                thumbnail = try await store(StoreContract.derivative, DerivativeRequest(image: wanted, kind: .thumbnail))
+                thumbnail = try await store(
+                    StoreContract.derivative, DerivativeRequest(image: wanted, kind: .thumbnail))
             } catch let error as WireError where error.code == .notFound {
                 // Not made yet (the event is still queued): ProcessSvc makes it now, once.
                 thumbnail = try await backends.client(.process).call(ProcessContract.thumbnail, wanted)

@@ -33,7 +33,9 @@ enum JSONValue: Codable, Sendable, Equatable {
         case .bool(let value): try container.encode(value)
         case .number(let value):
             // Whole numbers print without a fraction, as the client wrote them.
-            if value.rounded() == value, abs(value) < 1e15 { try container.encode(Int64(value)) } else {
+            if value.rounded() == value, abs(value) < 1e15 {
+                try container.encode(Int64(value))
+            } else {
                 try container.encode(value)
             }
         case .string(let value): try container.encode(value)

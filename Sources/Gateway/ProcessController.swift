@@ -43,31 +43,38 @@ struct ProcessController: Sendable {
             }
             guard let imageId else { throw APIError(.badRequest, "InvalidParameter", "Give imageId or a file") }
             let job = try await process(
-                ProcessContract.createJob, CreateJobRequest(owner: owner, imageId: imageId, operations: body.operations))
+                ProcessContract.createJob, CreateJobRequest(owner: owner, imageId: imageId, operations: body.operations)
+            )
             return EditedResponse(status: .accepted, headers: [.location: "/v1/jobs/\(job.id)"], response: JobJSON(job))
         }
         jobs.get { request, _ -> ListJSON<JobJSON> in
             let owner = try await verifier.authenticate(request).sub
-            let page = try await process(ProcessContract.listJobs, ListJobsRequest(owner: owner, page: PageRequest(query: request)))
+            let page = try await process(
+                ProcessContract.listJobs, ListJobsRequest(owner: owner, page: PageRequest(query: request)))
             return ListJSON(items: page.items.map(JobJSON.init), nextCursor: page.nextCursor)
         }
         jobs.get(":id") { request, context -> JobJSON in
             let owner = try await verifier.authenticate(request).sub
-            return JobJSON(try await process(ProcessContract.getJob, JobRequest(owner: owner, id: try context.parameters.require("id"))))
+            return JobJSON(
+                try await process(
+                    ProcessContract.getJob, JobRequest(owner: owner, id: try context.parameters.require("id"))))
         }
         jobs.get(":id/result") { request, context -> Response in
             let owner = try await verifier.authenticate(request).sub
-            let job = try await process(ProcessContract.getJob, JobRequest(owner: owner, id: try context.parameters.require("id")))
+            let job = try await process(
+                ProcessContract.getJob, JobRequest(owner: owner, id: try context.parameters.require("id")))
             guard job.status == .completed, let result = job.resultImageId else {
                 let why = job.status == .error ? "failed: \(job.error ?? "unknown error")" : "is \(job.status.rawValue)"
                 throw APIError(.conflict, "JobNotFinished", "Job \(job.id) \(why)")
             }
-            let image = try await backends.client(.store).call(StoreContract.getImage, ImageRequest(owner: owner, id: result))
+            let image = try await backends.client(.store).call(
+                StoreContract.getImage, ImageRequest(owner: owner, id: result))
             return try await backends.content(of: image, owner: owner, request: request)
         }
         jobs.delete(":id") { request, context -> Response in
             let owner = try await verifier.authenticate(request).sub
-            _ = try await process(ProcessContract.deleteJob, JobRequest(owner: owner, id: try context.parameters.require("id")))
+            _ = try await process(
+                ProcessContract.deleteJob, JobRequest(owner: owner, id: try context.parameters.require("id")))
             return Response(status: .noContent)
         }
         jobs.delete { request, _ -> DeletedCount in
@@ -115,7 +122,9 @@ struct ProcessBody: Decodable {
         body.imageId = upload.fields["imageId"]
         body.format = upload.fields["format"]
         if let text = upload.fields["quality"] {
-            guard let quality = Int(text) else { throw APIError(.badRequest, "InvalidParameter", "quality must be a number") }
+            guard let quality = Int(text) else {
+                throw APIError(.badRequest, "InvalidParameter", "quality must be a number")
+            }
             body.quality = quality
         }
         body.save = upload.flag("save")

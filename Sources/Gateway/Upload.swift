@@ -75,7 +75,9 @@ struct Upload: Sendable {
                 throw APIError(.badRequest, "InvalidParameter", "The multipart body is malformed")
             }
         }
-        guard finished else { throw APIError(.badRequest, "InvalidParameter", "The multipart body has no complete part") }
+        guard finished else {
+            throw APIError(.badRequest, "InvalidParameter", "The multipart body has no complete part")
+        }
         return upload
     }
 
@@ -85,7 +87,9 @@ struct Upload: Sendable {
             let pair = part.split(separator: "=", maxSplits: 1)
             guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == name else { continue }
             var value = pair[1].trimmingCharacters(in: .whitespaces)
-            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
+                value = String(value.dropFirst().dropLast())
+            }
             return value
         }
         return nil

@@ -44,9 +44,8 @@ struct JobWorkers: Service {
                 } else {
                     try await Task.sleep(for: service.settings.idlePoll)
                 }
-            } catch is CancellationError {
-                return
             } catch {
+                if Task.isCancelled { return }
                 service.logger.error("Job worker failed", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .seconds(1))
             }

@@ -16,11 +16,14 @@ enum ProcessRouter {
             throw WireError(.failedPrecondition, "ProcessSvc needs StoreSvc's address (--store)")
         }
         let storeClient = WireClient(
-            endpoint: endpoint, service: ServiceName.store.rawValue, secret: try ClusterSecret.load(from: configuration.secretFile))
+            endpoint: endpoint, service: ServiceName.store.rawValue,
+            secret: try ClusterSecret.load(from: configuration.secretFile))
         let service = ProcessService(
             store: { storeClient }, jobs: try JobStore(path: "\(folder)/jobs.sqlite"), settings: settings,
             logger: host.logger)
-        return (make(host: host, service: service), [JobWorkers(service: service), ThumbnailConsumer(service: service)])
+        return (
+            make(host: host, service: service), [JobWorkers(service: service), ThumbnailConsumer(service: service)]
+        )
     }
 
     static func make(host: ServiceHost, service: ProcessService) -> WireRouter {

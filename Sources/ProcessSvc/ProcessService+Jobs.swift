@@ -47,7 +47,8 @@ extension ProcessService {
         }
         let items = rows.prefix(page.limit)
         return JobPage(
-            items: items.map(\.record), nextCursor: rows.count > page.limit ? items.last?.position.map(String.init) : nil)
+            items: items.map(\.record),
+            nextCursor: rows.count > page.limit ? items.last?.position.map(String.init) : nil)
     }
 
     /// Forgets one job. Its input and result images stay in the owner's gallery.
@@ -62,7 +63,8 @@ extension ProcessService {
         let count = try await jobs.database.write { db in
             var request = JobRow.filter(Column("owner") == owner)
             if !includeUnfinished {
-                request = request.filter([JobStatus.completed.rawValue, JobStatus.error.rawValue].contains(Column("status")))
+                request = request.filter(
+                    [JobStatus.completed.rawValue, JobStatus.error.rawValue].contains(Column("status")))
             }
             return try request.deleteAll(db)
         }

@@ -40,7 +40,8 @@ final class ProcessService: Sendable {
         var source: ImageRecord?
         switch (request.imageId, request.upload) {
         case (let id?, nil):
-            let content = try await store(StoreContract.content, ContentRequest(image: .init(owner: request.owner, id: id)))
+            let content = try await store(
+                StoreContract.content, ContentRequest(image: .init(owner: request.owner, id: id)))
             (input, source) = (content.bytes, content.image)
         case (nil, let bytes?): input = bytes
         default: throw WireError(.invalidArgument, "Give either imageId or an uploaded file")
@@ -68,7 +69,8 @@ final class ProcessService: Sendable {
         let pixelLimit = settings.pixelLimit
         let result = await Offload.run {
             Result { () throws(ImagingError) -> Rendition in
-                try Rendition.render(bytes, pipeline: pipeline, format: format, quality: quality, pixelLimit: pixelLimit)
+                try Rendition.render(
+                    bytes, pipeline: pipeline, format: format, quality: quality, pixelLimit: pixelLimit)
             }
         }
         do { return try result.get() } catch { throw WireError(error) }

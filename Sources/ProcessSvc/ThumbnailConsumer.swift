@@ -15,9 +15,8 @@ struct ThumbnailConsumer: Service {
             while !Task.isCancelled {
                 do {
                     try await handleNextBatch()
-                } catch is CancellationError {
-                    return
                 } catch {
+                    if Task.isCancelled { return }
                     service.logger.warning("Thumbnail consumer waits for StoreSvc", metadata: ["error": "\(error)"])
                     try? await Task.sleep(for: .seconds(1))
                 }
@@ -31,7 +30,8 @@ struct ThumbnailConsumer: Service {
             PollEventsRequest(consumer: Self.consumer, limit: 50, waitMillis: Int(wait.components.seconds * 1000)))
         guard let last = batch.events.last else { return }
         for event in batch.events
-        where event.kind == StoreEvent.Kind.imageCreated.rawValue || event.kind == StoreEvent.Kind.imageReplaced.rawValue
+        where event.kind == StoreEvent.Kind.imageCreated.rawValue
+            || event.kind == StoreEvent.Kind.imageReplaced.rawValue
         {
             do {
                 _ = try await service.thumbnail(ImageRequest(owner: event.owner, id: event.imageId))
@@ -40,6 +40,7 @@ struct ThumbnailConsumer: Service {
                 service.logger.info("No thumbnail", metadata: ["image": "\(event.imageId)", "why": "\(error)"])
             }
         }
-        try await service.store(StoreContract.commitEvents, CommitEventsRequest(consumer: Self.consumer, sequence: last.sequence))
+        try await service.store(
+            StoreContract.commitEvents, CommitEventsRequest(consumer: Self.consumer, sequence: last.sequence))
     }
 }

@@ -123,7 +123,9 @@ struct EventRow: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
     var createdAt: Int64
 
     init(_ kind: StoreEvent.Kind, _ image: ImageRow, at time: Int64) {
-        (self.kind, imageId, owner, visibility, createdAt) = (kind.rawValue, image.id, image.owner, image.visibility, time)
+        (self.kind, imageId, owner, visibility, createdAt) = (
+            kind.rawValue, image.id, image.owner, image.visibility, time
+        )
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) { sequence = inserted.rowID }

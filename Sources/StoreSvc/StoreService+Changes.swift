@@ -1,6 +1,8 @@
 import Foundation
 import GRDB
 import ImageIntake
+import Imaging
+import ServiceRuntime
 import Wire
 
 extension StoreService {
@@ -12,16 +14,22 @@ extension StoreService {
             throw WireError(.payloadTooLarge, "The image is larger than \(settings.maxImageBytes) bytes")
         }
         if let key = request.key { try ImageKey.validate(key) }
-        let header = try ImageIntake.inspect(request.bytes, pixelLimit: settings.pixelLimit)
-        let sha256 = Crypto.hex(Crypto.sha256(request.bytes))
+        // Decoding, hashing and the fsync run off the cooperative pool; the database write waits for them.
+        let (pixelLimit, blobs) = (settings.pixelLimit, self.blobs)
+        let (header, sha256, staged) = try await Offload.run {
+            Result { () throws -> (ImageHeader, String, String) in
+                let header = try ImageIntake.inspect(request.bytes, pixelLimit: pixelLimit)
+                return (header, Crypto.hex(Crypto.sha256(request.bytes)), try blobs.stage(request.bytes))
+            }
+        }.get()
         let id = "img_" + Crypto.hex(Crypto.randomBytes(10))
         let (width, height) = header.orientedSize
         let fresh = ImageRow(
-            id: id, owner: request.owner, key: request.key ?? ImageKey.generated(id: id, fileExtension: header.format.fileExtension),
+            id: id, owner: request.owner,
+            key: request.key ?? ImageKey.generated(id: id, fileExtension: header.format.fileExtension),
             filename: Self.cleanFilename(request.filename, fallback: "image.\(header.format.fileExtension)"),
             contentType: header.format.mediaType, width: width, height: height, size: request.bytes.count,
             sha256: sha256, visibility: request.visibility.rawValue, createdAt: now(), derivedFrom: request.derivedFrom)
-        let staged = try blobs.stage(request.bytes)
         do {
             let (stored, sequence, orphans) = try await store.database.writeWithoutTransaction { db in
                 var row = fresh
@@ -65,11 +73,15 @@ extension StoreService {
         guard request.bytes.count <= settings.maxImageBytes, !request.bytes.isEmpty else {
             throw WireError(.invalidArgument, "A derivative must be 1…\(settings.maxImageBytes) bytes")
         }
-        let sha256 = Crypto.hex(Crypto.sha256(request.bytes))
+        let blobs = self.blobs
+        let (sha256, staged) = try await Offload.run {
+            Result { () throws -> (String, String) in
+                (Crypto.hex(Crypto.sha256(request.bytes)), try blobs.stage(request.bytes))
+            }
+        }.get()
         let row = DerivativeRow(
             imageId: image.id, kind: request.kind.rawValue, owner: image.owner, contentType: request.contentType,
             width: request.width, height: request.height, size: request.bytes.count, sha256: sha256)
-        let staged = try blobs.stage(request.bytes)
         do {
             let orphans = try await store.database.writeWithoutTransaction { db in
                 var orphans: [String] = []
@@ -151,7 +163,8 @@ extension StoreService {
     /// The last path component, without control characters, at most 255 bytes; `fallback` when nothing is left.
     static func cleanFilename(_ name: String, fallback: String) -> String {
         let last = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
-        var clean = String(String.UnicodeScalarView(last.unicodeScalars.filter { $0.properties.generalCategory != .control }))
+        var clean = String(
+            String.UnicodeScalarView(last.unicodeScalars.filter { $0.properties.generalCategory != .control }))
         while clean.utf8.count > 255 { clean.removeLast() }
         return clean.isEmpty || clean == "." || clean == ".." ? fallback : clean
     }

@@ -22,7 +22,8 @@ final class StoreService: Sendable {
     ) throws {
         (self.store, self.blobs, self.settings, self.logger, self.now) = (store, blobs, settings, logger, now)
         cache = BlobCache(capacity: settings.cacheCapacity)
-        lastSequence = Atomic(try store.database.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM event") } ?? 0)
+        lastSequence = Atomic(
+            try store.database.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM event") } ?? 0)
         try recover()
     }
 
@@ -138,7 +139,10 @@ final class StoreService: Sendable {
 
     static func checkOwner(_ owner: String) throws(WireError) {
         guard (1...64).contains(owner.utf8.count),
-            owner.utf8.allSatisfy({ $0 == 0x2D || $0 == 0x5F || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) })
+            owner.utf8.allSatisfy({
+                $0 == 0x2D || $0 == 0x5F || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0)
+                    || (0x61...0x7A).contains($0)
+            })
         else { throw WireError(.invalidArgument, "Invalid owner") }
     }
 }

@@ -1,4 +1,5 @@
 import Imaging
+import TestImages
 import Testing
 
 @Suite struct ImageCodecTests {

@@ -1,4 +1,5 @@
 import Imaging
+import TestImages
 import Testing
 
 /// Bad bytes give typed errors, never a crash or a half image.

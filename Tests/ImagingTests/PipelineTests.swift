@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import TestImages
 import Testing
 
 @Suite struct PipelineTests {
@@ -103,14 +104,15 @@ import Testing
 
     @Test func autorotateUsesTheEXIFOrientation() throws {
         let stored = positionImage(width: 48, height: 32)
-        let jpeg = Self.withOrientation(6, try ImageCodec.encode(stored, as: .jpeg, quality: 100), bigEndian: true)
+        let jpeg = TestImages.withOrientation(
+            6, try ImageCodec.encode(stored, as: .jpeg, quality: 100), bigEndian: true)
         let header = try ImageCodec.header(of: jpeg)
         #expect(header.orientation == .right)
         #expect(header.orientedSize == (32, 48))
         let (_, _, upright) = try Pipeline([.autorotate]).process(jpeg)
         #expect(upright == (try ImageCodec.decode(jpeg)).rotated(.clockwise))
         // Little-endian EXIF, orientation 8; a resize after autorotate sees the upright size.
-        let left = Self.withOrientation(8, try ImageCodec.encode(stored, as: .jpeg), bigEndian: false)
+        let left = TestImages.withOrientation(8, try ImageCodec.encode(stored, as: .jpeg), bigEndian: false)
         #expect(try ImageCodec.header(of: left).orientation == .left)
         let (_, _, resized) = try Pipeline([.autorotate, .resize(width: 16, height: nil, fit: .contain, filter: .area)])
             .process(left)
@@ -119,7 +121,7 @@ import Testing
 
     @Test func thumbnailsAreSmallUprightJPEGs() throws {
         let photo = positionImage(width: 1200, height: 800)
-        let jpeg = Self.withOrientation(6, try ImageCodec.encode(photo, as: .jpeg), bigEndian: true)
+        let jpeg = TestImages.withOrientation(6, try ImageCodec.encode(photo, as: .jpeg), bigEndian: true)
         let thumbnail = try ImageCodec.decode(Thumbnailer().jpeg(from: jpeg))
         #expect(thumbnail.width == 171 && thumbnail.height == 256)
         // Small images are not enlarged.
@@ -127,25 +129,5 @@ import Testing
         let smallThumbnail = try Thumbnailer().image(from: small)
         #expect(smallThumbnail.width == 100 && smallThumbnail.height == 50)
         #expect(throws: ImagingError.empty) { try Thumbnailer().jpeg(from: []) }
-    }
-
-    /// The JPEG with an EXIF APP1 segment carrying `orientation` inserted after SOI.
-    static func withOrientation(_ orientation: UInt16, _ jpeg: [UInt8], bigEndian: Bool) -> [UInt8] {
-        func u16(_ value: UInt16) -> [UInt8] {
-            bigEndian ? [UInt8(value >> 8), UInt8(value & 0xFF)] : [UInt8(value & 0xFF), UInt8(value >> 8)]
-        }
-        func u32(_ value: UInt32) -> [UInt8] {
-            bigEndian
-                ? u16(UInt16(value >> 16)) + u16(UInt16(value & 0xFFFF))
-                : u16(UInt16(value & 0xFFFF)) + u16(UInt16(value >> 16))
-        }
-        var tiff: [UInt8] = bigEndian ? [0x4D, 0x4D] : [0x49, 0x49]
-        tiff += u16(42) + u32(8)
-        tiff += u16(1)  // one entry
-        tiff += u16(0x0112) + u16(3) + u32(1) + u16(orientation) + u16(0)
-        tiff += u32(0)
-        let payload = Array("Exif\0\0".utf8) + tiff
-        let length = UInt16(payload.count + 2)
-        return [0xFF, 0xD8, 0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + payload + jpeg.dropFirst(2)
     }
 }

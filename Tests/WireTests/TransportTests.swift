@@ -219,13 +219,13 @@ import WireTesting
     }
 }
 
-/// Polls `condition` for up to five seconds.
+/// Polls `condition` for up to 30 seconds (generous: the whole suite shares two cores).
 func waitFor(_ condition: @Sendable () -> Bool) async throws {
     let clock = ContinuousClock()
-    let until = clock.now.advanced(by: .seconds(5))
+    let until = clock.now.advanced(by: .seconds(30))
     while !condition() {
         guard clock.now < until else {
-            Issue.record("Condition not met within 5 s")
+            Issue.record("Condition not met within 30 s")
             return
         }
         try await Task.sleep(for: .milliseconds(10))

@@ -241,7 +241,9 @@ public struct DerivativeInfo: Codable, Sendable, Hashable {
     public init(
         imageId: String, kind: DerivativeKind, contentType: String, width: Int, height: Int, size: Int, sha256: String
     ) {
-        (self.imageId, self.kind, self.contentType, self.width, self.height) = (imageId, kind, contentType, width, height)
+        (self.imageId, self.kind, self.contentType, self.width, self.height) = (
+            imageId, kind, contentType, width, height
+        )
         (self.size, self.sha256) = (size, sha256)
     }
 

@@ -1,15 +1,20 @@
 /// Builds PNG files byte by byte (stored deflate blocks, real CRCs), so tests can make headers and bit
 /// depths that no encoder at hand writes.
-struct PNGBytes {
-    var width: UInt32
-    var height: UInt32
-    var bitDepth: UInt8 = 8
+public struct PNGBytes {
+    public var width: UInt32
+    public var height: UInt32
+    public var bitDepth: UInt8 = 8
     /// 0 gray, 2 RGB, 4 gray+alpha, 6 RGBA.
-    var colorType: UInt8 = 0
+    public var colorType: UInt8 = 0
     /// Filtered scanlines (each starting with its filter byte), or nil to write no IDAT at all.
-    var scanlines: [UInt8]? = nil
+    public var scanlines: [UInt8]? = nil
 
-    var bytes: [UInt8] {
+    public init(width: UInt32, height: UInt32, bitDepth: UInt8 = 8, colorType: UInt8 = 0, scanlines: [UInt8]? = nil) {
+        (self.width, self.height, self.bitDepth, self.colorType, self.scanlines) =
+            (width, height, bitDepth, colorType, scanlines)
+    }
+
+    public var bytes: [UInt8] {
         var file: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         var header = [UInt8]()
         header += Self.bigEndian(width) + Self.bigEndian(height)
@@ -20,16 +25,16 @@ struct PNGBytes {
         return file
     }
 
-    static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+    public static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
         let typeBytes = Array(type.utf8)
         return bigEndian(UInt32(data.count)) + typeBytes + data + bigEndian(crc32(typeBytes + data))
     }
 
-    static func bigEndian(_ value: UInt32) -> [UInt8] {
+    public static func bigEndian(_ value: UInt32) -> [UInt8] {
         [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
     }
 
-    static func crc32(_ bytes: [UInt8]) -> UInt32 {
+    public static func crc32(_ bytes: [UInt8]) -> UInt32 {
         var crc: UInt32 = 0xFFFF_FFFF
         for byte in bytes {
             crc ^= UInt32(byte)
@@ -39,7 +44,7 @@ struct PNGBytes {
     }
 
     /// A zlib stream of stored (uncompressed) deflate blocks.
-    static func zlibStored(_ data: [UInt8]) -> [UInt8] {
+    public static func zlibStored(_ data: [UInt8]) -> [UInt8] {
         var out: [UInt8] = [0x78, 0x01]
         var offset = 0
         repeat {

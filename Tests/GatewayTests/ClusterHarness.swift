@@ -1,0 +1,140 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Mail
+import ServiceLifecycle
+import ServiceRuntime
+import Testing
+import Wire
+import WireTesting
+
+@testable import AuthSvc
+@testable import Gateway
+@testable import ProcessSvc
+@testable import StoreSvc
+
+/// The gateway in front of real AuthSvc, StoreSvc and ProcessSvc servers (port 0, temporary folders),
+/// with ProcessSvc's job workers and thumbnail consumer running when asked.
+struct ClusterHarness: Sendable {
+    let client: any TestClientProtocol
+    let outbox: Outbox
+
+    static func run(
+        workers: Bool = true, uploadLimit: Int = GatewayApp.defaultUploadLimit,
+        _ body: @escaping @Sendable (ClusterHarness) async throws -> Void
+    ) async throws {
+        try await withServiceHost(.auth) { authHost in
+            var authSettings = AuthSettings()
+            authSettings.passwordIterations = 1_000
+            let outbox = try Outbox(folder: authHost.configuration.dataDirectory + "/mail/outbox")
+            let auth = try AuthService(
+                store: UserStore(path: authHost.configuration.stateDirectory + ".sqlite"), settings: authSettings,
+                mail: outbox, logger: authHost.logger)
+            try await withServiceHost(.store) { storeHost in
+                let folder = storeHost.configuration.stateDirectory
+                let store = try StoreService(
+                    store: ImageStore(path: "\(folder)/images.sqlite"), blobs: BlobStore(root: folder),
+                    settings: StoreSettings(), logger: storeHost.logger)
+                try await withServiceHost(.process) { processHost in
+                    let servers = [
+                        (ServiceName.auth.rawValue, AuthRouter.make(host: authHost, service: auth)),
+                        (ServiceName.store.rawValue, StoreRouter.make(host: storeHost, service: store)),
+                    ]
+                    try await withWireServers(servers.map { (service: $0.0, router: $0.1) }) { endpoints in
+                        var peers: [ServiceName: WireEndpoint] = [:]
+                        for service in ServiceName.backends {
+                            peers[service] = endpoints[service.rawValue] ?? WireEndpoint(host: "127.0.0.1", port: 1)
+                        }
+                        let storeClient = WireClient(
+                            endpoint: peers[.store]!, service: ServiceName.store.rawValue, secret: WireHarness.secret)
+                        let process = ProcessService(
+                            store: { storeClient },
+                            jobs: try JobStore(path: processHost.configuration.stateDirectory + "/jobs.sqlite"),
+                            settings: ProcessSettings(), logger: processHost.logger)
+                        try await withWireServer(
+                            service: ServiceName.process.rawValue,
+                            router: ProcessRouter.make(host: processHost, service: process)
+                        ) { processServer in
+                            peers[.process] = processServer.endpoint
+                            let backends = Backends(peers: peers, secret: WireHarness.secret)
+                            let verifier = TokenVerifier(revocationMaxAge: .zero) { try backends.client(.auth) }
+                            let app = Application(
+                                router: GatewayApp.router(
+                                    backends: backends, registry: .init(), verifier: verifier, uploadLimit: uploadLimit)
+                            )
+                            let background: [any Service] =
+                                workers ? [JobWorkers(service: process), ThumbnailConsumer(service: process)] : []
+                            try await withThrowingTaskGroup(of: Void.self) { group in
+                                for service in background { group.addTask { try await service.run() } }
+                                defer { group.cancelAll() }
+                                try await app.test(.router) { client in
+                                    try await body(ClusterHarness(client: client, outbox: outbox))
+                                }
+                            }
+                            await storeClient.close()
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Signs a new user up, confirms and logs in; the access token.
+    func user(_ name: String) async throws -> String {
+        let email = "\(name)@example.com"
+        let password = "Corr3ct-horse"
+        _ = try await json(.post, "/v1/auth/signup", ["username": name, "email": email, "password": password])
+        let text = try #require(try outbox.messages().last { $0.text.contains("To: \(email)") }?.text)
+        let code = String(try #require(text.firstMatch(of: /code (\d{6})/)).1)
+        _ = try await json(.post, "/v1/auth/confirm", ["username": name, "code": code])
+        let login = try await json(.post, "/v1/auth/login", ["username": name, "password": password])
+        return try #require(try object(login)["accessToken"] as? String, "\(String(buffer: login.body))")
+    }
+
+    func json(_ method: HTTPRequest.Method, _ path: String, _ body: [String: Any], token: String? = nil) async throws
+        -> TestResponse
+    {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        return try await client.execute(
+            uri: path, method: method, headers: headers,
+            body: ByteBuffer(data: try JSONSerialization.data(withJSONObject: body)))
+    }
+
+    func request(
+        _ method: HTTPRequest.Method, _ path: String, token: String?, headers extra: HTTPFields = [:],
+        body: [UInt8]? = nil
+    ) async throws -> TestResponse {
+        var headers = extra
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        return try await client.execute(
+            uri: path, method: method, headers: headers, body: body.map { ByteBuffer(bytes: $0) })
+    }
+
+    /// A multipart/form-data upload: `file` plus text fields.
+    func upload(
+        _ path: String, file: [UInt8], filename: String = "photo.jpg", fields: [String: String] = [:], token: String?
+    ) async throws -> TestResponse {
+        let boundary = "clearsky-\(UUID().uuidString)"
+        var body: [UInt8] = []
+        for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+        }
+        body += Array(
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                .utf8)
+        body += file + Array("\r\n--\(boundary)--\r\n".utf8)
+        return try await request(
+            .post, path, token: token, headers: [.contentType: "multipart/form-data; boundary=\(boundary)"], body: body)
+    }
+
+    func object(_ response: TestResponse) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+    }
+
+    func errorCode(_ response: TestResponse) -> String? {
+        ((try? object(response))?["error"] as? [String: Any])?["code"] as? String
+    }
+
+    func bytes(_ response: TestResponse) -> [UInt8] { Array(buffer: response.body) }
+}

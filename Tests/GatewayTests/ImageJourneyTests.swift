@@ -1,0 +1,242 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Imaging
+import TestImages
+import Testing
+import Wire
+
+/// Images, processing and jobs through HTTP: the gateway in front of real StoreSvc and ProcessSvc.
+@Suite struct ImageJourneyTests {
+    @Test func uploadBrowseFetchProcessAndDelete() async throws {
+        try await ClusterHarness.run { cluster in
+            let token = try await cluster.user("alice")
+            let jpeg = try await cluster.upload(
+                "/v1/images", file: TestImages.building, filename: "building.jpg", fields: ["key": "trip/building.jpg"],
+                token: token)
+            #expect(jpeg.status == .created)
+            let image = try cluster.object(jpeg)
+            let id = try #require(image["id"] as? String)
+            #expect(image["width"] as? Int == 868 && image["height"] as? Int == 600)
+            #expect(image["key"] as? String == "trip/building.jpg" && image["filename"] as? String == "building.jpg")
+            #expect(image["url"] as? String == "/v1/images/\(id)/content")
+            #expect(image["visibility"] as? String == "private" && image["tagging"] as? String == "pending")
+            let png = try await cluster.request(
+                .post, "/v1/images?key=gray/camera.png&filename=camera.png", token: token,
+                headers: [.contentType: "image/png"], body: TestImages.camera)
+            #expect(png.status == .created)
+            #expect(try cluster.object(png)["contentType"] as? String == "image/png")
+            let unkeyed = try await cluster.request(
+                .post, "/v1/images", token: token, headers: [.contentType: "image/jpeg"], body: TestImages.building)
+            #expect(unkeyed.status == .created)
+            #expect((try cluster.object(unkeyed)["key"] as? String)?.hasSuffix(".jpg") == true)
+
+            // The gallery lists all three, newest first, in pages.
+            let firstPage = try cluster.object(try await cluster.request(.get, "/v1/images?limit=2", token: token))
+            let items = try #require(firstPage["items"] as? [[String: Any]])
+            #expect(items.count == 2 && items[1]["key"] as? String == "gray/camera.png")
+            let cursor = try #require(firstPage["nextCursor"] as? String)
+            let secondPage = try cluster.object(
+                try await cluster.request(.get, "/v1/images?limit=2&cursor=\(cursor)", token: token))
+            #expect((secondPage["items"] as? [[String: Any]])?.first?["id"] as? String == id)
+            #expect(secondPage["nextCursor"] is NSNull)
+
+            // By key, content with ETag and Range.
+            let byKey = try cluster.object(
+                try await cluster.request(.get, "/v1/images/by-key/trip/building.jpg", token: token))
+            #expect(byKey["id"] as? String == id)
+            let content = try await cluster.request(.get, "/v1/images/by-key/trip/building.jpg/content", token: token)
+            #expect(content.status == .ok && cluster.bytes(content) == TestImages.building)
+            #expect(content.headers[.contentType] == "image/jpeg")
+            let etag = try #require(content.headers[.eTag])
+            let cached = try await cluster.request(
+                .get, "/v1/images/\(id)/content", token: token, headers: [.ifNoneMatch: etag])
+            #expect(cached.status == .notModified)
+            let ranged = try await cluster.request(
+                .get, "/v1/images/\(id)/content", token: token, headers: [.range: "bytes=100-199"])
+            #expect(ranged.status == .partialContent && cluster.bytes(ranged) == Array(TestImages.building[100..<200]))
+            #expect(ranged.headers[.contentRange] == "bytes 100-199/\(TestImages.building.count)")
+            let suffix = try await cluster.request(
+                .get, "/v1/images/\(id)/content", token: token, headers: [.range: "bytes=-10"])
+            #expect(cluster.bytes(suffix) == Array(TestImages.building.suffix(10)))
+            let outside = try await cluster.request(
+                .get, "/v1/images/\(id)/content", token: token, headers: [.range: "bytes=99999999-"])
+            #expect(outside.status == .rangeNotSatisfiable)
+
+            // The thumbnail: a JPEG, longest side 256, cacheable; its URL leads back to the image.
+            let thumbnail = try await cluster.request(.get, "/v1/images/\(id)/thumbnail", token: token)
+            #expect(thumbnail.status == .ok && thumbnail.headers[.contentType] == "image/jpeg")
+            #expect(thumbnail.headers[.cacheControl]?.contains("max-age") == true)
+            let small = try ImageCodec.decode(cluster.bytes(thumbnail))
+            #expect((small.width, small.height) == (256, 177))
+            let thumbnailURL = try #require(image["thumbnailUrl"] as? String)
+            let behind = try cluster.object(
+                try await cluster.request(.get, "/v1/images/by-thumbnail?url=\(thumbnailURL)", token: token))
+            #expect(behind["id"] as? String == id)
+
+            // Processing: bytes back, or a saved image.
+            let resized = try await cluster.json(
+                .post, "/v1/process", ["imageId": id, "ops": [["op": "resize", "width": 100, "height": 100]]],
+                token: token)
+            #expect(resized.status == .ok && resized.headers[.contentType] == "image/jpeg")
+            let decoded = try ImageCodec.decode(cluster.bytes(resized))
+            #expect((decoded.width, decoded.height) == (100, 69))
+            let uploaded = try await cluster.upload(
+                "/v1/process", file: TestImages.building,
+                fields: ["ops": #"[{"op":"rotate","degrees":90},{"op":"color","mode":"gray"}]"#, "format": "png"],
+                token: token)
+            #expect(uploaded.headers[.contentType] == "image/png")
+            let rotated = try ImageCodec.decode(cluster.bytes(uploaded))
+            #expect((rotated.width, rotated.height) == (600, 868))
+            let saved = try await cluster.json(
+                .post, "/v1/process", ["imageId": id, "ops": [["op": "color", "mode": "sepia"]], "save": true],
+                token: token)
+            #expect(saved.status == .created)
+            #expect(try cluster.object(saved)["derivedFrom"] as? String == id)
+
+            // Delete: gone for good.
+            #expect(try await cluster.request(.delete, "/v1/images/\(id)", token: token).status == .noContent)
+            #expect(try await cluster.request(.get, "/v1/images/\(id)", token: token).status == .notFound)
+        }
+    }
+
+    @Test func aDehazeJobRunsToCompletionAndHistoryClears() async throws {
+        try await ClusterHarness.run { cluster in
+            let token = try await cluster.user("bea")
+            let accepted = try await cluster.upload(
+                "/v1/jobs", file: TestImages.building, filename: "hazy.jpg", token: token)
+            #expect(accepted.status == .accepted)
+            let job = try cluster.object(accepted)
+            let id = try #require(job["id"] as? String)
+            #expect(job["status"] as? String == "pending" && job["originalFilename"] as? String == "hazy.jpg")
+            #expect((job["ops"] as? [[String: Any]])?.first?["op"] as? String == "dehaze")
+            var status = "pending"
+            let deadline = ContinuousClock.now + .seconds(60)
+            while status == "pending" || status == "running", ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+                status =
+                    try cluster.object(try await cluster.request(.get, "/v1/jobs/\(id)", token: token))["status"]
+                    as? String ?? ""
+            }
+            #expect(status == "completed")
+            let result = try await cluster.request(.get, "/v1/jobs/\(id)/result", token: token)
+            #expect(result.status == .ok && result.headers[.contentType] == "image/jpeg")
+            let dehazed = try ImageCodec.decode(cluster.bytes(result))
+            #expect((dehazed.width, dehazed.height) == (868, 600))
+            let list = try cluster.object(try await cluster.request(.get, "/v1/jobs", token: token))
+            #expect((list["items"] as? [[String: Any]])?.count == 1)
+            let cleared = try await cluster.request(.delete, "/v1/jobs", token: token)
+            #expect(try cluster.object(cleared)["count"] as? Int == 1)
+            let empty = try cluster.object(try await cluster.request(.get, "/v1/jobs", token: token))
+            #expect((empty["items"] as? [Any])?.isEmpty == true)
+        }
+    }
+
+    @Test func usersCannotReachEachOthersImagesOrJobs() async throws {
+        try await ClusterHarness.run(workers: false) { cluster in
+            let alice = try await cluster.user("alice")
+            let bob = try await cluster.user("bob")
+            let image = try cluster.object(
+                try await cluster.upload("/v1/images", file: TestImages.building, token: alice))
+            let id = try #require(image["id"] as? String)
+            let job = try cluster.object(try await cluster.json(.post, "/v1/jobs", ["imageId": id], token: alice))
+            let jobId = try #require(job["id"] as? String)
+            // Without workers the job stays pending: its result is a conflict, not a 404.
+            let pending = try await cluster.request(.get, "/v1/jobs/\(jobId)/result", token: alice)
+            #expect(pending.status == .conflict && cluster.errorCode(pending) == "JobNotFinished")
+            for path in [
+                "/v1/images/\(id)", "/v1/images/\(id)/content", "/v1/images/\(id)/thumbnail", "/v1/jobs/\(jobId)",
+                "/v1/jobs/\(jobId)/result", "/v1/images/by-key/\(image["key"] as! String)",
+            ] {
+                let response = try await cluster.request(.get, path, token: bob)
+                #expect(response.status == .notFound, "\(path)")
+            }
+            #expect(try await cluster.request(.delete, "/v1/images/\(id)", token: bob).status == .notFound)
+            #expect(try await cluster.request(.delete, "/v1/jobs/\(jobId)", token: bob).status == .notFound)
+            let theirs = try await cluster.json(.post, "/v1/process", ["imageId": id, "ops": []], token: bob)
+            #expect(theirs.status == .notFound)
+            let gallery = try cluster.object(try await cluster.request(.get, "/v1/gallery", token: bob))
+            #expect((gallery["items"] as? [Any])?.isEmpty == true)
+            #expect(try await cluster.request(.get, "/v1/images", token: nil).status == .unauthorized)
+            // Deleting the account deletes its images.
+            #expect(try await cluster.request(.delete, "/v1/me", token: alice).status == .noContent)
+            let again = try await cluster.user("alice")
+            let none = try cluster.object(try await cluster.request(.get, "/v1/images", token: again))
+            #expect((none["items"] as? [Any])?.isEmpty == true)
+        }
+    }
+
+    @Test func badUploadsAreRefusedAndLeaveNothing() async throws {
+        try await ClusterHarness.run(workers: false) { cluster in
+            let token = try await cluster.user("carol")
+            func status(_ response: TestResponse) -> (Int, String?) {
+                (Int(response.status.code), cluster.errorCode(response))
+            }
+            let cases: [(String, TestResponse, Int, String)] = [
+                (
+                    "traversal key",
+                    try await cluster.upload(
+                        "/v1/images", file: TestImages.building, fields: ["key": "../../etc/passwd"], token: token),
+                    400, "InvalidParameter"
+                ),
+                (
+                    "slash key",
+                    try await cluster.upload(
+                        "/v1/images", file: TestImages.building, fields: ["key": "/abs"], token: token), 400,
+                    "InvalidParameter"
+                ),
+                ("zero bytes", try await cluster.upload("/v1/images", file: [], token: token), 400, "InvalidParameter"),
+                (
+                    "text file", try await cluster.upload("/v1/images", file: Array("hello".utf8), token: token), 415,
+                    "UnsupportedMediaType"
+                ),
+                (
+                    "text body",
+                    try await cluster.request(
+                        .post, "/v1/images", token: token, headers: [.contentType: "text/plain"], body: Array("hi".utf8)
+                    ), 415, "UnsupportedMediaType"
+                ),
+                (
+                    "truncated",
+                    try await cluster.upload("/v1/images", file: Array(TestImages.building.prefix(9000)), token: token),
+                    422, "InvalidImage"
+                ),
+                (
+                    "PNG bomb",
+                    try await cluster.upload(
+                        "/v1/images", file: PNGBytes(width: 200_000, height: 200_000, scanlines: [0, 0]).bytes,
+                        token: token), 422, "InvalidImage"
+                ),
+                (
+                    "60 MiB",
+                    try await cluster.upload("/v1/images", file: Array(repeating: 0xAB, count: 60 << 20), token: token),
+                    413, "PayloadTooLarge"
+                ),
+                (
+                    "no file",
+                    try await cluster.request(
+                        .post, "/v1/images", token: token, headers: [.contentType: "multipart/form-data; boundary=x"],
+                        body: Array("--x\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nk\r\n--x--\r\n".utf8)),
+                    400, "InvalidParameter"
+                ),
+                (
+                    "bad ops",
+                    try await cluster.json(
+                        .post, "/v1/process", ["imageId": "img_x", "ops": [["op": "explode"]]], token: token), 400,
+                    "InvalidParameter"
+                ),
+            ]
+            for (name, response, code, error) in cases {
+                #expect(status(response) == (code, error), "\(name)")
+            }
+            let duplicate = try await cluster.upload(
+                "/v1/images", file: TestImages.building, fields: ["key": "k.jpg"], token: token)
+            #expect(duplicate.status == .created)
+            let again = try await cluster.upload(
+                "/v1/images", file: TestImages.camera, fields: ["key": "k.jpg"], token: token)
+            #expect(again.status == .conflict && cluster.errorCode(again) == "KeyExists")
+            let list = try cluster.object(try await cluster.request(.get, "/v1/images", token: token))
+            #expect((list["items"] as? [Any])?.count == 1)
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import ServiceLifecycle
+import ServiceRuntime
+import Wire
+import WireTesting
+
+@testable import ProcessSvc
+@testable import StoreSvc
+
+/// A real StoreSvc and ProcessSvc on port 0 over temporary folders, with clients; job workers and the
+/// thumbnail consumer run only when a test starts them.
+struct ProcessHarness: Sendable {
+    let store: WireClient
+    let process: WireClient
+    let service: ProcessService
+    let jobsPath: String
+
+    static func run(
+        settings: ProcessSettings = ProcessSettings(), _ body: @escaping @Sendable (ProcessHarness) async throws -> Void
+    ) async throws {
+        try await withServiceHost(.store) { storeHost in
+            let storeFolder = storeHost.configuration.stateDirectory
+            let storeService = try StoreService(
+                store: ImageStore(path: "\(storeFolder)/images.sqlite"), blobs: BlobStore(root: storeFolder),
+                settings: StoreSettings(), logger: storeHost.logger)
+            try await withWireServer(
+                service: ServiceName.store.rawValue, router: StoreRouter.make(host: storeHost, service: storeService)
+            ) { storeServer in
+                let storeClient = storeServer.client(poolSize: 2)
+                try await withServiceHost(.process) { host in
+                    let jobsPath = "\(host.configuration.stateDirectory)/jobs.sqlite"
+                    let service = ProcessService(
+                        store: { storeClient }, jobs: try JobStore(path: jobsPath), settings: settings,
+                        logger: host.logger)
+                    try await withWireServer(
+                        service: ServiceName.process.rawValue, router: ProcessRouter.make(host: host, service: service)
+                    ) { processServer in
+                        try await body(
+                            ProcessHarness(
+                                store: storeClient, process: processServer.client(), service: service,
+                                jobsPath: jobsPath))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs `body` while `services` run beside it; they are cancelled when it returns.
+    func running(_ services: [any Service], _ body: () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in services { group.addTask { try await service.run() } }
+            do {
+                try await body()
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+            group.cancelAll()
+        }
+    }
+
+    func put(_ owner: String, _ bytes: [UInt8], filename: String = "photo.jpg") async throws -> ImageRecord {
+        try await store.call(StoreContract.putImage, PutImageRequest(owner: owner, filename: filename, bytes: bytes))
+    }
+
+    /// Polls the job until it is finished or `timeout` passes.
+    func finished(_ request: JobRequest, timeout: Duration = .seconds(60)) async throws -> JobRecord {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let job = try await process.call(ProcessContract.getJob, request)
+            if job.status == .completed || job.status == .error || ContinuousClock.now > deadline { return job }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    static func owner() -> String { UUID().uuidString.lowercased() }
+}
