@@ -182,6 +182,7 @@ let package = Package(
             name: "clearskyTests",
             dependencies: [
                 "clearsky", "AuthSvc", "StoreSvc", "ProcessSvc", "TagSvc", "Gateway", "Wire", "WireTesting",
+                "TestImages",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
     ],
