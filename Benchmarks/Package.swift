@@ -10,6 +10,7 @@ let package = Package(
         .package(path: "BenchSupport"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .executableTarget(
@@ -30,6 +31,13 @@ let package = Package(
             name: "DetectionBench",
             dependencies: [
                 "BenchSupport", .product(name: "Detection", package: "main"), .product(name: "Imaging", package: "main"),
+            ]),
+        .executableTarget(
+            name: "GatewayBench",
+            dependencies: [
+                "BenchSupport", .product(name: "Imaging", package: "main"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .executableTarget(
             name: "ImagingBench",

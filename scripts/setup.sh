@@ -3,7 +3,8 @@
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 
-packages=(pkg-config libssl-dev libpng-dev libsqlite3-dev libturbojpeg0-dev libopenblas-dev python3 python3-pip)
+# Extra packages named on the command line (the benchmarks' wrk) are installed too.
+packages=(pkg-config libssl-dev libpng-dev libsqlite3-dev libturbojpeg0-dev libopenblas-dev python3 python3-pip "$@")
 
 missing=()
 for package in "${packages[@]}"; do

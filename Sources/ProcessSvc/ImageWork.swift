@@ -42,4 +42,7 @@ struct StageClock {
             Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         last = now
     }
+
+    /// Starts the next lap now, without recording the time since the last one.
+    mutating func restart() { last = ContinuousClock.now }
 }

@@ -17,7 +17,10 @@ struct ThumbnailConsumer: Service {
                     try await handleNextBatch()
                 } catch {
                     if Task.isCancelled { return }
-                    service.logger.warning("Thumbnail consumer waits for StoreSvc", metadata: ["error": "\(error)"])
+                    // StoreSvc still starting (or restarting) is expected; anything else is worth a warning.
+                    let level: Logger.Level = (error as? WireError)?.code == .unavailable ? .info : .warning
+                    service.logger.log(
+                        level: level, "Thumbnail consumer waits for StoreSvc", metadata: ["error": "\(error)"])
                     try? await Task.sleep(for: .seconds(1))
                 }
             }

@@ -59,6 +59,7 @@ extension StoreService {
                 return (row, event.sequence ?? 0, orphans)
             }
             for sha in Set(orphans) { forget(owner: request.owner, sha256: sha) }
+            derivatives.forget([stored.id])
             published(sequence)
             return stored.record
         } catch {
@@ -101,6 +102,7 @@ extension StoreService {
                 return orphans
             }
             for sha in orphans { forget(owner: image.owner, sha256: sha) }
+            derivatives.forget([image.id])
             return row.info
         } catch {
             unlink(staged)
@@ -147,6 +149,7 @@ extension StoreService {
             return (sequence, orphans)
         }
         for sha in orphans { forget(owner: owner, sha256: sha) }
+        derivatives.forget(ids)
         published(sequence)
     }
 

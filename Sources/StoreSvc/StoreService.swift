@@ -10,6 +10,7 @@ final class StoreService: Sendable {
     let store: ImageStore
     let blobs: BlobStore
     let cache: BlobCache
+    let derivatives = DerivativeIndex()
     let settings: StoreSettings
     let logger: Logger
     let now: @Sendable () -> Int64
@@ -107,13 +108,33 @@ final class StoreService: Sendable {
         return ImageContent(image: row.record, offset: offset, bytes: bytes)
     }
 
+    /// A derivative of an image the caller may see. Hot ones are answered from memory: the index for the
+    /// metadata, the cache for the bytes.
     func derivative(_ request: DerivativeRequest) async throws -> DerivativeContent {
-        let image = try await visibleImage(request.image)
-        let row = try await store.database.read { db in
-            try DerivativeRow.filter(Column("imageId") == image.id && Column("kind") == request.kind.rawValue)
-                .fetchOne(db)
+        let key = DerivativeIndex.key(request.image.id, request.kind)
+        var entry = derivatives.lookup(key)
+        if entry == nil {
+            let generation = derivatives.generation
+            let (image, row) = try await store.database.read { db in
+                (
+                    try ImageRow.filter(Column("id") == request.image.id).fetchOne(db),
+                    try DerivativeRow.filter(
+                        Column("imageId") == request.image.id && Column("kind") == request.kind.rawValue
+                    ).fetchOne(db)
+                )
+            }
+            guard let image else { throw WireError(.notFound, "No image \(request.image.id)") }
+            if let row {
+                entry = DerivativeIndex.Entry(owner: image.owner, visibility: image.visibility, row: row)
+                derivatives.remember(key, entry!, readAt: generation)
+            } else if image.owner == request.image.owner || image.visibility == Visibility.public.rawValue {
+                throw WireError(.notFound, "Image \(image.id) has no \(request.kind.rawValue) yet")
+            }
         }
-        guard let row else { throw WireError(.notFound, "Image \(image.id) has no \(request.kind.rawValue) yet") }
+        guard let entry, entry.owner == request.image.owner || entry.visibility == Visibility.public.rawValue else {
+            throw WireError(.notFound, "No image \(request.image.id)")
+        }
+        let row = entry.row
         let bytes = try blob(owner: row.owner, sha256: row.sha256, offset: 0, length: row.size, size: row.size)
         return DerivativeContent(info: row.info, bytes: bytes)
     }

@@ -139,8 +139,8 @@ import Wire
             let image = try cluster.object(
                 try await cluster.upload("/v1/images", file: TestImages.building, token: alice))
             let id = try #require(image["id"] as? String)
-            let job = try cluster.object(try await cluster.json(.post, "/v1/jobs", ["imageId": id], token: alice))
-            let jobId = try #require(job["id"] as? String)
+            let created = try await cluster.json(.post, "/v1/jobs", ["imageId": id], token: alice)
+            let jobId = try #require(try cluster.object(created)["id"] as? String, "\(String(buffer: created.body))")
             // Without workers the job stays pending: its result is a conflict, not a 404.
             let pending = try await cluster.request(.get, "/v1/jobs/\(jobId)/result", token: alice)
             #expect(pending.status == .conflict && cluster.errorCode(pending) == "JobNotFinished")

@@ -187,8 +187,21 @@ import WireTesting
             let read = try await store.call(StoreContract.derivative, wanted)
             #expect(read.bytes == TestImages.camera && read.info.width == 256)
             #expect(store.blobFiles.count == 2)
+            // A replaced derivative is read anew (the in-memory index forgets the old one).
+            let small = Array(TestImages.building.prefix(100))
+            _ = try await store.call(
+                StoreContract.putDerivative,
+                PutDerivativeRequest(
+                    image: wanted.image, kind: .thumbnail, contentType: "image/jpeg", width: 1, height: 1, bytes: small)
+            )
+            let replaced = try await store.call(StoreContract.derivative, wanted)
+            #expect(replaced.bytes == small && replaced.info.width == 1)
+            let asStranger = DerivativeRequest(
+                image: .init(owner: StoreHarness.owner(), id: image.id), kind: .thumbnail)
+            #expect(await wireCode { _ = try await store.call(StoreContract.derivative, asStranger) } == .notFound)
             try await store.call(StoreContract.deleteImage, wanted.image)
             #expect(store.blobFiles.isEmpty)
+            #expect(await wireCode { _ = try await store.call(StoreContract.derivative, wanted) } == .notFound)
         }
     }
 
