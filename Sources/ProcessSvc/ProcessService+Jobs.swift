@@ -37,18 +37,13 @@ extension ProcessService {
     /// The owner's jobs, newest first.
     func listJobs(_ request: ListJobsRequest) async throws -> JobPage {
         let page = request.page
-        guard (1...settings.maxPageSize).contains(page.limit) else {
-            throw WireError(.invalidArgument, "limit must be 1…\(settings.maxPageSize)")
-        }
-        let after = try PageCursor.position(after: page.cursor)
+        let after = try PageCursor.position(of: page, maximum: settings.maxPageSize)
         let rows = try await jobs.database.read { db in
             try JobRow.filter(Column("owner") == request.owner && Column("position") < after)
                 .order(Column("position").desc).limit(page.limit + 1).fetchAll(db)
         }
-        let items = rows.prefix(page.limit)
-        return JobPage(
-            items: items.map(\.record),
-            nextCursor: rows.count > page.limit ? items.last?.position.map(String.init) : nil)
+        let (items, next) = PageCursor.split(rows, limit: page.limit, position: \.position)
+        return JobPage(items: items.map(\.record), nextCursor: next)
     }
 
     /// Forgets one job. Its input and result images stay in the owner's gallery.

@@ -6,6 +6,8 @@ import Wire
 /// committed cursor. A thumbnail that already exists is not made again, so a redelivered event is harmless.
 struct ThumbnailConsumer: Service {
     static let consumer = "process.thumbnails"
+    /// Failures worth trying the batch again for.
+    static let transient: [WireError.Code] = [.unavailable, .deadlineExceeded, .cancelled, .resourceExhausted]
     let service: ProcessService
     /// How long one poll waits for events.
     var wait = Duration.seconds(10)
@@ -38,9 +40,12 @@ struct ThumbnailConsumer: Service {
         {
             do {
                 _ = try await service.thumbnail(ImageRequest(owner: event.owner, id: event.imageId))
-            } catch let error as WireError where [.notFound, .invalidImage, .invalidArgument].contains(error.code) {
-                // Deleted since, or an image that cannot be thumbnailed: nothing to retry.
-                service.logger.info("No thumbnail", metadata: ["image": "\(event.imageId)", "why": "\(error)"])
+            } catch let error as WireError where !Self.transient.contains(error.code) {
+                // Deleted since, an image that cannot be thumbnailed, a blob gone missing: retrying would
+                // fail the same way and hold up every event behind this one.
+                service.logger.log(
+                    level: error.code == .notFound ? .info : .warning, "No thumbnail",
+                    metadata: ["image": "\(event.imageId)", "why": "\(error)"])
             }
         }
         try await service.store(

@@ -80,10 +80,7 @@ final class StoreService: Sendable {
 
     /// `owner`'s images, or everyone's public ones when `owner` is nil, newest first.
     func list(owner: String?, page: PageRequest) async throws -> ImagePage {
-        guard (1...settings.maxPageSize).contains(page.limit) else {
-            throw WireError(.invalidArgument, "limit must be 1…\(settings.maxPageSize)")
-        }
-        let after = try PageCursor.position(after: page.cursor)
+        let after = try PageCursor.position(of: page, maximum: settings.maxPageSize)
         let rows = try await store.database.read { db in
             var request = ImageRow.filter(Column("position") < after)
             request =
@@ -92,8 +89,7 @@ final class StoreService: Sendable {
                 }
             return try request.order(Column("position").desc).limit(page.limit + 1).fetchAll(db)
         }
-        let items = rows.prefix(page.limit)
-        let next = rows.count > page.limit ? items.last?.position.map(String.init) : nil
+        let (items, next) = PageCursor.split(rows, limit: page.limit, position: \.position)
         return ImagePage(items: items.map(\.record), nextCursor: next)
     }
 

@@ -20,7 +20,7 @@ import WireTesting
             #expect(!signUp.confirmed)
             #expect(signUp.delivery == CodeDelivery(medium: "EMAIL", destination: "a***@example.com"))
             // Not confirmed yet: login is refused with its own code.
-            let early = await errorCode {
+            let early = await wireCode {
                 _ = try await auth.client.call(
                     AuthContract.login, LoginRequest(username: "alice", password: "Corr3ct-horse", client: client))
             }
@@ -53,7 +53,7 @@ import WireTesting
 
             try await auth.client.call(
                 AuthContract.logout, RefreshRequest(refreshToken: refreshed.refreshToken, client: client))
-            let afterLogout = await errorCode {
+            let afterLogout = await wireCode {
                 _ = try await auth.client.call(
                     AuthContract.refresh, RefreshRequest(refreshToken: refreshed.refreshToken, client: client))
             }
@@ -72,12 +72,12 @@ import WireTesting
             let second = try await auth.client.call(
                 AuthContract.refresh, RefreshRequest(refreshToken: first.refreshToken, client: client))
             // The old token again: refused, and the new one dies with it.
-            let reuse = await errorCode {
+            let reuse = await wireCode {
                 _ = try await auth.client.call(
                     AuthContract.refresh, RefreshRequest(refreshToken: first.refreshToken, client: client))
             }
             #expect(reuse == .notAuthorized)
-            let successor = await errorCode {
+            let successor = await wireCode {
                 _ = try await auth.client.call(
                     AuthContract.refresh, RefreshRequest(refreshToken: second.refreshToken, client: client))
             }
@@ -110,14 +110,14 @@ import WireTesting
             let code = try auth.code(for: "dave@example.com")
             let wrong = code == "000000" ? "111111" : "000000"
             for _ in 0..<5 {
-                let result = await errorCode {
+                let result = await wireCode {
                     try await auth.client.call(
                         AuthContract.confirmSignUp, ConfirmRequest(username: "dave", code: wrong, client: client))
                 }
                 #expect(result == .codeMismatch)
             }
             // Five wrong tries: even the right code now needs a new one.
-            let locked = await errorCode {
+            let locked = await wireCode {
                 try await auth.client.call(
                     AuthContract.confirmSignUp, ConfirmRequest(username: "dave", code: code, client: client))
             }
@@ -125,7 +125,7 @@ import WireTesting
             _ = try await auth.client.call(AuthContract.resendCode, UsernameRequest(username: "dave", client: client))
             let fresh = try auth.code(for: "dave@example.com")
             auth.clock.advance(86_400)
-            let expired = await errorCode {
+            let expired = await wireCode {
                 try await auth.client.call(
                     AuthContract.confirmSignUp, ConfirmRequest(username: "dave", code: fresh, client: client))
             }
@@ -134,7 +134,7 @@ import WireTesting
             let last = try auth.code(for: "dave@example.com")
             try await auth.client.call(
                 AuthContract.confirmSignUp, ConfirmRequest(username: "dave", code: last, client: client))
-            let again = await errorCode {
+            let again = await wireCode {
                 try await auth.client.call(
                     AuthContract.confirmSignUp, ConfirmRequest(username: "dave", code: last, client: client))
             }
@@ -164,7 +164,7 @@ import WireTesting
                 ("frank", "frank@example.com", String(repeating: "Aa1!", count: 2_500), .invalidPassword),
             ]
             for (username, email, password, expected) in cases {
-                let result = await errorCode {
+                let result = await wireCode {
                     _ = try await auth.client.call(
                         AuthContract.signUp,
                         SignUpRequest(username: username, email: email, password: password, client: client))
@@ -172,7 +172,7 @@ import WireTesting
                 #expect(result == expected, "\(username.prefix(30)) \(email.prefix(30))")
             }
             // SQL metacharacters in a login are just a wrong name.
-            let injection = await errorCode {
+            let injection = await wireCode {
                 _ = try await auth.client.call(
                     AuthContract.login, LoginRequest(username: "' OR 1=1 --", password: "x' OR '1'='1", client: client))
             }
@@ -186,7 +186,7 @@ import WireTesting
             var codes: [WireError.Code?] = []
             for _ in 0..<12 {
                 codes.append(
-                    await errorCode {
+                    await wireCode {
                         _ = try await auth.client.call(
                             AuthContract.login, LoginRequest(username: "grace", password: "Wr0ng-pass!", client: client)
                         )
@@ -212,7 +212,7 @@ import WireTesting
                 ResetPasswordRequest(
                     username: "heidi", code: auth.code(for: "heidi@example.com"), newPassword: "N3w-password",
                     client: client))
-            let revoked = await errorCode {
+            let revoked = await wireCode {
                 _ = try await auth.client.call(
                     AuthContract.refresh, RefreshRequest(refreshToken: first.refreshToken, client: client))
             }
@@ -223,7 +223,7 @@ import WireTesting
                 AuthContract.login, LoginRequest(username: "heidi", password: "N3w-password", client: client))
             let keys = try await auth.client.call(AuthContract.verificationKeys, Empty())
             let claims = try Self.verify(second.accessToken, keys: keys, now: auth.clock.now)
-            let wrongOld = await errorCode {
+            let wrongOld = await wireCode {
                 try await auth.client.call(
                     AuthContract.changePassword,
                     ChangePasswordRequest(
@@ -239,7 +239,7 @@ import WireTesting
             // The sign-in that changed the password lives on; the other one is revoked.
             _ = try await auth.client.call(
                 AuthContract.refresh, RefreshRequest(refreshToken: second.refreshToken, client: client))
-            let other = await errorCode {
+            let other = await wireCode {
                 _ = try await auth.client.call(
                     AuthContract.refresh, RefreshRequest(refreshToken: third.refreshToken, client: client))
             }
@@ -261,7 +261,7 @@ import WireTesting
             let claims = try Self.verify(one.accessToken, keys: keys, now: auth.clock.now)
             try await auth.client.call(AuthContract.logoutAll, UserRequest(sub: claims.sub))
             for token in [one.refreshToken, two.refreshToken] {
-                let result = await errorCode {
+                let result = await wireCode {
                     _ = try await auth.client.call(
                         AuthContract.refresh, RefreshRequest(refreshToken: token, client: client))
                 }
@@ -271,7 +271,7 @@ import WireTesting
                 try await auth.client.call(AuthContract.revocations, RevocationsRequest(after: 0)).originJtis.count == 2
             )
             try await auth.client.call(AuthContract.deleteUser, UserRequest(sub: claims.sub))
-            let gone = await errorCode {
+            let gone = await wireCode {
                 _ = try await auth.client.call(AuthContract.getUser, UserRequest(sub: claims.sub))
             }
             #expect(gone == .notAuthorized)

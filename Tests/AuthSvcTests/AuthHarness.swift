@@ -74,15 +74,3 @@ func withAuthHarness(
         }
     }
 }
-
-/// The Wire error code a call failed with, or nil when it succeeded.
-func errorCode(_ body: () async throws -> Void) async -> WireError.Code? {
-    do {
-        try await body()
-        return nil
-    } catch let error as WireError {
-        return error.code
-    } catch {
-        return .unknown
-    }
-}

@@ -137,11 +137,23 @@ public struct PageRequest: Codable, Sendable, Hashable {
 
 /// Cursors of lists kept in insertion order: the position of the last item of the page, newest first.
 public enum PageCursor {
-    /// The position a page's cursor names; past the end of the list without one.
-    public static func position(after cursor: String?) throws(WireError) -> Int64 {
-        guard let cursor else { return .max }
+    /// The position a page's cursor names (past the end of the list without one), after checking that
+    /// the page asks for 1…`maximum` items.
+    public static func position(of page: PageRequest, maximum: Int) throws(WireError) -> Int64 {
+        guard (1...maximum).contains(page.limit) else {
+            throw WireError(.invalidArgument, "limit must be 1…\(maximum)")
+        }
+        guard let cursor = page.cursor else { return .max }
         guard let position = Int64(cursor), position > 0 else { throw WireError(.invalidArgument, "Bad cursor") }
         return position
+    }
+
+    /// The page's items out of `limit + 1` rows read, and the cursor of the next page when there is one.
+    public static func split<Row>(_ rows: [Row], limit: Int, position: (Row) -> Int64?) -> (
+        items: ArraySlice<Row>, next: String?
+    ) {
+        let items = rows.prefix(limit)
+        return (items, rows.count > limit ? items.last.flatMap(position).map(String.init) : nil)
     }
 }
 
