@@ -140,6 +140,7 @@ let package = Package(
             ]),
 
         // Images for tests, as users upload them, and byte-level PNG/JPEG builders for malformed ones.
+        // and the trait that keeps CPU-heavy tests off the cooperative pool.
         .target(name: "TestImages", resources: [.copy("Resources")]),
 
         .testTarget(
@@ -154,7 +155,8 @@ let package = Package(
             ]),
         .testTarget(name: "AccessTokensTests", dependencies: ["AccessTokens", "Wire"]),
         .testTarget(
-            name: "DetectionTests", dependencies: ["Detection", "Imaging", "Wire"], resources: [.copy("Fixtures")]),
+            name: "DetectionTests", dependencies: ["Detection", "Imaging", "Wire", "TestImages"],
+            resources: [.copy("Fixtures")]),
         .testTarget(
             name: "MailTests",
             dependencies: [

@@ -1,10 +1,11 @@
 import Foundation
 import Imaging
+import TestImages
 import Testing
 
 @testable import Detection
 
-@Suite struct DetectorTests {
+@Suite(.offCooperativePool) struct DetectorTests {
     static let detector: Detector? = try? Detector(files: ModelFiles(folder: ModelTests.folder))
 
     @Test func detectionsMatchOpenCVOnTheLayerCheckImage() throws {

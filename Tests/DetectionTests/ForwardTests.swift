@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import TestImages
 import Testing
 
 @testable import Detection
@@ -7,7 +8,7 @@ import Testing
 /// The forward pass against OpenCV DNN's layer outputs for the same input blob (refbench's
 /// yolo_layer_check on scenetext01.jpg; the 416×416 resize ships as a PNG, the two heads' raw outputs as
 /// float32 files).
-@Suite struct ForwardTests {
+@Suite(.offCooperativePool) struct ForwardTests {
     static func json() throws -> [String: Any] {
         try JSONSerialization.jsonObject(with: Data(LoaderTests.fixture("layer_check.json"))) as! [String: Any]
     }

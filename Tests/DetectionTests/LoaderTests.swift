@@ -1,10 +1,11 @@
 import Foundation
+import TestImages
 import Testing
 import Wire
 
 @testable import Detection
 
-@Suite struct LoaderTests {
+@Suite(.offCooperativePool) struct LoaderTests {
     static func fixture(_ name: String) throws -> [UInt8] {
         let url = try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"))
         return [UInt8](try Data(contentsOf: url))
@@ -137,7 +138,7 @@ import Wire
 }
 
 /// The real model, fetched by `make test`'s set-up (scripts/fetch_model.sh) into ./models.
-@Suite struct ModelTests {
+@Suite(.offCooperativePool) struct ModelTests {
     static var folder: String {
         if let folder = ProcessInfo.processInfo.environment["CLEARSKY_MODEL_DIR"], !folder.isEmpty { return folder }
         return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -83,7 +83,8 @@ struct ClusterHarness: Sendable {
     func user(_ name: String) async throws -> String {
         let email = "\(name)@example.com"
         let password = "Corr3ct-horse"
-        _ = try await json(.post, "/v1/auth/signup", ["username": name, "email": email, "password": password])
+        let signUp = try await json(.post, "/v1/auth/signup", ["username": name, "email": email, "password": password])
+        try #require(signUp.status == .created, "sign-up: \(String(buffer: signUp.body))")
         let text = try #require(try outbox.messages().last { $0.text.contains("To: \(email)") }?.text)
         let code = String(try #require(text.firstMatch(of: /code (\d{6})/)).1)
         _ = try await json(.post, "/v1/auth/confirm", ["username": name, "code": code])

@@ -1,10 +1,11 @@
 import Foundation
 import Imaging
+import TestImages
 import Testing
 
 /// Dehaze on refbench's synthetic hazy scenes: the haze is made here with dcp_ref.py's formula from the
 /// scene's photo, then scored the way the reference was (PSNR and SSIM against the clear photo).
-@Suite struct DehazeTests {
+@Suite(.offCooperativePool) struct DehazeTests {
     @Test(arguments: ["home.jpg", "building.jpg", "leuvenA.jpg"])
     func reachesTheReferenceQuality(scene: String) throws {
         let expected = (try Fixture.expected()["dehaze"] as! [String: [String: Any]])[scene]!

@@ -1,9 +1,10 @@
+import TestImages
 import Testing
 
 @testable import Imaging
 
 /// The O(1)-per-pixel filters behind dehaze against brute-force window scans.
-@Suite struct FilterPrimitiveTests {
+@Suite(.offCooperativePool) struct FilterPrimitiveTests {
     @Test(arguments: [1, 3, 7, 30])
     func minFilterEqualsAWindowScan(radius: Int) {
         let (width, height) = (53, 41)

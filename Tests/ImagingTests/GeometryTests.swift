@@ -1,7 +1,8 @@
 import Imaging
+import TestImages
 import Testing
 
-@Suite struct GeometryTests {
+@Suite(.offCooperativePool) struct GeometryTests {
     let image = positionImage(width: 5, height: 3)
 
     /// (x, y) of the source pixel that lands at output (x, y), for each transform.

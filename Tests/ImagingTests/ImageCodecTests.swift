@@ -2,7 +2,7 @@ import Imaging
 import TestImages
 import Testing
 
-@Suite struct ImageCodecTests {
+@Suite(.offCooperativePool) struct ImageCodecTests {
     @Test func jpegDecodeIsBitForBitOpenCVs() throws {
         let expected = try Fixture.expected()["jpeg_decode"] as! [String: Any]
         let image = try Fixture.image("robin.jpg")

@@ -3,7 +3,7 @@ import TestImages
 import Testing
 
 /// Bad bytes give typed errors, never a crash or a half image.
-@Suite struct MalformedInputTests {
+@Suite(.offCooperativePool) struct MalformedInputTests {
     @Test func emptyAndUnknownBytes() {
         #expect(throws: ImagingError.empty) { try ImageCodec.decode([UInt8]()) }
         #expect(throws: ImagingError.unsupportedFormat) { try ImageCodec.decode(Array("GIF89a, not really".utf8)) }

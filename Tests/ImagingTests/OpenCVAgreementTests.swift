@@ -1,9 +1,10 @@
 import Imaging
+import TestImages
 import Testing
 
 /// Each operation against OpenCV 4.14's output for the same input (Fixtures/<photo>_<op>.png). The inputs
 /// are two refbench photos at half size: robin (RGB) and camera (gray).
-@Suite struct OpenCVAgreementTests {
+@Suite(.offCooperativePool) struct OpenCVAgreementTests {
     /// Largest allowed per-byte difference and mean difference for each operation, with the reason.
     static let cases: [(name: String, operation: Operation, maximum: Int, mean: Double)] = [
         // Coverage weights as INTER_AREA: only float rounding differs.

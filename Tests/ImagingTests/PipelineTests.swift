@@ -3,7 +3,7 @@ import Imaging
 import TestImages
 import Testing
 
-@Suite struct PipelineTests {
+@Suite(.offCooperativePool) struct PipelineTests {
     @Test func parsesTheJSONFormOfEveryOperation() throws {
         let json = """
             [{"op":"autorotate"},

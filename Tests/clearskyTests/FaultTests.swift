@@ -97,7 +97,7 @@ import WireTesting
         #expect(upload.status == 201)
         let imageId = try #require(try Self.object(upload.body)["id"] as? String)
         let ops: [[String: Any]] = [
-            ["op": "resize", "width": 3472, "height": 2400, "fit": "fill"], ["op": "dehaze"], ["op": "dehaze"],
+            ["op": "resize", "width": 1736, "height": 1200, "fit": "fill"], ["op": "dehaze"],
         ]
         let created = try await cluster.call("POST", "/v1/jobs", json: ["imageId": imageId, "ops": ops])
         #expect(created.status == 202)

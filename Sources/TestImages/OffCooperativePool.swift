@@ -1,0 +1,33 @@
+import Dispatch
+import Testing
+
+/// Runs each test of a suite on threads of its own instead of Swift's cooperative pool. The pool has one
+/// thread per core; CPU-heavy synchronous tests (image operations, the detector) would otherwise hold
+/// both threads of a 2-core machine for seconds and starve every test that talks to a server meanwhile.
+public struct OffCooperativePool: SuiteTrait, TestTrait, TestScoping {
+    public var isRecursive: Bool { true }
+
+    public func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+    ) async throws {
+        guard testCase != nil else { return try await function() }
+        try await withTaskExecutorPreference(DispatchTaskExecutor.shared) { try await function() }
+    }
+}
+
+extension Trait where Self == OffCooperativePool {
+    /// See `OffCooperativePool`.
+    public static var offCooperativePool: Self { OffCooperativePool() }
+}
+
+/// A task executor over a concurrent Dispatch queue.
+final class DispatchTaskExecutor: TaskExecutor, Sendable {
+    static let shared = DispatchTaskExecutor()
+    private let queue = DispatchQueue(label: "clearsky.tests.heavy", attributes: .concurrent)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
+    }
+}
