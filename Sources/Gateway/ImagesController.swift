@@ -8,6 +8,7 @@ struct ImagesController: Sendable {
     let verifier: TokenVerifier
     /// Largest upload in bytes.
     let uploadLimit: Int
+    let thumbnails = ThumbnailCache()
 
     static let thumbnailCacheControl = "private, max-age=86400"
 
@@ -22,6 +23,7 @@ struct ImagesController: Sendable {
                     owner: owner, key: upload.fields["key"].flatMap { $0.isEmpty ? nil : $0 },
                     overwrite: upload.flag("overwrite"), filename: upload.filename ?? "",
                     visibility: try upload.visibility(), bytes: try upload.file()))
+            thumbnails.forget(image.id)  // an overwrite keeps the id and makes a new thumbnail
             return EditedResponse(
                 status: .created, headers: [.location: "/v1/images/\(image.id)"], response: ImageJSON(image))
         }
@@ -65,12 +67,17 @@ struct ImagesController: Sendable {
             let owner = try await verifier.authenticate(request).sub
             let wanted = ImageRequest(owner: owner, id: try id(context))
             let thumbnail: DerivativeContent
-            do {
-                thumbnail = try await store(
-                    StoreContract.derivative, DerivativeRequest(image: wanted, kind: .thumbnail))
-            } catch let error as WireError where error.code == .notFound {
-                // Not made yet (the event is still queued): ProcessSvc makes it now, once.
-                thumbnail = try await backends.client(.process).call(ProcessContract.thumbnail, wanted)
+            if let cached = thumbnails.lookup(wanted.id, caller: owner) {
+                thumbnail = cached
+            } else {
+                do {
+                    thumbnail = try await store(
+                        StoreContract.derivative, DerivativeRequest(image: wanted, kind: .thumbnail))
+                    thumbnails.store(wanted.id, thumbnail)
+                } catch let error as WireError where error.code == .notFound {
+                    // Not made yet (the event is still queued): ProcessSvc makes it now, once.
+                    thumbnail = try await backends.client(.process).call(ProcessContract.thumbnail, wanted)
+                }
             }
             let etag = BinaryResponse.etag(thumbnail.info.sha256)
             if BinaryResponse.notModified(request, etag: etag) {
@@ -82,7 +89,9 @@ struct ImagesController: Sendable {
         }
         images.delete(":id") { request, context -> Response in
             let owner = try await verifier.authenticate(request).sub
-            _ = try await store(StoreContract.deleteImage, ImageRequest(owner: owner, id: try id(context)))
+            let image = try id(context)
+            _ = try await store(StoreContract.deleteImage, ImageRequest(owner: owner, id: image))
+            thumbnails.forget(image)
             return Response(status: .noContent)
         }
         router.get("v1/gallery") { request, _ -> ListJSON<ImageJSON> in

@@ -132,7 +132,8 @@ final class StoreService: Sendable {
         }
         let row = entry.row
         let bytes = try blob(owner: row.owner, sha256: row.sha256, offset: 0, length: row.size, size: row.size)
-        return DerivativeContent(info: row.info, bytes: bytes)
+        return DerivativeContent(
+            info: row.info, bytes: bytes, imageOwner: entry.owner, visibility: Visibility(rawValue: entry.visibility))
     }
 
     /// Bytes through the cache: whole blobs are cached, ranges of uncached blobs read from disk.

@@ -144,6 +144,10 @@ import Wire
             // Without workers the job stays pending: its result is a conflict, not a 404.
             let pending = try await cluster.request(.get, "/v1/jobs/\(jobId)/result", token: alice)
             #expect(pending.status == .conflict && cluster.errorCode(pending) == "JobNotFinished")
+            // Alice's thumbnail is now in the gateway's cache; Bob still may not have it.
+            for _ in 0..<2 {
+                #expect(try await cluster.request(.get, "/v1/images/\(id)/thumbnail", token: alice).status == .ok)
+            }
             for path in [
                 "/v1/images/\(id)", "/v1/images/\(id)/content", "/v1/images/\(id)/thumbnail", "/v1/jobs/\(jobId)",
                 "/v1/jobs/\(jobId)/result", "/v1/images/by-key/\(image["key"] as! String)",
@@ -158,6 +162,10 @@ import Wire
             let gallery = try cluster.object(try await cluster.request(.get, "/v1/gallery", token: bob))
             #expect((gallery["items"] as? [Any])?.isEmpty == true)
             #expect(try await cluster.request(.get, "/v1/images", token: nil).status == .unauthorized)
+            // Deleting an image forgets its cached thumbnail at once.
+            #expect(try await cluster.request(.delete, "/v1/images/\(id)", token: alice).status == .noContent)
+            #expect(try await cluster.request(.get, "/v1/images/\(id)/thumbnail", token: alice).status == .notFound)
+            _ = try await cluster.upload("/v1/images", file: TestImages.camera, token: alice)
             // Deleting the account deletes its images.
             #expect(try await cluster.request(.delete, "/v1/me", token: alice).status == .noContent)
             let again = try await cluster.user("alice")

@@ -274,10 +274,16 @@ public struct DerivativeRequest: Codable, Sendable, Hashable {
 public struct DerivativeContent: Codable, Sendable, Hashable {
     public var info: DerivativeInfo
     public var bytes: [UInt8]
+    /// Who owns the image and who may see it, when the sender knows (StoreSvc does), so that a cache in
+    /// front of it can answer the next caller without asking again.
+    public var imageOwner: String?
+    public var visibility: Visibility?
 
-    public init(info: DerivativeInfo, bytes: [UInt8]) { (self.info, self.bytes) = (info, bytes) }
+    public init(info: DerivativeInfo, bytes: [UInt8], imageOwner: String? = nil, visibility: Visibility? = nil) {
+        (self.info, self.bytes, self.imageOwner, self.visibility) = (info, bytes, imageOwner, visibility)
+    }
 
-    enum CodingKeys: Int, CodingKey { case info = 1, bytes }
+    enum CodingKeys: Int, CodingKey { case info = 1, bytes, imageOwner, visibility }
 }
 
 /// The byte-bounded LRU cache's counters.
