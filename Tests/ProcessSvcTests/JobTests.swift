@@ -89,6 +89,16 @@ import WireTesting
             // Clearing history keeps unfinished jobs; deleting the owner does not.
             #expect(try await harness.process.call(ProcessContract.clearJobs, OwnerRequest(owner: owner)).count == 0)
             #expect(try await harness.process.call(ProcessContract.deleteOwner, OwnerRequest(owner: owner)).count == 1)
+            // Its owner deletes one job; it is gone, and only it.
+            let first = try await harness.process.call(
+                ProcessContract.createJob, CreateJobRequest(owner: owner, imageId: image.id))
+            let second = try await harness.process.call(
+                ProcessContract.createJob, CreateJobRequest(owner: owner, imageId: image.id))
+            try await harness.process.call(ProcessContract.deleteJob, JobRequest(owner: owner, id: first.id))
+            let gone = JobRequest(owner: owner, id: first.id)
+            #expect(await wireCode { _ = try await harness.process.call(ProcessContract.getJob, gone) } == .notFound)
+            let left = try await harness.process.call(ProcessContract.listJobs, ListJobsRequest(owner: owner))
+            #expect(left.items.map(\.id) == [second.id])
         }
     }
 
