@@ -9,7 +9,7 @@ final class ThumbnailCache: Sendable {
     struct Entry: Sendable {
         var content: DerivativeContent
         var owner: String
-        var isPublic: Bool
+        var visibility: Visibility
         var storedAt: ContinuousClock.Instant
     }
 
@@ -36,7 +36,7 @@ final class ThumbnailCache: Sendable {
                 state.entries[imageId] = nil
                 return nil
             }
-            return entry.owner == caller || entry.isPublic ? entry.content : nil
+            return entry.visibility.lets(caller, read: entry.owner) ? entry.content : nil
         }
     }
 
@@ -56,7 +56,7 @@ final class ThumbnailCache: Sendable {
             }
             if let old = state.entries[imageId] { state.bytes -= old.content.bytes.count }
             state.entries[imageId] = Entry(
-                content: content, owner: owner, isPublic: visibility == .public, storedAt: now)
+                content: content, owner: owner, visibility: visibility, storedAt: now)
             state.bytes += content.bytes.count
         }
     }

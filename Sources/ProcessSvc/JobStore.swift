@@ -6,6 +6,9 @@ import Wire
 struct JobStore: Sendable {
     let database: DatabasePool
 
+    /// The jobs database in the service's state folder.
+    init(folder: String) throws { try self.init(path: "\(folder)/jobs.sqlite") }
+
     init(path: String) throws {
         database = try DatabasePool(path: path)
         try Self.migrator.migrate(database)

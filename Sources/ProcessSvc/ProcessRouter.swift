@@ -19,7 +19,7 @@ enum ProcessRouter {
             endpoint: endpoint, service: ServiceName.store.rawValue,
             secret: try ClusterSecret.load(from: configuration.secretFile))
         let service = ProcessService(
-            store: { storeClient }, jobs: try JobStore(path: "\(folder)/jobs.sqlite"), settings: settings,
+            store: { storeClient }, jobs: try JobStore(folder: folder), settings: settings,
             logger: host.logger)
         return (
             make(host: host, service: service), [JobWorkers(service: service), ThumbnailConsumer(service: service)]

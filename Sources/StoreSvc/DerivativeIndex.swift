@@ -7,7 +7,7 @@ import Wire
 final class DerivativeIndex: Sendable {
     struct Entry: Sendable {
         var owner: String
-        var visibility: String
+        var visibility: Visibility
         var row: DerivativeRow
     }
 

@@ -85,10 +85,12 @@ struct ImageRow: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
 
     mutating func didInsert(_ inserted: InsertionSuccess) { position = inserted.rowID }
 
+    var access: Visibility { Visibility(rawValue: visibility) ?? .private }
+
     var record: ImageRecord {
         ImageRecord(
             id: id, owner: owner, key: key, filename: filename, contentType: contentType, width: width, height: height,
-            size: size, sha256: sha256, visibility: Visibility(rawValue: visibility) ?? .private, createdAt: createdAt,
+            size: size, sha256: sha256, visibility: access, createdAt: createdAt,
             derivedFrom: derivedFrom)
     }
 }

@@ -8,9 +8,7 @@ enum StoreRouter {
     static func make(host: ServiceHost, settings: StoreSettings = StoreSettings()) throws -> WireRouter {
         let folder = host.configuration.stateDirectory
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let service = try StoreService(
-            store: ImageStore(path: "\(folder)/images.sqlite"), blobs: BlobStore(root: folder), settings: settings,
-            logger: host.logger)
+        let service = try StoreService.open(folder: folder, settings: settings, logger: host.logger)
         return make(host: host, service: service)
     }
 

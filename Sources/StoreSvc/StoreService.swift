@@ -28,6 +28,13 @@ final class StoreService: Sendable {
         try recover()
     }
 
+    /// The service over its files in `folder` (the service's state folder): `images.sqlite`, `blobs/`, `tmp/`.
+    static func open(folder: String, settings: StoreSettings, logger: Logger) throws -> StoreService {
+        try StoreService(
+            store: ImageStore(path: "\(folder)/images.sqlite"), blobs: BlobStore(root: folder), settings: settings,
+            logger: logger)
+    }
+
     /// After a crash: staged files are dropped, and blobs no row uses (renamed just before the crash) removed.
     private func recover() throws {
         blobs.sweepTemporary()
@@ -48,7 +55,7 @@ final class StoreService: Sendable {
     /// The image `request.owner` may see: their own, or anyone's public one. Others are not found.
     func visibleImage(_ request: ImageRequest) async throws -> ImageRow {
         let row = try await store.database.read { db in try ImageRow.filter(Column("id") == request.id).fetchOne(db) }
-        guard let row, row.owner == request.owner || row.visibility == Visibility.public.rawValue else {
+        guard let row, row.access.lets(request.owner, read: row.owner) else {
             throw WireError(.notFound, "No image \(request.id)")
         }
         return row
@@ -119,21 +126,19 @@ final class StoreService: Sendable {
                     ).fetchOne(db)
                 )
             }
-            guard let image else { throw WireError(.notFound, "No image \(request.image.id)") }
-            if let row {
-                entry = DerivativeIndex.Entry(owner: image.owner, visibility: image.visibility, row: row)
-                derivatives.remember(key, entry!, readAt: generation)
-            } else if image.owner == request.image.owner || image.visibility == Visibility.public.rawValue {
-                throw WireError(.notFound, "Image \(image.id) has no \(request.kind.rawValue) yet")
+            guard let image, image.access.lets(request.image.owner, read: image.owner) else {
+                throw WireError(.notFound, "No image \(request.image.id)")
             }
+            guard let row else { throw WireError(.notFound, "Image \(image.id) has no \(request.kind.rawValue) yet") }
+            entry = DerivativeIndex.Entry(owner: image.owner, visibility: image.access, row: row)
+            derivatives.remember(key, entry!, readAt: generation)
         }
-        guard let entry, entry.owner == request.image.owner || entry.visibility == Visibility.public.rawValue else {
+        guard let entry, entry.visibility.lets(request.image.owner, read: entry.owner) else {
             throw WireError(.notFound, "No image \(request.image.id)")
         }
         let row = entry.row
         let bytes = try blob(owner: row.owner, sha256: row.sha256, offset: 0, length: row.size, size: row.size)
-        return DerivativeContent(
-            info: row.info, bytes: bytes, imageOwner: entry.owner, visibility: Visibility(rawValue: entry.visibility))
+        return DerivativeContent(info: row.info, bytes: bytes, imageOwner: entry.owner, visibility: entry.visibility)
     }
 
     /// Bytes through the cache: whole blobs are cached, ranges of uncached blobs read from disk.

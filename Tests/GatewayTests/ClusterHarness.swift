@@ -32,9 +32,7 @@ struct ClusterHarness: Sendable {
                 mail: outbox, logger: authHost.logger)
             try await withServiceHost(.store) { storeHost in
                 let folder = storeHost.configuration.stateDirectory
-                let store = try StoreService(
-                    store: ImageStore(path: "\(folder)/images.sqlite"), blobs: BlobStore(root: folder),
-                    settings: StoreSettings(), logger: storeHost.logger)
+                let store = try StoreService.open(folder: folder, settings: StoreSettings(), logger: storeHost.logger)
                 try await withServiceHost(.process) { processHost in
                     let servers = [
                         (ServiceName.auth.rawValue, AuthRouter.make(host: authHost, service: auth)),
@@ -49,7 +47,7 @@ struct ClusterHarness: Sendable {
                             endpoint: peers[.store]!, service: ServiceName.store.rawValue, secret: WireHarness.secret)
                         let process = ProcessService(
                             store: { storeClient },
-                            jobs: try JobStore(path: processHost.configuration.stateDirectory + "/jobs.sqlite"),
+                            jobs: try JobStore(folder: processHost.configuration.stateDirectory),
                             settings: ProcessSettings(), logger: processHost.logger)
                         try await withWireServer(
                             service: ServiceName.process.rawValue,

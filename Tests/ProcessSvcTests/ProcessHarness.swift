@@ -13,32 +13,29 @@ struct ProcessHarness: Sendable {
     let store: WireClient
     let process: WireClient
     let service: ProcessService
-    let jobsPath: String
 
     static func run(
         settings: ProcessSettings = ProcessSettings(), _ body: @escaping @Sendable (ProcessHarness) async throws -> Void
     ) async throws {
         try await withServiceHost(.store) { storeHost in
             let storeFolder = storeHost.configuration.stateDirectory
-            let storeService = try StoreService(
-                store: ImageStore(path: "\(storeFolder)/images.sqlite"), blobs: BlobStore(root: storeFolder),
-                settings: StoreSettings(), logger: storeHost.logger)
+            let storeService = try StoreService.open(
+                folder: storeFolder, settings: StoreSettings(), logger: storeHost.logger)
             try await withWireServer(
                 service: ServiceName.store.rawValue, router: StoreRouter.make(host: storeHost, service: storeService)
             ) { storeServer in
                 let storeClient = storeServer.client(poolSize: 2)
                 try await withServiceHost(.process) { host in
-                    let jobsPath = "\(host.configuration.stateDirectory)/jobs.sqlite"
                     let service = ProcessService(
-                        store: { storeClient }, jobs: try JobStore(path: jobsPath), settings: settings,
+                        store: { storeClient }, jobs: try JobStore(folder: host.configuration.stateDirectory),
+                        settings: settings,
                         logger: host.logger)
                     try await withWireServer(
                         service: ServiceName.process.rawValue, router: ProcessRouter.make(host: host, service: service)
                     ) { processServer in
                         try await body(
                             ProcessHarness(
-                                store: storeClient, process: processServer.client(), service: service,
-                                jobsPath: jobsPath))
+                                store: storeClient, process: processServer.client(), service: service))
                     }
                 }
             }

@@ -73,9 +73,7 @@ import WireTesting
         try await withServiceHost(.store) { host in
             let folder = host.configuration.stateDirectory
             func open() throws -> StoreService {
-                try StoreService(
-                    store: ImageStore(path: "\(folder)/images.sqlite"), blobs: BlobStore(root: folder),
-                    settings: StoreSettings(), logger: host.logger)
+                try StoreService.open(folder: folder, settings: StoreSettings(), logger: host.logger)
             }
             let owner = StoreHarness.owner()
             let first = try open()

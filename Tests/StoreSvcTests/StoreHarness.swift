@@ -16,9 +16,7 @@ struct StoreHarness: Sendable {
     ) async throws {
         try await withServiceHost(.store) { host in
             let folder = host.configuration.stateDirectory
-            let service = try StoreService(
-                store: ImageStore(path: "\(folder)/images.sqlite"), blobs: BlobStore(root: folder), settings: settings,
-                logger: host.logger)
+            let service = try StoreService.open(folder: folder, settings: settings, logger: host.logger)
             try await withWireServer(
                 service: ServiceName.store.rawValue, router: StoreRouter.make(host: host, service: service)
             ) { harness in

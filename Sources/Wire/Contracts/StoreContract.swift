@@ -40,6 +40,11 @@ public enum Visibility: String, Codable, Sendable, CaseIterable {
     case `public`
 }
 
+extension Visibility {
+    /// Whether `caller` may read an image of `owner`'s with this visibility: their own, or a public one.
+    public func lets(_ caller: String, read owner: String) -> Bool { caller == owner || self == .public }
+}
+
 /// One stored image: the metadata of DESIGN.md's Image, without tags (TagSvc's).
 public struct ImageRecord: Codable, Sendable, Hashable {
     public var id: String
