@@ -30,42 +30,32 @@ extension StoreService {
             filename: Self.cleanFilename(request.filename, fallback: "image.\(header.format.fileExtension)"),
             contentType: header.format.mediaType, width: width, height: height, size: request.bytes.count,
             sha256: sha256, visibility: request.visibility.rawValue, createdAt: now(), derivedFrom: request.derivedFrom)
-        do {
-            let (stored, sequence, orphans) = try await store.database.writeWithoutTransaction { db in
-                var row = fresh
-                var event = EventRow(.imageCreated, row, at: row.createdAt)
-                var orphans: [String] = []
-                try db.inTransaction {
-                    let existing = try ImageRow.filter(Column("owner") == row.owner && Column("key") == row.key)
-                        .fetchOne(db)
-                    if let existing {
-                        guard request.overwrite else {
-                            throw WireError(.keyExists, "An image with key '\(row.key)' exists; ask for overwrite")
-                        }
-                        let stale = try DerivativeRow.filter(Column("imageId") == existing.id).fetchAll(db)
-                        try DerivativeRow.filter(Column("imageId") == existing.id).deleteAll(db)
-                        (row.position, row.id, row.createdAt) = (existing.position, existing.id, existing.createdAt)
-                        try row.update(db)
-                        event = EventRow(.imageReplaced, row, at: now())
-                        orphans = [existing.sha256] + stale.map(\.sha256)
-                    } else {
-                        try row.insert(db)
-                    }
-                    try blobs.publish(staged: staged, owner: row.owner, sha256: sha256)
-                    try event.insert(db)
-                    orphans = try orphans.filter { try Self.isUnreferenced(db, owner: row.owner, sha256: $0) }
-                    return .commit
+        let (stored, sequence) = try await changing(owner: request.owner, staged: staged) { [blobs, now] db in
+            var row = fresh
+            var event = EventRow(.imageCreated, row, at: row.createdAt)
+            var released: [String] = []
+            if let existing = try ImageRow.filter(Column("owner") == row.owner && Column("key") == row.key)
+                .fetchOne(db)
+            {
+                guard request.overwrite else {
+                    throw WireError(.keyExists, "An image with key '\(row.key)' exists; ask for overwrite")
                 }
-                return (row, event.sequence ?? 0, orphans)
+                let stale = try DerivativeRow.filter(Column("imageId") == existing.id).fetchAll(db)
+                try DerivativeRow.filter(Column("imageId") == existing.id).deleteAll(db)
+                (row.position, row.id, row.createdAt) = (existing.position, existing.id, existing.createdAt)
+                try row.update(db)
+                event = EventRow(.imageReplaced, row, at: now())
+                released = [existing.sha256] + stale.map(\.sha256)
+            } else {
+                try row.insert(db)
             }
-            for sha in Set(orphans) { forget(owner: request.owner, sha256: sha) }
-            derivatives.forget([stored.id])
-            published(sequence)
-            return stored.record
-        } catch {
-            unlink(staged)
-            throw error
+            try blobs.publish(staged: staged, owner: row.owner, sha256: sha256)
+            try event.insert(db)
+            return ((row, event.sequence ?? 0), released)
         }
+        derivatives.forget([stored.id])
+        published(sequence)
+        return stored.record
     }
 
     /// Stores (or replaces) one derivative of an image its owner has.
@@ -83,31 +73,17 @@ extension StoreService {
         let row = DerivativeRow(
             imageId: image.id, kind: request.kind.rawValue, owner: image.owner, contentType: request.contentType,
             width: request.width, height: request.height, size: request.bytes.count, sha256: sha256)
-        do {
-            let orphans = try await store.database.writeWithoutTransaction { db in
-                var orphans: [String] = []
-                try db.inTransaction {
-                    guard try ImageRow.filter(Column("id") == image.id).fetchCount(db) == 1 else {
-                        throw WireError(.notFound, "No image \(image.id)")
-                    }
-                    let old = try DerivativeRow.filter(Column("imageId") == image.id && Column("kind") == row.kind)
-                        .fetchOne(db)
-                    try blobs.publish(staged: staged, owner: image.owner, sha256: sha256)
-                    try row.save(db)
-                    if let old, try Self.isUnreferenced(db, owner: old.owner, sha256: old.sha256) {
-                        orphans.append(old.sha256)
-                    }
-                    return .commit
-                }
-                return orphans
+        try await changing(owner: image.owner, staged: staged) { [blobs] db in
+            guard try ImageRow.filter(Column("id") == image.id).fetchCount(db) == 1 else {
+                throw WireError(.notFound, "No image \(image.id)")
             }
-            for sha in orphans { forget(owner: image.owner, sha256: sha) }
-            derivatives.forget([image.id])
-            return row.info
-        } catch {
-            unlink(staged)
-            throw error
+            let old = try DerivativeRow.filter(Column("imageId") == image.id && Column("kind") == row.kind).fetchOne(db)
+            try blobs.publish(staged: staged, owner: image.owner, sha256: sha256)
+            try row.save(db)
+            return ((), old.map { [$0.sha256] } ?? [])
         }
+        derivatives.forget([image.id])
+        return row.info
     }
 
     /// Deletes one of the owner's images with its derivatives; blobs nothing else uses go too.
@@ -128,29 +104,51 @@ extension StoreService {
     }
 
     private func delete(owner: String, ids: [String]) async throws {
-        let (sequence, orphans) = try await store.database.writeWithoutTransaction { db in
+        let sequence = try await changing(owner: owner) { [now] db in
             var sequence: Int64 = 0
-            var orphans: Set<String> = []
-            try db.inTransaction {
-                for id in ids {
-                    guard let image = try ImageRow.filter(Column("id") == id && Column("owner") == owner).fetchOne(db)
-                    else { continue }
-                    let derivatives = try DerivativeRow.filter(Column("imageId") == id).fetchAll(db)
-                    try image.delete(db)
-                    try db.execute(sql: "UPDATE image SET derivedFrom = NULL WHERE derivedFrom = ?", arguments: [id])
-                    var event = EventRow(.imageDeleted, image, at: now())
-                    try event.insert(db)
-                    sequence = event.sequence ?? sequence
-                    orphans.formUnion([image.sha256] + derivatives.map(\.sha256))
-                }
-                orphans = try orphans.filter { try Self.isUnreferenced(db, owner: owner, sha256: $0) }
-                return .commit
+            var released: [String] = []
+            for id in ids {
+                guard let image = try ImageRow.filter(Column("id") == id && Column("owner") == owner).fetchOne(db)
+                else { continue }
+                let stale = try DerivativeRow.filter(Column("imageId") == id).fetchAll(db)
+                try image.delete(db)
+                try db.execute(sql: "UPDATE image SET derivedFrom = NULL WHERE derivedFrom = ?", arguments: [id])
+                var event = EventRow(.imageDeleted, image, at: now())
+                try event.insert(db)
+                sequence = event.sequence ?? sequence
+                released += [image.sha256] + stale.map(\.sha256)
             }
-            return (sequence, orphans)
+            return (sequence, released)
         }
-        for sha in orphans { forget(owner: owner, sha256: sha) }
         derivatives.forget(ids)
         published(sequence)
+    }
+
+    /// Runs `change` in one write transaction. The change returns its result and the blobs of `owner` it
+    /// may have released; those no row uses once it commits are removed from disk and from the cache. When
+    /// the change fails, the file it was to publish (`staged`) is removed.
+    private func changing<Result: Sendable>(
+        owner: String, staged: String? = nil,
+        _ change: @escaping @Sendable (Database) throws -> (result: Result, released: [String])
+    ) async throws -> Result {
+        do {
+            let (result, orphans) = try await store.database.writeWithoutTransaction { db in
+                var outcome: (Result, Set<String>)?
+                try db.inTransaction {
+                    let (result, released) = try change(db)
+                    outcome = (
+                        result, try Set(released).filter { try Self.isUnreferenced(db, owner: owner, sha256: $0) }
+                    )
+                    return .commit
+                }
+                return outcome!
+            }
+            for sha in orphans { forget(owner: owner, sha256: sha) }
+            return result
+        } catch {
+            if let staged { unlink(staged) }
+            throw error
+        }
     }
 
     static func isUnreferenced(_ db: Database, owner: String, sha256: String) throws -> Bool {
