@@ -67,12 +67,16 @@ final class ProcessService: Sendable {
     /// Runs the pipeline off the cooperative pool.
     func render(_ bytes: [UInt8], pipeline: Pipeline, format: ImageFormat?, quality: Int) async throws -> Rendition {
         let pixelLimit = settings.pixelLimit
-        let result = await Offload.run {
-            Result { () throws(ImagingError) -> Rendition in
-                try Rendition.render(
-                    bytes, pipeline: pipeline, format: format, quality: quality, pixelLimit: pixelLimit)
-            }
+        return try await Self.imaging { () throws(ImagingError) -> Rendition in
+            try Rendition.render(bytes, pipeline: pipeline, format: format, quality: quality, pixelLimit: pixelLimit)
         }
+    }
+
+    /// Imaging work off the cooperative pool, its failures as Wire errors.
+    static func imaging<Value: Sendable>(_ work: @escaping @Sendable () throws(ImagingError) -> Value)
+        async throws(WireError) -> Value
+    {
+        let result = await Offload.run { Result { () throws(ImagingError) -> Value in try work() } }
         do { return try result.get() } catch { throw WireError(error) }
     }
 
@@ -105,14 +109,10 @@ final class ProcessService: Sendable {
         }
         let content = try await store(StoreContract.content, ContentRequest(image: owned))
         let thumbnailer = settings.thumbnail
-        let result = await Offload.run {
-            Result { () throws(ImagingError) -> (PixelBuffer, [UInt8]) in
-                let picture = try thumbnailer.image(from: content.bytes)
-                return (picture, try ImageCodec.encode(picture, as: .jpeg, quality: thumbnailer.quality))
-            }
+        let (picture, jpeg) = try await Self.imaging { () throws(ImagingError) -> (PixelBuffer, [UInt8]) in
+            let picture = try thumbnailer.image(from: content.bytes)
+            return (picture, try ImageCodec.encode(picture, as: .jpeg, quality: thumbnailer.quality))
         }
-        let (picture, jpeg): (PixelBuffer, [UInt8])
-        do { (picture, jpeg) = try result.get() } catch { throw WireError(error) }
         let info = try await store(
             StoreContract.putDerivative,
             PutDerivativeRequest(
