@@ -90,9 +90,13 @@ struct JobWorkers: Service {
             clock.lap("store")
             let timings = clock.laps.merging(rendition.timings) { $0 + $1 }
             try await finish(job, status: .completed, result: result.id, error: nil, timings: timings)
-        } catch let error as WireError where [.unavailable, .deadlineExceeded].contains(error.code) {
+        } catch  where Task.isCancelled {
+            // Shutting down: the job goes back to the queue without spending an attempt.
+            try requeue(job, attemptUsed: false)
+            throw CancellationError()
+        } catch let error as WireError where error.isTransient {
             if job.attempts < service.settings.maxAttempts {
-                try await requeue(job, attemptUsed: true)
+                try requeue(job, attemptUsed: true)
                 try await Task.sleep(for: .seconds(1))
             } else {
                 try await finish(job, status: .error, result: nil, error: error.message, timings: clock.laps)
@@ -100,10 +104,6 @@ struct JobWorkers: Service {
         } catch let error as WireError {
             let reason = error.code == .notFound ? "The job's image was deleted" : error.message
             try await finish(job, status: .error, result: nil, error: reason, timings: clock.laps)
-        } catch is CancellationError {
-            // Shutting down: the job goes back to the queue without spending an attempt.
-            try await requeue(job, attemptUsed: false)
-            throw CancellationError()
         }
     }
 
@@ -125,8 +125,10 @@ struct JobWorkers: Service {
         }
     }
 
-    private func requeue(_ job: JobRow, attemptUsed: Bool) async throws {
-        try await service.jobs.database.write { db in
+    /// Puts a running job back to `pending`. The write is synchronous because it must also happen in a
+    /// task being cancelled, where GRDB's async writes throw `CancellationError` before they start.
+    private func requeue(_ job: JobRow, attemptUsed: Bool) throws {
+        try service.jobs.database.write { db in
             try db.execute(
                 sql: "UPDATE job SET status = 'pending', attempts = attempts - ? WHERE id = ? AND status = 'running'",
                 arguments: [attemptUsed ? 0 : 1, job.id])

@@ -6,8 +6,6 @@ import Wire
 /// committed cursor. A thumbnail that already exists is not made again, so a redelivered event is harmless.
 struct ThumbnailConsumer: Service {
     static let consumer = "process.thumbnails"
-    /// Failures worth trying the batch again for.
-    static let transient: [WireError.Code] = [.unavailable, .deadlineExceeded, .cancelled, .resourceExhausted]
     let service: ProcessService
     /// How long one poll waits for events.
     var wait = Duration.seconds(10)
@@ -40,7 +38,7 @@ struct ThumbnailConsumer: Service {
         {
             do {
                 _ = try await service.thumbnail(ImageRequest(owner: event.owner, id: event.imageId))
-            } catch let error as WireError where !Self.transient.contains(error.code) {
+            } catch let error as WireError where !error.isTransient {
                 // Deleted since, an image that cannot be thumbnailed, a blob gone missing: retrying would
                 // fail the same way and hold up every event behind this one.
                 service.logger.log(

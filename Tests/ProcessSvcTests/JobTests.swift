@@ -124,6 +124,30 @@ import WireTesting
         }
     }
 
+    /// Shutting the workers down mid-job puts the job back without spending one of its attempts.
+    @Test func aJobCutOffByShutdownGoesBackUnspent() async throws {
+        try await ProcessHarness.run { harness in
+            let owner = ProcessHarness.owner()
+            let image = try await harness.put(owner, TestImages.building)
+            let created = try await harness.process.call(
+                ProcessContract.createJob,
+                CreateJobRequest(
+                    owner: owner, imageId: image.id,
+                    operations: #"[{"op":"resize","width":1736,"height":1200,"fit":"fill"},{"op":"dehaze"}]"#))
+            let request = JobRequest(owner: owner, id: created.id)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await JobWorkers(service: harness.service).run() }
+                while try await harness.process.call(ProcessContract.getJob, request).status != .running {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                group.cancelAll()
+                try? await group.waitForAll()
+            }
+            let job = try await harness.process.call(ProcessContract.getJob, request)
+            #expect(job.status == .pending && job.attempts == 0 && job.resultImageId == nil)
+        }
+    }
+
     @Test func aJobThatKeepsKillingItsWorkerEndsInError() async throws {
         var settings = ProcessSettings()
         settings.maxAttempts = 2

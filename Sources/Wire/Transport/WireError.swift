@@ -10,6 +10,11 @@ public struct WireError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(code): \(message)" }
 
+    /// Whether the same call may succeed later: the peer was down, slow, busy, or the call was cancelled.
+    public var isTransient: Bool {
+        [Code.unavailable, .deadlineExceeded, .resourceExhausted, .cancelled].contains(code)
+    }
+
     /// A status code; services add their own by extending `Code` with new static values.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         public let rawValue: UInt32
