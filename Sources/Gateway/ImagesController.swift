@@ -20,7 +20,7 @@ struct ImagesController: Sendable {
             let image = try await store(
                 StoreContract.putImage,
                 PutImageRequest(
-                    owner: owner, key: upload.fields["key"].flatMap { $0.isEmpty ? nil : $0 },
+                    owner: owner, key: upload.key,
                     overwrite: upload.flag("overwrite"), filename: upload.filename ?? "",
                     visibility: try upload.visibility(), bytes: try upload.file()))
             thumbnails.forget(image.id)  // an overwrite keeps the id and makes a new thumbnail

@@ -128,7 +128,7 @@ struct ProcessBody: Decodable {
             body.quality = quality
         }
         body.save = upload.flag("save")
-        body.key = upload.fields["key"].flatMap { $0.isEmpty ? nil : $0 }
+        body.key = upload.key
         body.visibility = try upload.visibility()
         return body
     }

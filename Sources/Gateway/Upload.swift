@@ -113,5 +113,8 @@ struct Upload: Sendable {
         return visibility
     }
 
+    /// The `key` field; an empty one counts as none (the store then makes one up).
+    var key: String? { fields["key"].flatMap { $0.isEmpty ? nil : $0 } }
+
     func flag(_ name: String) -> Bool { ["true", "1", "yes"].contains(fields[name]?.lowercased() ?? "") }
 }
