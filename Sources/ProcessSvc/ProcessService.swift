@@ -92,21 +92,14 @@ final class ProcessService: Sendable {
     /// The image's thumbnail: the stored one, or made now (once, however many ask at the same time).
     func thumbnail(_ request: ImageRequest) async throws -> DerivativeContent {
         let image = try await store(StoreContract.getImage, request)
-        let wanted = DerivativeRequest(image: request, kind: .thumbnail)
-        do {
-            return try await store(StoreContract.derivative, wanted)
-        } catch let error as WireError where error.code == .notFound {
-            return try await thumbnailsInFlight.run(key: image.id) {
-                try await self.makeThumbnail(image)
-            }
-        }
+        return try await thumbnailsInFlight.run(key: image.id) { try await self.storedOrNewThumbnail(image) }
     }
 
-    private func makeThumbnail(_ image: ImageRecord) async throws -> DerivativeContent {
+    private func storedOrNewThumbnail(_ image: ImageRecord) async throws -> DerivativeContent {
         let owned = ImageRequest(owner: image.owner, id: image.id)
-        if let made = try? await store(StoreContract.derivative, DerivativeRequest(image: owned, kind: .thumbnail)) {
-            return made
-        }
+        do {
+            return try await store(StoreContract.derivative, DerivativeRequest(image: owned, kind: .thumbnail))
+        } catch let error as WireError where error.code == .notFound {}
         let content = try await store(StoreContract.content, ContentRequest(image: owned))
         let thumbnailer = settings.thumbnail
         let (picture, jpeg) = try await Self.imaging { () throws(ImagingError) -> (PixelBuffer, [UInt8]) in
