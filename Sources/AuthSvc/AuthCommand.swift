@@ -26,8 +26,10 @@ struct AuthCommand: WireServiceCommand {
     func router(host: ServiceHost) throws -> WireRouter {
         let environment = ProcessInfo.processInfo.environment
         var settings = AuthSettings()
-        if let iterations = passwordIterations ?? environment["CLEARSKY_PASSWORD_ITERATIONS"].flatMap(Int.init) {
-            guard iterations >= 1 else { throw ValidationError("--password-iterations must be at least 1") }
+        if let iterations = try integerSetting(
+            passwordIterations, flagName: "password-iterations", variable: "CLEARSKY_PASSWORD_ITERATIONS",
+            in: 1...Int.max)
+        {
             settings.passwordIterations = iterations
         }
         if let issuer = issuer ?? environment["CLEARSKY_TOKEN_ISSUER"] { settings.issuer = issuer }

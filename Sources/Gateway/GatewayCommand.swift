@@ -25,7 +25,7 @@ struct GatewayCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         var http = try options.resolve(for: .gateway)
-        if let port = port ?? environment["CLEARSKY_PORT"].flatMap(Int.init) {
+        if let port = try integerSetting(port, flagName: "port", variable: "CLEARSKY_PORT", in: 0...65535) {
             http.listen.port = port
         }
         let defaultWire = "127.0.0.1:\(ServiceName.gatewayWirePort(base: try options.resolvedBasePort()))"
@@ -37,10 +37,10 @@ struct GatewayCommand: AsyncParsableCommand {
         wire.listen = wireEndpoint
         let host = ServiceHost(configuration: wire)
         let backends = Backends(peers: http.peers, secret: try host.prepare())
-        let uploadMB = maxUploadMB ?? environment["CLEARSKY_MAX_UPLOAD_MB"].flatMap(Int.init) ?? 50
-        guard (1...60).contains(uploadMB) else {
-            throw ValidationError("--max-upload-mb must be 1…60 (a Wire frame holds at most 64 MiB)")
-        }
+        let uploadMB =
+            try integerSetting(
+                maxUploadMB, flagName: "max-upload-mb", variable: "CLEARSKY_MAX_UPLOAD_MB", in: 1...60,
+                why: "a Wire frame holds at most 64 MiB") ?? 50
         let app = GatewayApp.make(
             configuration: http, backends: backends, logger: host.logger, uploadLimit: uploadMB * 1024 * 1024)
         // The HTTP application and the Wire `health` server share one ServiceGroup.

@@ -23,14 +23,13 @@ struct ProcessCommand: WireServiceCommand {
     func router(host: ServiceHost) throws -> WireRouter { try parts(host: host).router }
 
     func parts(host: ServiceHost) throws -> (router: WireRouter, services: [any Service]) {
-        let environment = ProcessInfo.processInfo.environment
         var settings = ProcessSettings()
-        if let count = workers ?? environment["CLEARSKY_WORKERS"].flatMap(Int.init) {
-            guard (1...256).contains(count) else { throw ValidationError("--workers must be 1…256") }
+        if let count = try integerSetting(workers, flagName: "workers", variable: "CLEARSKY_WORKERS", in: 1...256) {
             settings.workers = count
         }
-        if let limit = pixelLimit ?? environment["CLEARSKY_PIXEL_LIMIT"].flatMap(Int.init) {
-            guard limit >= 1 else { throw ValidationError("--pixel-limit must be at least 1") }
+        if let limit = try integerSetting(
+            pixelLimit, flagName: "pixel-limit", variable: "CLEARSKY_PIXEL_LIMIT", in: 1...Int.max)
+        {
             settings.pixelLimit = limit
         }
         return try ProcessRouter.make(host: host, settings: settings)

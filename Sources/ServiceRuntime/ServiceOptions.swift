@@ -42,10 +42,10 @@ public struct ServiceOptions: ParsableArguments {
     public func resolvedBasePort(
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> Int {
-        try basePort ?? environment["CLEARSKY_BASE_PORT"].map {
-            guard let port = Int($0) else { throw ValidationError("CLEARSKY_BASE_PORT must be a number") }
-            return port
-        } ?? 7100
+        // base+1 … base+6 must be ports too.
+        try integerSetting(
+            basePort, flagName: "base-port", variable: "CLEARSKY_BASE_PORT", in: 1...65_529, environment: environment)
+            ?? 7100
     }
 
     /// Fills the configuration from flags, then the environment, then the defaults.
@@ -61,11 +61,7 @@ public struct ServiceOptions: ParsableArguments {
             }
             return endpoint
         }
-        let base =
-            try basePort ?? environment["CLEARSKY_BASE_PORT"].map {
-                guard let port = Int($0) else { throw ValidationError("CLEARSKY_BASE_PORT must be a number") }
-                return port
-            } ?? 7100
+        let base = try resolvedBasePort(environment: environment)
         let dataDirectory = value(dataDir, "CLEARSKY_DATA_DIR") ?? "./data"
         let listenText =
             value(listen, "CLEARSKY_\(service.key.uppercased())_LISTEN") ?? "127.0.0.1:\(service.port(base: base))"

@@ -21,14 +21,15 @@ struct StoreCommand: WireServiceCommand {
     var pixelLimit: Int?
 
     func router(host: ServiceHost) throws -> WireRouter {
-        let environment = ProcessInfo.processInfo.environment
         var settings = StoreSettings()
-        if let megabytes = cacheMB ?? environment["CLEARSKY_CACHE_MB"].flatMap(Int.init) {
-            guard megabytes >= 0 else { throw ValidationError("--cache-mb must not be negative") }
+        if let megabytes = try integerSetting(
+            cacheMB, flagName: "cache-mb", variable: "CLEARSKY_CACHE_MB", in: 0...(1 << 40))
+        {
             settings.cacheCapacity = megabytes * 1024 * 1024
         }
-        if let limit = pixelLimit ?? environment["CLEARSKY_PIXEL_LIMIT"].flatMap(Int.init) {
-            guard limit >= 1 else { throw ValidationError("--pixel-limit must be at least 1") }
+        if let limit = try integerSetting(
+            pixelLimit, flagName: "pixel-limit", variable: "CLEARSKY_PIXEL_LIMIT", in: 1...Int.max)
+        {
             settings.pixelLimit = limit
         }
         return try StoreRouter.make(host: host, settings: settings)

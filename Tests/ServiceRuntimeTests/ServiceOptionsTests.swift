@@ -47,4 +47,21 @@ import Wire
     @Test func secretFilesMustHoldEnoughHex() throws {
         #expect(throws: WireError.self) { try ClusterSecret.load(from: "/nonexistent/secret") }
     }
+
+    @Test func integerSettingsTakeTheFlagThenTheVariableAndCheckBoth() throws {
+        let environment = ["CLEARSKY_WORKERS": "3", "CLEARSKY_BAD": "three", "CLEARSKY_EMPTY": ""]
+        func workers(_ flag: Int?, _ variable: String = "CLEARSKY_WORKERS") throws -> Int? {
+            try integerSetting(flag, flagName: "workers", variable: variable, in: 1...256, environment: environment)
+        }
+        #expect(try workers(5) == 5)
+        #expect(try workers(nil) == 3)
+        #expect(try workers(nil, "CLEARSKY_UNSET") == nil)
+        #expect(try workers(nil, "CLEARSKY_EMPTY") == nil)
+        #expect(throws: ValidationError.self) { try workers(nil, "CLEARSKY_BAD") }
+        #expect(throws: ValidationError.self) { try workers(0) }
+        #expect(throws: ValidationError.self) { try workers(257) }
+        #expect(throws: ValidationError.self) {
+            try integerSetting(-1, flagName: "cache-mb", variable: "X", in: 0...Int.max, environment: [:])
+        }
+    }
 }
