@@ -247,4 +247,82 @@ import Wire
             #expect((list["items"] as? [Any])?.count == 1)
         }
     }
+
+    @Test func badParametersGetClearErrors() async throws {
+        try await ClusterHarness.run(workers: false) { cluster in
+            let token = try await cluster.user("dora")
+            let image = try cluster.object(
+                try await cluster.upload("/v1/images", file: TestImages.building, token: token))
+            let id = try #require(image["id"] as? String)
+            let multipart: HTTPFields = [.contentType: "multipart/form-data; boundary=x"]
+            let cases: [(String, TestResponse, Int, String)] = [
+                (
+                    "limit 0", try await cluster.request(.get, "/v1/images?limit=0", token: token), 400,
+                    "InvalidParameter"
+                ),
+                (
+                    "limit abc", try await cluster.request(.get, "/v1/jobs?limit=abc", token: token), 400,
+                    "InvalidParameter"
+                ),
+                (
+                    "cursor", try await cluster.request(.get, "/v1/images?cursor=nope", token: token), 400,
+                    "InvalidParameter"
+                ),
+                (
+                    "no url", try await cluster.request(.get, "/v1/images/by-thumbnail", token: token), 400,
+                    "InvalidParameter"
+                ),
+                (
+                    "not a thumbnail url",
+                    try await cluster.request(.get, "/v1/images/by-thumbnail?url=/v1/gallery", token: token), 400,
+                    "InvalidParameter"
+                ),
+                (
+                    "reversed range",
+                    try await cluster.request(
+                        .get, "/v1/images/\(id)/content", token: token, headers: [.range: "bytes=50-10"]), 416,
+                    "RangeNotSatisfiable"
+                ),
+                (
+                    "visibility",
+                    try await cluster.upload(
+                        "/v1/images", file: TestImages.building, fields: ["visibility": "secret"], token: token), 400,
+                    "InvalidParameter"
+                ),
+                (
+                    "quality",
+                    try await cluster.upload(
+                        "/v1/process", file: TestImages.building, fields: ["ops": "[]", "quality": "high"], token: token
+                    ), 400, "InvalidParameter"
+                ),
+                (
+                    "ops not JSON",
+                    try await cluster.upload(
+                        "/v1/process", file: TestImages.building, fields: ["ops": "{resize"], token: token), 400,
+                    "InvalidParameter"
+                ),
+                (
+                    "no ops", try await cluster.upload("/v1/process", file: TestImages.building, token: token), 400,
+                    "InvalidParameter"
+                ),
+                (
+                    "no boundary",
+                    try await cluster.request(
+                        .post, "/v1/images", token: token, headers: [.contentType: "multipart/form-data"], body: [1, 2]),
+                    400, "InvalidParameter"
+                ),
+                (
+                    "cut-off multipart",
+                    try await cluster.request(
+                        .post, "/v1/images", token: token, headers: multipart,
+                        body: Array("--x\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nabc".utf8)), 400,
+                    "InvalidParameter"
+                ),
+                ("unknown job", try await cluster.request(.get, "/v1/jobs/job_nothing", token: token), 404, "NotFound"),
+            ]
+            for (name, response, status, code) in cases {
+                #expect(Int(response.status.code) == status && cluster.errorCode(response) == code, "\(name)")
+            }
+        }
+    }
 }
