@@ -120,7 +120,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
-        .executableTarget(name: "TagSvc", dependencies: ["Wire", "ServiceRuntime"]),
+        .executableTarget(
+            name: "TagSvc",
+            dependencies: [
+                "Wire", "ServiceRuntime", "Detection", "Imaging", "ImageIntake", "Mail",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
         .executableTarget(
             name: "Gateway",
             dependencies: [

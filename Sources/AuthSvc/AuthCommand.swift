@@ -33,13 +33,7 @@ struct AuthCommand: WireServiceCommand {
             settings.passwordIterations = iterations
         }
         if let issuer = issuer ?? environment["CLEARSKY_TOKEN_ISSUER"] { settings.issuer = issuer }
-        var mail: (any MailDelivery)?
-        if let relay = smtp ?? environment["CLEARSKY_SMTP_ADDR"].flatMap({ $0.isEmpty ? nil : $0 }) {
-            guard let endpoint = WireEndpoint(relay) else {
-                throw ValidationError("--smtp must be host:port, got '\(relay)'")
-            }
-            mail = SMTPDelivery(host: endpoint.host, port: endpoint.port)
-        }
+        let mail = try MailConfiguration.delivery(smtp: smtp, dataDirectory: host.configuration.dataDirectory)
         return try AuthRouter.make(host: host, settings: settings, mail: mail)
     }
 }

@@ -85,6 +85,7 @@ struct AuthController: Sendable {
             // The data goes first: an account left without data can still be deleted again; data left
             // without an account could not.
             _ = try await backends.client(.process).call(ProcessContract.deleteOwner, OwnerRequest(owner: claims.sub))
+            _ = try await backends.client(.tag).call(TagContract.deleteOwner, OwnerRequest(owner: claims.sub))
             _ = try await backends.client(.store).call(StoreContract.deleteOwner, OwnerRequest(owner: claims.sub))
             _ = try await call(AuthContract.deleteUser, UserRequest(sub: claims.sub))
             verifier.markRevoked(claims.originJti)

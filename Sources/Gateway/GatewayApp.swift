@@ -32,6 +32,7 @@ enum GatewayApp {
         AuthController(backends: backends, verifier: verifier).register(on: router)
         ImagesController(backends: backends, verifier: verifier, uploadLimit: uploadLimit).register(on: router)
         ProcessController(backends: backends, verifier: verifier, uploadLimit: uploadLimit).register(on: router)
+        TagsController(backends: backends, verifier: verifier, uploadLimit: uploadLimit).register(on: router)
         router.get("/metrics") { _, _ -> Response in
             await StoreCacheMetrics.update(registry: registry, backends: backends)
             return Response(

@@ -29,20 +29,24 @@ struct ImagesController: Sendable {
         }
         images.get { request, _ -> ListJSON<ImageJSON> in
             let owner = try await verifier.authenticate(request).sub
-            if request.uri.queryParameters.get("tags") != nil {
-                throw APIError(.notImplemented, "NotImplemented", "Tag queries arrive with TagSvc")
+            if let tags = request.uri.queryParameters.get("tags") {
+                let page = try await backends.client(.tag).call(
+                    TagContract.query,
+                    TagQueryRequest(owner: owner, terms: try TagTerm.parseList(tags), page: PageRequest(query: request))
+                )
+                return try await backends.images(page, caller: owner)
             }
             let page = try await store(
                 StoreContract.listImages, ListImagesRequest(owner: owner, page: PageRequest(query: request)))
-            return ListJSON(items: page.items.map(ImageJSON.init), nextCursor: page.nextCursor)
+            return ListJSON(items: await backends.tagged(page.items, caller: owner), nextCursor: page.nextCursor)
         }
         images.get("by-thumbnail") { request, _ -> ImageJSON in
             let owner = try await verifier.authenticate(request).sub
             guard let url = request.uri.queryParameters.get("url") else {
                 throw APIError(.badRequest, "InvalidParameter", "Give the thumbnail's url")
             }
-            return ImageJSON(
-                try await store(StoreContract.imageByThumbnail, ThumbnailURLRequest(owner: owner, url: url)))
+            let image = try await store(StoreContract.imageByThumbnail, ThumbnailURLRequest(owner: owner, url: url))
+            return await backends.tagged([image], caller: owner)[0]
         }
         images.get("by-key/**") { request, context -> Response in
             let owner = try await verifier.authenticate(request).sub
@@ -52,11 +56,12 @@ struct ImagesController: Sendable {
             let image = try await store(
                 StoreContract.imageByKey, KeyRequest(owner: owner, key: segments.joined(separator: "/")))
             if wantsContent { return try await backends.content(of: image, owner: owner, request: request) }
-            return try ImageJSON(image).response(from: request, context: context)
+            return try await backends.tagged([image], caller: owner)[0].response(from: request, context: context)
         }
         images.get(":id") { request, context -> ImageJSON in
             let owner = try await verifier.authenticate(request).sub
-            return ImageJSON(try await store(StoreContract.getImage, ImageRequest(owner: owner, id: try id(context))))
+            let image = try await store(StoreContract.getImage, ImageRequest(owner: owner, id: try id(context)))
+            return await backends.tagged([image], caller: owner)[0]
         }
         images.get(":id/content") { request, context -> Response in
             let owner = try await verifier.authenticate(request).sub
@@ -95,9 +100,9 @@ struct ImagesController: Sendable {
             return Response(status: .noContent)
         }
         router.get("v1/gallery") { request, _ -> ListJSON<ImageJSON> in
-            _ = try await verifier.authenticate(request)
+            let caller = try await verifier.authenticate(request).sub
             let page = try await store(StoreContract.gallery, PageRequest(query: request))
-            return ListJSON(items: page.items.map(ImageJSON.init), nextCursor: page.nextCursor)
+            return ListJSON(items: await backends.tagged(page.items, caller: caller), nextCursor: page.nextCursor)
         }
     }
 

@@ -26,15 +26,21 @@ struct ImageJSON: ResponseEncodable {
     var thumbnailUrl: String
     var tags: [Tag]
     var tagging: String
+    /// Why detection failed, when `tagging` is `error`.
+    var taggingError: String?
 
-    init(_ image: ImageRecord) {
+    /// `tags` nil: TagSvc has not answered for the image, so it counts as pending.
+    init(_ image: ImageRecord, tags: ImageTags? = nil) {
         (id, key, filename, contentType, width, height, size, sha256) = (
             image.id, image.key, image.filename, image.contentType, image.width, image.height, image.size, image.sha256
         )
         (visibility, createdAt, derivedFrom) = (image.visibility, Timestamp.text(image.createdAt), image.derivedFrom)
         (url, thumbnailUrl) = (ImageURLs.content(image.id), ImageURLs.thumbnail(image.id))
-        // TagSvc fills these once it runs (issue 7); until then nothing is tagged.
-        (tags, tagging) = ([], "pending")
+        self.tags = (tags?.tags ?? []).map {
+            Tag(tag: $0.tag, count: $0.count, confidence: $0.confidence, source: $0.source.rawValue)
+        }
+        tagging = (tags?.tagging ?? .pending).rawValue
+        taggingError = tags?.error
     }
 }
 

@@ -36,6 +36,11 @@ enum StoreRouter {
             try await service.commit(request)
             return Empty()
         }
+        router.register(StoreContract.images) { request, _ in try await service.images(request) }
+        router.register(StoreContract.recordTagsChanged) { request, _ in
+            try await service.recordTagsChanged(request)
+            return Empty()
+        }
         router.register(StoreContract.cacheStats) { _, _ in service.cache.stats }
         return router
     }

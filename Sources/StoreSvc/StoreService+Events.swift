@@ -24,6 +24,21 @@ extension StoreService {
         }
     }
 
+    /// Appends `image.tagsChanged` for one of the owner's images.
+    func recordTagsChanged(_ request: ImageRequest) async throws {
+        let now = self.now
+        let sequence = try await store.database.write { db in
+            guard
+                let image = try ImageRow.filter(Column("id") == request.id && Column("owner") == request.owner)
+                    .fetchOne(db)
+            else { throw WireError(.notFound, "No image \(request.id)") }
+            var event = EventRow(.imageTagsChanged, image, at: now())
+            try event.insert(db)
+            return event.sequence ?? 0
+        }
+        published(sequence)
+    }
+
     /// Moves the consumer's cursor forward to `sequence` (never back, never past the log's end).
     func commit(_ request: CommitEventsRequest) async throws {
         try Self.checkConsumer(request.consumer)

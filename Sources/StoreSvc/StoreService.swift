@@ -70,6 +70,18 @@ final class StoreService: Sendable {
         return row
     }
 
+    /// The visible images among `request.ids`, in the order asked.
+    func images(_ request: ImagesRequest) async throws -> ImageList {
+        guard request.ids.count <= 500 else { throw WireError(.invalidArgument, "At most 500 ids at once") }
+        let rows = try await store.database.read { db in
+            try ImageRow.filter(request.ids.contains(Column("id"))).fetchAll(db)
+        }
+        let visible = Dictionary(
+            rows.filter { $0.access.lets(request.caller, read: $0.owner) }.map { ($0.id, $0) },
+            uniquingKeysWith: { first, _ in first })
+        return ImageList(items: request.ids.compactMap { visible[$0]?.record })
+    }
+
     func image(byKey request: KeyRequest) async throws -> ImageRecord {
         let row = try await store.database.read { db in
             try ImageRow.filter(Column("owner") == request.owner && Column("key") == request.key).fetchOne(db)

@@ -1,4 +1,7 @@
 import ArgumentParser
+import Detection
+import Mail
+import ServiceLifecycle
 import ServiceRuntime
 import Wire
 
@@ -12,5 +15,47 @@ struct TagCommand: WireServiceCommand {
 
     @OptionGroup var options: ServiceOptions
 
-    func router(host: ServiceHost) -> WireRouter { TagRouter.make(host: host) }
+    @Option(
+        help: "Folder of the YOLOv3-tiny files (env CLEARSKY_MODEL_DIR; default ./models; `make models` fetches them).")
+    var modelDir: String?
+
+    @Option(
+        help: "SMTP relay host:port for notifications (env CLEARSKY_SMTP_ADDR; default: files in DATA/mail/outbox).")
+    var smtp: String?
+
+    @Option(help: "Largest width × height decoded (env CLEARSKY_PIXEL_LIMIT; default 100000000).")
+    var pixelLimit: Int?
+
+    @Option(help: "Attempts per notification before it is dropped (env CLEARSKY_DELIVERY_ATTEMPTS; default 8).")
+    var deliveryAttempts: Int?
+
+    @Option(
+        help:
+            "Milliseconds before a failed notification's first retry, doubling after (env CLEARSKY_RETRY_DELAY_MS; default 2000)."
+    )
+    var retryDelayMs: Int?
+
+    func router(host: ServiceHost) throws -> WireRouter { try parts(host: host).router }
+
+    func parts(host: ServiceHost) throws -> (router: WireRouter, services: [any Service]) {
+        var settings = TagSettings()
+        if let limit = try integerSetting(
+            pixelLimit, flagName: "pixel-limit", variable: "CLEARSKY_PIXEL_LIMIT", in: 1...Int.max)
+        {
+            settings.pixelLimit = limit
+        }
+        if let attempts = try integerSetting(
+            deliveryAttempts, flagName: "delivery-attempts", variable: "CLEARSKY_DELIVERY_ATTEMPTS", in: 1...100)
+        {
+            settings.deliveryAttempts = attempts
+        }
+        if let delay = try integerSetting(
+            retryDelayMs, flagName: "retry-delay-ms", variable: "CLEARSKY_RETRY_DELAY_MS", in: 1...3_600_000)
+        {
+            settings.retryDelayMillis = Int64(delay)
+        }
+        let mail = try MailConfiguration.delivery(smtp: smtp, dataDirectory: host.configuration.dataDirectory)
+        return try TagRouter.make(
+            host: host, settings: settings, modelFolder: modelDir ?? ModelFiles.defaultFolder(), mail: mail)
+    }
 }

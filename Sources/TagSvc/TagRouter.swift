@@ -1,11 +1,54 @@
+import Detection
+import Foundation
+import Mail
+import ServiceLifecycle
 import ServiceRuntime
 import Wire
 
-/// Every Wire method TagSvc serves, bound to its handlers.
+/// Every Wire method TagSvc serves, bound to its handlers, and its background services.
 enum TagRouter {
-    static func make(host: ServiceHost) -> WireRouter {
+    /// Loads and checks the model, opens the tag database under the service's state folder and connects
+    /// to StoreSvc.
+    static func make(host: ServiceHost, settings: TagSettings, modelFolder: String, mail: any MailDelivery) throws
+        -> (router: WireRouter, services: [any Service])
+    {
+        let configuration = host.configuration
+        let folder = configuration.stateDirectory
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        guard let endpoint = configuration.peers[.store] else {
+            throw WireError(.failedPrecondition, "TagSvc needs StoreSvc's address (--store)")
+        }
+        let detector = try Detector(files: try ModelFiles(folder: modelFolder))
+        let storeClient = WireClient(
+            endpoint: endpoint, service: ServiceName.store.rawValue,
+            secret: try ClusterSecret.load(from: configuration.secretFile))
+        let service = TagService(
+            store: { storeClient }, detector: detector, tags: try TagStore(folder: folder), settings: settings,
+            mail: mail, logger: host.logger)
+        return (make(host: host, service: service), [DetectionConsumer(service: service), Notifier(service: service)])
+    }
+
+    static func make(host: ServiceHost, service: TagService) -> WireRouter {
         var router = WireRouter()
         router.register(CommonContract.health, host.healthHandler())
+        router.register(TagContract.tagsOf) { request, _ in try await service.tagsOf(request) }
+        router.register(TagContract.query) { request, _ in try await service.query(request) }
+        router.register(TagContract.listTags) { request, _ in try await service.listTags(owner: request.owner) }
+        router.register(TagContract.setTags) { request, _ in try await service.setTags(request) }
+        router.register(TagContract.bulkEdit) { request, _ in try await service.bulkEdit(request) }
+        router.register(TagContract.recognize) { request, _ in try await service.recognize(request) }
+        router.register(TagContract.similar) { request, _ in try await service.similar(request) }
+        router.register(TagContract.subscribe) { request, _ in try await service.subscribe(request) }
+        router.register(TagContract.listSubscriptions) { request, _ in
+            try await service.subscriptions(owner: request.owner)
+        }
+        router.register(TagContract.getSubscription) { request, _ in try await service.subscription(request) }
+        router.register(TagContract.unsubscribe) { request, _ in
+            try await service.unsubscribe(request)
+            return Empty()
+        }
+        router.register(TagContract.confirmSubscription) { request, _ in try await service.confirm(request) }
+        router.register(TagContract.deleteOwner) { request, _ in try await service.deleteOwner(request.owner) }
         return router
     }
 }

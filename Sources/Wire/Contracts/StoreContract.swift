@@ -16,6 +16,10 @@ public enum StoreContract {
     public static let pollEvents = Method<PollEventsRequest, EventBatch>(id: 211, name: "store.pollEvents")
     public static let commitEvents = Method<CommitEventsRequest, Empty>(id: 212, name: "store.commitEvents")
     public static let cacheStats = Method<Empty, CacheStats>(id: 213, name: "store.cacheStats")
+    /// The images among `ids` the caller may see, in the order asked; the others are left out.
+    public static let images = Method<ImagesRequest, ImageList>(id: 214, name: "store.images")
+    /// Appends `image.tagsChanged` for one of the owner's images (TagSvc, after a person's edit).
+    public static let recordTagsChanged = Method<ImageRequest, Empty>(id: 215, name: "store.recordTagsChanged")
 }
 
 /// Error codes for image input, shared by StoreSvc and ProcessSvc.
@@ -179,6 +183,24 @@ public struct ImagePage: Codable, Sendable, Hashable {
     public init(items: [ImageRecord], nextCursor: String?) { (self.items, self.nextCursor) = (items, nextCursor) }
 
     enum CodingKeys: Int, CodingKey { case items = 1, nextCursor }
+}
+
+public struct ImagesRequest: Codable, Sendable, Hashable {
+    public var caller: String
+    /// At most 500.
+    public var ids: [String]
+
+    public init(caller: String, ids: [String]) { (self.caller, self.ids) = (caller, ids) }
+
+    enum CodingKeys: Int, CodingKey { case caller = 1, ids }
+}
+
+public struct ImageList: Codable, Sendable, Hashable {
+    public var items: [ImageRecord]
+
+    public init(items: [ImageRecord]) { self.items = items }
+
+    enum CodingKeys: Int, CodingKey { case items = 1 }
 }
 
 /// An image's bytes, or the `length` bytes from `offset` (an HTTP Range).

@@ -54,7 +54,7 @@ public struct WireError: Error, Sendable, Hashable, CustomStringConvertible {
                 .cancelled, .unknown, .invalidArgument, .deadlineExceeded, .notFound, .alreadyExists,
                 .permissionDenied, .resourceExhausted, .failedPrecondition, .aborted, .outOfRange,
                 .unimplemented, .internal, .unavailable, .dataLoss, .unauthenticated, .protocolViolation,
-            ] + AuthContract.errorCodes + WireError.Code.imageCodes
+            ] + AuthContract.errorCodes + WireError.Code.imageCodes + WireError.Code.tagCodes
 
         /// The code for a raw value read off the wire; unknown values keep their number.
         public init(rawValue: UInt32) {

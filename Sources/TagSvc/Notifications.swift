@@ -1,0 +1,232 @@
+import Foundation
+import GRDB
+import Logging
+import Mail
+import ServiceLifecycle
+import Synchronization
+import Wire
+
+/// Where one queued notification stands.
+enum DeliveryStatus: String, Sendable {
+    /// Waiting for its next attempt (`nextAttemptAt`).
+    case pending
+    case delivered
+    /// Given up after the retry budget; `lastError` says why.
+    case dropped
+}
+
+extension TagService {
+    /// Queues one notification per active subscription that `gained` concerns: the subscriber's own image,
+    /// or a public one. Runs in the transaction that changed the tags, so that a change is never without
+    /// its notifications; `reason` names the change, so that doing it again queues nothing twice.
+    func queueNotifications(_ db: Database, image: TaggedImageRow, gained: [String], reason: String) throws {
+        guard !gained.isEmpty else { return }
+        let marks = Array(repeating: "?", count: gained.count).joined(separator: ",")
+        var arguments = StatementArguments(gained)
+        arguments += [image.owner, image.visibility]
+        let subscriptions = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT s.id, s.baseURL, GROUP_CONCAT(t.tag, '\u{1F}') AS matched
+                FROM subscriptionTag t JOIN subscription s ON s.id = t.subscriptionId
+                WHERE t.tag IN (\(marks)) AND s.status = 'active' AND (s.owner = ? OR ? = 'public')
+                GROUP BY s.id
+                """, arguments: arguments)
+        guard !subscriptions.isEmpty else { return }
+        let tags = try VisibleTagRow.filter(Column("imageId") == image.id).order(Column("tag")).fetchAll(db)
+        for subscription in subscriptions {
+            let (id, baseURL): (String, String) = (subscription["id"], subscription["baseURL"])
+            let matched = (subscription["matched"] as String).split(separator: "\u{1F}").map(String.init).sorted()
+            let payload = Self.json([
+                "type": "image.tagged",
+                "subscriptionId": id,
+                "matched": matched,
+                "image": [
+                    "id": image.id, "visibility": image.visibility,
+                    "url": baseURL + ImageURLs.content(image.id),
+                    "thumbnailUrl": baseURL + ImageURLs.thumbnail(image.id),
+                ],
+                "tags": tags.map { tag -> [String: Any] in
+                    var entry: [String: Any] = ["tag": tag.tag, "count": tag.count, "source": tag.source]
+                    if let confidence = tag.confidence { entry["confidence"] = confidence }
+                    return entry
+                },
+                "at": Date(timeIntervalSince1970: Double(now()) / 1000).formatted(.iso8601),
+            ])
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO delivery
+                        (subscriptionId, imageId, dedupe, payload, status, attempts, nextAttemptAt, createdAt)
+                    VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)
+                    """, arguments: [id, image.id, "\(id)|\(image.id)|\(reason)", payload, now(), now()])
+        }
+    }
+
+    /// Sends every notification that is due, each at most once at a time; returns how long until the
+    /// next one falls due.
+    func deliverDue() async throws -> Duration {
+        let time = now()
+        let due = try await tags.database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.id, d.payload, d.attempts, s.channel, s.target, s.secret
+                    FROM delivery d JOIN subscription s ON s.id = d.subscriptionId
+                    WHERE d.status = 'pending' AND d.nextAttemptAt <= ?
+                    ORDER BY d.nextAttemptAt LIMIT 32
+                    """, arguments: [time]
+            ).map {
+                Due(
+                    id: $0["id"], payload: $0["payload"], attempts: $0["attempts"],
+                    channel: SubscriptionChannel(rawValue: $0["channel"]) ?? .email, target: $0["target"],
+                    secret: $0["secret"])
+            }
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for item in due { group.addTask { await self.attempt(item) } }
+        }
+        let next = try await tags.database.read { db in
+            try Int64.fetchOne(db, sql: "SELECT MIN(nextAttemptAt) FROM delivery WHERE status = 'pending'")
+        }
+        guard let next else { return .seconds(1) }
+        return .milliseconds(min(1000, max(0, next - now())))
+    }
+
+    struct Due: Sendable {
+        var id: Int64
+        var payload: String
+        var attempts: Int
+        var channel: SubscriptionChannel
+        var target: String
+        var secret: String
+    }
+
+    /// One attempt at one notification, and its outcome recorded: delivered, retried later with
+    /// exponential backoff and jitter, or dropped once the budget is spent.
+    private func attempt(_ item: Due) async {
+        var failure: String?
+        do {
+            switch item.channel {
+            case .webhook:
+                let answer = try await post(
+                    url: item.target, body: item.payload, secret: item.secret, delivery: String(item.id))
+                if !(200..<300).contains(answer.status) { failure = "The webhook answered HTTP \(answer.status)" }
+            case .email:
+                try await mail.deliver(Self.email(payload: item.payload, to: item.target, from: settings.mailFrom))
+            }
+        } catch {
+            failure = "\(error)"
+        }
+        let attempts = item.attempts + 1
+        let time = now()
+        do {
+            let failure = failure
+            try await tags.database.write { db in
+                if let failure {
+                    if attempts >= self.settings.deliveryAttempts {
+                        try db.execute(
+                            sql: """
+                                UPDATE delivery SET status = 'dropped', attempts = ?, finishedAt = ?, lastError = ?
+                                WHERE id = ?
+                                """,
+                            arguments: [attempts, time, "Gave up after \(attempts) attempts: \(failure)", item.id])
+                    } else {
+                        try db.execute(
+                            sql: "UPDATE delivery SET attempts = ?, nextAttemptAt = ?, lastError = ? WHERE id = ?",
+                            arguments: [
+                                attempts, time + self.settings.backoff(afterAttempt: attempts), failure, item.id,
+                            ])
+                    }
+                } else {
+                    try db.execute(
+                        sql: "UPDATE delivery SET status = 'delivered', attempts = ?, finishedAt = ? WHERE id = ?",
+                        arguments: [attempts, time, item.id])
+                }
+            }
+        } catch {
+            logger.error("Notification outcome not recorded", metadata: ["delivery": "\(item.id)", "why": "\(error)"])
+        }
+        if let failure {
+            logger.info("Notification not delivered", metadata: ["delivery": "\(item.id)", "why": "\(failure)"])
+        }
+    }
+
+    /// The plain-text email of a notification.
+    static func email(payload: String, to address: String, from: String) -> MailMessage {
+        let object = (try? JSONSerialization.jsonObject(with: Data(payload.utf8))) as? [String: Any] ?? [:]
+        let image = object["image"] as? [String: Any] ?? [:]
+        let matched = object["matched"] as? [String] ?? []
+        let tags = (object["tags"] as? [[String: Any]] ?? []).map { tag in
+            let count = tag["count"] as? Int ?? 1
+            return "\(tag["tag"] as? String ?? "")\(count > 1 ? " ×\(count)" : "")"
+        }
+        return MailMessage(
+            from: from, to: address, subject: "New image tagged \(matched.joined(separator: ", "))",
+            body: """
+                An image now carries a tag you follow (\(matched.joined(separator: ", "))).
+
+                Image: \(image["url"] as? String ?? "")
+                Thumbnail: \(image["thumbnailUrl"] as? String ?? "")
+                Tags: \(tags.joined(separator: ", "))
+
+                Subscription \(object["subscriptionId"] as? String ?? ""); delete it to stop these messages.
+                """)
+    }
+}
+
+/// Sends queued notifications as they fall due, and at once when new ones are queued. The queue is
+/// SQLite, so notifications waiting for a retry survive a restart.
+struct Notifier: Service {
+    let service: TagService
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                var wait = Duration.seconds(1)
+                do { wait = try await service.deliverDue() } catch {
+                    if Task.isCancelled { return }
+                    service.logger.warning("Notifications wait", metadata: ["why": "\(error)"])
+                }
+                await service.deliveriesQueued.wait(upTo: wait)
+            }
+        }
+    }
+}
+
+/// A wake-up call for one waiting task; a signal with nobody waiting is kept for the next wait.
+final class Signal: Sendable {
+    private let state = Mutex<(pending: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    func signal() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.waiter else {
+                state.pending = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Returns on a signal, or after `limit` (whichever comes first).
+    func wait(upTo limit: Duration) async {
+        guard limit > .zero else { return }
+        let timer = Task {
+            guard (try? await Task.sleep(for: limit)) != nil else { return }
+            self.signal()
+        }
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Bool in
+                if state.pending {
+                    state.pending = false
+                    return true
+                }
+                state.waiter = continuation
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+        timer.cancel()
+    }
+}

@@ -1,0 +1,214 @@
+import AsyncHTTPClient
+import Foundation
+import GRDB
+import Mail
+import NIOCore
+import Wire
+
+/// Subscriptions to tags, as SNS topics were in the seed: an email address or a webhook that confirmed
+/// it wants them, told once per image that gains one of its tags.
+extension TagService {
+    /// Header of every webhook request: `sha256=<hex HMAC-SHA256 of the body under the secret>`.
+    static let signatureHeader = "X-Clearsky-Signature"
+
+    func subscribe(_ request: SubscribeRequest) async throws -> Subscription {
+        let tags = try request.tags.map { tag throws(WireError) in try TagName.normalized(tag) }
+        guard (1...20).contains(tags.count), Set(tags).count == tags.count else {
+            throw WireError(.invalidArgument, "Give 1…20 distinct tags")
+        }
+        let count = try await subscriptionCount(owner: request.owner)
+        guard count < settings.maxSubscriptions else {
+            throw WireError(.resourceExhausted, "At most \(settings.maxSubscriptions) subscriptions per account")
+        }
+        let id = "sub_" + Crypto.hex(Crypto.randomBytes(12))
+        let secret = Crypto.hex(Crypto.randomBytes(32))
+        var status = SubscriptionStatus.active
+        var confirmToken: String?
+        let target: String
+        switch request.channel {
+        case .email:
+            let account = request.accountEmail.map(Self.normalizedEmail)
+            target = try Self.checkedEmail(request.target ?? account ?? "")
+            if target != account || !request.accountEmailVerified {
+                status = .pending
+                confirmToken = Crypto.hex(Crypto.randomBytes(24))
+            }
+        case .webhook:
+            guard let url = request.target else { throw WireError(.invalidArgument, "A webhook needs a target URL") }
+            target = try Self.checkedWebhookURL(url)
+            try await confirmWebhook(url: target, subscriptionId: id, secret: secret)
+        }
+        let subscription = Subscription(
+            id: id, owner: request.owner, tags: tags, channel: request.channel, target: target, status: status,
+            createdAt: now(), secret: request.channel == .webhook ? secret : nil)
+        let (state, token) = (status, confirmToken)
+        let baseURL = String(request.publicBaseURL.reversed().drop(while: { $0 == "/" }).reversed())
+        try await self.tags.database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO subscription (id, owner, channel, target, secret, status, confirmToken, baseURL, createdAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    id, request.owner, request.channel.rawValue, target, secret, state.rawValue, token, baseURL,
+                    subscription.createdAt,
+                ])
+            for tag in tags {
+                try db.execute(
+                    sql: "INSERT INTO subscriptionTag (tag, subscriptionId) VALUES (?, ?)", arguments: [tag, id])
+            }
+        }
+        if let confirmToken {
+            try await mail.deliver(
+                MailMessage(
+                    from: settings.mailFrom, to: target, subject: "Confirm your Clearsky subscription",
+                    body: """
+                        Someone asked Clearsky to tell this address about new images tagged \(tags.joined(separator: ", ")).
+
+                        To confirm, open:
+                        \(baseURL)/v1/subscriptions/confirm?token=\(confirmToken)
+
+                        If it was not you, ignore this message; nothing will be sent.
+                        """))
+        }
+        return subscription
+    }
+
+    func subscriptions(owner: String) async throws -> SubscriptionList {
+        try await self.tags.database.read { db in
+            let ids = try String.fetchAll(
+                db, sql: "SELECT id FROM subscription WHERE owner = ? ORDER BY createdAt, id", arguments: [owner])
+            return SubscriptionList(items: try ids.compactMap { try Self.subscription(db, id: $0, owner: owner) })
+        }
+    }
+
+    func subscription(_ request: SubscriptionRequest) async throws -> Subscription {
+        let found = try await tags.database.read { db in try Self.subscription(db, id: request.id, owner: request.owner)
+        }
+        guard let found else { throw WireError(.notFound, "No subscription \(request.id)") }
+        return found
+    }
+
+    func unsubscribe(_ request: SubscriptionRequest) async throws {
+        let deleted = try await tags.database.write { db in
+            try db.execute(
+                sql: "DELETE FROM subscription WHERE id = ? AND owner = ?", arguments: [request.id, request.owner])
+            return db.changesCount
+        }
+        guard deleted > 0 else { throw WireError(.notFound, "No subscription \(request.id)") }
+    }
+
+    func confirm(_ request: ConfirmSubscriptionRequest) async throws -> Subscription {
+        let found = try await tags.database.write { db -> Subscription? in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT id, owner FROM subscription WHERE confirmToken = ?", arguments: [request.token])
+            else { return nil }
+            try db.execute(
+                sql: "UPDATE subscription SET status = ?, confirmToken = NULL WHERE id = ?",
+                arguments: [SubscriptionStatus.active.rawValue, row["id"] as String])
+            return try Self.subscription(db, id: row["id"], owner: row["owner"])
+        }
+        guard let found else { throw WireError(.notFound, "No subscription waits for this confirmation") }
+        return found
+    }
+
+    private func subscriptionCount(owner: String) async throws -> Int {
+        try await tags.database.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM subscription WHERE owner = ?", arguments: [owner]) ?? 0
+        }
+    }
+
+    static func subscription(_ db: Database, id: String, owner: String) throws -> Subscription? {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT * FROM subscription WHERE id = ? AND owner = ?", arguments: [id, owner])
+        else { return nil }
+        let tags = try String.fetchAll(
+            db, sql: "SELECT tag FROM subscriptionTag WHERE subscriptionId = ? ORDER BY tag", arguments: [id])
+        var counts: [String: Int] = [:]
+        for stat in try Row.fetchAll(
+            db, sql: "SELECT status, COUNT(*) AS n FROM delivery WHERE subscriptionId = ? GROUP BY status",
+            arguments: [id])
+        {
+            counts[stat["status"]] = stat["n"]
+        }
+        let lastError = try String.fetchOne(
+            db,
+            sql: """
+                SELECT lastError FROM delivery WHERE subscriptionId = ? AND lastError IS NOT NULL
+                ORDER BY COALESCE(finishedAt, createdAt) DESC, id DESC LIMIT 1
+                """, arguments: [id])
+        return Subscription(
+            id: id, owner: owner, tags: tags, channel: SubscriptionChannel(rawValue: row["channel"]) ?? .email,
+            target: row["target"], status: SubscriptionStatus(rawValue: row["status"]) ?? .pending,
+            createdAt: row["createdAt"], delivered: counts[DeliveryStatus.delivered.rawValue] ?? 0,
+            pending: counts[DeliveryStatus.pending.rawValue] ?? 0,
+            dropped: counts[DeliveryStatus.dropped.rawValue] ?? 0, lastError: lastError)
+    }
+
+    // MARK: Checking targets
+
+    static func normalizedEmail(_ text: String) -> String {
+        text.trimmingCharacters(in: .whitespaces).lowercased()
+    }
+
+    static func checkedEmail(_ text: String) throws(WireError) -> String {
+        let address = normalizedEmail(text)
+        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
+        guard address.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+            !address.unicodeScalars.contains(where: { $0.value <= 0x20 || $0 == "<" || $0 == ">" || $0 == "," })
+        else { throw WireError(.invalidArgument, "An email subscription needs a valid address (target)") }
+        return address
+    }
+
+    static func checkedWebhookURL(_ text: String) throws(WireError) -> String {
+        guard text.utf8.count <= 2048, let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty, url.user == nil
+        else { throw WireError(.invalidArgument, "A webhook target is an http or https URL") }
+        return text
+    }
+
+    /// Asks the webhook, as SNS does, whether it wants notifications: a signed
+    /// `{"type":"SubscriptionConfirmation","challenge":…}` that it must answer with 2xx and the challenge
+    /// in its body.
+    func confirmWebhook(url: String, subscriptionId: String, secret: String) async throws {
+        let challenge = Crypto.hex(Crypto.randomBytes(16))
+        let body = Self.json([
+            "type": "SubscriptionConfirmation", "subscriptionId": subscriptionId, "challenge": challenge,
+        ])
+        let answer: (status: Int, body: String)
+        do {
+            answer = try await post(url: url, body: body, secret: secret, delivery: "confirm-\(subscriptionId)")
+        } catch {
+            throw WireError(.webhookNotConfirmed, "The webhook could not be reached: \(error)")
+        }
+        guard (200..<300).contains(answer.status), answer.body.contains(challenge) else {
+            throw WireError(
+                .webhookNotConfirmed,
+                "The webhook answered \(answer.status) without the challenge; it must echo it to subscribe")
+        }
+    }
+
+    /// POSTs a signed JSON body; the status and (at most 64 KiB of) the body of the answer.
+    func post(url: String, body: String, secret: String, delivery: String) async throws -> (status: Int, body: String) {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "Clearsky-Notifications/1")
+        request.headers.add(name: "X-Clearsky-Delivery", value: delivery)
+        request.headers.add(
+            name: Self.signatureHeader,
+            value: "sha256=" + Crypto.hex(Crypto.hmacSHA256(key: Array(secret.utf8), Array(body.utf8))))
+        request.body = .bytes(ByteBuffer(string: body))
+        let response = try await HTTPClient.shared.execute(
+            request, timeout: .milliseconds(settings.webhookTimeoutMillis))
+        let answer = try await response.body.collect(upTo: 64 * 1024)
+        return (Int(response.status.code), String(buffer: answer))
+    }
+
+    static func json(_ object: Any) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}

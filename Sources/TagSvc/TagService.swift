@@ -1,0 +1,345 @@
+import Detection
+import Foundation
+import GRDB
+import ImageIntake
+import Imaging
+import Logging
+import Mail
+import ServiceRuntime
+import Wire
+
+/// Detection, the tag index and its queries, and a person's edits. The images and their bytes live in
+/// StoreSvc; TagSvc keeps what it learns about them (owner, visibility, time) beside their tags.
+final class TagService: Sendable {
+    let storeClient: @Sendable () throws -> WireClient
+    let detector: Detector
+    let tags: TagStore
+    let settings: TagSettings
+    let mail: any MailDelivery
+    let logger: Logger
+    let now: @Sendable () -> Int64
+    /// Woken when a notification is queued, so that it goes out at once.
+    let deliveriesQueued = Signal()
+
+    init(
+        store: @escaping @Sendable () throws -> WireClient, detector: Detector, tags: TagStore, settings: TagSettings,
+        mail: any MailDelivery, logger: Logger,
+        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+    ) {
+        (storeClient, self.detector, self.tags, self.settings) = (store, detector, tags, settings)
+        (self.mail, self.logger, self.now) = (mail, logger, now)
+    }
+
+    func store<Request, Response>(_ method: Method<Request, Response>, _ request: Request) async throws -> Response {
+        try await storeClient().call(method, request)
+    }
+
+    // MARK: Detection
+
+    /// Objects in encoded JPEG or PNG bytes, off the cooperative pool.
+    func detect(_ bytes: [UInt8]) async throws(WireError) -> (width: Int, height: Int, found: [Detection]) {
+        let (detector, pixelLimit) = (detector, settings.pixelLimit)
+        let result = await Offload.run {
+            Result { () throws -> (Int, Int, [Detection]) in
+                let header = try ImageCodec.header(of: bytes)
+                let (width, height) = header.orientedSize
+                return (width, height, try detector.detect(bytes: bytes, pixelLimit: pixelLimit))
+            }
+        }
+        do { return try result.get() } catch let error as ImagingError { throw WireError(error) } catch {
+            throw WireError(.internal, "Detection failed: \(error)")
+        }
+    }
+
+    /// `POST /v1/recognize`: what the detector sees, nothing stored.
+    func recognize(_ request: RecognizeRequest) async throws -> Recognition {
+        let (width, height, found) = try await detect(request.bytes)
+        return Recognition(
+            width: width, height: height, model: settings.modelName,
+            detections: found.map {
+                DetectedObject(
+                    label: $0.label, confidence: $0.confidence, x: $0.box.x, y: $0.box.y, width: $0.box.width,
+                    height: $0.box.height)
+            })
+    }
+
+    /// `POST /v1/search/similar`: the owner's images carrying every tag detected in the query image.
+    func similar(_ request: SimilarRequest) async throws -> SimilarResult {
+        let detected = Detector.tags(try await detect(request.bytes).found).map {
+            TagTerm(tag: $0.tag, count: $0.count)
+        }
+        guard !detected.isEmpty else { return SimilarResult(tags: [], page: TaggedPage(items: [], nextCursor: nil)) }
+        let page = try await query(
+            TagQueryRequest(
+                owner: request.owner, terms: detected.prefix(10).map { TagTerm(tag: $0.tag) }, page: request.page))
+        return SimilarResult(tags: detected, page: page)
+    }
+
+    /// Detects and stores the automatic tags of a new or replaced image, then queues the notifications
+    /// for the tags it gained. `sequence` (the event's) makes a redelivered event harmless.
+    func tagImage(owner: String, id: String, sequence: Int64) async throws {
+        let content: ImageContent
+        do {
+            content = try await store(StoreContract.content, ContentRequest(image: ImageRequest(owner: owner, id: id)))
+        } catch let error as WireError where error.code == .notFound {
+            return  // deleted since
+        }
+        let image = content.image
+        let outcome: Result<[DetectedTag], WireError>
+        do { outcome = .success(Detector.tags(try await detect(content.bytes).found)) } catch {
+            outcome = .failure(error)
+        }
+        let gained = try await tags.database.write { db -> (TaggedImageRow, [String]) in
+            var row = try TaggedImageRow.fetchOne(db, key: image.id) ?? TaggedImageRow(image)
+            row.visibility = image.visibility.rawValue
+            try db.execute(sql: "DELETE FROM autoTag WHERE imageId = ?", arguments: [image.id])
+            switch outcome {
+            case .success(let detected):
+                (row.tagging, row.error) = (TaggingState.done.rawValue, nil)
+                try row.save(db)
+                for tag in detected {
+                    try db.execute(
+                        sql: "INSERT INTO autoTag (imageId, tag, count, confidence) VALUES (?, ?, ?, ?)",
+                        arguments: [image.id, tag.tag, tag.count, tag.confidence])
+                }
+            case .failure(let error):
+                (row.tagging, row.error) = (TaggingState.error.rawValue, error.message)
+                try row.save(db)
+            }
+            let gained = try TagStore.refreshVisible(db, image: row)
+            try self.queueNotifications(db, image: row, gained: gained, reason: "event-\(sequence)")
+            return (row, gained)
+        }
+        if !gained.1.isEmpty { deliveriesQueued.signal() }
+        if case .failure(let error) = outcome {
+            logger.warning("Image not tagged", metadata: ["image": "\(image.id)", "why": "\(error)"])
+        }
+    }
+
+    /// Forgets an image StoreSvc deleted.
+    func forget(imageId: String) async throws {
+        _ = try await tags.database.write { db in try TaggedImageRow.deleteOne(db, key: imageId) }
+    }
+
+    // MARK: Reading
+
+    /// The tags of the images among `ids` the caller may see; images TagSvc has not heard of are pending.
+    func tagsOf(_ request: TagsOfRequest) async throws -> ImageTagsList {
+        guard request.imageIds.count <= 500 else { throw WireError(.invalidArgument, "At most 500 ids at once") }
+        let found = try await tags.database.read { db in try TagStore.tags(db, of: request.imageIds) }
+        return ImageTagsList(
+            items: request.imageIds.compactMap { id in
+                guard let (image, tags) = found[id] else {
+                    return ImageTags(imageId: id, tags: [], tagging: .pending)
+                }
+                return image.access.lets(request.caller, read: image.owner) ? ImageTags(image, tags) : nil
+            })
+    }
+
+    /// The owner's images carrying every term, newest first. The scan walks the index of the term whose
+    /// tag the fewest of the owner's images carry and checks the others per image by primary key.
+    func query(_ request: TagQueryRequest) async throws -> TaggedPage {
+        guard (1...settings.maxPageSize).contains(request.page.limit) else {
+            throw WireError(.invalidArgument, "limit must be 1…\(settings.maxPageSize)")
+        }
+        let terms = try TagName.terms(request.terms)
+        let after = try QueryCursor(request.page.cursor)
+        let limit = request.page.limit
+        return try await tags.database.read { db in
+            var stats: [String: Int] = [:]
+            for term in terms {
+                stats[term.tag] =
+                    try Int.fetchOne(
+                        db, sql: "SELECT images FROM tagStat WHERE owner = ? AND tag = ?",
+                        arguments: [request.owner, term.tag]) ?? 0
+            }
+            guard let driver = terms.min(by: { stats[$0.tag]! < stats[$1.tag]! }), stats[driver.tag]! > 0 else {
+                return TaggedPage(items: [], nextCursor: nil)
+            }
+            var sql = """
+                SELECT v.imageId, v.createdAt FROM visibleTag v
+                WHERE v.owner = ? AND v.tag = ? AND v.count >= ? AND (v.createdAt, v.imageId) < (?, ?)
+                """
+            var arguments: StatementArguments = [request.owner, driver.tag, driver.count, after.createdAt, after.id]
+            for term in terms where term != driver {
+                sql +=
+                    " AND EXISTS (SELECT 1 FROM visibleTag o WHERE o.imageId = v.imageId AND o.tag = ? AND o.count >= ?)"
+                arguments += [term.tag, term.count]
+            }
+            sql += " ORDER BY v.createdAt DESC, v.imageId DESC LIMIT ?"
+            arguments += [limit + 1]
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments).map {
+                (id: $0["imageId"] as String, createdAt: $0["createdAt"] as Int64)
+            }
+            let page = rows.prefix(limit)
+            let found = try TagStore.tags(db, of: page.map(\.id))
+            let next = rows.count > limit ? page.last.map { QueryCursor(createdAt: $0.createdAt, id: $0.id).text } : nil
+            return TaggedPage(
+                items: page.compactMap { found[$0.id].map { ImageTags($0.0, $0.1) } }, nextCursor: next)
+        }
+    }
+
+    /// The owner's tags, most used first.
+    func listTags(owner: String) async throws -> TagCounts {
+        let rows = try await tags.database.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT tag, images FROM tagStat WHERE owner = ? AND images > 0 ORDER BY images DESC, tag",
+                arguments: [owner])
+        }
+        return TagCounts(items: rows.map { TagCount(tag: $0["tag"], images: $0["images"]) })
+    }
+
+    // MARK: A person's edits
+
+    /// `PUT /v1/images/{id}/tags`: the image shows exactly `tags` from now on.
+    func setTags(_ request: SetTagsRequest) async throws -> ImageTags {
+        let terms = try TagName.terms(request.tags, editing: true)
+        let result = try await edit(owner: request.owner, ids: [request.imageId]) { db, image in
+            let automatic = try String.fetchAll(
+                db, sql: "SELECT tag FROM autoTag WHERE imageId = ?", arguments: [image.id])
+            try db.execute(sql: "DELETE FROM manualTag WHERE imageId = ?", arguments: [image.id])
+            let kept = Set(terms.map(\.tag))
+            for term in terms { try Self.setManual(db, image: image.id, tag: term.tag, count: term.count) }
+            for tag in automatic where !kept.contains(tag) {
+                try Self.setManual(db, image: image.id, tag: tag, count: 0)
+            }
+        }
+        return result.items[0]
+    }
+
+    /// `POST /v1/tags/bulk`: adds and removes on every image, all or nothing.
+    func bulkEdit(_ request: BulkTagsRequest) async throws -> ImageTagsList {
+        let add = try TagName.terms(request.add, editing: true)
+        let remove = try request.remove.map { tag throws(WireError) in try TagName.normalized(tag) }
+        guard !add.isEmpty || !remove.isEmpty else { throw WireError(.invalidArgument, "Nothing to add or remove") }
+        guard Set(add.map(\.tag)).isDisjoint(with: remove) else {
+            throw WireError(.invalidArgument, "A tag cannot be both added and removed")
+        }
+        guard (1...500).contains(request.imageIds.count), Set(request.imageIds).count == request.imageIds.count else {
+            throw WireError(.invalidArgument, "imageIds must be 1…500 distinct ids")
+        }
+        return try await edit(owner: request.owner, ids: request.imageIds) { db, image in
+            for term in add { try Self.setManual(db, image: image.id, tag: term.tag, count: term.count) }
+            for tag in remove { try Self.setManual(db, image: image.id, tag: tag, count: 0) }
+        }
+    }
+
+    private static func setManual(_ db: Database, image: String, tag: String, count: Int) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO manualTag (imageId, tag, count) VALUES (?, ?, ?)
+                ON CONFLICT(imageId, tag) DO UPDATE SET count = excluded.count
+                """, arguments: [image, tag, count])
+    }
+
+    /// Runs `change` on each of the owner's images in one transaction, refreshes their visible tags,
+    /// queues notifications for what they gained, and records `image.tagsChanged` in StoreSvc's log.
+    /// An id that is not the owner's fails the whole edit.
+    private func edit(
+        owner: String, ids: [String], _ change: @escaping @Sendable (Database, TaggedImageRow) throws -> Void
+    ) async throws -> ImageTagsList {
+        let unknown = try await tags.database.read { db in
+            Set(ids).subtracting(
+                try String.fetchAll(db, TaggedImageRow.select(Column("id")).filter(ids.contains(Column("id")))))
+        }
+        // Images whose created event TagSvc has not handled yet: StoreSvc vouches for them.
+        let learned =
+            unknown.isEmpty
+            ? [] : try await store(StoreContract.images, ImagesRequest(caller: owner, ids: Array(unknown))).items
+        let reason = "edit-\(UUID().uuidString.lowercased())"
+        let (items, anyGained) = try await tags.database.write { db -> ([ImageTags], Bool) in
+            for image in learned where try !TaggedImageRow.exists(db, key: image.id) {
+                try TaggedImageRow(image).insert(db)
+            }
+            var anyGained = false
+            for id in ids {
+                guard let image = try TaggedImageRow.fetchOne(db, key: id), image.owner == owner else {
+                    throw WireError(.notFound, "No image \(id)")
+                }
+                try change(db, image)
+                let gained = try TagStore.refreshVisible(db, image: image)
+                try self.queueNotifications(db, image: image, gained: gained, reason: reason)
+                anyGained = anyGained || !gained.isEmpty
+            }
+            let found = try TagStore.tags(db, of: ids)
+            return (ids.compactMap { found[$0].map { ImageTags($0.0, $0.1) } }, anyGained)
+        }
+        if anyGained { deliveriesQueued.signal() }
+        for id in ids {
+            do {
+                try await store(StoreContract.recordTagsChanged, ImageRequest(owner: owner, id: id))
+            } catch {
+                // The edit stands; only other consumers of the log miss this change.
+                logger.warning("image.tagsChanged not recorded", metadata: ["image": "\(id)", "why": "\(error)"])
+            }
+        }
+        return ImageTagsList(items: items)
+    }
+
+    /// Every tag and subscription of the owner.
+    func deleteOwner(_ owner: String) async throws -> DeletedCount {
+        try await tags.database.write { db in
+            let images = try TaggedImageRow.filter(Column("owner") == owner).deleteAll(db)
+            try db.execute(sql: "DELETE FROM subscription WHERE owner = ?", arguments: [owner])
+            return DeletedCount(count: images)
+        }
+    }
+}
+
+/// Tag names as stored: trimmed, lower case, inner runs of white space as one space, 1…64 characters of
+/// letters, digits, space, `-`, `_` and `.`.
+enum TagName {
+    static func normalized(_ text: String) throws(WireError) -> String {
+        let words = text.lowercased().split(whereSeparator: \.isWhitespace)
+        let tag = words.joined(separator: " ")
+        guard (1...64).contains(tag.count),
+            tag.unicodeScalars.allSatisfy({
+                CharacterSet.alphanumerics.contains($0) || $0 == " " || $0 == "-" || $0 == "_" || $0 == "."
+            })
+        else {
+            throw WireError(
+                .invalidArgument, "A tag is 1…64 letters, digits, spaces, '-', '_' or '.', got '\(text.prefix(80))'")
+        }
+        return tag
+    }
+
+    /// Normalized terms, each tag once, 1…10 of them for a query (any number up to 100 for an edit), counts
+    /// 1…1000.
+    static func terms(_ terms: [TagTerm], editing: Bool = false) throws(WireError) -> [TagTerm] {
+        if !editing, !(1...10).contains(terms.count) { throw WireError(.invalidArgument, "Give 1…10 tags") }
+        guard terms.count <= 100 else { throw WireError(.invalidArgument, "At most 100 tags at once") }
+        var seen = Set<String>()
+        var result: [TagTerm] = []
+        for term in terms {
+            let tag = try normalized(term.tag)
+            guard (1...1000).contains(term.count) else {
+                throw WireError(.invalidArgument, "A tag's count is 1…1000, got \(term.count) for '\(tag)'")
+            }
+            guard seen.insert(tag).inserted else { throw WireError(.invalidArgument, "'\(tag)' is given twice") }
+            result.append(TagTerm(tag: tag, count: term.count))
+        }
+        return result
+    }
+}
+
+/// Where a tag query's page ends: the last image's time and id (`<createdAt>.<id>`).
+struct QueryCursor: Equatable {
+    var createdAt: Int64
+    var id: String
+
+    init(createdAt: Int64, id: String) { (self.createdAt, self.id) = (createdAt, id) }
+
+    /// Past the newest image without a cursor.
+    init(_ text: String?) throws(WireError) {
+        guard let text else {
+            self.init(createdAt: .max, id: "")
+            return
+        }
+        guard let dot = text.firstIndex(of: "."), let time = Int64(text[..<dot]), time >= 0,
+            text.index(after: dot) < text.endIndex
+        else { throw WireError(.invalidArgument, "Bad cursor") }
+        self.init(createdAt: time, id: String(text[text.index(after: dot)...]))
+    }
+
+    var text: String { "\(createdAt).\(id)" }
+}

@@ -1,0 +1,27 @@
+import Imaging
+
+/// TagSvc's tunables; the defaults are production's, tests shorten the waits.
+struct TagSettings: Sendable {
+    /// Largest width × height decoded for detection.
+    var pixelLimit = DecodeOptions.defaultPixelLimit
+    /// Largest page of a tag query.
+    var maxPageSize = 200
+    /// The model the detections come from, as `POST /v1/recognize` names it.
+    var modelName = "yolov3-tiny"
+    var mailFrom = "Clearsky <no-reply@clearsky.local>"
+    var maxSubscriptions = 100
+    /// Attempts per notification before it is dropped.
+    var deliveryAttempts = 8
+    /// The wait after the first failed attempt; it doubles after each further one, up to `maxRetryDelayMillis`.
+    var retryDelayMillis: Int64 = 2_000
+    var maxRetryDelayMillis: Int64 = 15 * 60_000
+    var webhookTimeoutMillis: Int64 = 10_000
+
+    /// The wait before the attempt after `attempts` failures: exponential, with full jitter over its
+    /// upper half so that many failing deliveries do not retry in step.
+    func backoff(afterAttempt attempts: Int) -> Int64 {
+        let exponential = retryDelayMillis << Int64(min(max(attempts - 1, 0), 30))
+        let ceiling = min(maxRetryDelayMillis, exponential)
+        return ceiling / 2 + Int64.random(in: 0...max(0, ceiling / 2))
+    }
+}

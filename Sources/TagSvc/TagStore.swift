@@ -1,0 +1,199 @@
+import Foundation
+import GRDB
+import Wire
+
+/// TagSvc's SQLite database: the images it knows, their automatic and manual tags, the visible tags that
+/// queries read, per-owner tag counts, subscriptions and the notification queue. One file in the
+/// service's state folder, WAL mode, migrated on open.
+///
+/// A person's edits live in `manualTag`, apart from the detector's `autoTag`, so re-tagging never
+/// erases them; a manual row with count 0 hides an automatic tag. `visibleTag` is what the two make
+/// together, kept per image by `refreshVisible`, indexed by (owner, tag, newest first) so that a tag
+/// query walks only the images carrying its rarest tag; triggers keep `tagStat` in step with it.
+struct TagStore: Sendable {
+    let database: DatabasePool
+
+    init(folder: String) throws { try self.init(path: "\(folder)/tags.sqlite") }
+
+    init(path: String) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        database = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(database)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE image (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        owner TEXT NOT NULL,
+                        visibility TEXT NOT NULL,
+                        createdAt INTEGER NOT NULL,
+                        tagging TEXT NOT NULL,
+                        error TEXT
+                    );
+                    CREATE INDEX image_owner ON image(owner);
+                    CREATE TABLE autoTag (
+                        imageId TEXT NOT NULL REFERENCES image(id) ON DELETE CASCADE,
+                        tag TEXT NOT NULL,
+                        count INTEGER NOT NULL,
+                        confidence REAL NOT NULL,
+                        PRIMARY KEY (imageId, tag)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE manualTag (
+                        imageId TEXT NOT NULL REFERENCES image(id) ON DELETE CASCADE,
+                        tag TEXT NOT NULL,
+                        count INTEGER NOT NULL,
+                        PRIMARY KEY (imageId, tag)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE visibleTag (
+                        imageId TEXT NOT NULL REFERENCES image(id) ON DELETE CASCADE,
+                        tag TEXT NOT NULL,
+                        count INTEGER NOT NULL,
+                        confidence REAL,
+                        source TEXT NOT NULL,
+                        owner TEXT NOT NULL,
+                        createdAt INTEGER NOT NULL,
+                        PRIMARY KEY (imageId, tag)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX visibleTag_query ON visibleTag(owner, tag, createdAt DESC, imageId DESC, count);
+                    CREATE TABLE tagStat (
+                        owner TEXT NOT NULL,
+                        tag TEXT NOT NULL,
+                        images INTEGER NOT NULL,
+                        PRIMARY KEY (owner, tag)
+                    ) WITHOUT ROWID;
+                    CREATE TRIGGER visibleTag_added AFTER INSERT ON visibleTag BEGIN
+                        INSERT INTO tagStat (owner, tag, images) VALUES (NEW.owner, NEW.tag, 1)
+                        ON CONFLICT(owner, tag) DO UPDATE SET images = images + 1;
+                    END;
+                    CREATE TRIGGER visibleTag_removed AFTER DELETE ON visibleTag BEGIN
+                        UPDATE tagStat SET images = images - 1 WHERE owner = OLD.owner AND tag = OLD.tag;
+                        DELETE FROM tagStat WHERE owner = OLD.owner AND tag = OLD.tag AND images <= 0;
+                    END;
+                    CREATE TABLE subscription (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        owner TEXT NOT NULL,
+                        channel TEXT NOT NULL,
+                        target TEXT NOT NULL,
+                        secret TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        confirmToken TEXT UNIQUE,
+                        baseURL TEXT NOT NULL,
+                        createdAt INTEGER NOT NULL
+                    );
+                    CREATE INDEX subscription_owner ON subscription(owner, createdAt);
+                    CREATE TABLE subscriptionTag (
+                        tag TEXT NOT NULL,
+                        subscriptionId TEXT NOT NULL REFERENCES subscription(id) ON DELETE CASCADE,
+                        PRIMARY KEY (tag, subscriptionId)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX subscriptionTag_subscription ON subscriptionTag(subscriptionId);
+                    CREATE TABLE delivery (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        subscriptionId TEXT NOT NULL REFERENCES subscription(id) ON DELETE CASCADE,
+                        imageId TEXT NOT NULL,
+                        dedupe TEXT NOT NULL UNIQUE,
+                        payload TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        attempts INTEGER NOT NULL,
+                        nextAttemptAt INTEGER NOT NULL,
+                        lastError TEXT,
+                        createdAt INTEGER NOT NULL,
+                        finishedAt INTEGER
+                    );
+                    CREATE INDEX delivery_due ON delivery(status, nextAttemptAt);
+                    CREATE INDEX delivery_subscription ON delivery(subscriptionId, status);
+                    """)
+        }
+        return migrator
+    }
+}
+
+/// A row of `image`: an image TagSvc has heard of, and where its tagging stands.
+struct TaggedImageRow: Codable, FetchableRecord, PersistableRecord, Sendable {
+    static let databaseTableName = "image"
+    var id: String
+    var owner: String
+    var visibility: String
+    var createdAt: Int64
+    var tagging: String
+    var error: String?
+
+    init(_ image: ImageRecord, tagging: TaggingState = .pending) {
+        (id, owner, visibility, createdAt) = (image.id, image.owner, image.visibility.rawValue, image.createdAt)
+        (self.tagging, error) = (tagging.rawValue, nil)
+    }
+
+    var access: Visibility { Visibility(rawValue: visibility) ?? .private }
+}
+
+/// A row of `visibleTag`.
+struct VisibleTagRow: Codable, FetchableRecord, PersistableRecord, Sendable {
+    static let databaseTableName = "visibleTag"
+    var imageId: String
+    var tag: String
+    var count: Int
+    var confidence: Double?
+    var source: String
+    var owner: String
+    var createdAt: Int64
+
+    var imageTag: ImageTag {
+        ImageTag(tag: tag, count: count, confidence: confidence, source: TagSource(rawValue: source) ?? .manual)
+    }
+}
+
+extension TagStore {
+    /// The image's visible tags from its automatic and manual ones; returns the tags it gained.
+    @discardableResult
+    static func refreshVisible(_ db: Database, image: TaggedImageRow) throws -> [String] {
+        let before = Set(
+            try String.fetchAll(db, sql: "SELECT tag FROM visibleTag WHERE imageId = ?", arguments: [image.id]))
+        var visible: [String: VisibleTagRow] = [:]
+        for row in try Row.fetchAll(
+            db, sql: "SELECT tag, count, confidence FROM autoTag WHERE imageId = ?", arguments: [image.id])
+        {
+            let tag: String = row["tag"]
+            visible[tag] = VisibleTagRow(
+                imageId: image.id, tag: tag, count: row["count"], confidence: row["confidence"],
+                source: TagSource.auto.rawValue, owner: image.owner, createdAt: image.createdAt)
+        }
+        for row in try Row.fetchAll(
+            db, sql: "SELECT tag, count FROM manualTag WHERE imageId = ?", arguments: [image.id])
+        {
+            let (tag, count): (String, Int) = (row["tag"], row["count"])
+            visible[tag] =
+                count > 0
+                ? VisibleTagRow(
+                    imageId: image.id, tag: tag, count: count, confidence: nil, source: TagSource.manual.rawValue,
+                    owner: image.owner, createdAt: image.createdAt) : nil
+        }
+        try db.execute(sql: "DELETE FROM visibleTag WHERE imageId = ?", arguments: [image.id])
+        for row in visible.values { try row.insert(db) }
+        return visible.keys.filter { !before.contains($0) }.sorted()
+    }
+
+    /// The visible tags and tagging state of the known images among `ids`, by id.
+    static func tags(_ db: Database, of ids: [String]) throws -> [String: (TaggedImageRow, [ImageTag])] {
+        guard !ids.isEmpty else { return [:] }
+        var found: [String: (TaggedImageRow, [ImageTag])] = [:]
+        for image in try TaggedImageRow.filter(ids.contains(Column("id"))).fetchAll(db) {
+            found[image.id] = (image, [])
+        }
+        let rows = try VisibleTagRow.filter(ids.contains(Column("imageId"))).order(Column("tag")).fetchAll(db)
+        for row in rows { found[row.imageId]?.1.append(row.imageTag) }
+        return found
+    }
+}
+
+extension ImageTags {
+    init(_ image: TaggedImageRow, _ tags: [ImageTag]) {
+        self.init(
+            imageId: image.id, tags: tags, tagging: TaggingState(rawValue: image.tagging) ?? .pending,
+            error: image.error)
+    }
+}
