@@ -23,7 +23,9 @@ up: release models
 	.build/release/clearsky up --data-dir $(DATA_DIR) --port $(PORT)
 
 ## Every test: unit, contract, gateway journeys and the `clearsky up` test (which runs the built binaries).
-test: setup models
+## (aiosmtpd is the SMTP server the notification tests send to.)
+test: models
+	@./scripts/setup.sh python3-aiosmtpd
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -152,6 +152,13 @@ let package = Package(
         // Images for tests, as users upload them, and byte-level PNG/JPEG builders for malformed ones.
         // and the trait that keeps CPU-heavy tests off the cooperative pool.
         .target(name: "TestImages", resources: [.copy("Resources")]),
+        // Servers the notification tests talk to: a webhook endpoint (NIO HTTP) and aiosmtpd.
+        .target(
+            name: "TestServers",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
 
         .testTarget(
             name: "ImagingTests", dependencies: ["Imaging", "Wire", "TestImages"], resources: [.copy("Fixtures")]),
@@ -181,12 +188,18 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
-        .testTarget(name: "TagSvcTests", dependencies: ["TagSvc", "Wire", "WireTesting"]),
+        .testTarget(
+            name: "TagSvcTests",
+            dependencies: [
+                "TagSvc", "StoreSvc", "Detection", "Mail", "Wire", "WireTesting", "TestImages", "TestServers",
+                "ServiceRuntime", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
                 "Gateway", "Wire", "WireTesting", "ServiceRuntime", "AuthSvc", "AccessTokens", "Mail", "StoreSvc",
-                "ProcessSvc", "Imaging", "TestImages",
+                "ProcessSvc", "TagSvc", "Detection", "Imaging", "TestImages", "TestServers",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),

@@ -2,10 +2,21 @@ import Foundation
 
 /// Images for tests that take them in as a user would upload them (licenses in Resources/SOURCES.md).
 public enum TestImages {
-    /// A 868×600 colour JPEG photo of a building.
+    /// A 868×600 colour JPEG photo of a building (YOLOv3-tiny: a car and a person).
     public static let building = load("building", "jpg")
     /// A 256×256 gray PNG photo of a man with a camera.
     public static let camera = load("camera", "png")
+    /// Where the YOLOv3-tiny files are: `CLEARSKY_MODEL_DIR`, else the checkout's `models/`, where
+    /// `make test`'s set-up (scripts/fetch_model.sh) puts them.
+    public static var modelFolder: String {
+        if let folder = ProcessInfo.processInfo.environment["CLEARSKY_MODEL_DIR"], !folder.isEmpty { return folder }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("models").path
+    }
+    /// An 800×600 street photo: OpenCV DNN's YOLOv3-tiny finds a car and two persons.
+    public static let street = load("scenetext01", "jpg")
+    /// A 512×480 photo of fruit: an orange and a donut to YOLOv3-tiny.
+    public static let fruits = load("fruits", "jpg")
 
     private static func load(_ name: String, _ type: String) -> [UInt8] {
         guard let url = Bundle.module.url(forResource: name, withExtension: type, subdirectory: "Resources"),

@@ -139,11 +139,7 @@ import Wire
 
 /// The real model, fetched by `make test`'s set-up (scripts/fetch_model.sh) into ./models.
 @Suite(.offCooperativePool) struct ModelTests {
-    static var folder: String {
-        if let folder = ProcessInfo.processInfo.environment["CLEARSKY_MODEL_DIR"], !folder.isEmpty { return folder }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("models").path
-    }
+    static var folder: String { TestImages.modelFolder }
 
     @Test func theFetchedModelVerifiesAndLoads() throws {
         let files = try ModelFiles(folder: Self.folder)

@@ -1,0 +1,112 @@
+import Detection
+import Foundation
+import Mail
+import ServiceLifecycle
+import ServiceRuntime
+import TestImages
+import Wire
+import WireTesting
+
+@testable import StoreSvc
+@testable import TagSvc
+
+/// A real StoreSvc and TagSvc on port 0 over temporary folders, with clients; the detection consumer and
+/// the notifier run only when a test starts them.
+struct TagHarness: Sendable {
+    let store: WireClient
+    let tag: WireClient
+    let service: TagService
+    let folder: String
+    let outbox: Outbox
+
+    /// The model, loaded once for every test of the process.
+    static let detector = Result { try Detector(files: ModelFiles(folder: TestImages.modelFolder)) }
+
+    static func run(
+        settings: TagSettings = TagHarness.quickRetries, mail: (any MailDelivery)? = nil,
+        _ body: @escaping @Sendable (TagHarness) async throws -> Void
+    ) async throws {
+        try await withServiceHost(.store) { storeHost in
+            let storeService = try StoreService.open(
+                folder: storeHost.configuration.stateDirectory, settings: StoreSettings(), logger: storeHost.logger)
+            try await withWireServer(
+                service: ServiceName.store.rawValue, router: StoreRouter.make(host: storeHost, service: storeService)
+            ) { storeServer in
+                let storeClient = storeServer.client(poolSize: 2)
+                try await withServiceHost(.tag) { host in
+                    let folder = host.configuration.stateDirectory
+                    let outbox = try Outbox(folder: "\(folder)/outbox")
+                    let service = TagService(
+                        store: { storeClient }, detector: try detector.get(), tags: try TagStore(folder: folder),
+                        settings: settings, mail: mail ?? outbox, logger: host.logger)
+                    try await withWireServer(
+                        service: ServiceName.tag.rawValue, router: TagRouter.make(host: host, service: service)
+                    ) { tagServer in
+                        try await body(
+                            TagHarness(
+                                store: storeClient, tag: tagServer.client(), service: service, folder: folder,
+                                outbox: outbox))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Retries after 50 ms, 100 ms, …, at most 5 attempts.
+    static var quickRetries: TagSettings {
+        var settings = TagSettings()
+        (settings.retryDelayMillis, settings.deliveryAttempts) = (50, 5)
+        return settings
+    }
+
+    /// A second TagService over the same database, as after a restart.
+    func restarted() throws -> TagService {
+        TagService(
+            store: { store }, detector: service.detector, tags: try TagStore(folder: folder),
+            settings: service.settings, mail: service.mail, logger: service.logger)
+    }
+
+    /// Runs `body` while `services` run beside it; they are cancelled when it returns.
+    func running(_ services: [any Service], _ body: () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in services { group.addTask { try await service.run() } }
+            do {
+                try await body()
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+            group.cancelAll()
+        }
+    }
+
+    func put(_ owner: String, _ bytes: [UInt8], visibility: Visibility = .private) async throws -> ImageRecord {
+        try await store.call(
+            StoreContract.putImage,
+            PutImageRequest(owner: owner, filename: "photo.jpg", visibility: visibility, bytes: bytes))
+    }
+
+    /// Polls until the image's tagging is no longer pending, or `timeout` passes.
+    func tagged(_ owner: String, _ id: String, timeout: Duration = .seconds(60)) async throws -> ImageTags {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let tags = try await tag.call(TagContract.tagsOf, TagsOfRequest(caller: owner, imageIds: [id]))
+            if let item = tags.items.first, item.tagging != .pending || ContinuousClock.now > deadline { return item }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Polls `condition` every 50 ms until it holds or `timeout` passes; returns whether it held.
+    static func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async rethrows
+        -> Bool
+    {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return try await condition()
+    }
+
+    static func owner() -> String { UUID().uuidString.lowercased() }
+}
