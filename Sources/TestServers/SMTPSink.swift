@@ -40,7 +40,7 @@ public final class SMTPSink: Sendable {
         try process.run()
         let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
         guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             throw SinkError(message: "aiosmtpd did not start (is python3-aiosmtpd installed?): '\(line)'")
         }
         (self.port, self.process) = (port, process)
@@ -48,12 +48,16 @@ public final class SMTPSink: Sendable {
 
     /// The messages received so far, oldest first, with an `X-Envelope-To` header naming the recipients.
     public func messages() -> [String] {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".eml") }
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter {
+            $0.hasSuffix(".eml")
+        }
         return names.sorted().compactMap { try? String(contentsOfFile: "\(folder)/\($0)", encoding: .utf8) }
     }
 
+    /// Kills the server (SIGKILL: a test process running a ServiceGroup ignores SIGTERM, and so would
+    /// its children) and removes its folder.
     public func stop() {
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         try? FileManager.default.removeItem(atPath: folder)
     }

@@ -63,15 +63,17 @@ import WireTesting
                 let second = try await harness.tag.call(
                     TagContract.query,
                     TagQueryRequest(
-                        owner: owner, terms: [TagTerm(tag: "car")], page: PageRequest(limit: 1, cursor: first.nextCursor)))
+                        owner: owner, terms: [TagTerm(tag: "car")],
+                        page: PageRequest(limit: 1, cursor: first.nextCursor)))
                 #expect(second.items.map(\.imageId) == [street.id])
                 #expect(second.nextCursor == nil)
 
                 let counts = try await harness.tag.call(TagContract.listTags, OwnerRequest(owner: owner))
-                #expect(counts.items == [
-                    TagCount(tag: "car", images: 2), TagCount(tag: "person", images: 2),
-                    TagCount(tag: "donut", images: 1), TagCount(tag: "orange", images: 1),
-                ])
+                #expect(
+                    counts.items == [
+                        TagCount(tag: "car", images: 2), TagCount(tag: "person", images: 2),
+                        TagCount(tag: "donut", images: 1), TagCount(tag: "orange", images: 1),
+                    ])
 
                 // Another user's private image is not theirs to see; unknown ids are pending.
                 let seen = try await harness.tag.call(
@@ -87,7 +89,8 @@ import WireTesting
             let owner = TagHarness.owner()
             for (terms, page) in [
                 ([], PageRequest()), ([TagTerm(tag: "car", count: 0)], PageRequest()),
-                ([TagTerm(tag: "car;drop")], PageRequest()), ([TagTerm(tag: "car"), TagTerm(tag: "CAR")], PageRequest()),
+                ([TagTerm(tag: "car;drop")], PageRequest()),
+                ([TagTerm(tag: "car"), TagTerm(tag: "CAR")], PageRequest()),
                 ([TagTerm(tag: "car")], PageRequest(limit: 0)), ([TagTerm(tag: "car")], PageRequest(cursor: "x")),
                 (Array(repeating: TagTerm(tag: "a"), count: 11), PageRequest()),
             ] {
@@ -121,9 +124,11 @@ import WireTesting
             let request = SetTagsRequest(
                 owner: owner, imageId: street.id, tags: [TagTerm(tag: "Person", count: 3), TagTerm(tag: "bicycle")])
             let edited = try await harness.tag.call(TagContract.setTags, request)
-            #expect(edited.tags == [
-                ImageTag(tag: "bicycle", count: 1, source: .manual), ImageTag(tag: "person", count: 3, source: .manual),
-            ])
+            #expect(
+                edited.tags == [
+                    ImageTag(tag: "bicycle", count: 1, source: .manual),
+                    ImageTag(tag: "person", count: 3, source: .manual),
+                ])
             try await harness.service.tagImage(owner: owner, id: street.id, sequence: 2)
             #expect(try await harness.tagged(owner, street.id).tags == edited.tags)
             let car = TagQueryRequest(owner: owner, terms: [TagTerm(tag: "car")])
@@ -173,7 +178,8 @@ import WireTesting
                 BulkTagsRequest(owner: owner, imageIds: [street.id, street.id], add: [TagTerm(tag: "x")]),
                 BulkTagsRequest(owner: owner, imageIds: [street.id], add: [TagTerm(tag: "x")], remove: ["x"]),
             ] {
-                #expect(await wireCode { _ = try await harness.tag.call(TagContract.bulkEdit, bad) } == .invalidArgument)
+                #expect(
+                    await wireCode { _ = try await harness.tag.call(TagContract.bulkEdit, bad) } == .invalidArgument)
             }
         }
     }
@@ -186,9 +192,11 @@ import WireTesting
             #expect(found.detections.map(\.label) == ["car", "person"])
             #expect(found.detections.allSatisfy { $0.width > 0 && $0.height > 0 && $0.x >= -5 && $0.x < 868 })
             let junk = RecognizeRequest(bytes: (0..<500).map { UInt8(truncatingIfNeeded: $0 &* 31) })
-            #expect(await wireCode { _ = try await harness.tag.call(TagContract.recognize, junk) } == .unsupportedMediaType)
+            #expect(
+                await wireCode { _ = try await harness.tag.call(TagContract.recognize, junk) } == .unsupportedMediaType)
             let truncated = RecognizeRequest(bytes: Array(TestImages.building.prefix(2000)))
-            #expect(await wireCode { _ = try await harness.tag.call(TagContract.recognize, truncated) } == .invalidImage)
+            #expect(
+                await wireCode { _ = try await harness.tag.call(TagContract.recognize, truncated) } == .invalidImage)
         }
     }
 
@@ -205,7 +213,8 @@ import WireTesting
                 TagContract.similar, SimilarRequest(owner: owner, bytes: TestImages.street))
             #expect(result.tags == [TagTerm(tag: "car"), TagTerm(tag: "person", count: 2)])
             #expect(result.page.items.map(\.imageId) == [building.id, street.id])
-            let nothing = try await harness.tag.call(TagContract.similar, SimilarRequest(owner: owner, bytes: TestImages.camera))
+            let nothing = try await harness.tag.call(
+                TagContract.similar, SimilarRequest(owner: owner, bytes: TestImages.camera))
             #expect(nothing.page.items.isEmpty || !nothing.tags.isEmpty)
         }
     }
