@@ -1,9 +1,11 @@
+import Detection
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Mail
 import ServiceLifecycle
 import ServiceRuntime
+import TestImages
 import Testing
 import Wire
 import WireTesting
@@ -12,12 +14,18 @@ import WireTesting
 @testable import Gateway
 @testable import ProcessSvc
 @testable import StoreSvc
+@testable import TagSvc
 
-/// The gateway in front of real AuthSvc, StoreSvc and ProcessSvc servers (port 0, temporary folders),
-/// with ProcessSvc's job workers and thumbnail consumer running when asked.
+/// The gateway in front of real AuthSvc, StoreSvc, ProcessSvc and TagSvc servers (port 0, temporary
+/// folders), with ProcessSvc's job workers and thumbnail consumer and TagSvc's detection and notifications
+/// running when asked.
 struct ClusterHarness: Sendable {
     let client: any TestClientProtocol
     let outbox: Outbox
+    let tags: TagService
+
+    /// The model, loaded once for every test of the process.
+    static let detector = Result { try Detector(files: ModelFiles(folder: TestImages.modelFolder)) }
 
     static func run(
         workers: Bool = true, uploadLimit: Int = GatewayApp.defaultUploadLimit,
@@ -54,22 +62,43 @@ struct ClusterHarness: Sendable {
                             router: ProcessRouter.make(host: processHost, service: process)
                         ) { processServer in
                             peers[.process] = processServer.endpoint
-                            let backends = Backends(peers: peers, secret: WireHarness.secret)
-                            let verifier = TokenVerifier(revocationMaxAge: .zero) { try backends.client(.auth) }
-                            let app = Application(
-                                router: GatewayApp.router(
-                                    backends: backends, registry: .init(), verifier: verifier, uploadLimit: uploadLimit)
-                            )
-                            let background: [any Service] =
-                                workers ? [JobWorkers(service: process), ThumbnailConsumer(service: process)] : []
-                            try await withThrowingTaskGroup(of: Void.self) { group in
-                                for service in background { group.addTask { try await service.run() } }
-                                defer { group.cancelAll() }
-                                try await app.test(.router) { client in
-                                    try await body(ClusterHarness(client: client, outbox: outbox))
+                            let tagFolder = processHost.configuration.dataDirectory + "/tag"
+                            try FileManager.default.createDirectory(
+                                atPath: tagFolder, withIntermediateDirectories: true)
+                            var tagSettings = TagSettings()
+                            tagSettings.retryDelayMillis = 50
+                            let tags = TagService(
+                                store: { storeClient }, detector: try detector.get(),
+                                tags: try TagStore(folder: tagFolder),
+                                settings: tagSettings, mail: outbox, logger: processHost.logger)
+                            try await withWireServer(
+                                service: ServiceName.tag.rawValue,
+                                router: TagRouter.make(host: processHost, service: tags)
+                            ) { tagServer in
+                                peers[.tag] = tagServer.endpoint
+                                let backends = Backends(peers: peers, secret: WireHarness.secret)
+                                let verifier = TokenVerifier(revocationMaxAge: .zero) { try backends.client(.auth) }
+                                let app = Application(
+                                    router: GatewayApp.router(
+                                        backends: backends, registry: .init(), verifier: verifier,
+                                        uploadLimit: uploadLimit)
+                                )
+                                let background: [any Service] =
+                                    workers
+                                    ? [
+                                        JobWorkers(service: process), ThumbnailConsumer(service: process),
+                                        DetectionConsumer(service: tags, wait: .milliseconds(500)),
+                                        Notifier(service: tags),
+                                    ] : []
+                                try await withThrowingTaskGroup(of: Void.self) { group in
+                                    for service in background { group.addTask { try await service.run() } }
+                                    defer { group.cancelAll() }
+                                    try await app.test(.router) { client in
+                                        try await body(ClusterHarness(client: client, outbox: outbox, tags: tags))
+                                    }
                                 }
+                                await storeClient.close()
                             }
-                            await storeClient.close()
                         }
                     }
                 }
@@ -136,4 +165,16 @@ struct ClusterHarness: Sendable {
     }
 
     func bytes(_ response: TestResponse) -> [UInt8] { Array(buffer: response.body) }
+
+    /// Polls `condition` every 50 ms until it holds or `timeout` passes; returns whether it held.
+    static func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async rethrows
+        -> Bool
+    {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return try await condition()
+    }
 }

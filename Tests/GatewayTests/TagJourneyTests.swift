@@ -1,0 +1,267 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import TestImages
+import TestServers
+import Testing
+import Wire
+
+@testable import TagSvc
+
+/// Tags, recognition, similar search and subscriptions through HTTP: the gateway in front of the real
+/// services, with TagSvc detecting as images arrive.
+@Suite struct TagJourneyTests {
+    /// Polls `GET /v1/images/{id}` until tagging is no longer pending; the Image.
+    static func tagged(_ cluster: ClusterHarness, _ id: String, token: String) async throws -> [String: Any] {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while true {
+            let image = try cluster.object(try await cluster.request(.get, "/v1/images/\(id)", token: token))
+            if image["tagging"] as? String != "pending" || ContinuousClock.now > deadline { return image }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    static func tags(_ image: [String: Any]) -> [String] {
+        (image["tags"] as? [[String: Any]] ?? []).map { "\($0["tag"] as? String ?? "")×\($0["count"] as? Int ?? 0)" }
+    }
+
+    static func ids(_ cluster: ClusterHarness, _ path: String, token: String) async throws -> [String] {
+        let page = try cluster.object(try await cluster.request(.get, path, token: token))
+        return (page["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+    }
+
+    @Test func uploadTagQuerySearchAndEdit() async throws {
+        try await ClusterHarness.run { cluster in
+            let token = try await cluster.user("tina")
+            var ids: [String: String] = [:]
+            for (name, bytes) in [
+                ("street", TestImages.street), ("building", TestImages.building), ("fruits", TestImages.fruits),
+            ] {
+                let response = try await cluster.upload(
+                    "/v1/images", file: bytes, filename: "\(name).jpg", token: token)
+                ids[name] = try cluster.object(response)["id"] as? String
+            }
+            let (street, building, fruits) = (ids["street"]!, ids["building"]!, ids["fruits"]!)
+
+            // The tags are the detector's: what the Detection tests expect of these photos.
+            let streetImage = try await Self.tagged(cluster, street, token: token)
+            #expect(streetImage["tagging"] as? String == "done")
+            #expect(Self.tags(streetImage) == ["car×1", "person×2"])
+            let firstTag = try #require((streetImage["tags"] as? [[String: Any]])?.first)
+            #expect(firstTag["source"] as? String == "auto" && (firstTag["confidence"] as? Double ?? 0) > 0.7)
+            #expect(Self.tags(try await Self.tagged(cluster, building, token: token)) == ["car×1", "person×1"])
+            #expect(Self.tags(try await Self.tagged(cluster, fruits, token: token)) == ["donut×1", "orange×1"])
+
+            // Queries by one and by two tags, with counts; pages.
+            #expect(try await Self.ids(cluster, "/v1/images?tags=car", token: token) == [building, street])
+            #expect(try await Self.ids(cluster, "/v1/images?tags=person:2", token: token) == [street])
+            #expect(try await Self.ids(cluster, "/v1/images?tags=car,person:2", token: token) == [street])
+            #expect(try await Self.ids(cluster, "/v1/images?tags=orange,donut", token: token) == [fruits])
+            let page = try cluster.object(try await cluster.request(.get, "/v1/images?tags=car&limit=1", token: token))
+            #expect(Self.tags((page["items"] as? [[String: Any]])?.first ?? [:]) == ["car×1", "person×1"])
+            let cursor = try #require(page["nextCursor"] as? String)
+            #expect(
+                try await Self.ids(cluster, "/v1/images?tags=car&limit=1&cursor=\(cursor)", token: token) == [street])
+            // The plain list carries tags too.
+            let all = try cluster.object(try await cluster.request(.get, "/v1/images", token: token))
+            #expect((all["items"] as? [[String: Any]])?.map(Self.tags).contains(["donut×1", "orange×1"]) == true)
+
+            let counts = try cluster.object(try await cluster.request(.get, "/v1/tags", token: token))
+            let listed = (counts["items"] as? [[String: Any]] ?? []).map { "\($0["tag"]!)=\($0["images"]!)" }
+            #expect(listed == ["car=2", "person=2", "donut=1", "orange=1"])
+
+            // Similar search: an uploaded photo (not stored) finds the images carrying all of its tags.
+            let similar = try await cluster.request(
+                .post, "/v1/search/similar", token: token, headers: [.contentType: "image/jpeg"],
+                body: TestImages.street)
+            #expect(similar.status == .ok)
+            let found = try cluster.object(similar)
+            #expect((found["tags"] as? [[String: Any]])?.compactMap { $0["tag"] as? String } == ["car", "person"])
+            #expect((found["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [building, street])
+            #expect(try await Self.ids(cluster, "/v1/images", token: token).count == 3)
+
+            // Recognition: detections with boxes, nothing stored.
+            let recognized = try cluster.object(
+                try await cluster.upload("/v1/recognize", file: TestImages.building, token: token))
+            let detections = try #require(recognized["detections"] as? [[String: Any]])
+            #expect(detections.compactMap { $0["label"] as? String } == ["car", "person"])
+            #expect((detections.first?["box"] as? [String: Any])?["width"] as? Double ?? 0 > 10)
+            #expect(recognized["width"] as? Int == 868 && recognized["model"] as? String == "yolov3-tiny")
+            #expect(try await Self.ids(cluster, "/v1/images", token: token).count == 3)
+
+            // A person's tags replace what is shown and survive; bulk edits add and remove on many at once.
+            let put = try await cluster.json(
+                .put, "/v1/images/\(street)/tags", ["tags": [["tag": "person", "count": 3], ["tag": "bicycle"]]],
+                token: token)
+            #expect(put.status == .ok)
+            #expect(Self.tags(try cluster.object(put)) == ["bicycle×1", "person×3"])
+            #expect((try cluster.object(put)["tags"] as? [[String: Any]])?.first?["source"] as? String == "manual")
+            let bulk = try await cluster.json(
+                .post, "/v1/tags/bulk",
+                ["imageIds": [street, building], "add": [["tag": "holiday", "count": 1]], "remove": ["car"]],
+                token: token)
+            #expect(bulk.status == .ok)
+            let edited = try cluster.object(bulk)["items"] as? [[String: Any]] ?? []
+            #expect(edited.map(Self.tags) == [["bicycle×1", "holiday×1", "person×3"], ["holiday×1", "person×1"]])
+            #expect(try await Self.ids(cluster, "/v1/images?tags=car", token: token).isEmpty)
+            #expect(try await Self.ids(cluster, "/v1/images?tags=holiday", token: token) == [building, street])
+            let removed = try await cluster.json(
+                .post, "/v1/tags/bulk", ["imageIds": [building], "remove": ["holiday"]], token: token)
+            #expect(Self.tags((try cluster.object(removed)["items"] as? [[String: Any]])?.first ?? [:]) == ["person×1"])
+
+            // The image behind a thumbnail URL comes with its tags.
+            let byThumbnail = try cluster.object(
+                try await cluster.request(
+                    .get, "/v1/images/by-thumbnail?url=http://x.test/v1/images/\(fruits)/thumbnail", token: token))
+            #expect(Self.tags(byThumbnail) == ["donut×1", "orange×1"])
+        }
+    }
+
+    @Test func tagsStayWithTheirOwnerAndBadInputsAreRefused() async throws {
+        try await ClusterHarness.run { cluster in
+            let (owner, stranger) = (try await cluster.user("olga"), try await cluster.user("sam"))
+            let street = try cluster.object(
+                try await cluster.upload("/v1/images", file: TestImages.street, token: owner))
+            let id = try #require(street["id"] as? String)
+            _ = try await Self.tagged(cluster, id, token: owner)
+
+            #expect(try await Self.ids(cluster, "/v1/images?tags=car", token: stranger).isEmpty)
+            let counts = try cluster.object(try await cluster.request(.get, "/v1/tags", token: stranger))
+            #expect((counts["items"] as? [Any])?.isEmpty == true)
+            let theirs = try await cluster.json(
+                .put, "/v1/images/\(id)/tags", ["tags": [["tag": "x"]]], token: stranger)
+            #expect(theirs.status == .notFound)
+            let bulk = try await cluster.json(
+                .post, "/v1/tags/bulk", ["imageIds": [id], "add": [["tag": "x"]]], token: stranger)
+            #expect(bulk.status == .notFound)
+            let similar = try await cluster.request(
+                .post, "/v1/search/similar", token: stranger, headers: [.contentType: "image/jpeg"],
+                body: TestImages.street)
+            #expect((try cluster.object(similar)["items"] as? [Any])?.isEmpty == true)
+
+            func status(_ response: TestResponse) -> (Int, String?) {
+                (Int(response.status.code), cluster.errorCode(response))
+            }
+            for query in ["tags=car:x", "tags=", "tags=a,b,c,d,e,f,g,h,i,j,k", "tags=car:0", "tags=car&cursor=zz"] {
+                #expect(
+                    status(try await cluster.request(.get, "/v1/images?\(query)", token: owner)) == (
+                        400, "InvalidParameter"
+                    ),
+                    "\(query)")
+            }
+            #expect(
+                status(
+                    try await cluster.json(
+                        .put, "/v1/images/\(id)/tags", ["tags": [["tag": "x", "count": 0]]], token: owner)) == (
+                        400, "InvalidParameter"
+                    ))
+            #expect(
+                status(try await cluster.json(.put, "/v1/images/\(id)/tags", ["tags": "car"], token: owner)).0 == 400)
+            #expect(
+                status(try await cluster.json(.post, "/v1/tags/bulk", ["imageIds": [id]], token: owner)) == (
+                    400, "InvalidParameter"
+                ))
+            #expect(
+                status(
+                    try await cluster.request(
+                        .post, "/v1/recognize", token: owner, headers: [.contentType: "text/plain"],
+                        body: Array("hi".utf8))) == (415, "UnsupportedMediaType"))
+            #expect(
+                status(
+                    try await cluster.request(
+                        .post, "/v1/recognize", token: owner, headers: [.contentType: "image/jpeg"],
+                        body: Array(TestImages.street.prefix(3000)))) == (422, "InvalidImage"))
+            #expect(
+                status(
+                    try await cluster.request(
+                        .post, "/v1/recognize", token: nil, headers: [.contentType: "image/jpeg"],
+                        body: TestImages.street)
+                ).0 == 401)
+            #expect(
+                status(
+                    try await cluster.json(
+                        .post, "/v1/subscriptions", ["tags": ["car"], "channel": "pigeon"], token: owner)) == (
+                        400, "InvalidParameter"
+                    ))
+            #expect(
+                status(
+                    try await cluster.json(
+                        .post, "/v1/subscriptions",
+                        ["tags": ["car"], "channel": "webhook", "target": "http://127.0.0.1:9/"], token: owner)) == (
+                        422, "WebhookNotConfirmed"
+                    ))
+            #expect(
+                status(try await cluster.request(.get, "/v1/subscriptions/confirm?token=nope", token: nil)) == (
+                    404, "NotFound"
+                ))
+        }
+    }
+
+    /// Subscribe by webhook and by email, get notified of a new image, unsubscribe; deleting the account
+    /// takes the tags and subscriptions with it.
+    @Test func subscriptionsNotifyAndGo() async throws {
+        try await ClusterHarness.run { cluster in
+            let token = try await cluster.user("una")
+            let receiver = WebhookReceiver(failures: 1)
+            try await receiver.run { url in
+                let created = try await cluster.json(
+                    .post, "/v1/subscriptions", ["tags": ["person"], "channel": "webhook", "target": url + "/hook"],
+                    token: token)
+                #expect(created.status == .created)
+                let subscription = try cluster.object(created)
+                let id = try #require(subscription["id"] as? String)
+                let secret = try #require(subscription["secret"] as? String)
+                // Email to the account's verified address: active at once.
+                let mail = try await cluster.json(.post, "/v1/subscriptions", ["tags": ["car"]], token: token)
+                #expect(try cluster.object(mail)["status"] as? String == "active")
+                #expect(try cluster.object(mail)["target"] as? String == "una@example.com")
+                // Email to another address waits for the link mailed there, which needs no sign-in.
+                let friend = try await cluster.json(
+                    .post, "/v1/subscriptions", ["tags": ["car"], "target": "friend@example.org"], token: token)
+                #expect(try cluster.object(friend)["status"] as? String == "pending")
+                let letter = try #require(
+                    try cluster.outbox.messages().last { $0.text.contains("To: friend@example.org") }?.text)
+                let link = String(
+                    try #require(letter.firstMatch(of: /\/v1\/subscriptions\/confirm\?token=[0-9a-f]+/)).0)
+                let confirmed = try await cluster.request(.get, link, token: nil)
+                #expect(confirmed.status == .ok)
+                #expect(try cluster.object(confirmed)["status"] as? String == "active")
+
+                let list = try cluster.object(try await cluster.request(.get, "/v1/subscriptions", token: token))
+                #expect((list["items"] as? [[String: Any]])?.count == 3)
+                #expect((list["items"] as? [[String: Any]])?.allSatisfy { $0["secret"] == nil } == true)
+
+                let upload = try await cluster.upload("/v1/images", file: TestImages.street, token: token)
+                let image = try #require(try cluster.object(upload)["id"] as? String)
+                let delivered = try await ClusterHarness.eventually { receiver.delivered.count == 1 }
+                #expect(delivered)
+                let hook = try #require(receiver.delivered.first)
+                let signature =
+                    "sha256=" + Crypto.hex(Crypto.hmacSHA256(key: Array(secret.utf8), Array(hook.body.utf8)))
+                #expect(hook.headers["x-clearsky-signature"] == signature)
+                #expect(hook.body.contains(image))
+                let mailed = try await ClusterHarness.eventually {
+                    try cluster.outbox.messages().filter { $0.text.contains("Subject: New image tagged car") }.count
+                        == 2
+                }
+                #expect(mailed)
+                let stats = try cluster.object(try await cluster.request(.get, "/v1/subscriptions/\(id)", token: token))
+                #expect((stats["deliveries"] as? [String: Any])?["delivered"] as? Int == 1)
+
+                let other = try await cluster.user("vic")
+                #expect(try await cluster.request(.delete, "/v1/subscriptions/\(id)", token: other).status == .notFound)
+                #expect(
+                    try await cluster.request(.delete, "/v1/subscriptions/\(id)", token: token).status == .noContent)
+                #expect(try await cluster.request(.get, "/v1/subscriptions/\(id)", token: token).status == .notFound)
+
+                let me = try cluster.object(try await cluster.request(.get, "/v1/me", token: token))
+                let sub = try #require(me["sub"] as? String)
+                #expect(try await cluster.request(.delete, "/v1/me", token: token).status == .noContent)
+                let left = try await cluster.tags.subscriptions(owner: sub)
+                #expect(left.items.isEmpty)
+                let tags = try await cluster.tags.listTags(owner: sub)
+                #expect(tags.items.isEmpty)
+            }
+        }
+    }
+}
