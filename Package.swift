@@ -1,6 +1,8 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "Clearsky",
     platforms: [.macOS(.v15)],
@@ -55,7 +57,9 @@ let package = Package(
             ]),
 
         // Decode/encode (TurboJPEG, libpng), pixel buffers, operations, dehaze.
-        .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG"]),
+        // Imaging and Detection are optimized in debug builds too: the tests run every operation and the
+        // detector on real photos, and unoptimized pixel loops would make them the slowest part of a run.
+        .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG"], swiftSettings: optimizedInDebug),
 
         // The contract-test harness: a real server on port 0 and the real client, in the test process.
         .target(
@@ -80,7 +84,7 @@ let package = Package(
             ]),
 
         // YOLOv3-tiny: darknet cfg and weights, forward pass, detections.
-        .target(name: "Detection", dependencies: ["Imaging", "Wire", "COpenBLAS"]),
+        .target(name: "Detection", dependencies: ["Imaging", "Wire", "COpenBLAS"], swiftSettings: optimizedInDebug),
 
         // HS256 JSON Web Tokens: signed by AuthSvc, verified by the gateway.
         .target(name: "AccessTokens", dependencies: ["Wire", "COpenSSL"]),
@@ -151,7 +155,7 @@ let package = Package(
 
         // Images for tests, as users upload them, and byte-level PNG/JPEG builders for malformed ones.
         // and the trait that keeps CPU-heavy tests off the cooperative pool.
-        .target(name: "TestImages", resources: [.copy("Resources")]),
+        .target(name: "TestImages", dependencies: ["ServiceRuntime", "Detection"], resources: [.copy("Resources")]),
         // Servers the notification tests talk to: a webhook endpoint (NIO HTTP) and aiosmtpd.
         .target(
             name: "TestServers",

@@ -30,7 +30,7 @@ struct ThumbnailConsumer: Service {
     func handleNextBatch() async throws {
         let batch = try await service.store(
             StoreContract.pollEvents,
-            PollEventsRequest(consumer: Self.consumer, limit: 50, waitMillis: Int(wait.components.seconds * 1000)))
+            PollEventsRequest(consumer: Self.consumer, limit: 50, wait: wait))
         guard let last = batch.events.last else { return }
         for event in batch.events
         where event.kind == StoreEvent.Kind.imageCreated.rawValue

@@ -29,7 +29,7 @@ struct DetectionConsumer: Service {
     func handleNextBatch() async throws {
         let batch = try await service.store(
             StoreContract.pollEvents,
-            PollEventsRequest(consumer: Self.consumer, limit: 20, waitMillis: Int(wait.components.seconds * 1000)))
+            PollEventsRequest(consumer: Self.consumer, limit: 20, wait: wait))
         for event in batch.events {
             switch StoreEvent.Kind(rawValue: event.kind) {
             case .imageCreated, .imageReplaced:

@@ -18,6 +18,8 @@ final class TagService: Sendable {
     let mail: any MailDelivery
     let logger: Logger
     let now: @Sendable () -> Int64
+    /// One detection at a time (see `DetectionGate`).
+    let detectionGate = DetectionGate()
     /// Woken when a notification is queued, so that it goes out at once.
     let deliveriesQueued = Signal()
 
@@ -39,11 +41,13 @@ final class TagService: Sendable {
     /// Objects in encoded JPEG or PNG bytes, off the cooperative pool.
     func detect(_ bytes: [UInt8]) async throws(WireError) -> (width: Int, height: Int, found: [Detection]) {
         let (detector, pixelLimit) = (detector, settings.pixelLimit)
-        let result = await Offload.run {
-            Result { () throws -> (Int, Int, [Detection]) in
-                let header = try ImageCodec.header(of: bytes)
-                let (width, height) = header.orientedSize
-                return (width, height, try detector.detect(bytes: bytes, pixelLimit: pixelLimit))
+        let result = await detectionGate.run {
+            await Offload.run {
+                Result { () throws -> (Int, Int, [Detection]) in
+                    let header = try ImageCodec.header(of: bytes)
+                    let (width, height) = header.orientedSize
+                    return (width, height, try detector.detect(bytes: bytes, pixelLimit: pixelLimit))
+                }
             }
         }
         do { return try result.get() } catch let error as ImagingError { throw WireError(error) } catch {

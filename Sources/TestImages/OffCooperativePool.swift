@@ -1,4 +1,4 @@
-import Dispatch
+import ServiceRuntime
 import Testing
 
 /// Runs each test of a suite on threads of its own instead of Swift's cooperative pool. The pool has one
@@ -20,14 +20,14 @@ extension Trait where Self == OffCooperativePool {
     public static var offCooperativePool: Self { OffCooperativePool() }
 }
 
-/// A task executor over a concurrent Dispatch queue.
+/// A task executor over threads of its own (see `WorkerThreads`).
 final class DispatchTaskExecutor: TaskExecutor, Sendable {
     static let shared = DispatchTaskExecutor()
-    private let queue = DispatchQueue(label: "clearsky.tests.heavy", attributes: .concurrent)
+    private let threads = WorkerThreads(count: 6, name: "clearsky.tests.heavy")
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         let executor = asUnownedTaskExecutor()
-        queue.async { job.runSynchronously(on: executor) }
+        threads.submit { job.runSynchronously(on: executor) }
     }
 }

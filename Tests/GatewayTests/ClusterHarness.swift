@@ -17,18 +17,15 @@ import WireTesting
 @testable import TagSvc
 
 /// The gateway in front of real AuthSvc, StoreSvc, ProcessSvc and TagSvc servers (port 0, temporary
-/// folders), with ProcessSvc's job workers and thumbnail consumer and TagSvc's detection and notifications
-/// running when asked.
+/// folders), with ProcessSvc's job workers and thumbnail consumer (`workers`) and TagSvc's detection and
+/// notifications (`tagging`) running when asked.
 struct ClusterHarness: Sendable {
     let client: any TestClientProtocol
     let outbox: Outbox
     let tags: TagService
 
-    /// The model, loaded once for every test of the process.
-    static let detector = Result { try Detector(files: ModelFiles(folder: TestImages.modelFolder)) }
-
     static func run(
-        workers: Bool = true, uploadLimit: Int = GatewayApp.defaultUploadLimit,
+        workers: Bool = true, tagging: Bool = false, uploadLimit: Int = GatewayApp.defaultUploadLimit,
         _ body: @escaping @Sendable (ClusterHarness) async throws -> Void
     ) async throws {
         try await withServiceHost(.auth) { authHost in
@@ -68,7 +65,7 @@ struct ClusterHarness: Sendable {
                             var tagSettings = TagSettings()
                             tagSettings.retryDelayMillis = 50
                             let tags = TagService(
-                                store: { storeClient }, detector: try detector.get(),
+                                store: { storeClient }, detector: try await TestModel.detector(),
                                 tags: try TagStore(folder: tagFolder),
                                 settings: tagSettings, mail: outbox, logger: processHost.logger)
                             try await withWireServer(
@@ -84,12 +81,14 @@ struct ClusterHarness: Sendable {
                                         uploadLimit: uploadLimit)
                                 )
                                 let background: [any Service] =
-                                    workers
-                                    ? [
-                                        JobWorkers(service: process), ThumbnailConsumer(service: process),
-                                        DetectionConsumer(service: tags, wait: .milliseconds(500)),
-                                        Notifier(service: tags),
-                                    ] : []
+                                    (workers
+                                        ? [JobWorkers(service: process), ThumbnailConsumer(service: process)] : [])
+                                    + (tagging
+                                        ? [
+                                            DetectionConsumer(service: tags, wait: .milliseconds(500)),
+                                            Notifier(service: tags),
+                                        ]
+                                        : [])
                                 try await withThrowingTaskGroup(of: Void.self) { group in
                                     for service in background { group.addTask { try await service.run() } }
                                     defer { group.cancelAll() }

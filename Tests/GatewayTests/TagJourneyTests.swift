@@ -31,7 +31,7 @@ import Wire
     }
 
     @Test func uploadTagQuerySearchAndEdit() async throws {
-        try await ClusterHarness.run { cluster in
+        try await ClusterHarness.run(tagging: true) { cluster in
             let token = try await cluster.user("tina")
             var ids: [String: String] = [:]
             for (name, bytes) in [
@@ -118,7 +118,7 @@ import Wire
     }
 
     @Test func tagsStayWithTheirOwnerAndBadInputsAreRefused() async throws {
-        try await ClusterHarness.run { cluster in
+        try await ClusterHarness.run(tagging: true) { cluster in
             let (owner, stranger) = (try await cluster.user("olga"), try await cluster.user("sam"))
             let street = try cluster.object(
                 try await cluster.upload("/v1/images", file: TestImages.street, token: owner))
@@ -200,7 +200,7 @@ import Wire
     /// Subscribe by webhook and by email, get notified of a new image, unsubscribe; deleting the account
     /// takes the tags and subscriptions with it.
     @Test func subscriptionsNotifyAndGo() async throws {
-        try await ClusterHarness.run { cluster in
+        try await ClusterHarness.run(tagging: true) { cluster in
             let token = try await cluster.user("una")
             let receiver = WebhookReceiver(failures: 1)
             try await receiver.run { url in

@@ -8,7 +8,7 @@ import WireTesting
 
 @testable import TagSvc
 
-@Suite(.offCooperativePool) struct SubscriptionTests {
+@Suite struct SubscriptionTests {
     static func subscribeWebhook(_ harness: TagHarness, owner: String, url: String, tags: [String]) async throws
         -> Subscription
     {

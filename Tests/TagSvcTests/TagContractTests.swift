@@ -8,7 +8,7 @@ import WireTesting
 
 @testable import TagSvc
 
-@Suite(.offCooperativePool) struct TagContractTests {
+@Suite struct TagContractTests {
     @Test func healthReportsServing() async throws {
         try await TagHarness.run { harness in
             let status = try await harness.tag.call(CommonContract.health, Empty())

@@ -19,9 +19,6 @@ struct TagHarness: Sendable {
     let folder: String
     let outbox: Outbox
 
-    /// The model, loaded once for every test of the process.
-    static let detector = Result { try Detector(files: ModelFiles(folder: TestImages.modelFolder)) }
-
     static func run(
         settings: TagSettings = TagHarness.quickRetries, mail: (any MailDelivery)? = nil,
         _ body: @escaping @Sendable (TagHarness) async throws -> Void
@@ -37,7 +34,8 @@ struct TagHarness: Sendable {
                     let folder = host.configuration.stateDirectory
                     let outbox = try Outbox(folder: "\(folder)/outbox")
                     let service = TagService(
-                        store: { storeClient }, detector: try detector.get(), tags: try TagStore(folder: folder),
+                        store: { storeClient }, detector: try await TestModel.detector(),
+                        tags: try TagStore(folder: folder),
                         settings: settings, mail: mail ?? outbox, logger: host.logger)
                     try await withWireServer(
                         service: ServiceName.tag.rawValue, router: TagRouter.make(host: host, service: service)

@@ -38,6 +38,13 @@ public struct PollEventsRequest: Codable, Sendable, Hashable {
         (self.consumer, self.limit, self.waitMillis) = (consumer, limit, waitMillis)
     }
 
+    /// A poll that waits up to `wait` (whole milliseconds).
+    public init(consumer: String, limit: Int, wait: Duration) {
+        let (seconds, attoseconds) = wait.components
+        self.init(
+            consumer: consumer, limit: limit, waitMillis: Int(seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+    }
+
     enum CodingKeys: Int, CodingKey { case consumer = 1, limit, waitMillis }
 }
 
