@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "AccessTokens", targets: ["AccessTokens"]),
         .library(name: "Detection", targets: ["Detection"]),
+        .library(name: "TagIndex", targets: ["TagIndex"]),
         .executable(name: "clearsky", targets: ["clearsky"]),
         .executable(name: "AuthSvc", targets: ["AuthSvc"]),
         .executable(name: "StoreSvc", targets: ["StoreSvc"]),
@@ -124,10 +125,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        // TagSvc's SQLite index: images, automatic and manual tags, visible tags, subscriptions, queries.
+        .target(name: "TagIndex", dependencies: ["Wire", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "TagSvc",
             dependencies: [
-                "Wire", "ServiceRuntime", "Detection", "Imaging", "ImageIntake", "Mail",
+                "Wire", "TagIndex", "ServiceRuntime", "Detection", "Imaging", "ImageIntake", "Mail",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -160,6 +163,7 @@ let package = Package(
         .target(
             name: "TestServers",
             dependencies: [
+                "ServiceRuntime",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
@@ -195,7 +199,8 @@ let package = Package(
         .testTarget(
             name: "TagSvcTests",
             dependencies: [
-                "TagSvc", "StoreSvc", "Detection", "Mail", "Wire", "WireTesting", "TestImages", "TestServers",
+                "TagSvc", "TagIndex", "StoreSvc", "Detection", "Mail", "Wire", "WireTesting", "TestImages",
+                "TestServers",
                 "ServiceRuntime", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -203,7 +208,7 @@ let package = Package(
             name: "GatewayTests",
             dependencies: [
                 "Gateway", "Wire", "WireTesting", "ServiceRuntime", "AuthSvc", "AccessTokens", "Mail", "StoreSvc",
-                "ProcessSvc", "TagSvc", "Detection", "Imaging", "TestImages", "TestServers",
+                "ProcessSvc", "TagSvc", "TagIndex", "Detection", "Imaging", "TestImages", "TestServers",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),

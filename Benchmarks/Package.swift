@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .executableTarget(
@@ -38,6 +39,12 @@ let package = Package(
                 "BenchSupport", .product(name: "Imaging", package: "main"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ]),
+        .executableTarget(
+            name: "TagBench",
+            dependencies: [
+                "BenchSupport", .product(name: "TagIndex", package: "main"), .product(name: "Wire", package: "main"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .executableTarget(
             name: "ImagingBench",

@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import TagIndex
 import Wire
 
 /// Tags every new or replaced image and forgets deleted ones, following StoreSvc's event log from its

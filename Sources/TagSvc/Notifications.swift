@@ -4,6 +4,7 @@ import Logging
 import Mail
 import ServiceLifecycle
 import Synchronization
+import TagIndex
 import Wire
 
 /// Where one queued notification stands.

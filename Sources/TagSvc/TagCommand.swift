@@ -3,6 +3,7 @@ import Detection
 import Mail
 import ServiceLifecycle
 import ServiceRuntime
+import TagIndex
 import Wire
 
 /// The `TagSvc` executable.

@@ -3,6 +3,7 @@ import Foundation
 import Mail
 import ServiceLifecycle
 import ServiceRuntime
+import TagIndex
 import Wire
 
 /// Every Wire method TagSvc serves, bound to its handlers, and its background services.

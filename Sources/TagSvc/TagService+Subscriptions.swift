@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Mail
 import NIOCore
+import TagIndex
 import Wire
 
 /// Subscriptions to tags, as SNS topics were in the seed: an email address or a webhook that confirmed

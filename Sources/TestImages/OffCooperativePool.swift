@@ -1,3 +1,4 @@
+import Foundation
 import ServiceRuntime
 import Testing
 
@@ -23,7 +24,8 @@ extension Trait where Self == OffCooperativePool {
 /// A task executor over threads of its own (see `WorkerThreads`).
 final class DispatchTaskExecutor: TaskExecutor, Sendable {
     static let shared = DispatchTaskExecutor()
-    private let threads = WorkerThreads(count: 6, name: "clearsky.tests.heavy")
+    private let threads = WorkerThreads(
+        count: max(2, ProcessInfo.processInfo.activeProcessorCount), name: "clearsky.tests.heavy")
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)

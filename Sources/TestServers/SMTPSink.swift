@@ -1,8 +1,9 @@
 import Foundation
+import ServiceRuntime
 
 /// A real SMTP server for tests: Python's aiosmtpd (Debian's python3-aiosmtpd, which `make test`
 /// installs) on a free loopback port, writing each message it accepts as a file.
-public final class SMTPSink: Sendable {
+public final class SMTPSink: @unchecked Sendable {
     public let folder: String
     public let port: Int
     private let process: Process
@@ -26,8 +27,13 @@ public final class SMTPSink: Sendable {
         asyncio.run(main())
         """
 
-    /// Starts the server; fails when aiosmtpd is not installed.
-    public init() throws {
+    /// Starts the server off the cooperative pool (it waits for Python to print its port); fails when
+    /// aiosmtpd is not installed.
+    public static func start() async throws -> SMTPSink {
+        try await Offload.run { Result { try SMTPSink() } }.get()
+    }
+
+    private init() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let process = Process()

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Mail
 import ServiceLifecycle
 import ServiceRuntime
+import TagIndex
 import TestImages
 import Testing
 import Wire

@@ -1,5 +1,6 @@
 import Foundation
 import Mail
+import TagIndex
 import TestImages
 import TestServers
 import Testing
@@ -164,7 +165,7 @@ import WireTesting
 
     /// Email through a real SMTP server (aiosmtpd): the account's verified address is active at once.
     @Test func emailNotificationsGoThroughSMTP() async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink.start()
         defer { sink.stop() }
         try await TagHarness.run(mail: SMTPDelivery(host: "127.0.0.1", port: sink.port)) { harness in
             let owner = TagHarness.owner()

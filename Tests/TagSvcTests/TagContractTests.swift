@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import ServiceRuntime
+import TagIndex
 import TestImages
 import Testing
 import Wire

@@ -3,6 +3,7 @@ import Foundation
 import Mail
 import ServiceLifecycle
 import ServiceRuntime
+import TagIndex
 import TestImages
 import Wire
 import WireTesting

@@ -113,8 +113,10 @@ import WireTesting
         let observations = Observations()
         _ = try await withWireServer(service: "test", router: testRouter(observations)) { harness in
             let client = harness.client()
+            // Connected first, so that the deadline covers the call only, not a handshake on a busy machine.
+            _ = try await client.call(TestMethods.numbers, [1])
             let error = await #expect(throws: WireError.self) {
-                try await client.call(TestMethods.nap, Nap(milliseconds: 10_000), timeout: .milliseconds(100))
+                try await client.call(TestMethods.nap, Nap(milliseconds: 10_000), timeout: .milliseconds(500))
             }
             #expect(error?.code == .deadlineExceeded)
             try await waitFor { observations.cancelled.withLockedValue { $0 } == 1 }

@@ -45,7 +45,7 @@ public final class WireClient: Sendable {
 
     public init(
         endpoint: WireEndpoint, service: String, secret: ClusterSecret, poolSize: Int = 2,
-        maxFrameSize: Int = 64 << 20, connectTimeout: Duration = .seconds(3),
+        maxFrameSize: Int = 64 << 20, connectTimeout: Duration = .seconds(10),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
         self.endpoint = endpoint

@@ -10,12 +10,12 @@ import Wire
 /// erases them; a manual row with count 0 hides an automatic tag. `visibleTag` is what the two make
 /// together, kept per image by `refreshVisible`, indexed by (owner, tag, newest first) so that a tag
 /// query walks only the images carrying its rarest tag; triggers keep `tagStat` in step with it.
-struct TagStore: Sendable {
-    let database: DatabasePool
+public struct TagStore: Sendable {
+    public let database: DatabasePool
 
-    init(folder: String) throws { try self.init(path: "\(folder)/tags.sqlite") }
+    public init(folder: String) throws { try self.init(path: "\(folder)/tags.sqlite") }
 
-    init(path: String) throws {
+    public init(path: String) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         database = try DatabasePool(path: path, configuration: configuration)
@@ -114,35 +114,49 @@ struct TagStore: Sendable {
 }
 
 /// A row of `image`: an image TagSvc has heard of, and where its tagging stands.
-struct TaggedImageRow: Codable, FetchableRecord, PersistableRecord, Sendable {
-    static let databaseTableName = "image"
-    var id: String
-    var owner: String
-    var visibility: String
-    var createdAt: Int64
-    var tagging: String
-    var error: String?
+public struct TaggedImageRow: Codable, FetchableRecord, PersistableRecord, Sendable {
+    public static let databaseTableName = "image"
+    public var id: String
+    public var owner: String
+    public var visibility: String
+    public var createdAt: Int64
+    public var tagging: String
+    public var error: String?
 
-    init(_ image: ImageRecord, tagging: TaggingState = .pending) {
+    public init(
+        id: String, owner: String, visibility: String, createdAt: Int64, tagging: String, error: String? = nil
+    ) {
+        (self.id, self.owner, self.visibility, self.createdAt, self.tagging, self.error) =
+            (id, owner, visibility, createdAt, tagging, error)
+    }
+
+    public init(_ image: ImageRecord, tagging: TaggingState = .pending) {
         (id, owner, visibility, createdAt) = (image.id, image.owner, image.visibility.rawValue, image.createdAt)
         (self.tagging, error) = (tagging.rawValue, nil)
     }
 
-    var access: Visibility { Visibility(rawValue: visibility) ?? .private }
+    public var access: Visibility { Visibility(rawValue: visibility) ?? .private }
 }
 
 /// A row of `visibleTag`.
-struct VisibleTagRow: Codable, FetchableRecord, PersistableRecord, Sendable {
-    static let databaseTableName = "visibleTag"
-    var imageId: String
-    var tag: String
-    var count: Int
-    var confidence: Double?
-    var source: String
-    var owner: String
-    var createdAt: Int64
+public struct VisibleTagRow: Codable, FetchableRecord, PersistableRecord, Sendable {
+    public static let databaseTableName = "visibleTag"
+    public var imageId: String
+    public var tag: String
+    public var count: Int
+    public var confidence: Double?
+    public var source: String
+    public var owner: String
+    public var createdAt: Int64
 
-    var imageTag: ImageTag {
+    public init(
+        imageId: String, tag: String, count: Int, confidence: Double?, source: String, owner: String, createdAt: Int64
+    ) {
+        (self.imageId, self.tag, self.count, self.confidence, self.source) = (imageId, tag, count, confidence, source)
+        (self.owner, self.createdAt) = (owner, createdAt)
+    }
+
+    public var imageTag: ImageTag {
         ImageTag(tag: tag, count: count, confidence: confidence, source: TagSource(rawValue: source) ?? .manual)
     }
 }
@@ -150,7 +164,7 @@ struct VisibleTagRow: Codable, FetchableRecord, PersistableRecord, Sendable {
 extension TagStore {
     /// The image's visible tags from its automatic and manual ones; returns the tags it gained.
     @discardableResult
-    static func refreshVisible(_ db: Database, image: TaggedImageRow) throws -> [String] {
+    public static func refreshVisible(_ db: Database, image: TaggedImageRow) throws -> [String] {
         let before = Set(
             try String.fetchAll(db, sql: "SELECT tag FROM visibleTag WHERE imageId = ?", arguments: [image.id]))
         var visible: [String: VisibleTagRow] = [:]
@@ -177,21 +191,37 @@ extension TagStore {
         return visible.keys.filter { !before.contains($0) }.sorted()
     }
 
-    /// The visible tags and tagging state of the known images among `ids`, by id.
-    static func tags(_ db: Database, of ids: [String]) throws -> [String: (TaggedImageRow, [ImageTag])] {
+    /// The visible tags and tagging state of the known images among `ids`, by id. Rows are read by
+    /// position, not decoded as records: this runs for every page of every query and list.
+    public static func tags(_ db: Database, of ids: [String]) throws -> [String: (TaggedImageRow, [ImageTag])] {
         guard !ids.isEmpty else { return [:] }
+        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        let arguments = StatementArguments(ids)
         var found: [String: (TaggedImageRow, [ImageTag])] = [:]
-        for image in try TaggedImageRow.filter(ids.contains(Column("id"))).fetchAll(db) {
+        let images = try db.cachedStatement(
+            sql: "SELECT id, owner, visibility, createdAt, tagging, error FROM image WHERE id IN (\(marks))")
+        let imageRows = try Row.fetchCursor(images, arguments: arguments)
+        while let row = try imageRows.next() {
+            let image = TaggedImageRow(
+                id: row[0], owner: row[1], visibility: row[2], createdAt: row[3], tagging: row[4], error: row[5])
             found[image.id] = (image, [])
         }
-        let rows = try VisibleTagRow.filter(ids.contains(Column("imageId"))).order(Column("tag")).fetchAll(db)
-        for row in rows { found[row.imageId]?.1.append(row.imageTag) }
+        let visible = try db.cachedStatement(
+            sql: "SELECT imageId, tag, count, confidence, source FROM visibleTag WHERE imageId IN (\(marks))")
+        let tagRows = try Row.fetchCursor(visible, arguments: arguments)
+        while let row = try tagRows.next() {
+            let source: String = row[4]
+            found[row[0] as String]?.1.append(
+                ImageTag(tag: row[1], count: row[2], confidence: row[3], source: TagSource(rawValue: source) ?? .manual)
+            )
+        }
+        for (id, entry) in found where entry.1.count > 1 { found[id]!.1.sort { $0.tag < $1.tag } }
         return found
     }
 }
 
 extension ImageTags {
-    init(_ image: TaggedImageRow, _ tags: [ImageTag]) {
+    public init(_ image: TaggedImageRow, _ tags: [ImageTag]) {
         self.init(
             imageId: image.id, tags: tags, tagging: TaggingState(rawValue: image.tagging) ?? .pending,
             error: image.error)
