@@ -3,7 +3,7 @@ SWIFT ?= swift
 DATA_DIR ?= ./data
 PORT ?= 8080
 
-.PHONY: setup models build release up test lint format bench bench-imaging bench-auth bench-detection bench-gateway fuzz clean
+.PHONY: setup models build release up test lint format bench bench-imaging bench-auth bench-detection bench-gateway bench-tags fuzz clean
 
 setup:
 	@./scripts/setup.sh
@@ -61,10 +61,15 @@ bench-detection: setup models
 
 ## Through the gateway: 2 MP uploads (1 and 16 clients), cached thumbnails with 64 connections (wrk),
 ## a 12 MP dehaze job from upload to completed; against `clearsky up` from the release build.
-bench-gateway: release
+bench-gateway: release models
 	@./scripts/setup.sh wrk
 	cd Benchmarks && $(SWIFT) build -c release --product GatewayBench
 	Benchmarks/.build/release/GatewayBench --bin .build/release
+
+## Tag queries on an index of 100,000 images and 20 tags (TagSvc's SQLite index, in process).
+bench-tags: setup
+	cd Benchmarks && $(SWIFT) build -c release --product TagBench
+	Benchmarks/.build/release/TagBench
 
 ## libFuzzer over the frame reader and the Wire decoder; FUZZ_ARGS go to libFuzzer (e.g. -max_total_time=60).
 fuzz: setup
