@@ -143,6 +143,37 @@ import WireTesting
         }
     }
 
+    /// Many images by id, in the order asked: the caller's own and public ones; others are left out.
+    @Test func imagesByIdKeepOrderAndVisibility() async throws {
+        try await StoreHarness.run { store in
+            let (alice, bob) = (StoreHarness.owner(), StoreHarness.owner())
+            let secret = try await store.put(alice, TestImages.building)
+            let shared = try await store.put(alice, TestImages.camera, visibility: .public)
+            let own = try await store.put(bob, TestImages.camera)
+            let asked = ImagesRequest(caller: bob, ids: [own.id, secret.id, "nope", shared.id])
+            #expect(try await store.call(StoreContract.images, asked).items.map(\.id) == [own.id, shared.id])
+            let all = ImagesRequest(caller: alice, ids: [shared.id, secret.id])
+            #expect(try await store.call(StoreContract.images, all).items.map(\.id) == [shared.id, secret.id])
+            let tooMany = ImagesRequest(caller: bob, ids: Array(repeating: own.id, count: 501))
+            #expect(await wireCode { _ = try await store.call(StoreContract.images, tooMany) } == .invalidArgument)
+        }
+    }
+
+    /// TagSvc records a person's tag edit in the log, for the image's owner only.
+    @Test func tagChangesAreRecordedForTheOwnerOnly() async throws {
+        try await StoreHarness.run { store in
+            let (alice, bob) = (StoreHarness.owner(), StoreHarness.owner())
+            let image = try await store.put(alice, TestImages.building, visibility: .public)
+            try await store.call(StoreContract.recordTagsChanged, ImageRequest(owner: alice, id: image.id))
+            let theirs = ImageRequest(owner: bob, id: image.id)
+            #expect(await wireCode { try await store.call(StoreContract.recordTagsChanged, theirs) } == .notFound)
+            let log = try await store.call(
+                StoreContract.pollEvents, PollEventsRequest(consumer: "test", limit: 10, waitMillis: 0))
+            #expect(log.events.map(\.kind) == ["image.created", "image.tagsChanged"])
+            #expect(log.events.last?.owner == alice)
+        }
+    }
+
     @Test func listsPageNewestFirst() async throws {
         try await StoreHarness.run { store in
             let owner = StoreHarness.owner()

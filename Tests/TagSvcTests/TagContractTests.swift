@@ -185,6 +185,30 @@ import WireTesting
         }
     }
 
+    /// A replaced image (overwritten under its key) is detected again; a person's tags stay.
+    @Test func aReplacedImageIsTaggedAgainKeepingManualTags() async throws {
+        try await TagHarness.run { harness in
+            let owner = TagHarness.owner()
+            try await harness.running([DetectionConsumer(service: harness.service, wait: .milliseconds(200))]) {
+                let first = try await harness.store.call(
+                    StoreContract.putImage,
+                    PutImageRequest(owner: owner, key: "photo.jpg", filename: "photo.jpg", bytes: TestImages.fruits))
+                #expect(try await harness.tagged(owner, first.id).tags.map(\.tag) == ["donut", "orange"])
+                let note = BulkTagsRequest(owner: owner, imageIds: [first.id], add: [TagTerm(tag: "lunch")])
+                _ = try await harness.tag.call(TagContract.bulkEdit, note)
+                let second = try await harness.store.call(
+                    StoreContract.putImage,
+                    PutImageRequest(
+                        owner: owner, key: "photo.jpg", overwrite: true, filename: "photo.jpg", bytes: TestImages.street))
+                #expect(second.id == first.id)
+                let retagged = try await TagHarness.eventually {
+                    try await harness.tagged(owner, first.id).tags.map(\.tag) == ["car", "lunch", "person"]
+                }
+                #expect(retagged)
+            }
+        }
+    }
+
     @Test func recognitionFindsObjectsAndRefusesBadImages() async throws {
         try await TagHarness.run { harness in
             let found = try await harness.tag.call(TagContract.recognize, RecognizeRequest(bytes: TestImages.building))

@@ -27,6 +27,14 @@ struct GatewayBench {
 
         let image = try await cluster.call("POST", "/v1/images", raw: twoMP)
         let id = (try JSONSerialization.jsonObject(with: Data(image.body)) as? [String: Any])?["id"] as? String ?? ""
+        // Every upload is detected by TagSvc in the background; the figures below are taken once that
+        // backlog is done (the consumer follows the log in order, so the last image comes last).
+        let backlog = ContinuousClock.now
+        try await waitUntilTagged(cluster, id)
+        let uploaded = uploads.requestsPerSecond * 10 + 60
+        row(
+            "TagSvc backlog after the uploads", String(format: "%.1f s (~%.0f images/s)", (ContinuousClock.now - backlog).microseconds / 1e6, uploaded / max(0.001, (ContinuousClock.now - backlog).microseconds / 1e6)),
+            "—")
         _ = try await cluster.call("GET", "/v1/images/\(id)/thumbnail")
         let thumbnails = try thumbnailLoad(url: "\(cluster.base)/v1/images/\(id)/thumbnail", token: cluster.token)
         row("thumbnail GET, 64 connections", String(format: "%.0f/s", thumbnails.requestsPerSecond), "≥ 5,000/s")
@@ -69,17 +77,22 @@ struct GatewayBench {
             guard uploaded.status == 201,
                 let id = (try JSONSerialization.jsonObject(with: Data(uploaded.body)) as? [String: Any])?["id"] as? String
             else { throw BenchError("upload answered \(uploaded.status)") }
-            while true {
-                let state = try await cluster.call("GET", "/v1/images/\(id)")
-                let tagging = (try JSONSerialization.jsonObject(with: Data(state.body)) as? [String: Any])?["tagging"] as? String
-                if tagging == "done" { break }
-                guard tagging == "pending" else { throw BenchError("tagging ended in \(tagging ?? "nothing")") }
-                try await Task.sleep(for: .milliseconds(2))
-            }
+            try await waitUntilTagged(cluster, id)
             tagged.append((ContinuousClock.now - start).microseconds / 1000)
         }
         tagged.sort()
         row("1080p JPEG upload → tags visible p50", String(format: "%.0f ms (of 11)", tagged[5]), "< 250 ms")
+    }
+
+    /// Polls the Image every 2 ms until its tagging is done.
+    static func waitUntilTagged(_ cluster: BenchCluster, _ id: String) async throws {
+        while true {
+            let state = try await cluster.call("GET", "/v1/images/\(id)")
+            let tagging = (try JSONSerialization.jsonObject(with: Data(state.body)) as? [String: Any])?["tagging"] as? String
+            if tagging == "done" { return }
+            guard tagging == "pending" else { throw BenchError("tagging ended in \(tagging ?? "nothing")") }
+            try await Task.sleep(for: .milliseconds(2))
+        }
     }
 
     static func row(_ name: String, _ value: String, _ target: String) {
