@@ -245,8 +245,12 @@ import Wire
                         == 2
                 }
                 #expect(mailed)
-                let stats = try cluster.object(try await cluster.request(.get, "/v1/subscriptions/\(id)", token: token))
-                #expect((stats["deliveries"] as? [String: Any])?["delivered"] as? Int == 1)
+                let recorded = try await ClusterHarness.eventually {
+                    let stats = try cluster.object(
+                        try await cluster.request(.get, "/v1/subscriptions/\(id)", token: token))
+                    return (stats["deliveries"] as? [String: Any])?["delivered"] as? Int == 1
+                }
+                #expect(recorded)
 
                 let other = try await cluster.user("vic")
                 #expect(try await cluster.request(.delete, "/v1/subscriptions/\(id)", token: other).status == .notFound)

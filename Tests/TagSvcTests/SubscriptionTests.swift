@@ -62,8 +62,13 @@ import WireTesting
                     #expect(image["thumbnailUrl"] as? String == "http://clearsky.test/v1/images/\(street.id)/thumbnail")
                     #expect(
                         (payload["tags"] as? [[String: Any]])?.compactMap { $0["tag"] as? String } == ["car", "person"])
-                    let stats = try await harness.tag.call(
-                        TagContract.getSubscription, SubscriptionRequest(owner: owner, id: subscription.id))
+                    // The receiver has answered; the outcome is recorded just after.
+                    let request = SubscriptionRequest(owner: owner, id: subscription.id)
+                    let recorded = try await TagHarness.eventually {
+                        try await harness.tag.call(TagContract.getSubscription, request).delivered == 1
+                    }
+                    #expect(recorded)
+                    let stats = try await harness.tag.call(TagContract.getSubscription, request)
                     #expect((stats.delivered, stats.pending, stats.dropped) == (1, 0, 0))
                     #expect(stats.secret == nil)
                 }

@@ -199,7 +199,8 @@ import WireTesting
                 let second = try await harness.store.call(
                     StoreContract.putImage,
                     PutImageRequest(
-                        owner: owner, key: "photo.jpg", overwrite: true, filename: "photo.jpg", bytes: TestImages.street))
+                        owner: owner, key: "photo.jpg", overwrite: true, filename: "photo.jpg", bytes: TestImages.street
+                    ))
                 #expect(second.id == first.id)
                 let retagged = try await TagHarness.eventually {
                     try await harness.tagged(owner, first.id).tags.map(\.tag) == ["car", "lunch", "person"]
