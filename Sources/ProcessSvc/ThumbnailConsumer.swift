@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import ServiceRuntime
 import Wire
 
 /// Makes the thumbnail of every new or replaced image, following StoreSvc's event log from its
@@ -11,19 +12,9 @@ struct ThumbnailConsumer: Service {
     var wait = Duration.seconds(10)
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await handleNextBatch()
-                } catch {
-                    if Task.isCancelled { return }
-                    // StoreSvc still starting (or restarting) is expected; anything else is worth a warning.
-                    let level: Logger.Level = (error as? WireError)?.code == .unavailable ? .info : .warning
-                    service.logger.log(
-                        level: level, "Thumbnail consumer waits for StoreSvc", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: .seconds(1))
-                }
-            }
+        // StoreSvc still starting (or restarting) is expected; anything else is worth a warning.
+        await repeatUntilShutdown(logger: service.logger, "Thumbnail consumer waits for StoreSvc") {
+            try await handleNextBatch()
         }
     }
 

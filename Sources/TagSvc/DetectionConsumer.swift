@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import ServiceRuntime
 import TagIndex
 import Wire
 
@@ -13,17 +14,8 @@ struct DetectionConsumer: Service {
     var wait = Duration.seconds(10)
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await handleNextBatch()
-                } catch {
-                    if Task.isCancelled { return }
-                    let level: Logger.Level = (error as? WireError)?.code == .unavailable ? .info : .warning
-                    service.logger.log(level: level, "Detection waits for StoreSvc", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: .seconds(1))
-                }
-            }
+        await repeatUntilShutdown(logger: service.logger, "Detection waits for StoreSvc") {
+            try await handleNextBatch()
         }
     }
 

@@ -5,6 +5,7 @@ import TestImages
 import TestServers
 import Testing
 import Wire
+import WireTesting
 
 @testable import TagSvc
 
@@ -233,19 +234,19 @@ import Wire
 
                 let upload = try await cluster.upload("/v1/images", file: TestImages.street, token: token)
                 let image = try #require(try cluster.object(upload)["id"] as? String)
-                let delivered = try await ClusterHarness.eventually { receiver.delivered.count == 1 }
+                let delivered = try await eventually { receiver.delivered.count == 1 }
                 #expect(delivered)
                 let hook = try #require(receiver.delivered.first)
                 let signature =
                     "sha256=" + Crypto.hex(Crypto.hmacSHA256(key: Array(secret.utf8), Array(hook.body.utf8)))
                 #expect(hook.headers["x-clearsky-signature"] == signature)
                 #expect(hook.body.contains(image))
-                let mailed = try await ClusterHarness.eventually {
+                let mailed = try await eventually {
                     try cluster.outbox.messages().filter { $0.text.contains("Subject: New image tagged car") }.count
                         == 2
                 }
                 #expect(mailed)
-                let recorded = try await ClusterHarness.eventually {
+                let recorded = try await eventually {
                     let stats = try cluster.object(
                         try await cluster.request(.get, "/v1/subscriptions/\(id)", token: token))
                     return (stats["deliveries"] as? [String: Any])?["delivered"] as? Int == 1

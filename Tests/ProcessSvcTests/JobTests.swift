@@ -17,7 +17,7 @@ import WireTesting
                 ProcessContract.createJob, CreateJobRequest(owner: owner, imageId: image.id))
             #expect(created.status == .pending && created.operations == #"[{"op":"dehaze"}]"#)
             #expect(created.originalFilename == "building.jpg" && created.attempts == 0)
-            try await harness.running([JobWorkers(service: harness.service)]) {
+            try await running([JobWorkers(service: harness.service)]) {
                 let job = try await harness.finished(JobRequest(owner: owner, id: created.id))
                 #expect(job.status == .completed && job.error == nil && job.attempts == 1)
                 #expect(job.startedAt != nil && job.finishedAt != nil)
@@ -51,7 +51,7 @@ import WireTesting
             let gone = try await harness.process.call(
                 ProcessContract.createJob, CreateJobRequest(owner: owner, imageId: doomed.id))
             try await harness.store.call(StoreContract.deleteImage, ImageRequest(owner: owner, id: doomed.id))
-            try await harness.running([JobWorkers(service: harness.service)]) {
+            try await running([JobWorkers(service: harness.service)]) {
                 let failed = try await harness.finished(JobRequest(owner: owner, id: outside.id))
                 #expect(
                     failed.status == .error && failed.error?.contains("crop") == true && failed.resultImageId == nil)
@@ -115,7 +115,7 @@ import WireTesting
             #expect(
                 try await harness.process.call(ProcessContract.getJob, JobRequest(owner: owner, id: created.id)).status
                     == .running)
-            try await harness.running([workers]) {
+            try await running([workers]) {
                 let job = try await harness.finished(JobRequest(owner: owner, id: created.id))
                 #expect(job.status == .completed && job.attempts == 2)
             }
@@ -133,7 +133,10 @@ import WireTesting
                 ProcessContract.createJob,
                 CreateJobRequest(
                     owner: owner, imageId: image.id,
-                    operations: #"[{"op":"resize","width":1736,"height":1200,"fit":"fill"},{"op":"dehaze"}]"#))
+                    // Seconds of work, so that the shutdown lands while it runs.
+                    operations:
+                        #"[{"op":"resize","width":4000,"height":3000,"fit":"fill"},{"op":"dehaze"},{"op":"dehaze"},{"op":"dehaze"}]"#
+                ))
             let request = JobRequest(owner: owner, id: created.id)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await JobWorkers(service: harness.service).run() }

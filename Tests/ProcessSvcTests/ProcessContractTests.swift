@@ -141,7 +141,7 @@ import WireTesting
     @Test func newImagesGetThumbnailsFromTheEventLog() async throws {
         try await ProcessHarness.run { harness in
             let owner = ProcessHarness.owner()
-            try await harness.running([ThumbnailConsumer(service: harness.service, wait: .milliseconds(200))]) {
+            try await running([ThumbnailConsumer(service: harness.service, wait: .milliseconds(200))]) {
                 let image = try await harness.put(owner, TestImages.camera, filename: "camera.png")
                 let wanted = DerivativeRequest(image: .init(owner: owner, id: image.id), kind: .thumbnail)
                 let deadline = ContinuousClock.now + .seconds(20)

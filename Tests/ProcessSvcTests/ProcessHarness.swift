@@ -42,20 +42,6 @@ struct ProcessHarness: Sendable {
         }
     }
 
-    /// Runs `body` while `services` run beside it; they are cancelled when it returns.
-    func running(_ services: [any Service], _ body: () async throws -> Void) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for service in services { group.addTask { try await service.run() } }
-            do {
-                try await body()
-            } catch {
-                group.cancelAll()
-                throw error
-            }
-            group.cancelAll()
-        }
-    }
-
     func put(_ owner: String, _ bytes: [UInt8], filename: String = "photo.jpg") async throws -> ImageRecord {
         try await store.call(StoreContract.putImage, PutImageRequest(owner: owner, filename: filename, bytes: bytes))
     }

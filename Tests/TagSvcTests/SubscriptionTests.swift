@@ -39,12 +39,12 @@ import WireTesting
                 #expect(
                     confirmation.headers["x-clearsky-signature"] == Self.signature(confirmation.body, secret: secret))
 
-                try await harness.running([
+                try await running([
                     DetectionConsumer(service: harness.service, wait: .milliseconds(200)),
                     Notifier(service: harness.service),
                 ]) {
                     let street = try await harness.put(owner, TestImages.street)
-                    #expect(try await TagHarness.eventually { receiver.delivered.count == 1 })
+                    #expect(try await eventually { receiver.delivered.count == 1 })
                     let notification = try #require(receiver.delivered.first)
                     #expect(receiver.received.count == 4)  // the confirmation, two refusals, the delivery
                     #expect(notification.path == "/hook")
@@ -64,7 +64,7 @@ import WireTesting
                         (payload["tags"] as? [[String: Any]])?.compactMap { $0["tag"] as? String } == ["car", "person"])
                     // The receiver has answered; the outcome is recorded just after.
                     let request = SubscriptionRequest(owner: owner, id: subscription.id)
-                    let recorded = try await TagHarness.eventually {
+                    let recorded = try await eventually {
                         try await harness.tag.call(TagContract.getSubscription, request).delivered == 1
                     }
                     #expect(recorded)
@@ -92,8 +92,8 @@ import WireTesting
                 #expect(receiver.received.count == 2 && receiver.delivered.isEmpty)
 
                 let restarted = try harness.restarted()
-                try await harness.running([Notifier(service: restarted)]) {
-                    #expect(try await TagHarness.eventually { receiver.delivered.count == 1 })
+                try await running([Notifier(service: restarted)]) {
+                    #expect(try await eventually { receiver.delivered.count == 1 })
                 }
                 #expect(receiver.delivered.first?.body.contains(building.id) == true)
             }
@@ -109,8 +109,8 @@ import WireTesting
                 let building = try await harness.put(owner, TestImages.building)
                 try await harness.service.tagImage(owner: owner, id: building.id, sequence: 1)
                 let request = SubscriptionRequest(owner: owner, id: subscription.id)
-                try await harness.running([Notifier(service: harness.service)]) {
-                    let dropped = try await TagHarness.eventually {
+                try await running([Notifier(service: harness.service)]) {
+                    let dropped = try await eventually {
                         try await harness.tag.call(TagContract.getSubscription, request).dropped == 1
                     }
                     #expect(dropped)
@@ -135,8 +135,8 @@ import WireTesting
                 let shown = try await harness.put(owner, TestImages.building, visibility: .public)
                 try await harness.service.tagImage(owner: owner, id: secret.id, sequence: 1)
                 try await harness.service.tagImage(owner: owner, id: shown.id, sequence: 2)
-                try await harness.running([Notifier(service: harness.service)]) {
-                    #expect(try await TagHarness.eventually { receiver.delivered.count == 3 })
+                try await running([Notifier(service: harness.service)]) {
+                    #expect(try await eventually { receiver.delivered.count == 3 })
                     try await Task.sleep(for: .milliseconds(300))
                 }
                 let followed = receiver.delivered.filter { $0.path == "/follower" }
@@ -159,8 +159,8 @@ import WireTesting
                 let add = BulkTagsRequest(owner: owner, imageIds: [building.id], add: [TagTerm(tag: "cat")])
                 _ = try await harness.tag.call(TagContract.bulkEdit, add)
                 _ = try await harness.tag.call(TagContract.bulkEdit, add)
-                try await harness.running([Notifier(service: harness.service)]) {
-                    #expect(try await TagHarness.eventually { receiver.delivered.count == 1 })
+                try await running([Notifier(service: harness.service)]) {
+                    #expect(try await eventually { receiver.delivered.count == 1 })
                     try await Task.sleep(for: .milliseconds(300))
                 }
                 #expect(receiver.delivered.count == 1)
@@ -183,8 +183,8 @@ import WireTesting
             #expect(subscription.target == "ann@example.com")
             let street = try await harness.put(owner, TestImages.street)
             try await harness.service.tagImage(owner: owner, id: street.id, sequence: 1)
-            try await harness.running([Notifier(service: harness.service)]) {
-                #expect(try await TagHarness.eventually { sink.messages().count == 1 })
+            try await running([Notifier(service: harness.service)]) {
+                #expect(try await eventually { sink.messages().count == 1 })
             }
             let message = try #require(sink.messages().first)
             #expect(message.contains("X-Envelope-To: ann@example.com"))

@@ -23,7 +23,7 @@ import WireTesting
     @Test func newImagesAreTaggedAndFoundByTags() async throws {
         try await TagHarness.run { harness in
             let (owner, other) = (TagHarness.owner(), TagHarness.owner())
-            try await harness.running([DetectionConsumer(service: harness.service, wait: .milliseconds(200))]) {
+            try await running([DetectionConsumer(service: harness.service, wait: .milliseconds(200))]) {
                 let street = try await harness.put(owner, TestImages.street)
                 let building = try await harness.put(owner, TestImages.building)
                 let fruits = try await harness.put(owner, TestImages.fruits)
@@ -189,7 +189,7 @@ import WireTesting
     @Test func aReplacedImageIsTaggedAgainKeepingManualTags() async throws {
         try await TagHarness.run { harness in
             let owner = TagHarness.owner()
-            try await harness.running([DetectionConsumer(service: harness.service, wait: .milliseconds(200))]) {
+            try await running([DetectionConsumer(service: harness.service, wait: .milliseconds(200))]) {
                 let first = try await harness.store.call(
                     StoreContract.putImage,
                     PutImageRequest(owner: owner, key: "photo.jpg", filename: "photo.jpg", bytes: TestImages.fruits))
@@ -202,7 +202,7 @@ import WireTesting
                         owner: owner, key: "photo.jpg", overwrite: true, filename: "photo.jpg", bytes: TestImages.street
                     ))
                 #expect(second.id == first.id)
-                let retagged = try await TagHarness.eventually {
+                let retagged = try await eventually {
                     try await harness.tagged(owner, first.id).tags.map(\.tag) == ["car", "lunch", "person"]
                 }
                 #expect(retagged)
@@ -248,7 +248,7 @@ import WireTesting
     @Test func deletedImagesAndOwnersLeaveNoTags() async throws {
         try await TagHarness.run { harness in
             let owner = TagHarness.owner()
-            try await harness.running([DetectionConsumer(service: harness.service, wait: .milliseconds(200))]) {
+            try await running([DetectionConsumer(service: harness.service, wait: .milliseconds(200))]) {
                 let street = try await harness.put(owner, TestImages.street)
                 let building = try await harness.put(owner, TestImages.building)
                 _ = try await harness.tagged(owner, street.id)
@@ -256,7 +256,7 @@ import WireTesting
                 try await harness.store.call(StoreContract.deleteImage, ImageRequest(owner: owner, id: street.id))
                 let car = TagQueryRequest(owner: owner, terms: [TagTerm(tag: "car")])
                 #expect(
-                    try await TagHarness.eventually {
+                    try await eventually {
                         try await harness.tag.call(TagContract.query, car).items.map(\.imageId) == [building.id]
                     })
                 let deleted = try await harness.tag.call(TagContract.deleteOwner, OwnerRequest(owner: owner))

@@ -65,20 +65,6 @@ struct TagHarness: Sendable {
             settings: service.settings, mail: service.mail, logger: service.logger)
     }
 
-    /// Runs `body` while `services` run beside it; they are cancelled when it returns.
-    func running(_ services: [any Service], _ body: () async throws -> Void) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for service in services { group.addTask { try await service.run() } }
-            do {
-                try await body()
-            } catch {
-                group.cancelAll()
-                throw error
-            }
-            group.cancelAll()
-        }
-    }
-
     func put(_ owner: String, _ bytes: [UInt8], visibility: Visibility = .private) async throws -> ImageRecord {
         try await store.call(
             StoreContract.putImage,
@@ -93,18 +79,6 @@ struct TagHarness: Sendable {
             if let item = tags.items.first, item.tagging != .pending || ContinuousClock.now > deadline { return item }
             try await Task.sleep(for: .milliseconds(50))
         }
-    }
-
-    /// Polls `condition` every 50 ms until it holds or `timeout` passes; returns whether it held.
-    static func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async rethrows
-        -> Bool
-    {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return try await condition()
     }
 
     static func owner() -> String { UUID().uuidString.lowercased() }

@@ -116,7 +116,7 @@ import WireTesting
             // Connected first, so that the deadline covers the call only, not a handshake on a busy machine.
             _ = try await client.call(TestMethods.numbers, [1])
             let error = await #expect(throws: WireError.self) {
-                try await client.call(TestMethods.nap, Nap(milliseconds: 10_000), timeout: .milliseconds(500))
+                try await client.call(TestMethods.nap, Nap(milliseconds: 10_000), timeout: .seconds(2))
             }
             #expect(error?.code == .deadlineExceeded)
             try await waitFor { observations.cancelled.withLockedValue { $0 } == 1 }
