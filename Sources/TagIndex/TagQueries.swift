@@ -61,36 +61,12 @@ public struct QueryCursor: Equatable, Sendable {
 }
 
 extension TagStore {
-    /// The owner's images carrying every term (normalized), newest first, after `after`. The scan walks the
-    /// index of the term whose tag the fewest of the owner's images carry and checks the others per image
-    /// by primary key.
-    public static func query(_ db: Database, owner: String, terms: [TagTerm], after: QueryCursor, limit: Int) throws
-        -> TaggedPage
-    {
-        var stats: [String: Int] = [:]
-        for term in terms {
-            let statement = try db.cachedStatement(sql: "SELECT images FROM tagStat WHERE owner = ? AND tag = ?")
-            stats[term.tag] = try Int.fetchOne(statement, arguments: [owner, term.tag]) ?? 0
-        }
-        guard let driver = terms.min(by: { stats[$0.tag]! < stats[$1.tag]! }), stats[driver.tag]! > 0 else {
-            return TaggedPage(items: [], nextCursor: nil)
-        }
-        var sql = """
-            SELECT v.imageId, v.createdAt FROM visibleTag v
-            WHERE v.owner = ? AND v.tag = ? AND v.count >= ? AND (v.createdAt, v.imageId) < (?, ?)
-            """
-        var arguments: StatementArguments = [owner, driver.tag, driver.count, after.createdAt, after.id]
-        for term in terms where term != driver {
-            sql += " AND EXISTS (SELECT 1 FROM visibleTag o WHERE o.imageId = v.imageId AND o.tag = ? AND o.count >= ?)"
-            arguments += [term.tag, term.count]
-        }
-        sql += " ORDER BY v.createdAt DESC, v.imageId DESC LIMIT ?"
-        arguments += [limit + 1]
-        let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map {
-            (id: $0[0] as String, createdAt: $0[1] as Int64)
-        }
+    /// The owner's images carrying every term (normalized), newest first, after `after`: the ids from
+    /// the postings in memory, their tags and tagging states from SQLite.
+    public func query(owner: String, terms: [TagTerm], after: QueryCursor, limit: Int) async throws -> TaggedPage {
+        let rows = postings.query(owner: owner, terms: terms, after: after, limit: limit)
         let page = rows.prefix(limit)
-        let found = try tags(db, of: page.map(\.id))
+        let found = try await database.read { db in try Self.tags(db, of: page.map(\.id)) }
         let next = rows.count > limit ? page.last.map { QueryCursor(createdAt: $0.createdAt, id: $0.id).text } : nil
         return TaggedPage(items: page.compactMap { found[$0.id].map { ImageTags($0.0, $0.1) } }, nextCursor: next)
     }

@@ -12,6 +12,8 @@ import Wire
 /// query walks only the images carrying its rarest tag; triggers keep `tagStat` in step with it.
 public struct TagStore: Sendable {
     public let database: DatabasePool
+    /// The visible tags in memory, for queries.
+    public let postings = TagPostings()
 
     public init(folder: String) throws { try self.init(path: "\(folder)/tags.sqlite") }
 
@@ -20,6 +22,7 @@ public struct TagStore: Sendable {
         configuration.foreignKeysEnabled = true
         database = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(database)
+        try database.read { [postings] db in try postings.load(db) }
     }
 
     static var migrator: DatabaseMigrator {
@@ -163,8 +166,9 @@ public struct VisibleTagRow: Codable, FetchableRecord, PersistableRecord, Sendab
 
 extension TagStore {
     /// The image's visible tags from its automatic and manual ones; returns the tags it gained.
+    /// The postings follow once the transaction commits.
     @discardableResult
-    public static func refreshVisible(_ db: Database, image: TaggedImageRow) throws -> [String] {
+    public func refreshVisible(_ db: Database, image: TaggedImageRow) throws -> [String] {
         let before = Set(
             try String.fetchAll(db, sql: "SELECT tag FROM visibleTag WHERE imageId = ?", arguments: [image.id]))
         var visible: [String: VisibleTagRow] = [:]
@@ -188,7 +192,26 @@ extension TagStore {
         }
         try db.execute(sql: "DELETE FROM visibleTag WHERE imageId = ?", arguments: [image.id])
         for row in visible.values { try row.insert(db) }
+        let counts = visible.mapValues(\.count)
+        db.afterNextTransaction { [postings] _ in
+            postings.set(imageId: image.id, owner: image.owner, createdAt: image.createdAt, tags: counts)
+        }
         return visible.keys.filter { !before.contains($0) }.sorted()
+    }
+
+    /// Deletes images and their tags (the postings follow on commit).
+    public func forget(_ db: Database, imageIds: [String]) throws {
+        _ = try TaggedImageRow.deleteAll(db, keys: imageIds)
+        db.afterNextTransaction { [postings] _ in
+            for id in imageIds { postings.set(imageId: id, owner: "", createdAt: 0, tags: [:]) }
+        }
+    }
+
+    /// Deletes every image of the owner and their tags; the number of images.
+    public func forget(_ db: Database, owner: String) throws -> Int {
+        let count = try TaggedImageRow.filter(Column("owner") == owner).deleteAll(db)
+        db.afterNextTransaction { [postings] _ in postings.removeOwner(owner) }
+        return count
     }
 
     /// The visible tags and tagging state of the known images among `ids`, by id. Rows are read by

@@ -111,7 +111,7 @@ final class TagService: Sendable {
                 (row.tagging, row.error) = (TaggingState.error.rawValue, error.message)
                 try row.save(db)
             }
-            let gained = try TagStore.refreshVisible(db, image: row)
+            let gained = try self.tags.refreshVisible(db, image: row)
             try self.queueNotifications(db, image: row, gained: gained, reason: "event-\(sequence)")
             return (row, gained)
         }
@@ -123,7 +123,7 @@ final class TagService: Sendable {
 
     /// Forgets an image StoreSvc deleted.
     func forget(imageId: String) async throws {
-        _ = try await tags.database.write { db in try TaggedImageRow.deleteOne(db, key: imageId) }
+        try await tags.database.write { [tags] db in try tags.forget(db, imageIds: [imageId]) }
     }
 
     // MARK: Reading
@@ -148,9 +148,7 @@ final class TagService: Sendable {
         }
         let terms = try TagName.terms(request.terms)
         let after = try QueryCursor(request.page.cursor)
-        return try await tags.database.read { db in
-            try TagStore.query(db, owner: request.owner, terms: terms, after: after, limit: request.page.limit)
-        }
+        return try await tags.query(owner: request.owner, terms: terms, after: after, limit: request.page.limit)
     }
 
     /// The owner's tags, most used first.
@@ -226,7 +224,7 @@ final class TagService: Sendable {
                     throw WireError(.notFound, "No image \(id)")
                 }
                 try change(db, image)
-                let gained = try TagStore.refreshVisible(db, image: image)
+                let gained = try self.tags.refreshVisible(db, image: image)
                 try self.queueNotifications(db, image: image, gained: gained, reason: reason)
                 anyGained = anyGained || !gained.isEmpty
             }
@@ -248,7 +246,7 @@ final class TagService: Sendable {
     /// Every tag and subscription of the owner.
     func deleteOwner(_ owner: String) async throws -> DeletedCount {
         try await tags.database.write { db in
-            let images = try TaggedImageRow.filter(Column("owner") == owner).deleteAll(db)
+            let images = try self.tags.forget(db, owner: owner)
             try db.execute(sql: "DELETE FROM subscription WHERE owner = ?", arguments: [owner])
             return DeletedCount(count: images)
         }

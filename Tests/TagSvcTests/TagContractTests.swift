@@ -102,6 +102,35 @@ import WireTesting
         }
     }
 
+    /// Queries are answered from postings in memory; a restarted TagSvc reads them back from SQLite.
+    @Test func queriesAnswerTheSameAfterARestart() async throws {
+        try await TagHarness.run { harness in
+            let owner = TagHarness.owner()
+            var ids: [String] = []
+            for (sequence, bytes) in [TestImages.street, TestImages.building, TestImages.fruits].enumerated() {
+                let image = try await harness.put(owner, bytes)
+                try await harness.service.tagImage(owner: owner, id: image.id, sequence: Int64(sequence + 1))
+                ids.append(image.id)
+            }
+            let edit = SetTagsRequest(owner: owner, imageId: ids[2], tags: [TagTerm(tag: "car", count: 2)])
+            _ = try await harness.tag.call(TagContract.setTags, edit)
+            let restarted = try harness.restarted()
+            for terms in [
+                [TagTerm(tag: "car")], [TagTerm(tag: "car", count: 2)], [TagTerm(tag: "person"), TagTerm(tag: "car")],
+            ] {
+                let request = TagQueryRequest(owner: owner, terms: terms)
+                let before = try await harness.service.query(request)
+                let after = try await restarted.query(request)
+                #expect(before == after)
+            }
+            #expect(
+                try await restarted.query(TagQueryRequest(owner: owner, terms: [TagTerm(tag: "car")])).items.map(
+                    \.imageId) == [ids[2], ids[1], ids[0]])
+            #expect(
+                try await restarted.query(TagQueryRequest(owner: owner, terms: [TagTerm(tag: "orange")])).items.isEmpty)
+        }
+    }
+
     @Test func aRedeliveredEventChangesNothing() async throws {
         try await TagHarness.run { harness in
             let owner = TagHarness.owner()
@@ -261,6 +290,7 @@ import WireTesting
                     })
                 let deleted = try await harness.tag.call(TagContract.deleteOwner, OwnerRequest(owner: owner))
                 #expect(deleted.count == 1)
+                #expect(try await harness.tag.call(TagContract.query, car).items.isEmpty)
                 #expect(try await harness.tag.call(TagContract.listTags, OwnerRequest(owner: owner)).items.isEmpty)
             }
         }
