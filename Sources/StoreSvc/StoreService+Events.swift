@@ -24,17 +24,22 @@ extension StoreService {
         }
     }
 
-    /// Appends `image.tagsChanged` for one of the owner's images.
-    func recordTagsChanged(_ request: ImageRequest) async throws {
+    /// Appends `image.tagsChanged` for each of the caller's images among `ids`, all in one write, or none.
+    func recordTagsChanged(_ request: ImagesRequest) async throws {
+        guard request.ids.count <= 500 else { throw WireError(.invalidArgument, "At most 500 ids at once") }
         let now = self.now
         let sequence = try await store.database.write { db in
-            guard
-                let image = try ImageRow.filter(Column("id") == request.id && Column("owner") == request.owner)
-                    .fetchOne(db)
-            else { throw WireError(.notFound, "No image \(request.id)") }
-            var event = EventRow(.imageTagsChanged, image, at: now())
-            try event.insert(db)
-            return event.sequence ?? 0
+            let images = try ImageRow.filter(request.ids.contains(Column("id")) && Column("owner") == request.caller)
+                .fetchAll(db)
+            let found = Dictionary(images.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            var sequence: Int64 = 0
+            for id in request.ids {
+                guard let image = found[id] else { throw WireError(.notFound, "No image \(id)") }
+                var event = EventRow(.imageTagsChanged, image, at: now())
+                try event.insert(db)
+                sequence = event.sequence ?? sequence
+            }
+            return sequence
         }
         published(sequence)
     }

@@ -232,13 +232,11 @@ final class TagService: Sendable {
             return (ids.compactMap { found[$0].map { ImageTags($0.0, $0.1) } }, anyGained)
         }
         if anyGained { deliveriesQueued.signal() }
-        for id in ids {
-            do {
-                try await store(StoreContract.recordTagsChanged, ImageRequest(owner: owner, id: id))
-            } catch {
-                // The edit stands; only other consumers of the log miss this change.
-                logger.warning("image.tagsChanged not recorded", metadata: ["image": "\(id)", "why": "\(error)"])
-            }
+        do {
+            try await store(StoreContract.recordTagsChanged, ImagesRequest(caller: owner, ids: ids))
+        } catch {
+            // The edit stands; only other consumers of the log miss this change.
+            logger.warning("image.tagsChanged not recorded", metadata: ["images": "\(ids)", "why": "\(error)"])
         }
         return ImageTagsList(items: items)
     }

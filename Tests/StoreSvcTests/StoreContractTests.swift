@@ -164,13 +164,17 @@ import WireTesting
         try await StoreHarness.run { store in
             let (alice, bob) = (StoreHarness.owner(), StoreHarness.owner())
             let image = try await store.put(alice, TestImages.building, visibility: .public)
-            try await store.call(StoreContract.recordTagsChanged, ImageRequest(owner: alice, id: image.id))
-            let theirs = ImageRequest(owner: bob, id: image.id)
+            try await store.call(StoreContract.recordTagsChanged, ImagesRequest(caller: alice, ids: [image.id]))
+            let theirs = ImagesRequest(caller: bob, ids: [image.id])
             #expect(await wireCode { try await store.call(StoreContract.recordTagsChanged, theirs) } == .notFound)
+            // A batch with one image that is not the caller's records nothing.
+            let own = try await store.put(bob, TestImages.camera)
+            let mixed = ImagesRequest(caller: bob, ids: [own.id, image.id])
+            #expect(await wireCode { try await store.call(StoreContract.recordTagsChanged, mixed) } == .notFound)
             let log = try await store.call(
                 StoreContract.pollEvents, PollEventsRequest(consumer: "test", limit: 10, waitMillis: 0))
-            #expect(log.events.map(\.kind) == ["image.created", "image.tagsChanged"])
-            #expect(log.events.last?.owner == alice)
+            #expect(log.events.map(\.kind) == ["image.created", "image.tagsChanged", "image.created"])
+            #expect(log.events[1].owner == alice)
         }
     }
 

@@ -18,8 +18,9 @@ public enum StoreContract {
     public static let cacheStats = Method<Empty, CacheStats>(id: 213, name: "store.cacheStats")
     /// The images among `ids` the caller may see, in the order asked; the others are left out.
     public static let images = Method<ImagesRequest, ImageList>(id: 214, name: "store.images")
-    /// Appends `image.tagsChanged` for one of the owner's images (TagSvc, after a person's edit).
-    public static let recordTagsChanged = Method<ImageRequest, Empty>(id: 215, name: "store.recordTagsChanged")
+    /// Appends `image.tagsChanged` for each of the caller's images among `ids` (TagSvc, after a person's
+    /// edit), in one write; an id that is not the caller's image records nothing and is `notFound`.
+    public static let recordTagsChanged = Method<ImagesRequest, Empty>(id: 215, name: "store.recordTagsChanged")
 }
 
 /// Error codes for image input, shared by StoreSvc and ProcessSvc.
