@@ -65,9 +65,8 @@ extension TagStore {
     /// the postings in memory, their tags and tagging states from SQLite.
     public func query(owner: String, terms: [TagTerm], after: QueryCursor, limit: Int) async throws -> TaggedPage {
         let rows = postings.query(owner: owner, terms: terms, after: after, limit: limit)
-        let page = rows.prefix(limit)
+        let (page, next) = PageCursor.split(rows, limit: limit) { QueryCursor(createdAt: $0.createdAt, id: $0.id).text }
         let found = try await database.read { db in try Self.tags(db, of: page.map(\.id)) }
-        let next = rows.count > limit ? page.last.map { QueryCursor(createdAt: $0.createdAt, id: $0.id).text } : nil
         return TaggedPage(items: page.compactMap { found[$0.id].map { ImageTags($0.0, $0.1) } }, nextCursor: next)
     }
 

@@ -148,9 +148,8 @@ func sqliteOnly(_ db: Database, owner: String, terms: [TagTerm], after: QueryCur
     let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map {
         (id: $0[0] as String, createdAt: $0[1] as Int64)
     }
-    let page = rows.prefix(limit)
+    let (page, next) = PageCursor.split(rows, limit: limit) { QueryCursor(createdAt: $0.createdAt, id: $0.id).text }
     let found = try TagStore.tags(db, of: page.map(\.id))
-    let next = rows.count > limit ? page.last.map { QueryCursor(createdAt: $0.createdAt, id: $0.id).text } : nil
     return TaggedPage(items: page.compactMap { found[$0.id].map { ImageTags($0.0, $0.1) } }, nextCursor: next)
 }
 

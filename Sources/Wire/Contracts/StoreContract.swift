@@ -162,8 +162,15 @@ public enum PageCursor {
     public static func split<Row>(_ rows: [Row], limit: Int, position: (Row) -> Int64?) -> (
         items: ArraySlice<Row>, next: String?
     ) {
+        split(rows, limit: limit, cursor: { position($0).map(String.init) })
+    }
+
+    /// The same for lists whose cursor is not a position: `cursor` names the page's last item.
+    public static func split<Row>(_ rows: [Row], limit: Int, cursor: (Row) -> String?) -> (
+        items: ArraySlice<Row>, next: String?
+    ) {
         let items = rows.prefix(limit)
-        return (items, rows.count > limit ? items.last.flatMap(position).map(String.init) : nil)
+        return (items, rows.count > limit ? items.last.flatMap(cursor) : nil)
     }
 }
 
