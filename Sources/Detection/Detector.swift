@@ -52,12 +52,19 @@ public struct Detector: Sendable {
     /// 1/2, 1/4 or 1/8 scale (never below the input size); boxes are in the full image's pixels,
     /// upright (EXIF orientation applied).
     public func detect(bytes: [UInt8], pixelLimit: Int = DecodeOptions.defaultPixelLimit) throws -> [Detection] {
+        try detection(in: bytes, pixelLimit: pixelLimit).found
+    }
+
+    /// `detect(bytes:)` and the upright image's size, from the header it reads anyway.
+    public func detection(in bytes: [UInt8], pixelLimit: Int = DecodeOptions.defaultPixelLimit) throws -> (
+        width: Int, height: Int, found: [Detection]
+    ) {
         let header = try ImageCodec.header(of: bytes)
         let options = DecodeOptions(
             pixelLimit: pixelLimit, minimumSize: (network.config.inputWidth, network.config.inputHeight))
         let image = try ImageCodec.decode(bytes, options: options).oriented(header.orientation)
         let (width, height) = header.orientedSize
-        return detect(blob: blob(for: image), width: width, height: height)
+        return (width, height, detect(blob: blob(for: image), width: width, height: height))
     }
 
     /// The network's input for any image: RGB, resized with a plain two-tap bilinear as blobFromImage

@@ -13,6 +13,11 @@ extension Backends {
         return images.map { ImageJSON($0, tags: tags[$0.id]) }
     }
 
+    /// One image as clients see it, with its tags.
+    func tagged(_ image: ImageRecord, caller: String) async -> ImageJSON {
+        await tagged([image], caller: caller)[0]
+    }
+
     /// A page of TagSvc's answer as Images: the records from StoreSvc, the tags TagSvc sent with them.
     func images(_ page: TaggedPage, caller: String) async throws -> ListJSON<ImageJSON> {
         let records = try await client(.store).call(

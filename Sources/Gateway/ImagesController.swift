@@ -46,7 +46,7 @@ struct ImagesController: Sendable {
                 throw APIError(.badRequest, "InvalidParameter", "Give the thumbnail's url")
             }
             let image = try await store(StoreContract.imageByThumbnail, ThumbnailURLRequest(owner: owner, url: url))
-            return await backends.tagged([image], caller: owner)[0]
+            return await backends.tagged(image, caller: owner)
         }
         images.get("by-key/**") { request, context -> Response in
             let owner = try await verifier.authenticate(request).sub
@@ -56,12 +56,12 @@ struct ImagesController: Sendable {
             let image = try await store(
                 StoreContract.imageByKey, KeyRequest(owner: owner, key: segments.joined(separator: "/")))
             if wantsContent { return try await backends.content(of: image, owner: owner, request: request) }
-            return try await backends.tagged([image], caller: owner)[0].response(from: request, context: context)
+            return try await backends.tagged(image, caller: owner).response(from: request, context: context)
         }
         images.get(":id") { request, context -> ImageJSON in
             let owner = try await verifier.authenticate(request).sub
             let image = try await store(StoreContract.getImage, ImageRequest(owner: owner, id: try id(context)))
-            return await backends.tagged([image], caller: owner)[0]
+            return await backends.tagged(image, caller: owner)
         }
         images.get(":id/content") { request, context -> Response in
             let owner = try await verifier.authenticate(request).sub

@@ -158,10 +158,6 @@ public struct VisibleTagRow: Codable, FetchableRecord, PersistableRecord, Sendab
         (self.imageId, self.tag, self.count, self.confidence, self.source) = (imageId, tag, count, confidence, source)
         (self.owner, self.createdAt) = (owner, createdAt)
     }
-
-    public var imageTag: ImageTag {
-        ImageTag(tag: tag, count: count, confidence: confidence, source: TagSource(rawValue: source) ?? .manual)
-    }
 }
 
 extension TagStore {

@@ -34,7 +34,8 @@ extension TagService {
                 GROUP BY s.id
                 """, arguments: arguments)
         guard !subscriptions.isEmpty else { return }
-        let tags = try VisibleTagRow.filter(Column("imageId") == image.id).order(Column("tag")).fetchAll(db)
+        let tags = try TagStore.tags(db, of: [image.id])[image.id]?.1 ?? []
+        let time = now()
         for subscription in subscriptions {
             let (id, baseURL): (String, String) = (subscription["id"], subscription["baseURL"])
             let matched = (subscription["matched"] as String).split(separator: "\u{1F}").map(String.init).sorted()
@@ -48,18 +49,18 @@ extension TagService {
                     "thumbnailUrl": baseURL + ImageURLs.thumbnail(image.id),
                 ],
                 "tags": tags.map { tag -> [String: Any] in
-                    var entry: [String: Any] = ["tag": tag.tag, "count": tag.count, "source": tag.source]
+                    var entry: [String: Any] = ["tag": tag.tag, "count": tag.count, "source": tag.source.rawValue]
                     if let confidence = tag.confidence { entry["confidence"] = confidence }
                     return entry
                 },
-                "at": Date(timeIntervalSince1970: Double(now()) / 1000).formatted(.iso8601),
+                "at": Date(timeIntervalSince1970: Double(time) / 1000).formatted(.iso8601),
             ])
             try db.execute(
                 sql: """
                     INSERT OR IGNORE INTO delivery
                         (subscriptionId, imageId, dedupe, payload, status, attempts, nextAttemptAt, createdAt)
                     VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)
-                    """, arguments: [id, image.id, "\(id)|\(image.id)|\(reason)", payload, now(), now()])
+                    """, arguments: [id, image.id, "\(id)|\(image.id)|\(reason)", payload, time, time])
         }
     }
 

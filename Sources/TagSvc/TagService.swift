@@ -44,11 +44,7 @@ final class TagService: Sendable {
         let (detector, pixelLimit) = (detector, settings.pixelLimit)
         let result = await detectionGate.run {
             await Offload.run {
-                Result { () throws -> (Int, Int, [Detection]) in
-                    let header = try ImageCodec.header(of: bytes)
-                    let (width, height) = header.orientedSize
-                    return (width, height, try detector.detect(bytes: bytes, pixelLimit: pixelLimit))
-                }
+                Result { try detector.detection(in: bytes, pixelLimit: pixelLimit) }
             }
         }
         do { return try result.get() } catch let error as ImagingError { throw WireError(error) } catch {
@@ -94,7 +90,7 @@ final class TagService: Sendable {
         do { outcome = .success(Detector.tags(try await detect(content.bytes).found)) } catch {
             outcome = .failure(error)
         }
-        let gained = try await tags.database.write { db -> (TaggedImageRow, [String]) in
+        let gained = try await tags.database.write { db -> [String] in
             var row = try TaggedImageRow.fetchOne(db, key: image.id) ?? TaggedImageRow(image)
             row.visibility = image.visibility.rawValue
             try db.execute(sql: "DELETE FROM autoTag WHERE imageId = ?", arguments: [image.id])
@@ -113,9 +109,9 @@ final class TagService: Sendable {
             }
             let gained = try self.tags.refreshVisible(db, image: row)
             try self.queueNotifications(db, image: row, gained: gained, reason: "event-\(sequence)")
-            return (row, gained)
+            return gained
         }
-        if !gained.1.isEmpty { deliveriesQueued.signal() }
+        if !gained.isEmpty { deliveriesQueued.signal() }
         if case .failure(let error) = outcome {
             logger.warning("Image not tagged", metadata: ["image": "\(image.id)", "why": "\(error)"])
         }
