@@ -178,6 +178,20 @@ import WireTesting
                         .post, "/v1/recognize", token: nil, headers: [.contentType: "image/jpeg"],
                         body: TestImages.street)
                 ).0 == 401)
+            // Similar search takes its image the same way, and refuses it the same way.
+            for (type, body, expected) in [
+                ("text/plain", Array("hi".utf8), (415, "UnsupportedMediaType")),
+                ("image/jpeg", Array(TestImages.street.prefix(3000)), (422, "InvalidImage")),
+                ("image/png", [UInt8](), (400, "InvalidParameter")),
+            ] {
+                let response = try await cluster.request(
+                    .post, "/v1/search/similar", token: owner, headers: [.contentType: type], body: body)
+                #expect(status(response) == expected, "\(type)")
+            }
+            let badLimit = try await cluster.request(
+                .post, "/v1/search/similar?limit=0", token: owner, headers: [.contentType: "image/jpeg"],
+                body: TestImages.street)
+            #expect(status(badLimit) == (400, "InvalidParameter"))
             #expect(
                 status(
                     try await cluster.json(
