@@ -171,8 +171,10 @@ func freePorts() throws -> (base: Int, gateway: Int) {
             }
         } == 0
     }
+    // Below Linux's ephemeral range (32768 and up by default): a port checked free there can be taken by
+    // an outgoing connection before the service binds it.
     for _ in 0..<200 {
-        let base = Int.random(in: 2_000...5_800) * 10
+        let base = Int.random(in: 1_100...3_200) * 10
         if (1...6).allSatisfy({ isFree(base + $0) }) { return (base, base + 6) }
     }
     throw CocoaError(.featureUnsupported)
