@@ -34,6 +34,8 @@ public struct Detector: Sendable {
     public var threshold: Double
     /// Default 0.45.
     public var nmsThreshold: Double
+    /// Threads a forward pass uses (default all cores; `.single` for comparisons).
+    public var parallelism: Parallelism = .allCores
 
     public init(files: ModelFiles, threshold: Double = 0.25, nmsThreshold: Double = 0.45) throws {
         let config = try DarknetConfig(text: String(decoding: files.config, as: UTF8.self))
@@ -79,13 +81,15 @@ public struct Detector: Sendable {
 
     /// Objects for a prepared input blob (CHW, 0…1) of an image of `width` × `height`.
     public func detect(blob: [Float], width: Int, height: Int) -> [Detection] {
-        let outputs = network.forward(blob)
-        var candidates: [Detection] = []
-        for (index, layer) in network.config.layers.enumerated() {
-            guard case .yolo(let mask, let anchors, let classes) = layer else { continue }
-            candidates += decode(
-                outputs[index], shape: network.config.shapes[index], mask: mask, anchors: anchors, classes: classes,
-                width: width, height: height)
+        let candidates = network.withHeads(blob, parallelism: parallelism) { heads in
+            var candidates: [Detection] = []
+            for (index, layer) in network.config.layers.enumerated() {
+                guard case .yolo(let mask, let anchors, let classes) = layer, let head = heads[index] else { continue }
+                candidates += decode(
+                    head, shape: network.config.shapes[index], mask: mask, anchors: anchors, classes: classes,
+                    width: width, height: height)
+            }
+            return candidates
         }
         return Self.suppress(candidates, threshold: nmsThreshold)
     }
@@ -105,7 +109,8 @@ public struct Detector: Sendable {
     }
 
     private func decode(
-        _ output: [Float], shape: DarknetConfig.Shape, mask: [Int], anchors: [Int], classes: Int, width: Int,
+        _ output: UnsafeBufferPointer<Float>, shape: DarknetConfig.Shape, mask: [Int], anchors: [Int], classes: Int,
+        width: Int,
         height: Int
     ) -> [Detection] {
         let (rows, columns) = (shape.height, shape.width)
@@ -120,15 +125,16 @@ public struct Detector: Sendable {
                 for x in 0..<columns {
                     let cell = y * columns + x
                     let objectness = sigmoid(output[base + 4 * plane + cell])
-                    var best = 0.0
+                    // A confidence is objectness × a class probability below 1: none passes if objectness
+                    // does not. The sigmoid rises, so the best class is the one with the largest logit.
+                    guard objectness > threshold else { continue }
+                    var bestLogit = -Float.infinity
                     var bestClass = 0
-                    for klass in 0..<classes {
-                        let score = objectness * sigmoid(output[base + (5 + klass) * plane + cell])
-                        if score > best {
-                            best = score
-                            bestClass = klass
-                        }
+                    for klass in 0..<classes where output[base + (5 + klass) * plane + cell] > bestLogit {
+                        bestLogit = output[base + (5 + klass) * plane + cell]
+                        bestClass = klass
                     }
+                    let best = objectness * sigmoid(bestLogit)
                     guard best > threshold else { continue }
                     let centerX = (Double(x) + sigmoid(output[base + cell])) / Double(columns)
                     let centerY = (Double(y) + sigmoid(output[base + plane + cell])) / Double(rows)

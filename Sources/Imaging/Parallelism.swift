@@ -27,7 +27,7 @@ public struct Parallelism: Sendable, Equatable {
         // concurrentPerform would use every core; `workers` iterations that stride over the bands keep
         // at most `threads` of them busy.
         withoutActuallyEscaping(body) { body in
-            let work = BandWork(body: body)
+            let work = Work(body: body)
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 var band = worker
                 while band < bands {
@@ -39,15 +39,29 @@ public struct Parallelism: Sendable, Equatable {
             }
         }
     }
+
+    /// Calls `body(worker, workers)` for each of `workers` workers (at most `threads`) at once, for work
+    /// that a caller splits itself (each worker with scratch space of its own).
+    public func forEachWorker(_ workers: Int, _ body: (_ worker: Int, _ workers: Int) -> Void) {
+        let workers = max(1, min(threads, workers))
+        guard workers > 1 else {
+            body(0, 1)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let work = Work(body: body)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in work.body(worker, workers) }
+        }
+    }
 }
 
-/// Carries a band body into `concurrentPerform`'s `@Sendable` closure.
+/// Carries a band or worker body into `concurrentPerform`'s `@Sendable` closure.
 ///
 /// Unchecked because the body is not `Sendable`, and safe because: concurrentPerform returns only after
 /// every iteration has finished (so nothing outlives the call), and every caller's body writes only to
-/// the part of its output that belongs to the range it is given — the ranges are disjoint.
-private struct BandWork: @unchecked Sendable {
-    let body: (Range<Int>) -> Void
+/// the part of its output that belongs to the range or worker it is given — the parts are disjoint.
+private struct Work<Body>: @unchecked Sendable {
+    let body: Body
 }
 
 #if canImport(Glibc)

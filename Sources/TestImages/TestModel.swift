@@ -7,9 +7,10 @@ public enum TestModel {
     private static let loading = Task {
         await Offload.run {
             Result { () throws -> Detector in
-                // One OpenBLAS thread: its idle threads spin, which starves the many servers of a test run.
-                Network.setThreads(1)
-                return try Detector(files: ModelFiles(folder: TestImages.modelFolder))
+                // One thread: the many servers of a test run share the cores.
+                var detector = try Detector(files: ModelFiles(folder: TestImages.modelFolder))
+                detector.parallelism = .single
+                return detector
             }
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Synchronization
 import TestImages
 import Testing
 
@@ -86,6 +87,31 @@ import Testing
         }
         #expect(throws: (any Error).self) { try detector.detect(bytes: Array(large.prefix(1000))) }
         #expect(throws: (any Error).self) { try detector.detect(bytes: large, pixelLimit: 1_000_000) }
+    }
+
+    /// One detector called from several threads at once: each pass borrows a workspace of its own, so
+    /// results never mix, and buffers reused from earlier passes give what a single-thread pass gives.
+    @Test func oneDetectorServesConcurrentCallersWithReusedBuffers() throws {
+        let detector = try #require(Self.detector)
+        let photos = try ["fruits.jpg", "scenetext01.jpg"].map { try ImageCodec.decode(LoaderTests.fixture($0)) }
+        var single = detector
+        single.parallelism = .single
+        let expected = photos.map { single.detect($0) }
+        #expect(expected.allSatisfy { !$0.isEmpty })
+        let results = Mutex<[Int: [Detection]]>([:])
+        DispatchQueue.concurrentPerform(iterations: 6) { index in
+            let found = detector.detect(photos[index % 2])
+            results.withLock { $0[index] = found }
+        }
+        let found = results.withLock { $0 }
+        for index in 0..<6 {
+            let ours = found[index] ?? []
+            let reference = expected[index % 2]
+            #expect(ours.map(\.label) == reference.map(\.label), "call \(index)")
+            for (a, b) in zip(ours, reference) {
+                #expect(abs(a.confidence - b.confidence) < 1e-4 && abs(a.box.x - b.box.x) < 0.01, "call \(index)")
+            }
+        }
     }
 
     @Test func nonMaximumSuppressionIsPerClass() {

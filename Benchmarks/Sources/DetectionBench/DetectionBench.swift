@@ -21,14 +21,23 @@ struct DetectionBench {
             let upscaled = photo.resampled(width: 4000, height: 3000, filter: .bicubic)
             try Data(ImageCodec.encode(upscaled, as: .jpeg, quality: 90)).write(to: URL(fileURLWithPath: big))
         }
-        let image = try ImageCodec.decode(Data(contentsOf: URL(fileURLWithPath: big)))
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: big)))
+        let image = try ImageCodec.decode(bytes)
         func prepare() -> [Float] { detector.blob(for: image, parallelism: .single) }
         let blob = prepare()
-        Network.setThreads(1)
-        let forwardSingle = medianMilliseconds(runs: 15, warmUp: 3) { _ = detector.network.forward(blob) }
+        func forward(_ parallelism: Parallelism) -> Double {
+            medianMilliseconds(runs: 15, warmUp: 3) {
+                detector.network.withHeads(blob, parallelism: parallelism) { _ in }
+            }
+        }
+        let forwardSingle = forward(.single)
         let prepareSingle = medianMilliseconds(runs: 15, warmUp: 3) { _ = prepare() }
-        Network.setThreads(ProcessInfo.processInfo.activeProcessorCount)
-        let forwardAll = medianMilliseconds(runs: 15, warmUp: 3) { _ = detector.network.forward(blob) }
+        let forwardAll = forward(.allCores)
+        let endToEnd = medianMilliseconds(runs: 7, warmUp: 2) {
+            _ = Detector.tags(try! detector.detection(in: bytes).found)
+        }
+        let cores = Parallelism.allCores.threads
+        let megabytes = { (bytes: Int) in String(format: "%.1f", Double(bytes) / 1_048_576) }
 
         let peer = try runJSONPeer([python, "Benchmarks/detection_peer.py", models, big])
         func row(_ name: String, _ swift: Double, _ key: String) {
@@ -42,5 +51,14 @@ struct DetectionBench {
         row("forward pass on a 416×416 blob, 1 thread", forwardSingle, "forward_1")
         row("forward pass, all cores / OpenCV default threads", forwardAll, "forward_default")
         row("blob from the 12 MP image (resize + float), 1 thread", prepareSingle, "blob_1")
+        row("12 MP JPEG bytes → tags, all cores (target < 120 ms)", endToEnd, "end_to_end_default")
+        print()
+        print("| memory (target: weights + working buffers < 60 MB) | MB |")
+        print("|---|---:|")
+        print("| weights and biases, resident once per process | \(megabytes(detector.network.weightBytes)) |")
+        print("| one pass's workspace, 1 thread | \(megabytes(detector.network.workspaceBytes(threads: 1))) |")
+        print(
+            "| one pass's workspace, \(cores) threads | \(megabytes(detector.network.workspaceBytes(threads: cores))) |"
+        )
     }
 }
