@@ -44,27 +44,63 @@ enum Base64URL {
 
     /// Nil for characters outside the alphabet, padding, or an impossible length.
     static func decode(_ text: some Collection<UInt8>) -> [UInt8]? {
+        Array(text).withUnsafeBufferPointer { decode($0) }
+    }
+
+    static func decode(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard text.count % 4 != 1 else { return nil }
-        var out = [UInt8]()
-        out.reserveCapacity(text.count * 3 / 4)
-        var buffer: UInt32 = 0
-        var bits = 0
-        let valid = values.withUnsafeBufferPointer { values in
-            for character in text {
-                let value = values[Int(character)]
-                guard value != 0xFF else { return false }
+        var valid = false
+        let out = [UInt8](unsafeUninitializedCapacity: text.count * 3 / 4) { out, count in
+            if let written = decode(text, into: out.baseAddress!) {
+                count = written
+                valid = true
+            } else {
+                count = 0
+            }
+        }
+        return valid ? out : nil
+    }
+
+    /// Decodes `text` into `output` (room for `text.count * 3 / 4` bytes) and returns the bytes written;
+    /// nil for characters outside the alphabet, padding, an impossible length, or nonzero leftover bits
+    /// (so that every token has one encoding only). Four characters at a time.
+    static func decode(_ text: UnsafeBufferPointer<UInt8>, into output: UnsafeMutablePointer<UInt8>) -> Int? {
+        guard text.count % 4 != 1 else { return nil }
+        return values.withUnsafeBufferPointer { values -> Int? in
+            var written = 0
+            var index = 0
+            var invalid: UInt32 = 0
+            while index + 4 <= text.count {
+                let a = UInt32(values[Int(text[index])])
+                let b = UInt32(values[Int(text[index + 1])])
+                let c = UInt32(values[Int(text[index + 2])])
+                let d = UInt32(values[Int(text[index + 3])])
+                invalid |= a | b | c | d
+                let bits = a << 18 | b << 12 | c << 6 | d
+                output[written] = UInt8(truncatingIfNeeded: bits >> 16)
+                output[written + 1] = UInt8(truncatingIfNeeded: bits >> 8)
+                output[written + 2] = UInt8(truncatingIfNeeded: bits)
+                written += 3
+                index += 4
+            }
+            // 0xFF marks characters outside the alphabet; every valid value is below 64.
+            guard invalid & 0xC0 == 0 else { return nil }
+            var buffer: UInt32 = 0
+            var bits = 0
+            while index < text.count {
+                let value = values[Int(text[index])]
+                guard value != 0xFF else { return nil }
                 buffer = buffer << 6 | UInt32(value)
                 bits += 6
                 if bits >= 8 {
                     bits -= 8
-                    out.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
+                    output[written] = UInt8(truncatingIfNeeded: buffer >> UInt32(bits))
+                    written += 1
                 }
+                index += 1
             }
-            return true
+            guard buffer & ((1 << UInt32(bits)) - 1) == 0 else { return nil }
+            return written
         }
-        guard valid else { return nil }
-        // Leftover bits must be zero, so that every token has one encoding only.
-        guard buffer & ((1 << UInt32(bits)) - 1) == 0 else { return nil }
-        return out
     }
 }

@@ -11,26 +11,30 @@ enum FlatJSON {
     /// Nil for anything that is not one flat object of at most 64 members, or with a key twice.
     static func parse(_ bytes: [UInt8]) -> [String: Value]? {
         var members: [String: Value] = [:]
-        let parsed = visit(bytes) { key, value in
-            members.updateValue(value, forKey: String(decoding: key, as: UTF8.self)) == nil
+        let parsed = bytes.withUnsafeBufferPointer { bytes in
+            visit(bytes) { key, value in
+                members.updateValue(value, forKey: String(decoding: key, as: UTF8.self)) == nil
+            }
         }
         return parsed ? members : nil
     }
 
     /// Calls `member` with each key (raw UTF-8, escapes not allowed) and value; false when the text is not
     /// one flat object or `member` returns false. Builds no dictionary, for the hot path.
-    static func visit(_ bytes: [UInt8], _ member: (ArraySlice<UInt8>, Value) -> Bool) -> Bool {
+    static func visit(_ bytes: UnsafeBufferPointer<UInt8>, _ member: (UnsafeBufferPointer<UInt8>, Value) -> Bool)
+        -> Bool
+    {
         var parser = Parser(bytes: bytes)
         return parser.object(member)
     }
 
     private struct Parser {
-        let bytes: [UInt8]
+        let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
 
-        init(bytes: [UInt8]) { self.bytes = bytes }
+        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
-        mutating func object(_ member: (ArraySlice<UInt8>, Value) -> Bool) -> Bool {
+        mutating func object(_ member: (UnsafeBufferPointer<UInt8>, Value) -> Bool) -> Bool {
             skipSpace()
             guard take(UInt8(ascii: "{")) else { return false }
             skipSpace()
@@ -57,7 +61,7 @@ enum FlatJSON {
         }
 
         /// A key without escapes, as the bytes between its quotes.
-        private mutating func rawKey() -> ArraySlice<UInt8>? {
+        private mutating func rawKey() -> UnsafeBufferPointer<UInt8>? {
             guard take(UInt8(ascii: "\"")) else { return nil }
             let start = index
             while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
@@ -66,7 +70,7 @@ enum FlatJSON {
             }
             guard index < bytes.count else { return nil }
             index += 1
-            return bytes[start..<index - 1]
+            return UnsafeBufferPointer(rebasing: bytes[start..<index - 1])
         }
 
         private mutating func value() -> Value? {
@@ -80,7 +84,37 @@ enum FlatJSON {
             }
         }
 
+        /// Valid UTF-8 in `range` as a String, else nil. ASCII (what tokens hold) takes the direct path;
+        /// the generic validating initializer costs runtime metadata look-ups on every call.
+        private static func text(_ part: UnsafeBufferPointer<UInt8>) -> String? {
+            var high: UInt8 = 0
+            for byte in part { high |= byte }
+            return high < 0x80 ? String(decoding: part, as: UTF8.self) : String(validating: part, as: UTF8.self)
+        }
+
         private mutating func number() -> Double? {
+            // Integers (every number a token holds) without going through text.
+            var cursor = index
+            let negative = cursor < bytes.count && bytes[cursor] == UInt8(ascii: "-")
+            if negative { cursor += 1 }
+            var value = 0
+            var digits = 0
+            while cursor < bytes.count, digits < 16, bytes[cursor] >= UInt8(ascii: "0"),
+                bytes[cursor] <= UInt8(ascii: "9")
+            {
+                value = value * 10 + Int(bytes[cursor] - UInt8(ascii: "0"))
+                digits += 1
+                cursor += 1
+            }
+            let ended =
+                cursor == bytes.count
+                || !(bytes[cursor] == UInt8(ascii: ".") || bytes[cursor] == UInt8(ascii: "e")
+                    || bytes[cursor] == UInt8(ascii: "E")
+                    || (bytes[cursor] >= UInt8(ascii: "0") && bytes[cursor] <= UInt8(ascii: "9")))
+            if digits > 0, ended, !(digits > 1 && bytes[index + (negative ? 1 : 0)] == UInt8(ascii: "0")) {
+                index = cursor
+                return Double(negative ? -value : value)
+            }
             let start = index
             while index < bytes.count {
                 switch bytes[index] {
@@ -107,14 +141,14 @@ enum FlatJSON {
             }
             if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
                 defer { index = end + 1 }
-                return String(validating: bytes[index..<end], as: UTF8.self)
+                return Self.text(UnsafeBufferPointer(rebasing: bytes[index..<end]))
             }
             var out = [UInt8]()
             while index < bytes.count {
                 let byte = bytes[index]
                 index += 1
                 switch byte {
-                case UInt8(ascii: "\""): return String(validating: out, as: UTF8.self)
+                case UInt8(ascii: "\""): return out.withUnsafeBufferPointer { Self.text($0) }
                 case UInt8(ascii: "\\"):
                     guard index < bytes.count else { return nil }
                     let escape = bytes[index]

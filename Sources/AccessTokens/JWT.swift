@@ -50,92 +50,115 @@ public enum JWT {
             }
         }
         guard first >= 0, second >= 0 else { throw .malformed }
-        guard let headerBytes = Base64URL.decode(bytes[..<first]) else { throw .malformed }
-        var algorithm: String?
-        var kid: String?
-        let headerParsed = FlatJSON.visit(headerBytes) { name, value in
-            guard case .string(let text) = value else { return true }
-            if name.elementsEqual("alg".utf8) {
-                guard algorithm == nil else { return false }
-                algorithm = text
-            } else if name.elementsEqual("kid".utf8) {
-                guard kid == nil else { return false }
-                kid = text
+        // Header and payload are decoded into one stack buffer; nothing of the payload is read before the
+        // signature checks.
+        let header = UnsafeBufferPointer(rebasing: bytes[..<first])
+        let payload = UnsafeBufferPointer(rebasing: bytes[(first + 1)..<second])
+        let outcome = withUnsafeTemporaryAllocation(
+            of: UInt8.self, capacity: (header.count + payload.count) * 3 / 4 + 2
+        ) {
+            scratch -> Result<TokenClaims, TokenError> in
+            guard let headerLength = Base64URL.decode(header, into: scratch.baseAddress!) else {
+                return .failure(.malformed)
             }
-            return true
+            var algorithm: String?
+            var kid: String?
+            let headerParsed = FlatJSON.visit(UnsafeBufferPointer(start: scratch.baseAddress!, count: headerLength)) {
+                name, value in
+                guard case .string(let text) = value else { return true }
+                if same(name, "alg") {
+                    guard algorithm == nil else { return false }
+                    algorithm = text
+                } else if same(name, "kid") {
+                    guard kid == nil else { return false }
+                    kid = text
+                }
+                return true
+            }
+            guard headerParsed, let algorithm else { return .failure(.malformed) }
+            guard algorithm == "HS256" else { return .failure(.unsupportedAlgorithm(algorithm)) }
+            guard let kid else { return .failure(.malformed) }
+            guard let signingKey = key(kid) else { return .failure(.unknownKey(kid)) }
+            // The signature is compared in its encoded form: an HS256 signature is always 43 characters, and
+            // only the canonical encoding of the right digest matches.
+            let signature = bytes[(second + 1)...]
+            let encodedLength = Base64URL.encodedLength(HMACKey.digestSize)
+            guard signature.count == encodedLength else {
+                return .failure(signature.allSatisfy(Base64URL.isAlphabet) ? .badSignature : .malformed)
+            }
+            let matches = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: HMACKey.digestSize + encodedLength) {
+                digestAndText in
+                let digest = digestAndText.baseAddress!
+                let encoded = digest + HMACKey.digestSize
+                signingKey.hmac.authenticate(
+                    UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[..<second])), into: digest)
+                Base64URL.encode(UnsafeBufferPointer(start: digest, count: HMACKey.digestSize), into: encoded)
+                return CRYPTO_memcmp(encoded, bytes.baseAddress! + second + 1, encodedLength) == 0
+            }
+            guard matches else { return .failure(.badSignature) }
+            guard let payloadLength = Base64URL.decode(payload, into: scratch.baseAddress!),
+                let claims = claims(UnsafeBufferPointer(start: scratch.baseAddress!, count: payloadLength))
+            else { return .failure(.malformed) }
+            return .success(claims)
         }
-        guard headerParsed, let algorithm else { throw .malformed }
-        guard algorithm == "HS256" else { throw .unsupportedAlgorithm(algorithm) }
-        guard let kid else { throw .malformed }
-        guard let signingKey = key(kid) else { throw .unknownKey(kid) }
-        // The signature is compared in its encoded form: an HS256 signature is always 43 characters, and
-        // only the canonical encoding of the right digest matches.
-        let signature = bytes[(second + 1)...]
-        let encodedLength = Base64URL.encodedLength(HMACKey.digestSize)
-        guard signature.count == encodedLength else {
-            throw signature.allSatisfy(Base64URL.isAlphabet) ? .badSignature : .malformed
-        }
-        let matches = withUnsafeTemporaryAllocation(
-            of: UInt8.self, capacity: HMACKey.digestSize + encodedLength
-        ) { scratch in
-            let digest = scratch.baseAddress!
-            let encoded = digest + HMACKey.digestSize
-            signingKey.hmac.authenticate(
-                UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[..<second])), into: digest)
-            Base64URL.encode(UnsafeBufferPointer(start: digest, count: HMACKey.digestSize), into: encoded)
-            return CRYPTO_memcmp(encoded, bytes.baseAddress! + second + 1, encodedLength) == 0
-        }
-        guard matches else { throw .badSignature }
-        guard let payloadBytes = Base64URL.decode(bytes[(first + 1)..<second]), let claims = claims(payloadBytes) else {
-            throw .malformed
-        }
-        return claims
+        return try outcome.get()
     }
 
-    private static func claims(_ payload: [UInt8]) -> TokenClaims? {
-        var strings = [String?](repeating: nil, count: stringClaims.count)
-        var integers = [Int?](repeating: nil, count: integerClaims.count)
+    private static func claims(_ payload: UnsafeBufferPointer<UInt8>) -> TokenClaims? {
+        var sub: String?
+        var iss: String?
+        var use: String?
+        var jti: String?
+        var originJti: String?
+        var username: String?
+        var clientId: String?
+        var audience: String?
+        var email: String?
+        var authTime: Int?
+        var iat: Int?
+        var exp: Int?
         var emailVerified: Bool?
+        /// Sets a claim once; a claim given twice makes the payload malformed.
+        func once<T>(_ slot: inout T?, _ value: T) -> Bool {
+            guard slot == nil else { return false }
+            slot = value
+            return true
+        }
         let parsed = FlatJSON.visit(payload) { name, value in
             switch value {
             case .string(let text):
-                if let slot = stringClaims.firstIndex(where: { same(name, $0) }) {
-                    guard strings[slot] == nil else { return false }
-                    strings[slot] = text
-                }
+                if same(name, "sub") { return once(&sub, text) }
+                if same(name, "iss") { return once(&iss, text) }
+                if same(name, "token_use") { return once(&use, text) }
+                if same(name, "jti") { return once(&jti, text) }
+                if same(name, "origin_jti") { return once(&originJti, text) }
+                if same(name, "username") { return once(&username, text) }
+                if same(name, "client_id") { return once(&clientId, text) }
+                if same(name, "aud") { return once(&audience, text) }
+                if same(name, "email") { return once(&email, text) }
             case .number(let number):
-                if let slot = integerClaims.firstIndex(where: { same(name, $0) }) {
-                    guard integers[slot] == nil, number == number.rounded(), abs(number) < 1e15 else { return false }
-                    integers[slot] = Int(number)
-                }
+                let isInteger = number == number.rounded() && abs(number) < 1e15
+                if same(name, "auth_time") { return isInteger && once(&authTime, Int(number)) }
+                if same(name, "iat") { return isInteger && once(&iat, Int(number)) }
+                if same(name, "exp") { return isInteger && once(&exp, Int(number)) }
             case .bool(let flag):
-                if name.elementsEqual("email_verified".utf8) { emailVerified = flag }
+                if same(name, "email_verified") { emailVerified = flag }
             case .null:
                 break
             }
             return true
         }
-        guard parsed, let sub = strings[0], let iss = strings[1],
-            let use = strings[2].flatMap(TokenClaims.TokenUse.init(rawValue:)), let jti = strings[3],
-            let originJti = strings[4], let username = strings[5], let clientId = strings[6] ?? strings[7],
-            let authTime = integers[0], let iat = integers[1], let exp = integers[2]
+        guard parsed, let sub, let iss, let use = use.flatMap(TokenClaims.TokenUse.init(rawValue:)), let jti,
+            let originJti, let username, let clientId = clientId ?? audience, let authTime, let iat, let exp
         else { return nil }
         return TokenClaims(
             sub: sub, iss: iss, tokenUse: use, authTime: authTime, iat: iat, exp: exp, jti: jti, originJti: originJti,
-            username: username, clientId: clientId, email: strings[8], emailVerified: emailVerified)
+            username: username, clientId: clientId, email: email, emailVerified: emailVerified)
     }
 
-    /// Byte equality of a key and a claim name, length first.
+    /// Byte equality of a key and a claim name (a literal: ASCII, compared without a copy), length first.
     @inline(__always)
-    private static func same(_ name: ArraySlice<UInt8>, _ claim: [UInt8]) -> Bool {
-        guard name.count == claim.count else { return false }
-        return name.withUnsafeBufferPointer { a in
-            claim.withUnsafeBufferPointer { b in memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
-        }
+    private static func same(_ name: UnsafeBufferPointer<UInt8>, _ claim: StaticString) -> Bool {
+        name.count == claim.utf8CodeUnitCount && memcmp(name.baseAddress!, claim.utf8Start, name.count) == 0
     }
-
-    private static let stringClaims: [[UInt8]] = [
-        "sub", "iss", "token_use", "jti", "origin_jti", "username", "client_id", "aud", "email",
-    ].map { Array($0.utf8) }
-    private static let integerClaims: [[UInt8]] = ["auth_time", "iat", "exp"].map { Array($0.utf8) }
 }
