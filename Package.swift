@@ -55,7 +55,10 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]),
+            ],
+            // The codec's state is a class touched on every field; run-time exclusivity checks on it were
+            // a tenth of encoding (the compile-time checks stay).
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
 
         // Decode/encode (TurboJPEG, libpng), pixel buffers, operations, dehaze.
         // Imaging and Detection are optimized in debug builds too: the tests run every operation and the

@@ -1,3 +1,5 @@
+import Wire
+
 /// A parser for one flat JSON object (string keys; string, number, boolean or null values), which is
 /// all a JWT header or payload holds. Verifying tokens must be cheap; Foundation's JSONDecoder is not.
 enum FlatJSON {
@@ -84,14 +86,6 @@ enum FlatJSON {
             }
         }
 
-        /// Valid UTF-8 in `range` as a String, else nil. ASCII (what tokens hold) takes the direct path;
-        /// the generic validating initializer costs runtime metadata look-ups on every call.
-        private static func text(_ part: UnsafeBufferPointer<UInt8>) -> String? {
-            var high: UInt8 = 0
-            for byte in part { high |= byte }
-            return high < 0x80 ? String(decoding: part, as: UTF8.self) : String(validating: part, as: UTF8.self)
-        }
-
         private mutating func number() -> Double? {
             // Integers (every number a token holds) without going through text.
             var cursor = index
@@ -141,14 +135,14 @@ enum FlatJSON {
             }
             if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
                 defer { index = end + 1 }
-                return Self.text(UnsafeBufferPointer(rebasing: bytes[index..<end]))
+                return String(validatingUTF8Bytes: UnsafeBufferPointer(rebasing: bytes[index..<end]))
             }
             var out = [UInt8]()
             while index < bytes.count {
                 let byte = bytes[index]
                 index += 1
                 switch byte {
-                case UInt8(ascii: "\""): return out.withUnsafeBufferPointer { Self.text($0) }
+                case UInt8(ascii: "\""): return out.withUnsafeBufferPointer { String(validatingUTF8Bytes: $0) }
                 case UInt8(ascii: "\\"):
                     guard index < bytes.count else { return nil }
                     let escape = bytes[index]

@@ -214,7 +214,7 @@ final class DecodingState {
     func string(_ source: ValueSource, _ codingPath: [any CodingKey], _ key: (any CodingKey)? = nil) throws -> String {
         let range = try lengthRange(source, codingPath)
         let utf8 = UnsafeRawBufferPointer(rebasing: bytes[range]).assumingMemoryBound(to: UInt8.self)
-        guard let string = String(validating: utf8, as: UTF8.self) else {
+        guard let string = String(validatingUTF8Bytes: utf8) else {
             throw corrupted(path(codingPath, key), "String is not valid UTF-8")
         }
         return string
