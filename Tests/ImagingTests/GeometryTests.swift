@@ -131,6 +131,36 @@ import Testing
         #expect(throws: ImagingError.self) { try photo.sharpened(sigma: 1, amount: -1) }
     }
 
+    /// The selection networks (rows of 16 bytes or more) and forgetful selection (narrower rows) against
+    /// a median taken by sorting each window, with the border repeated: 3×3 and 5×5, gray and RGB, widths
+    /// that leave a partial last vector.
+    @Test(arguments: [1, 2])
+    func smallMediansEqualSortedWindows(radius: Int) throws {
+        var generator = SystemRandomNumberGenerator()
+        for (width, height, layout) in [(3, 4, PixelLayout.rgb), (5, 7, .gray), (17, 9, .gray), (23, 6, .rgb)] {
+            let channels = layout.rawValue
+            let pixels = (0..<width * height * channels).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let image = PixelBuffer(width: width, height: height, layout: layout, pixels: pixels)
+            let median = try image.medianBlurred(radius: radius, parallelism: .single)
+            for y in 0..<height {
+                for x in 0..<width {
+                    for c in 0..<channels {
+                        var window: [UInt8] = []
+                        for dy in -radius...radius {
+                            for dx in -radius...radius {
+                                let (sy, sx) = (min(max(y + dy, 0), height - 1), min(max(x + dx, 0), width - 1))
+                                window.append(pixels[(sy * width + sx) * channels + c])
+                            }
+                        }
+                        let expected = window.sorted()[window.count / 2]
+                        let actual = median.pixels[(y * width + x) * channels + c]
+                        #expect(actual == expected, "\(width)×\(height)×\(channels) at \(x),\(y),\(c)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func blursAreDeterministicAcrossThreadCounts() throws {
         let photo = try Fixture.image("robin.png")
         #expect(try photo.gaussianBlurred(sigma: 2, parallelism: .single) == photo.gaussianBlurred(sigma: 2))
