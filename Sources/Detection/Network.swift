@@ -41,6 +41,9 @@ public struct Network: Sendable {
         self.transformed = transformed
     }
 
+    /// Workspaces waiting for the next pass, by identity (for tests of their reuse).
+    var idleWorkspaces: [ObjectIdentifier] { pool.idle.withLock { $0.map(ObjectIdentifier.init) } }
+
     /// Bytes one workspace holds for `threads` workers: what a forward pass needs besides the weights.
     public func workspaceBytes(threads: Int) -> Int { plan.floats(workers: threads) * MemoryLayout<Float>.size }
 
@@ -524,7 +527,7 @@ extension Network {
 
     /// Workspaces not in use, kept for the next pass (at most two: more only while many passes overlap).
     final class WorkspacePool: Sendable {
-        private let idle = Mutex<[Workspace]>([])
+        let idle = Mutex<[Workspace]>([])
 
         func take(plan: Plan, workers: Int) -> Workspace {
             let found = idle.withLock { idle -> Workspace? in

@@ -118,6 +118,28 @@ import Testing
         }
     }
 
+    /// A pass borrows a workspace and gives it back: the next pass of the same width reuses it instead of
+    /// allocating, a pass with another worker count gets its own, and the pool keeps at most two.
+    @Test func passesReuseTheirWorkspaces() throws {
+        let files = try ModelFiles(folder: ModelTests.folder)
+        var detector = try Detector(files: files)
+        detector.parallelism = .single
+        let photo = try ImageCodec.decode(LoaderTests.fixture("fruits.jpg"))
+        #expect(detector.network.idleWorkspaces.isEmpty)
+        let first = detector.detect(photo)
+        let pooled = detector.network.idleWorkspaces
+        #expect(pooled.count == 1)
+        #expect(detector.detect(photo) == first)
+        #expect(detector.network.idleWorkspaces == pooled)
+        var threaded = detector
+        threaded.parallelism = Parallelism(threads: 2)
+        _ = threaded.detect(photo)
+        #expect(detector.network.idleWorkspaces.count == 2 && detector.network.idleWorkspaces.contains(pooled[0]))
+        threaded.parallelism = Parallelism(threads: 3)
+        _ = threaded.detect(photo)
+        #expect(detector.network.idleWorkspaces.count == 2)
+    }
+
     @Test func nonMaximumSuppressionIsPerClass() {
         func detection(_ label: Int, _ confidence: Double, _ x: Double) -> Detection {
             Detection(
