@@ -32,31 +32,39 @@ import Testing
         }
     }
 
-    @Test(arguments: [1, 4, 25, 80])
+    /// Three planes at once (running sums go two planes at a time, then one), radii from 1 to wider than
+    /// the image.
+    @Test(arguments: [1, 4, 17, 25, 80])
     func boxMeanEqualsAClippedWindowAverage(radius: Int) {
-        let (width, height) = (37, 29)
-        let plane = (0..<width * height).map { _ in Double.random(in: 0...1) }
-        var means = [Double](repeating: .nan, count: width * height)
+        let (width, height, planes) = (37, 29, 3)
+        let values = (0..<planes * width * height).map { _ in Double.random(in: 0...1) }
+        var means = [Double](repeating: .nan, count: planes * width * height)
         means.withUnsafeMutableBufferPointer { means in
             let means = means.baseAddress!
-            BoxMean(width: width, height: height, radius: radius, planes: 1).run(parallelism: Parallelism(threads: 3)) {
-                y, _, row in
-                for x in 0..<width { row[x] = plane[y * width + x] }
-            } emit: { y, values in
-                for x in 0..<width { means[y * width + x] = values[x] }
+            BoxMean(width: width, height: height, radius: radius, planes: planes).run(
+                parallelism: Parallelism(threads: 3)
+            ) { y, plane, row in
+                for x in 0..<width { row[x] = values[(plane * height + y) * width + x] }
+            } emit: { y, rowMeans in
+                for plane in 0..<planes {
+                    for x in 0..<width { means[(plane * height + y) * width + x] = rowMeans[plane * width + x] }
+                }
             }
         }
-        for y in 0..<height {
-            for x in 0..<width {
-                var sum = 0.0
-                var count = 0
-                for row in max(0, y - radius)...min(height - 1, y + radius) {
-                    for column in max(0, x - radius)...min(width - 1, x + radius) {
-                        sum += plane[row * width + column]
-                        count += 1
+        for plane in 0..<planes {
+            for y in 0..<height {
+                for x in 0..<width {
+                    var sum = 0.0
+                    var count = 0
+                    for row in max(0, y - radius)...min(height - 1, y + radius) {
+                        for column in max(0, x - radius)...min(width - 1, x + radius) {
+                            sum += values[(plane * height + row) * width + column]
+                            count += 1
+                        }
                     }
+                    let mean = means[(plane * height + y) * width + x]
+                    #expect(abs(mean - sum / Double(count)) < 1e-9, "radius \(radius), plane \(plane) at \(x),\(y)")
                 }
-                #expect(abs(means[y * width + x] - sum / Double(count)) < 1e-9, "radius \(radius) at \(x),\(y)")
             }
         }
     }

@@ -18,12 +18,14 @@ struct BoxMean {
         emit: (_ y: Int, _ means: UnsafeMutablePointer<Double>) -> Void
     ) {
         let (width, height, radius, planes) = (self.width, self.height, self.radius, self.planes)
-        let columnCount = (0..<width).map { Double(min(width - 1, $0 + radius) - max(0, $0 - radius) + 1) }
-        columnCount.withUnsafeBufferPointer { columnCount in
+        // 1 / columns inside each window (the middle ones all hold 2·radius + 1).
+        let inverseColumns = (0..<width).map { 1 / Double(min(width - 1, $0 + radius) - max(0, $0 - radius) + 1) }
+        inverseColumns.withUnsafeBufferPointer { inverseColumns in
+            let inverseColumns = inverseColumns.baseAddress!
             parallelism.forEachRange(height, grain: max(32, 2 * radius)) { band in
                 let sums = UnsafeMutablePointer<Double>.allocate(capacity: planes * width)
                 let row = UnsafeMutablePointer<Double>.allocate(capacity: width)
-                let prefix = UnsafeMutablePointer<Double>.allocate(capacity: width + 1)
+                let prefix = UnsafeMutablePointer<Double>.allocate(capacity: planes * (width + 1))
                 let means = UnsafeMutablePointer<Double>.allocate(capacity: planes * width)
                 defer {
                     sums.deallocate()
@@ -46,16 +48,26 @@ struct BoxMean {
                 for y in max(0, band.lowerBound - radius)...min(height - 1, band.lowerBound + radius) {
                     accumulate(y, sign: 1)
                 }
+                // Columns whose window lies inside the row: [inner.lowerBound, inner.upperBound).
+                let inner = min(radius, width)..<max(min(radius, width), width - radius)
                 for y in band {
-                    let rowsInside = Double(min(height - 1, y + radius) - max(0, y - radius) + 1)
+                    let rowScale = 1 / Double(min(height - 1, y + radius) - max(0, y - radius) + 1)
+                    Self.prefixSums(sums, planes: planes, width: width, into: prefix)
                     for plane in 0..<planes {
-                        let sum = sums + plane * width
-                        prefix[0] = 0
-                        for x in 0..<width { prefix[x + 1] = prefix[x] + sum[x] }
+                        let sums = prefix + plane * (width + 1)
                         let out = means + plane * width
-                        for x in 0..<width {
-                            let total = prefix[min(width, x + radius + 1)] - prefix[max(0, x - radius)]
-                            out[x] = total / (rowsInside * columnCount[x])
+                        for x in 0..<inner.lowerBound {
+                            let total = sums[min(width, x + radius + 1)] - sums[max(0, x - radius)]
+                            out[x] = total * rowScale * inverseColumns[x]
+                        }
+                        // The middle: contiguous reads and one constant factor, which vectorises.
+                        let factor = rowScale / Double(2 * radius + 1)
+                        let ahead = sums + radius + 1
+                        let behind = sums - radius
+                        for x in inner { out[x] = (ahead[x] - behind[x]) * factor }
+                        for x in max(inner.upperBound, inner.lowerBound)..<width {
+                            let total = sums[min(width, x + radius + 1)] - sums[max(0, x - radius)]
+                            out[x] = total * rowScale * inverseColumns[x]
                         }
                     }
                     emit(y, means)
@@ -64,6 +76,38 @@ struct BoxMean {
                         if y + radius + 1 < height { accumulate(y + radius + 1, sign: 1) }
                     }
                 }
+            }
+        }
+    }
+
+    /// Running sums along each plane's row (`width + 1` values per plane, starting at 0). Each running sum is
+    /// a chain of dependent additions; doing planes two at a time keeps two chains in flight.
+    private static func prefixSums(
+        _ sums: UnsafePointer<Double>, planes: Int, width: Int, into prefix: UnsafeMutablePointer<Double>
+    ) {
+        var plane = 0
+        while plane + 1 < planes {
+            let (a, b) = (sums + plane * width, sums + (plane + 1) * width)
+            let (outA, outB) = (prefix + plane * (width + 1), prefix + (plane + 1) * (width + 1))
+            var (runA, runB) = (0.0, 0.0)
+            outA[0] = 0
+            outB[0] = 0
+            for x in 0..<width {
+                runA += a[x]
+                runB += b[x]
+                outA[x + 1] = runA
+                outB[x + 1] = runB
+            }
+            plane += 2
+        }
+        if plane < planes {
+            let a = sums + plane * width
+            let out = prefix + plane * (width + 1)
+            var run = 0.0
+            out[0] = 0
+            for x in 0..<width {
+                run += a[x]
+                out[x + 1] = run
             }
         }
     }
