@@ -120,6 +120,23 @@ import Testing
         #expect(primaries.hsv().pixels == [0, 255, 255, 60, 255, 255, 120, 255, 255])
     }
 
+    /// RGB → gray goes four pixels at a time: every pixel, the last few of an odd count too, gets OpenCV's
+    /// Y = (9798 R + 19235 G + 3735 B + 2¹⁴) >> 15, on one thread and on several.
+    @Test func grayWeighsEveryPixelIncludingTheTail() {
+        var generator = SystemRandomNumberGenerator()
+        for (width, height) in [(1, 1), (3, 1), (7, 3), (101, 13)] {
+            let pixels = (0..<width * height * 3).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let image = PixelBuffer(width: width, height: height, layout: .rgb, pixels: pixels)
+            let expected = (0..<width * height).map { index in
+                let weighted = 9798 * Int(pixels[index * 3]) + 19235 * Int(pixels[index * 3 + 1])
+                    + 3735 * Int(pixels[index * 3 + 2])
+                return UInt8((weighted + 16384) >> 15)
+            }
+            #expect(image.grayscale(parallelism: .single).pixels == expected, "\(width)×\(height)")
+            #expect(image.grayscale(parallelism: Parallelism(threads: 3)).pixels == expected, "\(width)×\(height)")
+        }
+    }
+
     @Test func sharpenRespectsItsThresholdAndAlpha() throws {
         let photo = try Fixture.image("robin.png")
         #expect(try photo.sharpened(sigma: 2, amount: 1, threshold: 255) == photo)
