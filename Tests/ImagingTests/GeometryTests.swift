@@ -128,7 +128,8 @@ import Testing
             let pixels = (0..<width * height * 3).map { _ in UInt8.random(in: 0...255, using: &generator) }
             let image = PixelBuffer(width: width, height: height, layout: .rgb, pixels: pixels)
             let expected = (0..<width * height).map { index in
-                let weighted = 9798 * Int(pixels[index * 3]) + 19235 * Int(pixels[index * 3 + 1])
+                let weighted =
+                    9798 * Int(pixels[index * 3]) + 19235 * Int(pixels[index * 3 + 1])
                     + 3735 * Int(pixels[index * 3 + 2])
                 return UInt8((weighted + 16384) >> 15)
             }
