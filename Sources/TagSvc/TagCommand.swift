@@ -36,6 +36,9 @@ struct TagCommand: WireServiceCommand {
     )
     var retryDelayMs: Int?
 
+    @Option(help: "Threads one detection uses (env CLEARSKY_DETECTION_THREADS; default: every core).")
+    var detectionThreads: Int?
+
     func router(host: ServiceHost) throws -> WireRouter { try parts(host: host).router }
 
     func parts(host: ServiceHost) throws -> (router: WireRouter, services: [any Service]) {
@@ -55,6 +58,8 @@ struct TagCommand: WireServiceCommand {
         {
             settings.retryDelayMillis = Int64(delay)
         }
+        settings.detectionThreads = try integerSetting(
+            detectionThreads, flagName: "detection-threads", variable: "CLEARSKY_DETECTION_THREADS", in: 1...256)
         let mail = try MailConfiguration.delivery(smtp: smtp, dataDirectory: host.configuration.dataDirectory)
         return try TagRouter.make(
             host: host, settings: settings, modelFolder: modelDir ?? ModelFiles.defaultFolder(), mail: mail)

@@ -19,7 +19,7 @@ enum TagRouter {
         guard let endpoint = configuration.peers[.store] else {
             throw WireError(.failedPrecondition, "TagSvc needs StoreSvc's address (--store)")
         }
-        let detector = try Detector(files: try ModelFiles(folder: modelFolder))
+        let detector = try settings.detector(modelFolder: modelFolder)
         let storeClient = WireClient(
             endpoint: endpoint, service: ServiceName.store.rawValue,
             secret: try ClusterSecret.load(from: configuration.secretFile))

@@ -1,3 +1,4 @@
+import Detection
 import Imaging
 
 /// TagSvc's tunables; the defaults are production's, tests shorten the waits.
@@ -16,6 +17,16 @@ struct TagSettings: Sendable {
     var retryDelayMillis: Int64 = 2_000
     var maxRetryDelayMillis: Int64 = 15 * 60_000
     var webhookTimeoutMillis: Int64 = 10_000
+    /// Threads one detection uses; nil: every core. On a small machine shared with uploads and jobs, fewer
+    /// threads leave cores to the other services (detection runs one image at a time per process).
+    var detectionThreads: Int?
+
+    /// The detector for the model in `folder`, with `detectionThreads`.
+    func detector(modelFolder folder: String) throws -> Detector {
+        var detector = try Detector(files: try ModelFiles(folder: folder))
+        if let detectionThreads { detector.parallelism = Parallelism(threads: detectionThreads) }
+        return detector
+    }
 
     /// The wait before the attempt after `attempts` failures: exponential, with full jitter over its
     /// upper half so that many failing deliveries do not retry in step.

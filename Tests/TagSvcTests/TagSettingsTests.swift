@@ -1,0 +1,23 @@
+import Detection
+import Imaging
+import TestImages
+import Testing
+
+@testable import TagSvc
+
+@Suite(.offCooperativePool) struct TagSettingsTests {
+    /// `--detection-threads` (or CLEARSKY_DETECTION_THREADS) is parsed and reaches the detector TagSvc
+    /// loads; without it a detection uses every core.
+    @Test func detectionThreadsReachTheDetector() throws {
+        let command = try TagCommand.parse(["--detection-threads", "1"])
+        #expect(command.detectionThreads == 1)
+        #expect(try TagCommand.parse([]).detectionThreads == nil)
+
+        var settings = TagSettings()
+        #expect(try settings.detector(modelFolder: TestImages.modelFolder).parallelism == .allCores)
+        settings.detectionThreads = 1
+        let detector = try settings.detector(modelFolder: TestImages.modelFolder)
+        #expect(detector.parallelism == .single)
+        #expect(throws: (any Error).self) { try settings.detector(modelFolder: "/nonexistent/models") }
+    }
+}
