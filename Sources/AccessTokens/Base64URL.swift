@@ -44,21 +44,15 @@ enum Base64URL {
 
     /// Nil for characters outside the alphabet, padding, or an impossible length.
     static func decode(_ text: some Collection<UInt8>) -> [UInt8]? {
-        Array(text).withUnsafeBufferPointer { decode($0) }
-    }
-
-    static func decode(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        guard text.count % 4 != 1 else { return nil }
-        var valid = false
-        let out = [UInt8](unsafeUninitializedCapacity: text.count * 3 / 4) { out, count in
-            if let written = decode(text, into: out.baseAddress!) {
-                count = written
-                valid = true
-            } else {
-                count = 0
+        Array(text).withUnsafeBufferPointer { text in
+            var valid = false
+            let out = [UInt8](unsafeUninitializedCapacity: max(1, text.count * 3 / 4)) { out, count in
+                let written = decode(text, into: out.baseAddress!)
+                valid = written != nil
+                count = written ?? 0
             }
+            return valid ? out : nil
         }
-        return valid ? out : nil
     }
 
     /// Decodes `text` into `output` (room for `text.count * 3 / 4` bytes) and returns the bytes written;

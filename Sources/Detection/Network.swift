@@ -127,7 +127,9 @@ public struct Network: Sendable {
         /// Rows of the unfolded input: input channels × window.
         var depth: Int { shape.channels * size * size }
         /// A 1×1, stride-1 convolution multiplies the input as it is, without unfolding.
-        var isPointwise: Bool { size == 1 && stride == 1 && pad == 0 }
+        var isPointwise: Bool { Self.isPointwise(size: size, stride: stride, pad: pad) }
+
+        static func isPointwise(size: Int, stride: Int, pad: Int) -> Bool { size == 1 && stride == 1 && pad == 0 }
     }
 
     private func convolve(_ layer: Convolution, step: Plan.Step, in workspace: Workspace, parallelism: Parallelism) {
@@ -138,14 +140,14 @@ public struct Network: Sendable {
                 switch step.split {
                 case .bands:
                     // Each worker unfolds, multiplies and pools whole bands of output rows with its own scratch.
-                    parallelism.forEachWorker(min(parallelism.threads, bands)) { worker, workers in
+                    parallelism.forEachWorker(bands) { worker, workers in
                         let scratch = workspace.scratch(worker)
                         for band in stride(from: worker, to: bands, by: workers) {
                             let firstRow = band * step.bandRows
                             let rows = min(step.bandRows, layer.out.height - firstRow)
                             let columns = rows * layer.out.width
                             let (matrix, matrixStride) = unfolded(
-                                layer, rows: firstRow..<firstRow + rows, into: scratch.columns)
+                                layer, rows: firstRow..<firstRow + rows, into: scratch.columns, parallelism: .single)
                             // The band's result goes straight into the layer's output when it is kept,
                             // else into scratch for pooling.
                             let (result, resultStride) =
@@ -176,20 +178,9 @@ public struct Network: Sendable {
                         let firstRow = band * step.bandRows
                         let rows = min(step.bandRows, layer.out.height - firstRow)
                         let columns = rows * layer.out.width
-                        var matrix = UnsafePointer(workspace.columns)
-                        var matrixStride = columns
-                        if layer.isPointwise {
-                            (matrix, matrixStride) = (layer.source + firstRow * layer.out.width, plane)
-                        } else {
-                            parallelism.forEachWorker(min(parallelism.threads, layer.shape.channels)) {
-                                worker, workers in
-                                let channels = Self.share(layer.shape.channels, worker, workers)
-                                Self.im2col(
-                                    layer, rows: firstRow..<firstRow + rows, channels: channels, into: workspace.columns
-                                )
-                            }
-                        }
-                        parallelism.forEachWorker(min(parallelism.threads, max(1, layer.filters / 32))) {
+                        let (matrix, matrixStride) = unfolded(
+                            layer, rows: firstRow..<firstRow + rows, into: workspace.columns, parallelism: parallelism)
+                        parallelism.forEachWorker(layer.filters / 32) {
                             worker, workers in
                             let filters = Self.share(layer.filters, worker, workers, multiple: 8)
                             multiply(
@@ -204,14 +195,16 @@ public struct Network: Sendable {
     }
 
     /// The unfolded input for output `rows` (its row stride second): the input itself for a pointwise
-    /// convolution, else im2col into `scratch`.
-    private func unfolded(_ layer: Convolution, rows: Range<Int>, into scratch: UnsafeMutablePointer<Float>)
-        -> (UnsafePointer<Float>, Int)
-    {
+    /// convolution, else im2col into `scratch`, its channels split across `parallelism`'s workers.
+    private func unfolded(
+        _ layer: Convolution, rows: Range<Int>, into scratch: UnsafeMutablePointer<Float>, parallelism: Parallelism
+    ) -> (UnsafePointer<Float>, Int) {
         if layer.isPointwise {
             return (layer.source + rows.lowerBound * layer.out.width, layer.out.height * layer.out.width)
         }
-        Self.im2col(layer, rows: rows, channels: 0..<layer.shape.channels, into: scratch)
+        parallelism.forEachWorker(layer.shape.channels) { worker, workers in
+            Self.im2col(layer, rows: rows, channels: Self.share(layer.shape.channels, worker, workers), into: scratch)
+        }
         return (UnsafePointer(scratch), rows.count * layer.out.width)
     }
 
@@ -305,7 +298,7 @@ public struct Network: Sendable {
         into output: UnsafeMutablePointer<Float>, parallelism: Parallelism
     ) {
         if size == 2, stride == 2, shape.height % 2 == 0, shape.width % 2 == 0 {
-            parallelism.forEachWorker(min(parallelism.threads, shape.channels)) { worker, workers in
+            parallelism.forEachWorker(shape.channels) { worker, workers in
                 let channels = Self.share(shape.channels, worker, workers)
                 Self.poolHalving(
                     input + channels.lowerBound * shape.height * shape.width, stride: shape.height * shape.width,
@@ -421,7 +414,7 @@ extension Network {
                     let out = config.shapes[index]
                     let depth = shape.channels * size * size
                     var step = Step(layer: index)
-                    let pointwise = size == 1 && stride == 1 && pad == 0
+                    let pointwise = Convolution.isPointwise(size: size, stride: stride, pad: pad)
                     let rowsInBudget = max(1, Self.unfoldBudget / 4 / max(1, depth * out.width))
                     if filters <= 128 {
                         step.split = .bands

@@ -157,14 +157,14 @@ extension Network {
         let channels = layer.shape.channels
         let tiles = Winograd.tiles(layer.out)
         let v = workspace.columns
-        parallelism.forEachWorker(min(parallelism.threads, channels)) { worker, workers in
+        parallelism.forEachWorker(channels) { worker, workers in
             Winograd.transformInput(
                 layer.source, shape: layer.shape, channels: Self.share(channels, worker, workers), into: v)
         }
         transformed.withUnsafeBufferPointer { filters in
             layer.weights.biases.withUnsafeBufferPointer { biases in
                 let groups = (layer.filters + Winograd.filterGroup - 1) / Winograd.filterGroup
-                parallelism.forEachWorker(min(parallelism.threads, groups)) { worker, workers in
+                parallelism.forEachWorker(groups) { worker, workers in
                     let mine = Self.share(layer.filters, worker, workers, multiple: Winograd.filterGroup)
                     let m = workspace.scratch(worker).columns
                     for start in stride(from: mine.lowerBound, to: mine.upperBound, by: Winograd.filterGroup) {

@@ -23,19 +23,15 @@ public struct Parallelism: Sendable, Equatable {
             return
         }
         let width = (count + bands - 1) / bands
-        let workers = threads
-        // concurrentPerform would use every core; `workers` iterations that stride over the bands keep
-        // at most `threads` of them busy.
-        withoutActuallyEscaping(body) { body in
-            let work = Work(body: body)
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                var band = worker
-                while band < bands {
-                    let start = band * width
-                    let end = min(count, start + width)
-                    if start < end { work.body(start..<end) }
-                    band += workers
-                }
+        // concurrentPerform would use every core; `threads` workers that stride over the bands keep at most
+        // `threads` of them busy.
+        forEachWorker(threads) { worker, workers in
+            var band = worker
+            while band < bands {
+                let start = band * width
+                let end = min(count, start + width)
+                if start < end { body(start..<end) }
+                band += workers
             }
         }
     }
@@ -55,11 +51,11 @@ public struct Parallelism: Sendable, Equatable {
     }
 }
 
-/// Carries a band or worker body into `concurrentPerform`'s `@Sendable` closure.
+/// Carries a worker body into `concurrentPerform`'s `@Sendable` closure.
 ///
 /// Unchecked because the body is not `Sendable`, and safe because: concurrentPerform returns only after
 /// every iteration has finished (so nothing outlives the call), and every caller's body writes only to
-/// the part of its output that belongs to the range or worker it is given — the parts are disjoint.
+/// the part of its output that belongs to the worker (or the worker's ranges) — the parts are disjoint.
 private struct Work<Body>: @unchecked Sendable {
     let body: Body
 }

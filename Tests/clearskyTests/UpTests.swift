@@ -110,16 +110,9 @@ func healthStatus(_ port: Int) async throws -> Int {
     return Int(response.status.code)
 }
 
+/// WireTesting's `eventually`, recording an issue when `condition` never holds.
 func eventually(within limit: Duration, _ condition: () async throws -> Bool) async throws {
-    let clock = ContinuousClock()
-    let until = clock.now.advanced(by: limit)
-    while try await !condition() {
-        guard clock.now < until else {
-            Issue.record("Condition not met within \(limit)")
-            return
-        }
-        try await Task.sleep(for: .milliseconds(100))
-    }
+    if try await !eventually(timeout: limit, condition) { Issue.record("Condition not met within \(limit)") }
 }
 
 /// Reads `handle` until a line containing `marker` appears.

@@ -54,21 +54,22 @@ struct BoxMean {
                     let rowScale = 1 / Double(min(height - 1, y + radius) - max(0, y - radius) + 1)
                     Self.prefixSums(sums, planes: planes, width: width, into: prefix)
                     for plane in 0..<planes {
-                        let sums = prefix + plane * (width + 1)
+                        let running = prefix + plane * (width + 1)
                         let out = means + plane * width
-                        for x in 0..<inner.lowerBound {
-                            let total = sums[min(width, x + radius + 1)] - sums[max(0, x - radius)]
-                            out[x] = total * rowScale * inverseColumns[x]
+                        // The edges: windows clipped at the row's ends.
+                        func clipped(_ columns: Range<Int>) {
+                            for x in columns {
+                                let total = running[min(width, x + radius + 1)] - running[max(0, x - radius)]
+                                out[x] = total * rowScale * inverseColumns[x]
+                            }
                         }
+                        clipped(0..<inner.lowerBound)
+                        clipped(inner.upperBound..<width)
                         // The middle: contiguous reads and one constant factor, which vectorises.
                         let factor = rowScale / Double(2 * radius + 1)
-                        let ahead = sums + radius + 1
-                        let behind = sums - radius
+                        let ahead = running + radius + 1
+                        let behind = running - radius
                         for x in inner { out[x] = (ahead[x] - behind[x]) * factor }
-                        for x in max(inner.upperBound, inner.lowerBound)..<width {
-                            let total = sums[min(width, x + radius + 1)] - sums[max(0, x - radius)]
-                            out[x] = total * rowScale * inverseColumns[x]
-                        }
                     }
                     emit(y, means)
                     if y + 1 < band.upperBound {
