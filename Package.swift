@@ -206,6 +206,7 @@ let package = Package(
                 "TestServers",
                 "ServiceRuntime", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(
             name: "GatewayTests",

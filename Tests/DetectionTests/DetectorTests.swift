@@ -1,6 +1,5 @@
 import Foundation
 import Imaging
-import Synchronization
 import TestImages
 import Testing
 
@@ -97,17 +96,19 @@ import Testing
 
     /// One detector called from several threads at once: each pass borrows a workspace of its own, so
     /// results never mix, and buffers reused from earlier passes give what the first passes gave.
-    @Test func oneDetectorServesConcurrentCallersWithReusedBuffers() throws {
+    @Test func oneDetectorServesConcurrentCallersWithReusedBuffers() async throws {
         let detector = try #require(Self.detector)
         let photos = try ["fruits.jpg", "scenetext01.jpg"].map { try ImageCodec.decode(LoaderTests.fixture($0)) }
         let expected = photos.map { detector.detect($0) }
         #expect(expected.allSatisfy { !$0.isEmpty })
-        let results = Mutex<[Int: [Detection]]>([:])
-        DispatchQueue.concurrentPerform(iterations: 4) { index in
-            let found = detector.detect(photos[index % 2])
-            results.withLock { $0[index] = found }
+        // Child tasks run on the suite's own threads (they inherit its executor), not on Dispatch's pool,
+        // which the servers of other suites need.
+        let found = await withTaskGroup(of: (Int, [Detection]).self) { group in
+            for index in 0..<4 { group.addTask { (index, detector.detect(photos[index % 2])) } }
+            var found: [Int: [Detection]] = [:]
+            for await (index, detections) in group { found[index] = detections }
+            return found
         }
-        let found = results.withLock { $0 }
         for index in 0..<4 {
             let ours = found[index] ?? []
             let reference = expected[index % 2]

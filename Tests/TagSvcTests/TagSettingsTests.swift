@@ -1,7 +1,9 @@
+import ArgumentParser
 import Detection
 import Imaging
 import TestImages
 import Testing
+import WireTesting
 
 @testable import TagSvc
 
@@ -19,5 +21,18 @@ import Testing
         let detector = try settings.detector(modelFolder: TestImages.modelFolder)
         #expect(detector.parallelism == .single)
         #expect(throws: (any Error).self) { try settings.detector(modelFolder: "/nonexistent/models") }
+    }
+
+    /// A thread count that is not a number, or out of 1…256, stops TagSvc at start with a message that names
+    /// the flag.
+    @Test func badDetectionThreadsAreRefused() async throws {
+        #expect(throws: (any Error).self) { try TagCommand.parse(["--detection-threads", "two"]) }
+        try await withServiceHost(.tag) { host in
+            for bad in ["0", "257", "-1"] {
+                let command = try TagCommand.parse(["--detection-threads=\(bad)"])
+                let error = #expect(throws: ValidationError.self) { try command.parts(host: host) }
+                #expect(error?.message.contains("--detection-threads") == true, "\(bad)")
+            }
+        }
     }
 }
