@@ -1,5 +1,3 @@
-import Dispatch
-
 /// How many threads an operation may use. Work is split into bands of rows (or columns).
 public struct Parallelism: Sendable, Equatable {
     /// At least 1.
@@ -23,8 +21,7 @@ public struct Parallelism: Sendable, Equatable {
             return
         }
         let width = (count + bands - 1) / bands
-        // concurrentPerform would use every core; `threads` workers that stride over the bands keep at most
-        // `threads` of them busy.
+        // `threads` workers that stride over the bands keep at most `threads` cores busy.
         forEachWorker(threads) { worker, workers in
             var band = worker
             while band < bands {
@@ -44,20 +41,8 @@ public struct Parallelism: Sendable, Equatable {
             body(0, 1)
             return
         }
-        withoutActuallyEscaping(body) { body in
-            let work = Work(body: body)
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in work.body(worker, workers) }
-        }
+        ForkJoinPool.shared.run(workers) { worker in body(worker, workers) }
     }
-}
-
-/// Carries a worker body into `concurrentPerform`'s `@Sendable` closure.
-///
-/// Unchecked because the body is not `Sendable`, and safe because: concurrentPerform returns only after
-/// every iteration has finished (so nothing outlives the call), and every caller's body writes only to
-/// the part of its output that belongs to the worker (or the worker's ranges) — the parts are disjoint.
-private struct Work<Body>: @unchecked Sendable {
-    let body: Body
 }
 
 #if canImport(Glibc)

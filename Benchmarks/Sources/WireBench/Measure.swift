@@ -1,8 +1,9 @@
 import BenchSupport
 import Foundation
 
-/// Blocking 16-byte ping-pong on a plain socket: the floor any protocol sits on.
-func measureTCP(port: Int, iterations: Int) -> Figures {
+/// Blocking ping-pong of `size`-byte messages (a `u32` length, then the bytes) on a plain socket: the floor
+/// any protocol sits on.
+func measureTCP(port: Int, size: Int, iterations: Int) -> Figures {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var yes: Int32 = 1
@@ -16,13 +17,14 @@ func measureTCP(port: Int, iterations: Int) -> Figures {
             connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
         }
     }
-    var buffer = [UInt8](repeating: 7, count: 16)
+    var message = withUnsafeBytes(of: UInt32(size).bigEndian, Array.init)
+    message += [UInt8](repeating: 7, count: size)
+    var buffer = message
     let clock = ContinuousClock()
     var samples: [Double] = []
     for index in 0..<(iterations + iterations / 10) {
         let start = clock.now
-        _ = write(fd, buffer, 16)
-        _ = readFully(fd, &buffer)
+        guard writeFully(fd, message), readFully(fd, &buffer, count: message.count) else { fatalError("TCP peer gone") }
         if index >= iterations / 10 { samples.append((clock.now - start).microseconds) }
     }
     samples.sort()

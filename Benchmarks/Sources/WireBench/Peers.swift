@@ -27,7 +27,7 @@ func serveWire() async throws {
     }
 }
 
-/// `WireBench serve-tcp`: the floor, a blocking echo of fixed 16-byte messages.
+/// `WireBench serve-tcp`: the floor, a blocking echo of messages framed by a `u32` length.
 func serveTCP() {
     let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     var address = sockaddr_in()
@@ -46,22 +46,40 @@ func serveTCP() {
         let connection = accept(listener, nil, nil)
         guard connection >= 0 else { continue }
         Thread.detachNewThread {
-            var buffer = [UInt8](repeating: 0, count: 16)
-            while readFully(connection, &buffer), write(connection, buffer, 16) == 16 {}
+            var buffer = [UInt8](repeating: 0, count: 4)
+            while readFully(connection, &buffer, count: 4) {
+                let length = buffer[0..<4].reduce(0) { $0 << 8 | Int($1) }
+                guard length <= 64 << 20, readFully(connection, &buffer, count: 4 + length, from: 4),
+                    writeFully(connection, buffer[0..<4 + length])
+                else { break }
+            }
             close(connection)
         }
     }
 }
 
-func readFully(_ fd: Int32, _ buffer: inout [UInt8]) -> Bool {
-    var got = 0
-    let count = buffer.count
+/// Reads bytes `start..<count` of `buffer` (grown when shorter).
+func readFully(_ fd: Int32, _ buffer: inout [UInt8], count: Int, from start: Int = 0) -> Bool {
+    if buffer.count < count { buffer += [UInt8](repeating: 0, count: count - buffer.count) }
+    var got = start
     while got < count {
         let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, count - got) }
         if n <= 0 { return false }
         got += n
     }
     return true
+}
+
+func writeFully(_ fd: Int32, _ bytes: some Collection<UInt8>) -> Bool {
+    bytes.withContiguousStorageIfAvailable { bytes in
+        var sent = 0
+        while sent < bytes.count {
+            let n = write(fd, bytes.baseAddress! + sent, bytes.count - sent)
+            if n <= 0 { return false }
+            sent += n
+        }
+        return true
+    } ?? false
 }
 
 /// A child process that prints `PORT n` on its first line.

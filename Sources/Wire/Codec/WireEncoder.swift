@@ -11,17 +11,61 @@ public struct WireEncoder: Sendable {
 
     /// The encoding of `value`, as a message body.
     public func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        var bytes: [UInt8] = []
-        try encode(value, into: &bytes)
-        return bytes
+        try encodeMessage(value).bytes
     }
 
     /// Appends the encoding of `value` to `bytes`.
     public func encode<T: Encodable>(_ value: T, into bytes: inout [UInt8]) throws {
+        let message = try encodeMessage(value)
+        if bytes.isEmpty, message.segments.isEmpty {
+            bytes = message.head
+        } else {
+            message.append(to: &bytes)
+        }
+    }
+
+    /// The encoding of `value` with its large byte fields still by reference, for writing into a frame.
+    func encodeMessage<T: Encodable>(_ value: T) throws -> EncodedMessage {
         let state = EncodingState(maxDepth: maxDepth)
-        swap(&state.out, &bytes)
-        defer { swap(&state.out, &bytes) }
         _ = try state.encodeValue(value, context: .element, key: nil)
+        return EncodedMessage(head: state.out, segments: state.segments, count: state.out.count + state.segmentBytes)
+    }
+}
+
+/// An encoded message whose large byte fields (see `EncodingState.segmentThreshold`) are kept by reference
+/// rather than copied into `head`: writing it out copies each payload once, straight to its destination.
+struct EncodedMessage: Sendable {
+    /// Every byte except the segments'.
+    var head: [UInt8]
+    /// In `head` order; each sits before `head[at]`.
+    var segments: [EncodingState.Segment]
+    /// The encoding's length.
+    var count: Int
+
+    /// The encoding as one array.
+    var bytes: [UInt8] {
+        guard !segments.isEmpty else { return head }
+        var bytes: [UInt8] = []
+        append(to: &bytes)
+        return bytes
+    }
+
+    func append(to bytes: inout [UInt8]) {
+        bytes.reserveCapacity(bytes.count + count)
+        forEachPart { bytes.append(contentsOf: $0) }
+    }
+
+    /// Calls `body` with each run of bytes in order.
+    func forEachPart(_ body: (UnsafeRawBufferPointer) -> Void) {
+        head.withUnsafeBytes { head in
+            var start = 0
+            for segment in segments {
+                body(UnsafeRawBufferPointer(rebasing: head[start..<segment.at]))
+                segment.bytes.withUnsafeBytes(body)
+                start = segment.at
+            }
+            body(UnsafeRawBufferPointer(rebasing: head[start...]))
+        }
     }
 }
 
@@ -49,6 +93,17 @@ struct EncodeFrame {
 /// The one buffer a value is encoded into, and the frames of the values being encoded.
 final class EncodingState {
     var out: [UInt8] = []
+    /// Byte fields of at least `segmentThreshold` bytes, kept by reference instead of copied into `out`.
+    var segments: [Segment] = []
+    /// The bytes of all `segments`.
+    var segmentBytes = 0
+    static let segmentThreshold = 4096
+
+    /// A byte field's payload that sits before `out[at]` (at `out.count` when nothing follows).
+    struct Segment: Sendable {
+        var at: Int
+        var bytes: [UInt8]
+    }
     var frames: [EncodeFrame] = []
     /// Nested containers and super encoders, written into their parent frame when it finishes.
     var pending: [(frame: Int, number: Int, child: EncodingState)] = []
@@ -75,7 +130,12 @@ final class EncodingState {
         if T.self == [UInt8].self {
             let bytes = value as! [UInt8]
             out.appendVarint(UInt64(bytes.count))
-            out.append(contentsOf: bytes)
+            if bytes.count >= Self.segmentThreshold {
+                segments.append(Segment(at: out.count, bytes: bytes))
+                segmentBytes += bytes.count
+            } else {
+                out.append(contentsOf: bytes)
+            }
             return .length
         }
         if T.self == Data.self {
@@ -135,15 +195,47 @@ final class EncodingState {
                 for (_, number, child) in children {
                     let type = try child.finishDetached()
                     out.appendVarint(UInt64(number) << 3 | UInt64(type.rawValue))
+                    let base = out.count
                     out.append(contentsOf: child.out)
+                    for var segment in child.segments {
+                        segment.at += base
+                        segments.append(segment)
+                    }
+                    segmentBytes += child.segmentBytes
                 }
             }
-            out.patchLength(reservedAt: frame.lengthOffset)
+            patchLength(reservedAt: frame.lengthOffset)
             return .length
         case .unkeyed:
-            out.patchVarint(UInt64(frame.count), reservedAt: frame.lengthOffset + 1)
-            out.patchLength(reservedAt: frame.lengthOffset)
+            patchVarint(UInt64(frame.count), reservedAt: frame.lengthOffset + 1)
+            patchLength(reservedAt: frame.lengthOffset)
             return .length
+        }
+    }
+
+    /// Writes the byte count of everything after `offset` (segments included) into the slot reserved there.
+    @inline(__always)
+    private func patchLength(reservedAt offset: Int) {
+        var length = out.count - offset - 1
+        if !segments.isEmpty {
+            for segment in segments.reversed() {
+                guard segment.at > offset else { break }
+                length += segment.bytes.count
+            }
+        }
+        patchVarint(UInt64(length), reservedAt: offset)
+    }
+
+    /// `out.patchVarint`, moving the segments after the slot along when it widens.
+    @inline(__always)
+    private func patchVarint(_ value: UInt64, reservedAt offset: Int) {
+        let before = out.count
+        out.patchVarint(value, reservedAt: offset)
+        let widened = out.count - before
+        guard widened > 0, !segments.isEmpty else { return }
+        for index in segments.indices.reversed() {
+            guard segments[index].at > offset else { break }
+            segments[index].at += widened
         }
     }
 

@@ -65,12 +65,6 @@ extension Array where Element == UInt8 {
         Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
     }
 
-    /// Writes the byte count of everything after `offset` into the one byte reserved there.
-    @inline(__always)
-    mutating func patchLength(reservedAt offset: Int) {
-        patchVarint(UInt64(count - offset - 1), reservedAt: offset)
-    }
-
     /// Writes `value` into the one byte reserved at `offset`, widening the slot when needed.
     mutating func patchVarint(_ value: UInt64, reservedAt offset: Int) {
         if value < 0x80 {

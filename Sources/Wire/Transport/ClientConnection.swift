@@ -24,6 +24,7 @@ final class ClientConnection: Sendable {
             channel = try await ClientBootstrap(group: group)
                 .connectTimeout(TimeAmount(connectTimeout))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelOption(.recvAllocator, value: Frame.receiveAllocator)
                 .connect(host: host, port: port)
                 .get()
         } catch {
@@ -58,7 +59,7 @@ final class ClientConnection: Sendable {
     /// True while the connection can take new calls.
     var isUsable: Bool { channel.isActive && !goingAway.isSet }
 
-    func call(methodID: UInt32, body: [UInt8], timeout: Duration?, trace: String) async throws -> ByteBuffer {
+    func call(methodID: UInt32, body: EncodedMessage, timeout: Duration?, trace: String) async throws -> ByteBuffer {
         let id = nextID.add(1, ordering: .relaxed).oldValue
         let micros =
             timeout.map {
@@ -72,7 +73,7 @@ final class ClientConnection: Sendable {
             buffer.writeVarint(micros)
             buffer.writeVarint(UInt64(traceBytes.count))
             buffer.writeBytes(traceBytes)
-            buffer.writeBytes(body)
+            buffer.writeMessage(body)
         }
         let handler = self.handler
         let eventLoop = channel.eventLoop

@@ -23,6 +23,10 @@ public struct Frame: Sendable {
     public var id: UInt32
     public var payload: ByteBuffer
 
+    /// Reads grow from 2 KiB up to 1 MiB while they come back full (NIO's default stops at 64 KiB), so that a
+    /// large frame arrives in a few reads rather than sixteen per mebibyte; they shrink again when they don't.
+    static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 1 << 20)
+
     public init(type: FrameType, flags: UInt8 = 0, id: UInt32 = 0, payload: ByteBuffer) {
         self.type = type
         self.flags = flags
@@ -118,6 +122,11 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
 }
 
 extension ByteBuffer {
+    /// Writes an encoded message, copying each of its large byte fields once, from where it lies.
+    mutating func writeMessage(_ message: EncodedMessage) {
+        message.forEachPart { writeBytes($0) }
+    }
+
     mutating func writeVarint(_ value: UInt64) {
         var rest = value
         while rest >= 0x80 {

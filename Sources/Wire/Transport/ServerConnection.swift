@@ -205,7 +205,7 @@ final class ServerConnection: Sendable {
         let body = payload
         // The caller enforces its deadline and sends CANCEL when it passes, so no server-side timer
         // is needed (a dead connection cancels everything).
-        let result: Result<[UInt8], any Error>
+        let result: Result<EncodedMessage, any Error>
         do {
             result = .success(try await route.run(body, context, limits))
         } catch {
@@ -214,9 +214,9 @@ final class ServerConnection: Sendable {
 
         let reply: ByteBuffer
         switch result {
-        case .success(let bytes):
-            reply = Frame.outbound(.response, id: frame.id, capacity: bytes.count, allocator: allocator) {
-                $0.writeBytes(bytes)
+        case .success(let message):
+            reply = Frame.outbound(.response, id: frame.id, capacity: message.count, allocator: allocator) {
+                $0.writeMessage(message)
             }
         case .failure(let error):
             let wireError: WireError

@@ -62,9 +62,9 @@ public final class WireClient: Sendable {
     public func call<Request, Response>(
         _ method: Method<Request, Response>, _ request: Request, timeout: Duration? = .seconds(30), trace: String = ""
     ) async throws -> Response {
-        let body: [UInt8]
+        let body: EncodedMessage
         do {
-            body = try WireEncoder().encode(request)
+            body = try WireEncoder().encodeMessage(request)
         } catch {
             throw WireError(.invalidArgument, "Request for \(method.name) does not encode: \(error)")
         }
@@ -148,6 +148,8 @@ public final class WireClient: Sendable {
 extension WireClient {
     /// Sends an already-encoded body; for tests that need bytes no Swift type would produce.
     func rawCall(methodID: UInt32, body: [UInt8], timeout: Duration? = .seconds(30)) async throws -> ByteBuffer {
-        try await connection().call(methodID: methodID, body: body, timeout: timeout, trace: "")
+        try await connection().call(
+            methodID: methodID, body: EncodedMessage(head: body, segments: [], count: body.count), timeout: timeout,
+            trace: "")
     }
 }

@@ -12,7 +12,7 @@ public struct WireContext: Sendable {
 
 /// Handlers by method id, fixed before the server starts.
 public struct WireRouter: Sendable {
-    typealias Handler = @Sendable (ByteBuffer, WireContext, WireLimits) async throws -> [UInt8]
+    typealias Handler = @Sendable (ByteBuffer, WireContext, WireLimits) async throws -> EncodedMessage
     private(set) var handlers: [UInt32: (name: String, run: Handler)] = [:]
 
     public init() {}
@@ -33,7 +33,7 @@ public struct WireRouter: Sendable {
                 } catch {
                     throw WireError(.invalidArgument, "Request for \(method.name) does not decode: \(error)")
                 }
-                return try WireEncoder().encode(try await handler(request, context))
+                return try WireEncoder().encodeMessage(try await handler(request, context))
             }
         )
     }
