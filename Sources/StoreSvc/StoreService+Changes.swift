@@ -99,7 +99,8 @@ extension StoreService {
             try String.fetchAll(db, sql: "SELECT id FROM image WHERE owner = ?", arguments: [request.owner])
         }
         try await delete(owner: request.owner, ids: ids)
-        try? FileManager.default.removeItem(atPath: "\(blobs.blobsFolder)/\(request.owner)")
+        let folder = "\(blobs.blobsFolder)/\(request.owner)"
+        await Offload.run { try? FileManager.default.removeItem(atPath: folder) }
         return DeletedCount(count: ids.count)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import ServiceRuntime
 import Synchronization
 import Wire
 
@@ -119,7 +120,8 @@ final class StoreService: Sendable {
             throw WireError(.outOfRange, "Range outside the image's \(row.size) bytes")
         }
         let length = min(request.length ?? row.size, row.size - offset)
-        let bytes = try blob(owner: row.owner, sha256: row.sha256, offset: offset, length: length, size: row.size)
+        let bytes = try await blob(
+            owner: row.owner, sha256: row.sha256, offset: offset, length: length, size: row.size)
         return ImageContent(image: row.record, offset: offset, bytes: bytes)
     }
 
@@ -149,22 +151,26 @@ final class StoreService: Sendable {
             throw WireError(.notFound, "No image \(request.image.id)")
         }
         let row = entry.row
-        let bytes = try blob(owner: row.owner, sha256: row.sha256, offset: 0, length: row.size, size: row.size)
+        let bytes = try await blob(owner: row.owner, sha256: row.sha256, offset: 0, length: row.size, size: row.size)
         return DerivativeContent(info: row.info, bytes: bytes, imageOwner: entry.owner, visibility: entry.visibility)
     }
 
-    /// Bytes through the cache: whole blobs are cached, ranges of uncached blobs read from disk.
-    private func blob(owner: String, sha256: String, offset: Int, length: Int, size: Int) throws -> [UInt8] {
+    /// Bytes through the cache: whole blobs are cached, ranges of uncached blobs read from disk (off the
+    /// event loop that serves the request, which must not wait for a disk).
+    private func blob(owner: String, sha256: String, offset: Int, length: Int, size: Int) async throws -> [UInt8] {
         let key = "\(owner)/\(sha256)"
         if let cached = cache.get(key) {
             return offset == 0 && length == cached.count ? cached : Array(cached[offset..<offset + length])
         }
+        let blobs = self.blobs
         if offset == 0 && length == size {
-            let bytes = try blobs.read(owner: owner, sha256: sha256)
+            let bytes = try await Offload.run { Result { try blobs.read(owner: owner, sha256: sha256) } }.get()
             cache.put(key, bytes)
             return bytes
         }
-        return try blobs.read(owner: owner, sha256: sha256, offset: offset, length: length)
+        return try await Offload.run {
+            Result { try blobs.read(owner: owner, sha256: sha256, offset: offset, length: length) }
+        }.get()
     }
 
     func forget(owner: String, sha256: String) {
