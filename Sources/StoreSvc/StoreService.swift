@@ -155,8 +155,8 @@ final class StoreService: Sendable {
         return DerivativeContent(info: row.info, bytes: bytes, imageOwner: entry.owner, visibility: entry.visibility)
     }
 
-    /// Bytes through the cache: whole blobs are cached, ranges of uncached blobs read from disk (off the
-    /// event loop that serves the request, which must not wait for a disk).
+    /// Bytes through the cache: whole blobs are cached, ranges of uncached blobs read from disk (through
+    /// `Offload`, so that no thread serving requests waits for the disk).
     private func blob(owner: String, sha256: String, offset: Int, length: Int, size: Int) async throws -> [UInt8] {
         let key = "\(owner)/\(sha256)"
         if let cached = cache.get(key) {

@@ -17,8 +17,8 @@ public struct WireEncoder: Sendable {
     /// Appends the encoding of `value` to `bytes`.
     public func encode<T: Encodable>(_ value: T, into bytes: inout [UInt8]) throws {
         let message = try encodeMessage(value)
-        if bytes.isEmpty, message.segments.isEmpty {
-            bytes = message.head
+        if bytes.isEmpty {
+            bytes = message.bytes
         } else {
             message.append(to: &bytes)
         }
@@ -28,7 +28,7 @@ public struct WireEncoder: Sendable {
     func encodeMessage<T: Encodable>(_ value: T) throws -> EncodedMessage {
         let state = EncodingState(maxDepth: maxDepth)
         _ = try state.encodeValue(value, context: .element, key: nil)
-        return EncodedMessage(head: state.out, segments: state.segments, count: state.out.count + state.segmentBytes)
+        return EncodedMessage(head: state.out, segments: state.segments)
     }
 }
 
@@ -36,11 +36,17 @@ public struct WireEncoder: Sendable {
 /// rather than copied into `head`: writing it out copies each payload once, straight to its destination.
 struct EncodedMessage: Sendable {
     /// Every byte except the segments'.
-    var head: [UInt8]
+    let head: [UInt8]
     /// In `head` order; each sits before `head[at]`.
-    var segments: [EncodingState.Segment]
+    let segments: [EncodingState.Segment]
     /// The encoding's length.
-    var count: Int
+    let count: Int
+
+    init(head: [UInt8], segments: [EncodingState.Segment] = []) {
+        self.head = head
+        self.segments = segments
+        count = segments.reduce(head.count) { $0 + $1.bytes.count }
+    }
 
     /// The encoding as one array.
     var bytes: [UInt8] {
@@ -95,8 +101,6 @@ final class EncodingState {
     var out: [UInt8] = []
     /// Byte fields of at least `segmentThreshold` bytes, kept by reference instead of copied into `out`.
     var segments: [Segment] = []
-    /// The bytes of all `segments`.
-    var segmentBytes = 0
     static let segmentThreshold = 4096
 
     /// A byte field's payload that sits before `out[at]` (at `out.count` when nothing follows).
@@ -132,7 +136,6 @@ final class EncodingState {
             out.appendVarint(UInt64(bytes.count))
             if bytes.count >= Self.segmentThreshold {
                 segments.append(Segment(at: out.count, bytes: bytes))
-                segmentBytes += bytes.count
             } else {
                 out.append(contentsOf: bytes)
             }
@@ -201,7 +204,6 @@ final class EncodingState {
                         segment.at += base
                         segments.append(segment)
                     }
-                    segmentBytes += child.segmentBytes
                 }
             }
             patchLength(reservedAt: frame.lengthOffset)

@@ -148,8 +148,6 @@ public final class WireClient: Sendable {
 extension WireClient {
     /// Sends an already-encoded body; for tests that need bytes no Swift type would produce.
     func rawCall(methodID: UInt32, body: [UInt8], timeout: Duration? = .seconds(30)) async throws -> ByteBuffer {
-        try await connection().call(
-            methodID: methodID, body: EncodedMessage(head: body, segments: [], count: body.count), timeout: timeout,
-            trace: "")
+        try await connection().call(methodID: methodID, body: EncodedMessage(head: body), timeout: timeout, trace: "")
     }
 }
