@@ -120,11 +120,11 @@ import Testing
         #expect(primaries.hsv().pixels == [0, 255, 255, 60, 255, 255, 120, 255, 255])
     }
 
-    /// RGB → gray goes four pixels at a time: every pixel, the last few of an odd count too, gets OpenCV's
+    /// RGB → gray goes sixteen pixels at a time: every pixel, the last few of an odd count too, gets OpenCV's
     /// Y = (9798 R + 19235 G + 3735 B + 2¹⁴) >> 15, on one thread and on several.
     @Test func grayWeighsEveryPixelIncludingTheTail() {
         var generator = SystemRandomNumberGenerator()
-        for (width, height) in [(1, 1), (3, 1), (7, 3), (101, 13)] {
+        for (width, height) in [(1, 1), (3, 1), (7, 3), (16, 1), (17, 2), (101, 13)] {
             let pixels = (0..<width * height * 3).map { _ in UInt8.random(in: 0...255, using: &generator) }
             let image = PixelBuffer(width: width, height: height, layout: .rgb, pixels: pixels)
             let expected = (0..<width * height).map { index in
@@ -149,13 +149,16 @@ import Testing
         #expect(throws: ImagingError.self) { try photo.sharpened(sigma: 1, amount: -1) }
     }
 
-    /// The selection networks (rows of 16 bytes or more) and forgetful selection (narrower rows) against
-    /// a median taken by sorting each window, with the border repeated: 3×3 and 5×5, gray and RGB, widths
-    /// that leave a partial last vector.
+    /// The comparator networks against a median taken by sorting each window, with the border repeated:
+    /// 3×3 and 5×5, every layout, rows narrower than one 16-byte vector and widths that leave a partial
+    /// last vector.
     @Test(arguments: [1, 2])
     func smallMediansEqualSortedWindows(radius: Int) throws {
         var generator = SystemRandomNumberGenerator()
-        for (width, height, layout) in [(3, 4, PixelLayout.rgb), (5, 7, .gray), (17, 9, .gray), (23, 6, .rgb)] {
+        for (width, height, layout) in [
+            (3, 4, PixelLayout.rgb), (5, 7, .gray), (17, 9, .gray), (23, 6, .rgb), (1, 1, .rgba), (1, 6, .gray),
+            (40, 5, .rgba), (9, 3, .grayAlpha),
+        ] {
             let channels = layout.rawValue
             let pixels = (0..<width * height * channels).map { _ in UInt8.random(in: 0...255, using: &generator) }
             let image = PixelBuffer(width: width, height: height, layout: layout, pixels: pixels)

@@ -32,7 +32,7 @@ struct ImagingBench {
             print("Running the OpenCV peer (\(python) Benchmarks/opencv_peer.py) …")
             peer = try OpenCVPeer.run(
                 python: python, script: "Benchmarks/opencv_peer.py", source: source, folder: folder, runs: runs,
-                quick: quick)
+                quick: quick, only: only)
             print(
                 "OpenCV \(peer.version), default threads \(peer.defaultThreads), IPP \(peer.ipp); Swift: \(ProcessInfo.processInfo.activeProcessorCount) cores"
             )

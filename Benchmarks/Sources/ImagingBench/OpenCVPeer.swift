@@ -14,12 +14,14 @@ struct OpenCVPeer {
         ((json[mode] as? [String: Any])?[group] as? [String: Any])?[operation] as? Double
     }
 
-    static func run(python: String, script: String, source: String, folder: String, runs: Int, quick: Bool) throws
-        -> OpenCVPeer
-    {
-        OpenCVPeer(
-            json: try runJSONPeer(
-                [python, script, "--source", source, "--out", folder, "--runs", String(runs)] + (quick ? ["--quick"] : [])))
+    /// Runs the peer; `only` limits it to those operations (and leaves out its extras).
+    static func run(
+        python: String, script: String, source: String, folder: String, runs: Int, quick: Bool, only: Set<String>?
+    ) throws -> OpenCVPeer {
+        var command = [python, script, "--source", source, "--out", folder, "--runs", String(runs)]
+        if quick { command.append("--quick") }
+        if let only { command += ["--only", only.sorted().joined(separator: ",")] }
+        return OpenCVPeer(json: try runJSONPeer(command))
     }
 }
 

@@ -35,9 +35,13 @@ extension PixelBuffer {
                             output[index * 2 + 1] = pixel[3]
                         }
                     } else {
-                        // Three bytes in, one out: no branch in the loop.
-                        var pixel = source + range.lowerBound * channels
-                        for index in range {
+                        // Three bytes in, one out: sixteen pixels at a time, then the rest one by one.
+                        var start = range.lowerBound
+                        #if arch(x86_64)
+                            start += lumaRGB(source + start * 3, output + start, count: range.count)
+                        #endif
+                        var pixel = source + start * channels
+                        for index in start..<range.upperBound {
                             output[index] = luma(pixel[0], pixel[1], pixel[2])
                             pixel += 3
                         }

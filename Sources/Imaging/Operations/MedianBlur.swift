@@ -4,7 +4,7 @@ extension PixelBuffer {
     /// per pixel.
     public func medianBlurred(radius: Int, parallelism: Parallelism = .allCores) throws(ImagingError) -> PixelBuffer {
         try Self.checkRadius(radius, of: .median)
-        if radius <= 2 { return medianBySelection(radius: radius, parallelism: parallelism) }
+        if radius <= 2 { return medianByNetwork(radius: radius, parallelism: parallelism) }
         let (width, height, channels) = (self.width, self.height, self.channels)
         let rowBytes = self.rowBytes
         let half = (2 * radius + 1) * (2 * radius + 1) / 2
@@ -60,33 +60,32 @@ extension PixelBuffer {
 }
 
 extension PixelBuffer {
-    /// Small windows (3×3, 5×5): forgetful selection on vectors of neighbouring bytes. Keep n/2 + 2 of the n
-    /// window values, repeatedly drop the smallest and the largest (neither can be the median) and take
-    /// in the next value; the last one left is the median. Every step is an element-wise min/max over a
-    /// run of bytes, which the compiler vectorises; rows are padded by repeating the border pixel.
-    fileprivate func medianBySelection(radius: Int, parallelism: Parallelism) -> PixelBuffer {
+    /// Small windows (3×3, 5×5): comparator networks over 16 neighbouring bytes at a time. Each output row
+    /// first sorts the columns of its window rows once (every window shares its columns with its
+    /// neighbours), then takes each window's median from its sorted columns (`MedianNetwork`). Rows are
+    /// padded by repeating the border pixel.
+    fileprivate func medianByNetwork(radius: Int, parallelism: Parallelism) -> PixelBuffer {
         let (width, height, channels) = (self.width, self.height, self.channels)
         let rowBytes = self.rowBytes
         let side = 2 * radius + 1
-        let count = side * side
-        let keep = count / 2 + 2
+        let lanes = ByteLanes.count
+        // Padded rows and sorted-column planes end in a vector's worth of slack, so every load is whole.
         let paddedBytes = (width + 2 * radius) * channels
-        let chunk = 64
+        let pitch = (paddedBytes + lanes + lanes - 1) / lanes * lanes
         return PixelBuffer(width: width, height: height, layout: layout) { output in
             pixels.withUnsafeBufferPointer { source in
                 let source = source.baseAddress!
                 parallelism.forEachRange(height, grain: 16) { band in
-                    let padded = UnsafeMutablePointer<UInt8>.allocate(capacity: side * paddedBytes)
-                    let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: count * chunk)
-                    var windows = [UnsafePointer<UInt8>](repeating: source, count: count)
-                    defer {
-                        padded.deallocate()
-                        buffer.deallocate()
-                    }
+                    let scratch = UnsafeMutableRawPointer.allocate(byteCount: 2 * side * pitch, alignment: lanes)
+                    scratch.initializeMemory(as: UInt8.self, repeating: 0, count: 2 * side * pitch)
+                    defer { scratch.deallocate() }
+                    let padded = scratch.assumingMemoryBound(to: UInt8.self)
+                    let sorted = scratch + side * pitch
+                    var last = ByteLanes(repeating: 0)
                     for y in band {
                         for dy in 0..<side {
                             let row = source + min(max(y + dy - radius, 0), height - 1) * rowBytes
-                            let line = padded + dy * paddedBytes
+                            let line = padded + dy * pitch
                             (line + radius * channels).update(from: row, count: rowBytes)
                             for x in 0..<radius {
                                 for c in 0..<channels {
@@ -94,30 +93,45 @@ extension PixelBuffer {
                                     line[(radius + width + x) * channels + c] = row[(width - 1) * channels + c]
                                 }
                             }
-                            for dx in 0..<side { windows[dy * side + dx] = UnsafePointer(line + dx * channels) }
                         }
-                        var start = 0
-                        while start < rowBytes {
-                            let length = min(chunk, rowBytes - start)
-                            for k in 0..<keep { (buffer + k * chunk).update(from: windows[k] + start, count: length) }
-                            var base = 0
-                            var size = keep
-                            var next = keep
-                            while size > 1 {
-                                let low = buffer + base * chunk
-                                let high = buffer + (base + size - 1) * chunk
-                                for k in 1..<size { orderPair(low, buffer + (base + k) * chunk, length) }
-                                for k in 1..<(size - 1) { orderPair(buffer + (base + k) * chunk, high, length) }
-                                base += 1
-                                size -= 2
-                                if next < count {
-                                    (buffer + (base + size) * chunk).update(from: windows[next] + start, count: length)
-                                    size += 1
-                                    next += 1
+                        let lines = UnsafeRawPointer(padded)
+                        for x in stride(from: 0, to: paddedBytes, by: lanes) {
+                            func value(_ k: Int) -> ByteLanes { ByteLanes(loadingFrom: lines + k * pitch + x) }
+                            func store(_ k: Int, _ v: ByteLanes) { v.store(to: sorted + k * pitch + x) }
+                            if radius == 1 {
+                                let (v0, v1, v2) = MedianNetwork.sortColumn3((value(0), value(1), value(2)))
+                                store(0, v0)
+                                store(1, v1)
+                                store(2, v2)
+                            } else {
+                                let (v0, v1, v2, v3, v4) = MedianNetwork.sortColumn5(
+                                    (value(0), value(1), value(2), value(3), value(4)))
+                                store(0, v0)
+                                store(1, v1)
+                                store(2, v2)
+                                store(3, v3)
+                                store(4, v4)
+                            }
+                        }
+                        let columns = UnsafeRawPointer(sorted)
+                        let target = output + y * rowBytes
+                        var x = 0
+                        while x < rowBytes {
+                            @inline(__always) func value(_ row: Int, _ column: Int) -> ByteLanes {
+                                ByteLanes(loadingFrom: columns + row * pitch + x + column * channels)
+                            }
+                            let median = radius == 1 ? MedianNetwork.median3x3(value) : MedianNetwork.median5x5(value)
+                            if x + lanes <= rowBytes {
+                                median.store(to: target + x)
+                            } else {
+                                last = median
+                                withUnsafeBytes(of: &last) { bytes in
+                                    (target + x).update(
+                                        from: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                                        count: rowBytes - x)
                                 }
                             }
-                            (output + y * rowBytes + start).update(from: buffer + base * chunk, count: length)
-                            start += length
+                            x += lanes
                         }
                     }
                 }
@@ -126,12 +140,8 @@ extension PixelBuffer {
     }
 }
 
-/// a[i], b[i] = min, max — element-wise over `length` bytes.
-@inline(__always)
-private func orderPair(_ a: UnsafeMutablePointer<UInt8>, _ b: UnsafeMutablePointer<UInt8>, _ length: Int) {
-    for i in 0..<length {
-        let (x, y) = (a[i], b[i])
-        a[i] = min(x, y)
-        b[i] = max(x, y)
-    }
+/// Element-wise minimum and maximum: what a comparator network needs of the values it orders.
+protocol MedianLanes {
+    static func minimum(_ a: Self, _ b: Self) -> Self
+    static func maximum(_ a: Self, _ b: Self) -> Self
 }

@@ -1,5 +1,9 @@
 import Foundation
 
+#if arch(x86_64)
+    import _Builtin_intrinsics.intel
+#endif
+
 /// A symmetric 1-D kernel of odd length, applied along rows and then columns.
 struct SymmetricKernel: Equatable {
     /// Weights from the centre outwards: `half[0]` is the centre tap; they sum to 1 over the full kernel.
@@ -52,27 +56,40 @@ extension PixelBuffer {
         let rowIndex = (-radius..<height + radius).map { reflect101($0, height) }
         let columnIndex = (-radius..<width + radius).map { reflect101($0, width) }
         let colorChannels = layout.colorChannels
+        #if arch(x86_64)
+            let fixedWeights = FixedPointKernel(kernel)
+        #endif
         return PixelBuffer(width: width, height: height, layout: layout) { output in
             pixels.withUnsafeBufferPointer { source in
                 kernel.half.withUnsafeBufferPointer { weights in
                     parallelism.forEachRange(height, grain: 16) { band in
                         let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedBytes)
                         let blurred = UnsafeMutablePointer<Float>.allocate(capacity: rowBytes)
+                        let rows = UnsafeMutablePointer<UnsafePointer<UInt8>>.allocate(capacity: 2 * radius + 1)
                         defer {
                             padded.deallocate()
                             blurred.deallocate()
+                            rows.deallocate()
                         }
                         for y in band {
                             let line = padded + radius * channels
                             // Vertical: the centre row, then pairs of rows at equal distance.
-                            let center = source.baseAddress! + rowIndex[y + radius] * rowBytes
+                            for k in -radius...radius {
+                                rows[k + radius] = UnsafePointer(
+                                    source.baseAddress! + rowIndex[y + radius + k] * rowBytes)
+                            }
+                            var done = 0
+                            #if arch(x86_64)
+                                done = verticalConvolution(
+                                    rows: rows + radius, radius: radius, weights: fixedWeights, into: line,
+                                    count: rowBytes)
+                            #endif
                             let w0 = weights[0]
-                            for i in 0..<rowBytes { line[i] = w0 * Float(center[i]) }
+                            for i in done..<rowBytes { line[i] = w0 * Float(rows[radius][i]) }
                             for k in 1...radius {
-                                let above = source.baseAddress! + rowIndex[y + radius - k] * rowBytes
-                                let below = source.baseAddress! + rowIndex[y + radius + k] * rowBytes
+                                let (above, below) = (rows[radius - k], rows[radius + k])
                                 let weight = weights[k]
-                                for i in 0..<rowBytes { line[i] += weight * (Float(above[i]) + Float(below[i])) }
+                                for i in done..<rowBytes { line[i] += weight * (Float(above[i]) + Float(below[i])) }
                             }
                             // Borders of the padded row, mirrored.
                             for column in 0..<radius {
@@ -84,13 +101,9 @@ extension PixelBuffer {
                                 }
                             }
                             // Horizontal, contiguous over the interleaved channels.
-                            for i in 0..<rowBytes { blurred[i] = w0 * line[i] }
-                            for k in 1...radius {
-                                let left = line - k * channels
-                                let right = line + k * channels
-                                let weight = weights[k]
-                                for i in 0..<rowBytes { blurred[i] += weight * (left[i] + right[i]) }
-                            }
+                            horizontalConvolution(
+                                line, channels: channels, weights: weights.baseAddress!, radius: radius,
+                                into: blurred, count: rowBytes)
                             let out = output + y * rowBytes
                             let original = source.baseAddress! + y * rowBytes
                             switch finish {
@@ -117,3 +130,105 @@ extension PixelBuffer {
         }
     }
 }
+
+/// blurred[i] = w₀·line[i] + Σₖ wₖ·(line[i − k·channels] + line[i + k·channels]) for i in 0..<count: sixteen
+/// outputs at a time in four vector accumulators, so each output is stored once (the line is padded by
+/// `radius` pixels on both sides).
+@inline(__always)
+private func horizontalConvolution(
+    _ line: UnsafeMutablePointer<Float>, channels: Int, weights: UnsafePointer<Float>, radius: Int,
+    into blurred: UnsafeMutablePointer<Float>, count: Int
+) {
+    typealias Lanes = SIMD4<Float>
+    @inline(__always) func load(_ pointer: UnsafeMutablePointer<Float>) -> Lanes {
+        UnsafeRawPointer(pointer).loadUnaligned(as: Lanes.self)
+    }
+    var i = 0
+    while i + 16 <= count {
+        let center = line + i
+        let w0 = weights[0]
+        var (a0, a1, a2, a3) = (w0 * load(center), w0 * load(center + 4), w0 * load(center + 8), w0 * load(center + 12))
+        for k in 1...radius {
+            let (left, right) = (center - k * channels, center + k * channels)
+            let weight = weights[k]
+            a0 += weight * (load(left) + load(right))
+            a1 += weight * (load(left + 4) + load(right + 4))
+            a2 += weight * (load(left + 8) + load(right + 8))
+            a3 += weight * (load(left + 12) + load(right + 12))
+        }
+        let out = UnsafeMutableRawPointer(blurred + i)
+        out.storeBytes(of: a0, as: Lanes.self)
+        out.storeBytes(of: a1, toByteOffset: 16, as: Lanes.self)
+        out.storeBytes(of: a2, toByteOffset: 32, as: Lanes.self)
+        out.storeBytes(of: a3, toByteOffset: 48, as: Lanes.self)
+        i += 16
+    }
+    for index in i..<count {
+        var sum = weights[0] * line[index]
+        for k in 1...radius { sum += weights[k] * (line[index - k * channels] + line[index + k * channels]) }
+        blurred[index] = sum
+    }
+}
+
+#if arch(x86_64)
+    /// A kernel's half in steps of 1/32767 (the largest weight, at most 1, fits a signed 16-bit lane), in
+    /// pairs of taps for `pmaddwd`: (w₀, w₁), (w₂, w₃), … each pair repeated over a vector's four 32-bit
+    /// lanes; a missing last tap weighs 0.
+    private struct FixedPointKernel {
+        static let scale: Float = 32767
+        let pairs: [__m128i]
+
+        init(_ kernel: SymmetricKernel) {
+            var fixed = kernel.half.map { Int32(($0 * Self.scale).rounded()) }
+            // The centre takes the rounding's remainder, so the weights still sum to exactly 1.
+            fixed[0] = Int32(Self.scale) - 2 * fixed.dropFirst().reduce(0, +)
+            pairs = stride(from: 0, to: fixed.count, by: 2).map { k in
+                let next = k + 1 < fixed.count ? fixed[k + 1] : 0
+                return _mm_set1_epi32(next << 16 | fixed[k])
+            }
+        }
+    }
+
+    /// The vertical pass for sixteen bytes at a time in 16-bit integers: each tap's value (the centre
+    /// row, or the sum of the two rows k above and below, at most 510) is interleaved with the next
+    /// tap's and `pmaddwd` multiplies and adds both in 32-bit lanes; the sum is scaled back to float.
+    /// `rows[k]` for k in −radius…radius are the source rows; returns how many values it wrote.
+    private func verticalConvolution(
+        rows: UnsafeMutablePointer<UnsafePointer<UInt8>>, radius: Int, weights: FixedPointKernel,
+        into line: UnsafeMutablePointer<Float>, count: Int
+    ) -> Int {
+        let zero = _mm_setzero_si128()
+        let scale = _mm_set1_ps(1 / FixedPointKernel.scale)
+        return weights.pairs.withUnsafeBufferPointer { pairs in
+            var i = 0
+            // Tap k's sixteen values as two vectors of eight 16-bit lanes.
+            @inline(__always) func tap(_ k: Int) -> (__m128i, __m128i) {
+                if k > radius { return (zero, zero) }
+                let above = UnsafeRawPointer(rows[-k] + i).loadUnaligned(as: __m128i.self)
+                if k == 0 { return (_mm_unpacklo_epi8(above, zero), _mm_unpackhi_epi8(above, zero)) }
+                let below = UnsafeRawPointer(rows[k] + i).loadUnaligned(as: __m128i.self)
+                return (
+                    _mm_add_epi16(_mm_unpacklo_epi8(above, zero), _mm_unpacklo_epi8(below, zero)),
+                    _mm_add_epi16(_mm_unpackhi_epi8(above, zero), _mm_unpackhi_epi8(below, zero))
+                )
+            }
+            while i + 16 <= count {
+                var (a0, a1, a2, a3) = (zero, zero, zero, zero)
+                for (index, pair) in pairs.enumerated() {
+                    let (low, high) = (tap(2 * index), tap(2 * index + 1))
+                    a0 = _mm_add_epi32(a0, _mm_madd_epi16(_mm_unpacklo_epi16(low.0, high.0), pair))
+                    a1 = _mm_add_epi32(a1, _mm_madd_epi16(_mm_unpackhi_epi16(low.0, high.0), pair))
+                    a2 = _mm_add_epi32(a2, _mm_madd_epi16(_mm_unpacklo_epi16(low.1, high.1), pair))
+                    a3 = _mm_add_epi32(a3, _mm_madd_epi16(_mm_unpackhi_epi16(low.1, high.1), pair))
+                }
+                let out = UnsafeMutableRawPointer(line + i)
+                out.storeBytes(of: _mm_mul_ps(_mm_cvtepi32_ps(a0), scale), as: __m128.self)
+                out.storeBytes(of: _mm_mul_ps(_mm_cvtepi32_ps(a1), scale), toByteOffset: 16, as: __m128.self)
+                out.storeBytes(of: _mm_mul_ps(_mm_cvtepi32_ps(a2), scale), toByteOffset: 32, as: __m128.self)
+                out.storeBytes(of: _mm_mul_ps(_mm_cvtepi32_ps(a3), scale), toByteOffset: 48, as: __m128.self)
+                i += 16
+            }
+            return i
+        }
+    }
+#endif
