@@ -38,6 +38,30 @@ import Testing
         #expect(big.rotated(.clockwise).rotated(.counterClockwise) == big)
     }
 
+    /// Quarter turns go in 32×32 tiles: every pixel of every layout lands where it belongs, for sizes that
+    /// leave partial tiles and single rows or columns, on one thread and three.
+    @Test(arguments: PixelLayout.allCases)
+    func quarterTurnsMoveEveryPixel(layout: PixelLayout) {
+        var generator = SystemRandomNumberGenerator()
+        for (width, height) in [(1, 1), (1, 40), (40, 1), (70, 45), (33, 65)] {
+            let pixels = (0..<width * height * layout.channels).map { _ in UInt8.random(in: 0...255, using: &generator)
+            }
+            let source = PixelBuffer(width: width, height: height, layout: layout, pixels: pixels)
+            for parallelism in [Parallelism.single, Parallelism(threads: 3)] {
+                let left = source.rotated(.counterClockwise, parallelism: parallelism)
+                let right = source.rotated(.clockwise, parallelism: parallelism)
+                var misplaced = 0
+                for y in 0..<height {
+                    for x in 0..<width {
+                        if left[y, width - 1 - x] != source[x, y] { misplaced += 1 }
+                        if right[height - 1 - y, x] != source[x, y] { misplaced += 1 }
+                    }
+                }
+                #expect(misplaced == 0, "\(width)×\(height) \(layout)")
+            }
+        }
+    }
+
     @Test(arguments: 1...8)
     func exifOrientationsDisplayUpright(raw: Int) {
         let orientation = Orientation(rawValue: raw)!
@@ -150,14 +174,14 @@ import Testing
     }
 
     /// The comparator networks against a median taken by sorting each window, with the border repeated:
-    /// 3×3 and 5×5, every layout, rows narrower than one 16-byte vector and widths that leave a partial
-    /// last vector.
+    /// 3×3 and 5×5, every layout, rows narrower than one 16-byte vector, widths that leave a partial
+    /// last vector, and rows longer than a strip (1024 bytes) with a partial last strip.
     @Test(arguments: [1, 2])
     func smallMediansEqualSortedWindows(radius: Int) throws {
         var generator = SystemRandomNumberGenerator()
         for (width, height, layout) in [
             (3, 4, PixelLayout.rgb), (5, 7, .gray), (17, 9, .gray), (23, 6, .rgb), (1, 1, .rgba), (1, 6, .gray),
-            (40, 5, .rgba), (9, 3, .grayAlpha),
+            (40, 5, .rgba), (9, 3, .grayAlpha), (700, 3, .rgb),
         ] {
             let channels = layout.rawValue
             let pixels = (0..<width * height * channels).map { _ in UInt8.random(in: 0...255, using: &generator) }

@@ -60,32 +60,44 @@ extension PixelBuffer {
 }
 
 extension PixelBuffer {
-    /// Small windows (3×3, 5×5): comparator networks over 16 neighbouring bytes at a time. Each output row
-    /// first sorts the columns of its window rows once (every window shares its columns with its
-    /// neighbours), then takes each window's median from its sorted columns (`MedianNetwork`). Rows are
-    /// padded by repeating the border pixel.
+    /// Small windows (3×3, 5×5): comparator networks over 16 neighbouring bytes at a time. Each source row
+    /// is padded once (the border pixel repeated) into a ring of the window's rows; each output row then
+    /// goes in strips of `strip` bytes that stay in the L1 cache: sort the strip's columns once (every
+    /// window shares its columns with its neighbours), then take each window's median from its sorted
+    /// columns (`MedianNetwork`).
     fileprivate func medianByNetwork(radius: Int, parallelism: Parallelism) -> PixelBuffer {
         let (width, height, channels) = (self.width, self.height, self.channels)
         let rowBytes = self.rowBytes
         let side = 2 * radius + 1
         let lanes = ByteLanes.count
+        let strip = 1024
+        let apron = 2 * radius * channels
         // Padded rows and sorted-column planes end in a vector's worth of slack, so every load is whole.
-        let paddedBytes = (width + 2 * radius) * channels
-        let pitch = (paddedBytes + lanes + lanes - 1) / lanes * lanes
+        let paddedBytes = rowBytes + apron
+        let pitch = (paddedBytes + 2 * lanes - 1) / lanes * lanes
+        let planePitch = (min(strip, rowBytes) + apron + 3 * lanes - 1) / lanes * lanes
         return PixelBuffer(width: width, height: height, layout: layout) { output in
             pixels.withUnsafeBufferPointer { source in
                 let source = source.baseAddress!
                 parallelism.forEachRange(height, grain: 16) { band in
-                    let scratch = UnsafeMutableRawPointer.allocate(byteCount: 2 * side * pitch, alignment: lanes)
-                    scratch.initializeMemory(as: UInt8.self, repeating: 0, count: 2 * side * pitch)
+                    let bytes = side * (pitch + planePitch)
+                    let scratch = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: lanes)
+                    scratch.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
                     defer { scratch.deallocate() }
-                    let padded = scratch.assumingMemoryBound(to: UInt8.self)
+                    let ring = scratch.assumingMemoryBound(to: UInt8.self)
                     let sorted = scratch + side * pitch
+                    // The window row each ring slot holds (unclamped), so each source row is padded once.
+                    var held = [Int](repeating: Int.min, count: side)
+                    let lines = UnsafeMutablePointer<UnsafeRawPointer>.allocate(capacity: side)
+                    defer { lines.deallocate() }
                     var last = ByteLanes(repeating: 0)
                     for y in band {
-                        for dy in 0..<side {
-                            let row = source + min(max(y + dy - radius, 0), height - 1) * rowBytes
-                            let line = padded + dy * pitch
+                        for dy in -radius...radius {
+                            let slot = ((y + dy) % side + side) % side
+                            if held[slot] == y + dy { continue }
+                            held[slot] = y + dy
+                            let row = source + min(max(y + dy, 0), height - 1) * rowBytes
+                            let line = ring + slot * pitch
                             (line + radius * channels).update(from: row, count: rowBytes)
                             for x in 0..<radius {
                                 for c in 0..<channels {
@@ -94,44 +106,50 @@ extension PixelBuffer {
                                 }
                             }
                         }
-                        let lines = UnsafeRawPointer(padded)
-                        for x in stride(from: 0, to: paddedBytes, by: lanes) {
-                            func value(_ k: Int) -> ByteLanes { ByteLanes(loadingFrom: lines + k * pitch + x) }
-                            func store(_ k: Int, _ v: ByteLanes) { v.store(to: sorted + k * pitch + x) }
-                            if radius == 1 {
-                                let (v0, v1, v2) = MedianNetwork.sortColumn3((value(0), value(1), value(2)))
-                                store(0, v0)
-                                store(1, v1)
-                                store(2, v2)
-                            } else {
-                                let (v0, v1, v2, v3, v4) = MedianNetwork.sortColumn5(
-                                    (value(0), value(1), value(2), value(3), value(4)))
-                                store(0, v0)
-                                store(1, v1)
-                                store(2, v2)
-                                store(3, v3)
-                                store(4, v4)
-                            }
+                        for dy in 0..<side {
+                            lines[dy] = UnsafeRawPointer(ring + ((y + dy - radius) % side + side) % side * pitch)
                         }
-                        let columns = UnsafeRawPointer(sorted)
                         let target = output + y * rowBytes
-                        var x = 0
-                        while x < rowBytes {
-                            @inline(__always) func value(_ row: Int, _ column: Int) -> ByteLanes {
-                                ByteLanes(loadingFrom: columns + row * pitch + x + column * channels)
-                            }
-                            let median = radius == 1 ? MedianNetwork.median3x3(value) : MedianNetwork.median5x5(value)
-                            if x + lanes <= rowBytes {
-                                median.store(to: target + x)
-                            } else {
-                                last = median
-                                withUnsafeBytes(of: &last) { bytes in
-                                    (target + x).update(
-                                        from: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                                        count: rowBytes - x)
+                        for start in stride(from: 0, to: rowBytes, by: strip) {
+                            let length = min(strip, rowBytes - start)
+                            for x in stride(from: 0, to: length + apron, by: lanes) {
+                                func value(_ dy: Int) -> ByteLanes { ByteLanes(loadingFrom: lines[dy] + start + x) }
+                                func store(_ k: Int, _ v: ByteLanes) { v.store(to: sorted + k * planePitch + x) }
+                                if radius == 1 {
+                                    let (v0, v1, v2) = MedianNetwork.sortColumn3((value(0), value(1), value(2)))
+                                    store(0, v0)
+                                    store(1, v1)
+                                    store(2, v2)
+                                } else {
+                                    let (v0, v1, v2, v3, v4) = MedianNetwork.sortColumn5(
+                                        (value(0), value(1), value(2), value(3), value(4)))
+                                    store(0, v0)
+                                    store(1, v1)
+                                    store(2, v2)
+                                    store(3, v3)
+                                    store(4, v4)
                                 }
                             }
-                            x += lanes
+                            let columns = UnsafeRawPointer(sorted)
+                            var x = 0
+                            while x < length {
+                                @inline(__always) func value(_ row: Int, _ column: Int) -> ByteLanes {
+                                    ByteLanes(loadingFrom: columns + row * planePitch + x + column * channels)
+                                }
+                                let median =
+                                    radius == 1 ? MedianNetwork.median3x3(value) : MedianNetwork.median5x5(value)
+                                if x + lanes <= length {
+                                    median.store(to: target + start + x)
+                                } else {
+                                    last = median
+                                    withUnsafeBytes(of: &last) { bytes in
+                                        (target + start + x).update(
+                                            from: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                                            count: length - x)
+                                    }
+                                }
+                                x += lanes
+                            }
                         }
                     }
                 }
