@@ -1,7 +1,7 @@
 extension PixelBuffer {
     /// The per-channel median over a (2·`radius` + 1)² square (edges repeat the border pixel, as OpenCV).
-    /// Huang's sliding histogram with a 16-bin coarse level: O(radius) updates and at most 32 bin visits
-    /// per pixel.
+    /// Radius 1 and 2 use comparator networks (`medianByNetwork`); larger radii Huang's sliding histogram
+    /// with a 16-bin coarse level: O(radius) updates and at most 32 bin visits per pixel.
     public func medianBlurred(radius: Int, parallelism: Parallelism = .allCores) throws(ImagingError) -> PixelBuffer {
         try Self.checkRadius(radius, of: .median)
         if radius <= 2 { return medianByNetwork(radius: radius, parallelism: parallelism) }
