@@ -5,6 +5,23 @@ import Testing
 
 /// The O(1)-per-pixel filters behind dehaze against brute-force window scans.
 @Suite(.offCooperativePool) struct FilterPrimitiveTests {
+    /// Sixteen at a time (`cvtps2dq` and saturating packs on x86-64) rounds exactly as `clampToByte`:
+    /// ties to even, negatives to 0, above 255 to 255, for every value on a 1/4 grid from −300 to 600,
+    /// values far out of range (within ±2³¹, the documented domain), and counts that leave a tail.
+    @Test func vectorRoundingMatchesClampToByte() {
+        let extremes: [Float] = [-0.5, -0.4999, 254.5, 255.4999, 255.5, 1e5, -1e5, 2e9, -2e9, 40_000, -40_000, 0]
+        let values = extremes + extremes.reversed() + (-1200...2400).map { Float($0) / 4 }
+        for count in [values.count, values.count - 5, 15, 3] {
+            var output = [UInt8](repeating: 7, count: count)
+            values.withUnsafeBufferPointer { values in
+                output.withUnsafeMutableBufferPointer { output in
+                    storeRounded(values.baseAddress!, to: output.baseAddress!, count: count)
+                }
+            }
+            #expect(output == values.prefix(count).map(clampToByte), "\(count) values")
+        }
+    }
+
     @Test(arguments: [1, 3, 7, 30])
     func minFilterEqualsAWindowScan(radius: Int) {
         let (width, height) = (53, 41)

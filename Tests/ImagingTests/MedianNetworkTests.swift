@@ -1,3 +1,4 @@
+import TestImages
 import Testing
 
 @testable import Imaging
@@ -9,7 +10,8 @@ extension UInt64: MedianLanes {
     public static func maximum(_ a: UInt64, _ b: UInt64) -> UInt64 { a | b }
 }
 
-struct MedianNetworkTests {
+/// Off the cooperative pool: the 5×5 check is seconds of CPU, and would starve other suites' tasks.
+@Suite(.offCooperativePool) struct MedianNetworkTests {
     /// Every one of the 2^(n·n) windows of 0s and 1s, 64 at a time: sort the columns as the filter does,
     /// then the network's answer must be 1 exactly where at least half the window is 1.
     @Test(arguments: [3, 5])

@@ -97,3 +97,40 @@ struct ByteLanes: MedianLanes {
         return index
     }
 #endif
+
+/// Sixteen floats rounded to bytes as `clampToByte` does (nearest, ties to even, clamped to 0…255) and
+/// stored at `output`; on x86-64 by `cvtps2dq` and two saturating packs, so values must lie within ±2³¹
+/// (filters' outputs are within a few hundred).
+@inline(__always)
+func storeRounded(
+    _ v0: SIMD4<Float>, _ v1: SIMD4<Float>, _ v2: SIMD4<Float>, _ v3: SIMD4<Float>,
+    to output: UnsafeMutablePointer<UInt8>
+) {
+    #if arch(x86_64)
+        @inline(__always) func integers(_ v: SIMD4<Float>) -> __m128i {
+            _mm_cvtps_epi32(unsafeBitCast(v, to: __m128.self))
+        }
+        let bytes = _mm_packus_epi16(
+            _mm_packs_epi32(integers(v0), integers(v1)), _mm_packs_epi32(integers(v2), integers(v3)))
+        UnsafeMutableRawPointer(output).storeBytes(of: bytes, as: __m128i.self)
+    #else
+        for (k, v) in [v0, v1, v2, v3].enumerated() {
+            for lane in 0..<4 { output[4 * k + lane] = clampToByte(v[lane]) }
+        }
+    #endif
+}
+
+/// output[i] = clampToByte(values[i]) for i in 0..<count, sixteen at a time.
+@inline(__always)
+func storeRounded(_ values: UnsafePointer<Float>, to output: UnsafeMutablePointer<UInt8>, count: Int) {
+    let raw = UnsafeRawPointer(values)
+    var index = 0
+    while index + 16 <= count {
+        @inline(__always) func load(_ k: Int) -> SIMD4<Float> {
+            raw.loadUnaligned(fromByteOffset: 4 * (index + 4 * k), as: SIMD4<Float>.self)
+        }
+        storeRounded(load(0), load(1), load(2), load(3), to: output + index)
+        index += 16
+    }
+    for index in index..<count { output[index] = clampToByte(values[index]) }
+}

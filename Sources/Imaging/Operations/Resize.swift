@@ -49,6 +49,11 @@ extension PixelBuffer {
                 let source = source.baseAddress!
                 rows.weights.withUnsafeBufferPointer { rowWeights in
                     parallelism.forEachRange(newHeight, grain: 8) { band in
+                        // Float rows with four floats of slack: the horizontal pass loads and stores whole
+                        // 4-float pixels.
+                        let line = UnsafeMutablePointer<Float>.allocate(capacity: sourceRowBytes + 4)
+                        line.initialize(repeating: 0, count: sourceRowBytes + 4)
+                        defer { line.deallocate() }
                         if horizontalFirst {
                             let ring = RowRing(taps: rows.taps, rowLength: outputRowBytes)
                             defer { ring.deallocate() }
@@ -57,9 +62,11 @@ extension PixelBuffer {
                                 for tap in 0..<rows.taps {
                                     let row = first + tap
                                     if let slot = ring.slotToFill(for: row) {
+                                        let bytes = source + row * sourceRowBytes
+                                        for index in 0..<sourceRowBytes { line[index] = Float(bytes[index]) }
                                         horizontalPass(
-                                            from: source + row * sourceRowBytes, channels: channels, columns: columns,
-                                            into: slot, outputWidth: newWidth)
+                                            from: line, channels: channels, columns: columns, into: slot,
+                                            outputWidth: newWidth)
                                     }
                                 }
                                 blendRows(
@@ -68,12 +75,8 @@ extension PixelBuffer {
                                     into: output + y * outputRowBytes, count: outputRowBytes)
                             }
                         } else {
-                            let line = UnsafeMutablePointer<Float>.allocate(capacity: sourceRowBytes)
-                            let resampled = UnsafeMutablePointer<Float>.allocate(capacity: outputRowBytes)
-                            defer {
-                                line.deallocate()
-                                resampled.deallocate()
-                            }
+                            let resampled = UnsafeMutablePointer<Float>.allocate(capacity: outputRowBytes + 4)
+                            defer { resampled.deallocate() }
                             for y in band {
                                 verticalPass(
                                     source: source + rows.starts[y] * sourceRowBytes, rowBytes: sourceRowBytes,
@@ -82,7 +85,7 @@ extension PixelBuffer {
                                     from: line, channels: channels, columns: columns, into: resampled,
                                     outputWidth: newWidth)
                                 let out = output + y * outputRowBytes
-                                for index in 0..<outputRowBytes { out[index] = clampToByte(resampled[index]) }
+                                storeRounded(resampled, to: out, count: outputRowBytes)
                             }
                         }
                     }
@@ -92,22 +95,26 @@ extension PixelBuffer {
     }
 }
 
-/// Horizontally resampled source rows, one slot per vertical tap, reused as the window slides down.
+/// Horizontally resampled source rows, one slot per vertical tap, reused as the window slides down. Each
+/// slot has four floats of slack after its row (the horizontal pass stores whole 4-float pixels).
 private struct RowRing {
     let taps: Int
     let rowLength: Int
+    let pitch: Int
     let storage: UnsafeMutablePointer<Float>
     let tags: UnsafeMutablePointer<Int>
 
     init(taps: Int, rowLength: Int) {
         self.taps = taps
         self.rowLength = rowLength
-        storage = .allocate(capacity: taps * rowLength)
+        pitch = rowLength + 4
+        storage = .allocate(capacity: taps * pitch)
+        storage.initialize(repeating: 0, count: taps * pitch)
         tags = .allocate(capacity: taps)
         tags.initialize(repeating: -1, count: taps)
     }
 
-    func slot(for row: Int) -> UnsafeMutablePointer<Float> { storage + (row % taps) * rowLength }
+    func slot(for row: Int) -> UnsafeMutablePointer<Float> { storage + (row % taps) * pitch }
 
     /// The slot to compute `row` into, or nil when it already holds that row.
     func slotToFill(for row: Int) -> UnsafeMutablePointer<Float>? {
@@ -131,7 +138,17 @@ private func blendRows(
     if taps == 2 {
         let (a, b) = (ring.slot(for: first), ring.slot(for: first + 1))
         let (wa, wb) = (weights[0], weights[1])
-        for index in 0..<count { output[index] = clampToByte(wa * a[index] + wb * b[index]) }
+        var index = 0
+        while index + 16 <= count {
+            @inline(__always) func blend(_ k: Int) -> SIMD4<Float> {
+                let offset = 4 * (index + 4 * k)
+                return wa * UnsafeRawPointer(a).loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self)
+                    + wb * UnsafeRawPointer(b).loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self)
+            }
+            storeRounded(blend(0), blend(1), blend(2), blend(3), to: output + index)
+            index += 16
+        }
+        for index in index..<count { output[index] = clampToByte(wa * a[index] + wb * b[index]) }
         return
     }
     let scratch = UnsafeMutablePointer<Float>.allocate(capacity: count)
@@ -144,7 +161,7 @@ private func blendRows(
         let row = ring.slot(for: first + tap)
         for index in 0..<count { scratch[index] += weight * row[index] }
     }
-    for index in 0..<count { output[index] = clampToByte(scratch[index]) }
+    storeRounded(scratch, to: output, count: count)
 }
 
 /// line[i] = Σ weights[t] · source[t·rowBytes + i]: contiguous, so the compiler vectorises it.
@@ -163,13 +180,12 @@ private func verticalPass(
     }
 }
 
-/// A sample type a row can be resampled from.
-private protocol Sample { var floatValue: Float { get } }
-extension UInt8: Sample { var floatValue: Float { Float(self) } }
-extension Float: Sample { var floatValue: Float { self } }
-
-private func horizontalPass<Input: Sample>(
-    from line: UnsafePointer<Input>, channels: Int, columns: ResampleWeights, into output: UnsafeMutablePointer<Float>,
+/// output[x·c + k] = Σₜ w(x, t) · line[(start(x) + t)·c + k] for the `c` channels of each output pixel.
+/// `line` and `output` need four floats of slack after their last value: pixels of three and four
+/// channels go as one 4-float vector (a three-channel pixel's fourth lane is the next pixel's first,
+/// rewritten by the next store).
+private func horizontalPass(
+    from line: UnsafePointer<Float>, channels: Int, columns: ResampleWeights, into output: UnsafeMutablePointer<Float>,
     outputWidth: Int
 ) {
     columns.weights.withUnsafeBufferPointer { weights in
@@ -177,20 +193,35 @@ private func horizontalPass<Input: Sample>(
             let (weights, starts) = (weights.baseAddress!, starts.baseAddress!)
             switch (channels, columns.taps) {
             case (1, 2): horizontalPass(line, ChannelCount1.self, TapCount2.self, starts, weights, output, outputWidth)
-            case (3, 2): horizontalPass(line, ChannelCount3.self, TapCount2.self, starts, weights, output, outputWidth)
-            case (4, 2): horizontalPass(line, ChannelCount4.self, TapCount2.self, starts, weights, output, outputWidth)
             case (1, _): horizontalPass(line, ChannelCount1.self, columns.taps, starts, weights, output, outputWidth)
             case (2, _): horizontalPass(line, ChannelCount2.self, columns.taps, starts, weights, output, outputWidth)
-            case (3, _): horizontalPass(line, ChannelCount3.self, columns.taps, starts, weights, output, outputWidth)
-            default: horizontalPass(line, ChannelCount4.self, columns.taps, starts, weights, output, outputWidth)
+            case (_, 2): vectorPass(line, channels, 2, starts, weights, output, outputWidth)
+            default: vectorPass(line, channels, columns.taps, starts, weights, output, outputWidth)
             }
         }
     }
 }
 
+/// Three- or four-channel pixels, one 4-float vector each (inlined, so a constant `taps` unrolls).
 @inline(__always)
-private func horizontalPass<Input: Sample, Count: ChannelCount, Taps: ChannelCount>(
-    _ line: UnsafePointer<Input>, _: Count.Type, _: Taps.Type, _ starts: UnsafePointer<Int>,
+private func vectorPass(
+    _ line: UnsafePointer<Float>, _ channels: Int, _ taps: Int, _ starts: UnsafePointer<Int>,
+    _ weights: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ outputWidth: Int
+) {
+    for x in 0..<outputWidth {
+        let input = UnsafeRawPointer(line + starts[x] * channels)
+        let w = weights + x * taps
+        var sum = w[0] * input.loadUnaligned(as: SIMD4<Float>.self)
+        for tap in 1..<taps {
+            sum += w[tap] * input.loadUnaligned(fromByteOffset: tap * channels * 4, as: SIMD4<Float>.self)
+        }
+        UnsafeMutableRawPointer(output + x * channels).storeBytes(of: sum, as: SIMD4<Float>.self)
+    }
+}
+
+@inline(__always)
+private func horizontalPass<Count: ChannelCount, Taps: ChannelCount>(
+    _ line: UnsafePointer<Float>, _: Count.Type, _: Taps.Type, _ starts: UnsafePointer<Int>,
     _ weights: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ outputWidth: Int
 ) {
     for x in 0..<outputWidth {
@@ -198,15 +229,15 @@ private func horizontalPass<Input: Sample, Count: ChannelCount, Taps: ChannelCou
         let w = weights + x * Taps.value
         for channel in 0..<Count.value {
             var sum: Float = 0
-            for tap in 0..<Taps.value { sum += w[tap] * input[tap * Count.value + channel].floatValue }
+            for tap in 0..<Taps.value { sum += w[tap] * input[tap * Count.value + channel] }
             output[x * Count.value + channel] = sum
         }
     }
 }
 
 @inline(__always)
-private func horizontalPass<Input: Sample, Count: ChannelCount>(
-    _ line: UnsafePointer<Input>, _: Count.Type, _ taps: Int, _ starts: UnsafePointer<Int>,
+private func horizontalPass<Count: ChannelCount>(
+    _ line: UnsafePointer<Float>, _: Count.Type, _ taps: Int, _ starts: UnsafePointer<Int>,
     _ weights: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ outputWidth: Int
 ) {
     for x in 0..<outputWidth {
@@ -214,7 +245,7 @@ private func horizontalPass<Input: Sample, Count: ChannelCount>(
         let w = weights + x * taps
         for channel in 0..<Count.value {
             var sum: Float = 0
-            for tap in 0..<taps { sum += w[tap] * input[tap * Count.value + channel].floatValue }
+            for tap in 0..<taps { sum += w[tap] * input[tap * Count.value + channel] }
             output[x * Count.value + channel] = sum
         }
     }

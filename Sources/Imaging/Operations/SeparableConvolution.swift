@@ -108,7 +108,7 @@ extension PixelBuffer {
                             let original = source.baseAddress! + y * rowBytes
                             switch finish {
                             case .blur:
-                                for i in 0..<rowBytes { out[i] = clampToByte(blurred[i]) }
+                                storeRounded(blurred, to: out, count: rowBytes)
                             case .unsharp(let amount, let threshold):
                                 for i in 0..<rowBytes {
                                     let value = Float(original[i])
