@@ -86,6 +86,31 @@ import Testing
         }
     }
 
+    /// Colour pixels are sampled four bytes at a time (SSE2), gray ones one by one: rotating each channel
+    /// as a gray image must give the same bytes, at every angle, edge and size, with and without alpha.
+    @Test(arguments: [PixelLayout.rgb, .rgba])
+    func colourRotationEqualsRotatingEachChannel(layout: PixelLayout) throws {
+        var generator = SystemRandomNumberGenerator()
+        for (width, height) in [(37, 23), (2, 2), (64, 5)] {
+            let channels = layout.channels
+            let pixels = (0..<width * height * channels).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let image = PixelBuffer(width: width, height: height, layout: layout, pixels: pixels)
+            for degrees in [17.0, -30, 123.5, 271] {
+                let rotated = try image.rotated(degrees: degrees, parallelism: .single)
+                for channel in 0..<channels {
+                    let plane = PixelBuffer(
+                        width: width, height: height, layout: .gray,
+                        pixels: stride(from: channel, to: pixels.count, by: channels).map { pixels[$0] })
+                    let expected = try plane.rotated(degrees: degrees, parallelism: .single).pixels
+                    let actual = stride(from: channel, to: rotated.pixels.count, by: channels).map {
+                        rotated.pixels[$0]
+                    }
+                    #expect(actual == expected, "\(width)×\(height) \(layout) \(degrees)° channel \(channel)")
+                }
+            }
+        }
+    }
+
     @Test func arbitraryRotationExpandsTheCanvasAndFillsTheBackground() throws {
         let square = PixelBuffer(width: 100, height: 60, layout: .rgb, fill: 200)
         let rotated = try square.rotated(degrees: 45, background: Color(hex: "#102030"))
