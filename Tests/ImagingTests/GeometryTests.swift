@@ -187,6 +187,49 @@ import Testing
         }
     }
 
+    /// RGB → HSV goes sixteen pixels at a time with its division tables computed in float lanes: every
+    /// pixel, the tail of an odd count too, equals OpenCV's table-driven formula (written out here), and
+    /// so does every value of the two tables (all v and all differences 0…255 occur in the ramp image).
+    @Test func hsvConvertsEveryPixelIncludingTheTail() {
+        var generator = SystemRandomNumberGenerator()
+        let saturationTable = (0...255).map { $0 == 0 ? 0 : Int((Double(255 << 12) / Double($0)).rounded()) }
+        let hueTable = (0...255).map { $0 == 0 ? 0 : Int((Double(180 << 12) / (6 * Double($0))).rounded()) }
+        // Every (value, difference) pair in each hue sector, plus random pixels.
+        var ramp: [UInt8] = []
+        for high in 0...255 {
+            for low in stride(from: 0, through: high, by: 1) {
+                ramp += [UInt8(high), UInt8(low), UInt8((high + low) / 2)]
+                ramp += [UInt8(low), UInt8(high), UInt8(low)]
+                ramp += [UInt8((high + low) / 2), UInt8(low), UInt8(high)]
+            }
+        }
+        let images =
+            [(ramp.count / 3, 1, ramp)]
+            + [(1, 1), (17, 2), (101, 13)].map { width, height in
+                (width, height, (0..<width * height * 3).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            }
+        for (width, height, pixels) in images {
+            let image = PixelBuffer(width: width, height: height, layout: .rgb, pixels: pixels)
+            var expected: [UInt8] = []
+            for index in 0..<width * height {
+                let (r, g, b) = (Int(pixels[3 * index]), Int(pixels[3 * index + 1]), Int(pixels[3 * index + 2]))
+                let value = max(r, g, b)
+                let difference = value - min(r, g, b)
+                let saturation = (difference * saturationTable[value] + 2048) >> 12
+                let sector =
+                    value == r ? g - b : value == g ? b - r + 2 * difference : r - g + 4 * difference
+                var hue = (sector * hueTable[difference] + 2048) >> 12
+                if hue < 0 { hue += 180 }
+                expected += [UInt8(hue), UInt8(saturation), UInt8(value)]
+            }
+            for parallelism in [Parallelism.single, Parallelism(threads: 3)] {
+                let actual = image.hsv(parallelism: parallelism).pixels
+                let first = zip(actual, expected).enumerated().first { $0.element.0 != $0.element.1 }
+                #expect(first == nil, "\(width)×\(height): first difference at byte \(first?.offset ?? -1)")
+            }
+        }
+    }
+
     @Test func sharpenRespectsItsThresholdAndAlpha() throws {
         let photo = try Fixture.image("robin.png")
         #expect(try photo.sharpened(sigma: 2, amount: 1, threshold: 255) == photo)

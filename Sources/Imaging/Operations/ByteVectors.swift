@@ -134,3 +134,102 @@ func storeRounded(_ values: UnsafePointer<Float>, to output: UnsafeMutablePointe
     }
     for index in index..<count { output[index] = clampToByte(values[index]) }
 }
+
+#if arch(x86_64)
+    /// The inverse of `deinterleaveRGB`: sixteen pixels' R, G and B bytes written interleaved as 48 bytes.
+    /// Each group of four pixels becomes four 32-bit lanes (R, G, B, 0); each 64-bit half then drops its
+    /// odd pixel's zero byte (6 bytes), written as 8 + 4 + 2 bytes so nothing lands past the 48.
+    @inline(__always)
+    func storeInterleavedRGB(_ red: __m128i, _ green: __m128i, _ blue: __m128i, to output: UnsafeMutableRawPointer) {
+        let zero = _mm_setzero_si128()
+        // The first pixel's three bytes in each 64-bit half.
+        let firstPixel = _mm_set_epi32(0, 0x00FF_FFFF, 0, 0x00FF_FFFF)
+        @inline(__always) func store(_ pixels: __m128i, at offset: Int) {
+            // In each 64-bit half, the second pixel shifted down one byte onto the first's zero byte:
+            // each pair of pixels as 6 contiguous bytes.
+            let pairs = _mm_or_si128(
+                _mm_and_si128(pixels, firstPixel), _mm_andnot_si128(firstPixel, _mm_srli_epi64(pixels, 8)))
+            _mm_storel_epi64(UnsafeMutableRawPointer(output + offset).assumingMemoryBound(to: __m128i.self), pairs)
+            let second = _mm_cvtsi128_si64(_mm_unpackhi_epi64(pairs, pairs))
+            (output + offset + 6).storeBytes(of: UInt32(truncatingIfNeeded: second), as: UInt32.self)
+            (output + offset + 10).storeBytes(of: UInt16(truncatingIfNeeded: second >> 32), as: UInt16.self)
+        }
+        let redGreenLow = _mm_unpacklo_epi8(red, green)
+        let redGreenHigh = _mm_unpackhi_epi8(red, green)
+        let blueLow = _mm_unpacklo_epi8(blue, zero)
+        let blueHigh = _mm_unpackhi_epi8(blue, zero)
+        store(_mm_unpacklo_epi16(redGreenLow, blueLow), at: 0)
+        store(_mm_unpackhi_epi16(redGreenLow, blueLow), at: 12)
+        store(_mm_unpacklo_epi16(redGreenHigh, blueHigh), at: 24)
+        store(_mm_unpackhi_epi16(redGreenHigh, blueHigh), at: 36)
+    }
+
+    /// The low 32 bits of each lane's product (SSE2 has no `pmulld`): `pmuludq` on the even lanes and on
+    /// the odd lanes shifted down, then the low halves put back in place. Right for signed values too.
+    @inline(__always)
+    func multiplyLow32(_ a: __m128i, _ b: __m128i) -> __m128i {
+        let even = _mm_mul_epu32(a, b)
+        let odd = _mm_mul_epu32(_mm_srli_epi64(a, 32), _mm_srli_epi64(b, 32))
+        return _mm_or_si128(_mm_and_si128(even, _mm_set_epi32(0, -1, 0, -1)), _mm_slli_epi64(odd, 32))
+    }
+
+    /// OpenCV's 8-bit RGB → HSV for `count` RGB pixels, sixteen at a time; returns how many it wrote (the
+    /// rest are the caller's). The division tables 255·2¹²/v and 180·2¹²/(6·d) are computed in float lanes
+    /// (`divps`, rounded to nearest: equal to the tables for every v and d in 1…255, which a test checks),
+    /// so there is no gather; products go through `multiplyLow32`.
+    func hsvRGB(_ source: UnsafePointer<UInt8>, _ output: UnsafeMutablePointer<UInt8>, count: Int) -> Int {
+        let zero = _mm_setzero_si128()
+        let round = _mm_set1_epi32(2048)
+        let saturationScale = _mm_set1_ps(Float(255 << 12))
+        let hueScale = _mm_set1_ps(Float(180 << 12) / 6)
+        let hueWrap = _mm_set1_epi32(180)
+        @inline(__always) func quarters(_ bytes: __m128i) -> (__m128i, __m128i, __m128i, __m128i) {
+            let (low, high) = (_mm_unpacklo_epi8(bytes, zero), _mm_unpackhi_epi8(bytes, zero))
+            return (
+                _mm_unpacklo_epi16(low, zero), _mm_unpackhi_epi16(low, zero), _mm_unpacklo_epi16(high, zero),
+                _mm_unpackhi_epi16(high, zero)
+            )
+        }
+        /// round(scale / d) for d ≠ 0, else 0.
+        @inline(__always) func reciprocal(_ scale: __m128, _ d: __m128i) -> __m128i {
+            let quotient = _mm_cvtps_epi32(_mm_div_ps(scale, _mm_cvtepi32_ps(d)))
+            return _mm_andnot_si128(_mm_cmpeq_epi32(d, zero), quotient)
+        }
+        /// Hue and saturation of four pixels as 32-bit lanes.
+        @inline(__always) func hueSaturation(
+            _ r: __m128i, _ g: __m128i, _ b: __m128i, _ v: __m128i, _ d: __m128i
+        ) -> (__m128i, __m128i) {
+            let saturation = _mm_srai_epi32(
+                _mm_add_epi32(multiplyLow32(d, reciprocal(saturationScale, v)), round), 12)
+            let isRed = _mm_cmpeq_epi32(v, r)
+            let isGreen = _mm_cmpeq_epi32(v, g)
+            let d2 = _mm_add_epi32(d, d)
+            let redSector = _mm_sub_epi32(g, b)
+            let greenSector = _mm_add_epi32(_mm_sub_epi32(b, r), d2)
+            let blueSector = _mm_add_epi32(_mm_sub_epi32(r, g), _mm_add_epi32(d2, d2))
+            let otherSector = _mm_or_si128(
+                _mm_and_si128(isGreen, greenSector), _mm_andnot_si128(isGreen, blueSector))
+            let sector = _mm_or_si128(_mm_and_si128(isRed, redSector), _mm_andnot_si128(isRed, otherSector))
+            var hue = _mm_srai_epi32(_mm_add_epi32(multiplyLow32(sector, reciprocal(hueScale, d)), round), 12)
+            hue = _mm_add_epi32(hue, _mm_and_si128(_mm_srai_epi32(hue, 31), hueWrap))
+            return (hue, saturation)
+        }
+        var index = 0
+        while index + 16 <= count {
+            let (red, green, blue) = deinterleaveRGB(source + 3 * index)
+            let value = _mm_max_epu8(red, _mm_max_epu8(green, blue))
+            let difference = _mm_sub_epi8(value, _mm_min_epu8(red, _mm_min_epu8(green, blue)))
+            let (r, g, b) = (quarters(red), quarters(green), quarters(blue))
+            let (v, d) = (quarters(value), quarters(difference))
+            let q0 = hueSaturation(r.0, g.0, b.0, v.0, d.0)
+            let q1 = hueSaturation(r.1, g.1, b.1, v.1, d.1)
+            let q2 = hueSaturation(r.2, g.2, b.2, v.2, d.2)
+            let q3 = hueSaturation(r.3, g.3, b.3, v.3, d.3)
+            let hue = _mm_packus_epi16(_mm_packs_epi32(q0.0, q1.0), _mm_packs_epi32(q2.0, q3.0))
+            let saturation = _mm_packus_epi16(_mm_packs_epi32(q0.1, q1.1), _mm_packs_epi32(q2.1, q3.1))
+            storeInterleavedRGB(hue, saturation, value, to: output + 3 * index)
+            index += 16
+        }
+        return index
+    }
+#endif

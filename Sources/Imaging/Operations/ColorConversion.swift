@@ -61,7 +61,13 @@ extension PixelBuffer {
                     source.pixels.withUnsafeBufferPointer { input in
                         let input = input.baseAddress!
                         parallelism.forEachRange(pixelCount, grain: 65_536) { range in
-                            for index in range {
+                            var start = range.lowerBound
+                            #if arch(x86_64)
+                                if channels == 3 {
+                                    start += hsvRGB(input + start * 3, output + start * 3, count: range.count)
+                                }
+                            #endif
+                            for index in start..<range.upperBound {
                                 let pixel = input + index * channels
                                 let (r, g, b) = (Int32(pixel[0]), Int32(pixel[1]), Int32(pixel[2]))
                                 let value = max(r, g, b)
