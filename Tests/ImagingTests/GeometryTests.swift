@@ -86,6 +86,35 @@ import Testing
         }
     }
 
+    /// Three- and four-channel pixels are resampled as 4-float vectors, gray ones value by value, in the
+    /// same order of operations: resampling each channel as a gray image gives the same bytes, for every
+    /// filter, enlarging and shrinking, with and without alpha.
+    @Test(arguments: [PixelLayout.rgb, .rgba])
+    func colourResamplingEqualsResamplingEachChannel(layout: PixelLayout) {
+        var generator = SystemRandomNumberGenerator()
+        let (width, height) = (37, 23)
+        let channels = layout.channels
+        let pixels = (0..<width * height * channels).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let image = PixelBuffer(width: width, height: height, layout: layout, pixels: pixels)
+        for filter in ResampleFilter.allCases {
+            for (newWidth, newHeight) in [(80, 50), (11, 7), (37, 60), (5, 23)] {
+                let resized = image.resampled(width: newWidth, height: newHeight, filter: filter, parallelism: .single)
+                for channel in 0..<channels {
+                    let plane = PixelBuffer(
+                        width: width, height: height, layout: .gray,
+                        pixels: stride(from: channel, to: pixels.count, by: channels).map { pixels[$0] })
+                    let expected = plane.resampled(
+                        width: newWidth, height: newHeight, filter: filter, parallelism: .single
+                    ).pixels
+                    let actual = stride(from: channel, to: resized.pixels.count, by: channels).map {
+                        resized.pixels[$0]
+                    }
+                    #expect(actual == expected, "\(layout) \(filter) to \(newWidth)×\(newHeight) channel \(channel)")
+                }
+            }
+        }
+    }
+
     /// Colour pixels are sampled four bytes at a time (SSE2), gray ones one by one: rotating each channel
     /// as a gray image must give the same bytes, at every angle, edge and size, with and without alpha.
     @Test(arguments: [PixelLayout.rgb, .rgba])

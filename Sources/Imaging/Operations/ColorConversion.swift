@@ -1,3 +1,7 @@
+#if arch(x86_64)
+    import _Builtin_intrinsics.intel
+#endif
+
 /// The colour conversions `color` offers.
 public enum ColorMode: String, Sendable, Codable, CaseIterable {
     /// Luma Y = 0.299 R + 0.587 G + 0.114 B (OpenCV's 15-bit fixed-point weights).
@@ -190,3 +194,96 @@ private struct HSVTables: Sendable {
         hue = (0...255).map { $0 == 0 ? 0 : Int32((Double(180 << 12) / (6 * Double($0))).rounded()) }
     }
 }
+
+#if arch(x86_64)
+    /// OpenCV's luma for `count` RGB pixels, sixteen at a time; returns how many it wrote (the rest,
+    /// fewer than sixteen, are the caller's). Y = (9798 R + 19235 G + 3735 B + 2¹⁴) >> 15 in 32-bit lanes:
+    /// `pmaddwd` multiplies (R, G) and (B, 1) pairs of 16-bit values by (9798, 19235) and (3735, 2¹⁴).
+    func lumaRGB(_ source: UnsafePointer<UInt8>, _ output: UnsafeMutablePointer<UInt8>, count: Int) -> Int {
+        let zero = _mm_setzero_si128()
+        let one = _mm_set1_epi16(1)
+        let redGreen = _mm_set1_epi32(Int32(19235 << 16 | 9798))
+        let blueRound = _mm_set1_epi32(Int32(16384 << 16 | 3735))
+        @inline(__always) func weigh(_ red: __m128i, _ green: __m128i, _ blue: __m128i) -> __m128i {
+            // Eight pixels as 16-bit values → eight lumas as 16-bit values.
+            let low = _mm_add_epi32(
+                _mm_madd_epi16(_mm_unpacklo_epi16(red, green), redGreen),
+                _mm_madd_epi16(_mm_unpacklo_epi16(blue, one), blueRound))
+            let high = _mm_add_epi32(
+                _mm_madd_epi16(_mm_unpackhi_epi16(red, green), redGreen),
+                _mm_madd_epi16(_mm_unpackhi_epi16(blue, one), blueRound))
+            return _mm_packs_epi32(_mm_srli_epi32(low, 15), _mm_srli_epi32(high, 15))
+        }
+        var index = 0
+        while index + 16 <= count {
+            let (red, green, blue) = deinterleaveRGB(source + 3 * index)
+            let low = weigh(
+                _mm_unpacklo_epi8(red, zero), _mm_unpacklo_epi8(green, zero), _mm_unpacklo_epi8(blue, zero))
+            let high = weigh(
+                _mm_unpackhi_epi8(red, zero), _mm_unpackhi_epi8(green, zero), _mm_unpackhi_epi8(blue, zero))
+            UnsafeMutableRawPointer(output + index).storeBytes(of: _mm_packus_epi16(low, high), as: __m128i.self)
+            index += 16
+        }
+        return index
+    }
+
+    /// OpenCV's 8-bit RGB → HSV for `count` RGB pixels, sixteen at a time; returns how many it wrote (the
+    /// rest are the caller's). The division tables 255·2¹²/v and 180·2¹²/(6·d) are computed in float lanes
+    /// (`divps`, rounded to nearest: equal to the tables for every v and d in 1…255, which a test checks),
+    /// so there is no gather; products go through `multiplyLow32`.
+    func hsvRGB(_ source: UnsafePointer<UInt8>, _ output: UnsafeMutablePointer<UInt8>, count: Int) -> Int {
+        let zero = _mm_setzero_si128()
+        let round = _mm_set1_epi32(2048)
+        let saturationScale = _mm_set1_ps(Float(255 << 12))
+        let hueScale = _mm_set1_ps(Float(180 << 12) / 6)
+        let hueWrap = _mm_set1_epi32(180)
+        @inline(__always) func quarters(_ bytes: __m128i) -> (__m128i, __m128i, __m128i, __m128i) {
+            let (low, high) = (_mm_unpacklo_epi8(bytes, zero), _mm_unpackhi_epi8(bytes, zero))
+            return (
+                _mm_unpacklo_epi16(low, zero), _mm_unpackhi_epi16(low, zero), _mm_unpacklo_epi16(high, zero),
+                _mm_unpackhi_epi16(high, zero)
+            )
+        }
+        /// round(scale / d) for d ≠ 0, else 0.
+        @inline(__always) func reciprocal(_ scale: __m128, _ d: __m128i) -> __m128i {
+            let quotient = _mm_cvtps_epi32(_mm_div_ps(scale, _mm_cvtepi32_ps(d)))
+            return _mm_andnot_si128(_mm_cmpeq_epi32(d, zero), quotient)
+        }
+        /// Hue and saturation of four pixels as 32-bit lanes.
+        @inline(__always) func hueSaturation(
+            _ r: __m128i, _ g: __m128i, _ b: __m128i, _ v: __m128i, _ d: __m128i
+        ) -> (__m128i, __m128i) {
+            let saturation = _mm_srai_epi32(
+                _mm_add_epi32(multiplyLow32(d, reciprocal(saturationScale, v)), round), 12)
+            let isRed = _mm_cmpeq_epi32(v, r)
+            let isGreen = _mm_cmpeq_epi32(v, g)
+            let d2 = _mm_add_epi32(d, d)
+            let redSector = _mm_sub_epi32(g, b)
+            let greenSector = _mm_add_epi32(_mm_sub_epi32(b, r), d2)
+            let blueSector = _mm_add_epi32(_mm_sub_epi32(r, g), _mm_add_epi32(d2, d2))
+            let otherSector = _mm_or_si128(
+                _mm_and_si128(isGreen, greenSector), _mm_andnot_si128(isGreen, blueSector))
+            let sector = _mm_or_si128(_mm_and_si128(isRed, redSector), _mm_andnot_si128(isRed, otherSector))
+            var hue = _mm_srai_epi32(_mm_add_epi32(multiplyLow32(sector, reciprocal(hueScale, d)), round), 12)
+            hue = _mm_add_epi32(hue, _mm_and_si128(_mm_srai_epi32(hue, 31), hueWrap))
+            return (hue, saturation)
+        }
+        var index = 0
+        while index + 16 <= count {
+            let (red, green, blue) = deinterleaveRGB(source + 3 * index)
+            let value = _mm_max_epu8(red, _mm_max_epu8(green, blue))
+            let difference = _mm_sub_epi8(value, _mm_min_epu8(red, _mm_min_epu8(green, blue)))
+            let (r, g, b) = (quarters(red), quarters(green), quarters(blue))
+            let (v, d) = (quarters(value), quarters(difference))
+            let q0 = hueSaturation(r.0, g.0, b.0, v.0, d.0)
+            let q1 = hueSaturation(r.1, g.1, b.1, v.1, d.1)
+            let q2 = hueSaturation(r.2, g.2, b.2, v.2, d.2)
+            let q3 = hueSaturation(r.3, g.3, b.3, v.3, d.3)
+            let hue = _mm_packus_epi16(_mm_packs_epi32(q0.0, q1.0), _mm_packs_epi32(q2.0, q3.0))
+            let saturation = _mm_packus_epi16(_mm_packs_epi32(q0.1, q1.1), _mm_packs_epi32(q2.1, q3.1))
+            storeInterleavedRGB(hue, saturation, value, to: output + 3 * index)
+            index += 16
+        }
+        return index
+    }
+#endif
