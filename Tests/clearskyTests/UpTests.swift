@@ -67,10 +67,9 @@ import WireTesting
         rotate.arguments = ["rotate-key", "--data-dir", data, "--base-port", String(base)]
         let rotateOutput = Pipe()
         rotate.standardOutput = rotateOutput
-        try rotate.run()
-        rotate.waitUntilExit()
+        let status = try await runToExit(rotate)
         let printed = String(decoding: rotateOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(rotate.terminationStatus == 0 && printed.contains("Signing key rotated"))
+        #expect(status == 0 && printed.contains("Signing key rotated"))
         let authWire = WireClient(
             endpoint: WireEndpoint(host: "127.0.0.1", port: ServiceName.auth.port(base: base)), service: "AuthSvc",
             secret: try ClusterSecret.load(from: "\(data)/cluster.secret"))
@@ -92,6 +91,20 @@ import WireTesting
         try await eventually(within: .seconds(30)) { !up.isRunning }
         for child in children {
             #expect(kill(child, 0) != 0, "child \(child) still running")
+        }
+    }
+}
+
+/// Runs `process` to its end and returns its exit status, without holding a thread while it runs
+/// (`waitUntilExit` would block one of the few threads Swift's concurrency runs every suite's tasks on).
+func runToExit(_ process: Process) async throws -> Int32 {
+    try await withCheckedThrowingContinuation { continuation in
+        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+        do {
+            try process.run()
+        } catch {
+            process.terminationHandler = nil
+            continuation.resume(throwing: error)
         }
     }
 }
