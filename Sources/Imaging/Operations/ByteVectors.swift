@@ -10,8 +10,6 @@ struct ByteLanes: MedianLanes {
     static let count = 16
     var bytes: SIMD16<UInt8>
 
-    init(repeating value: UInt8) { bytes = SIMD16(repeating: value) }
-
     @inline(__always)
     init(loadingFrom pointer: UnsafeRawPointer) { bytes = pointer.loadUnaligned(as: SIMD16<UInt8>.self) }
 

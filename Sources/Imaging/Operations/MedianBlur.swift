@@ -90,14 +90,14 @@ extension PixelBuffer {
                     var held = [Int](repeating: Int.min, count: side)
                     let lines = UnsafeMutablePointer<UnsafeRawPointer>.allocate(capacity: side)
                     defer { lines.deallocate() }
-                    var last = ByteLanes(repeating: 0)
                     for y in band {
                         for dy in -radius...radius {
                             let slot = ((y + dy) % side + side) % side
+                            let line = ring + slot * pitch
+                            lines[dy + radius] = UnsafeRawPointer(line)
                             if held[slot] == y + dy { continue }
                             held[slot] = y + dy
                             let row = source + min(max(y + dy, 0), height - 1) * rowBytes
-                            let line = ring + slot * pitch
                             (line + radius * channels).update(from: row, count: rowBytes)
                             for x in 0..<radius {
                                 for c in 0..<channels {
@@ -105,9 +105,6 @@ extension PixelBuffer {
                                     line[(radius + width + x) * channels + c] = row[(width - 1) * channels + c]
                                 }
                             }
-                        }
-                        for dy in 0..<side {
-                            lines[dy] = UnsafeRawPointer(ring + ((y + dy - radius) % side + side) % side * pitch)
                         }
                         let target = output + y * rowBytes
                         for start in stride(from: 0, to: rowBytes, by: strip) {
@@ -141,8 +138,7 @@ extension PixelBuffer {
                                 if x + lanes <= length {
                                     median.store(to: target + start + x)
                                 } else {
-                                    last = median
-                                    withUnsafeBytes(of: &last) { bytes in
+                                    withUnsafeBytes(of: median.bytes) { bytes in
                                         (target + start + x).update(
                                             from: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
                                             count: length - x)

@@ -97,7 +97,7 @@ extension PixelBuffer {
                                     // the next output pixel's first (rewritten next), so not at a row's end,
                                     // and the 4-byte reads must stay inside the source.
                                     if channels >= 3, x + 1 < outputWidth, q + channels + 4 <= end {
-                                        interpolate4(p, q, channels: channels, fx: fx, fy: fy, into: out)
+                                        interpolate4(p, q, channels: channels, weights: (w00, w01, w10, w11), into: out)
                                         continue
                                     }
                                 #endif
@@ -130,12 +130,13 @@ extension PixelBuffer {
 }
 
 #if arch(x86_64)
-    /// One bilinear sample of four bytes (three or four channels) with `warpAffine`'s weights, halved so
-    /// they fit signed 16-bit lanes (all are multiples of 32, so halving is exact and (Σ + 2¹⁴) >> 15 becomes
-    /// (Σ/2 + 2¹³) >> 14): `pmaddwd` takes the (left, right) byte pairs of the upper and lower source rows.
+    /// One bilinear sample of four bytes (three or four channels) with `warpAffine`'s weights
+    /// (w00, w01, w10, w11), halved so they fit signed 16-bit lanes (all are multiples of 32, so halving is
+    /// exact and (Σ + 2¹⁴) >> 15 becomes (Σ/2 + 2¹³) >> 14): `pmaddwd` takes the (left, right) byte pairs of
+    /// the upper and lower source rows.
     @inline(__always)
     private func interpolate4(
-        _ p: UnsafePointer<UInt8>, _ q: UnsafePointer<UInt8>, channels: Int, fx: Int, fy: Int,
+        _ p: UnsafePointer<UInt8>, _ q: UnsafePointer<UInt8>, channels: Int, weights: (Int, Int, Int, Int),
         into out: UnsafeMutablePointer<UInt8>
     ) {
         let zero = _mm_setzero_si128()
@@ -144,11 +145,11 @@ extension PixelBuffer {
             let right = _mm_cvtsi32_si128(UnsafeRawPointer(row + channels).loadUnaligned(as: Int32.self))
             return _mm_unpacklo_epi16(_mm_unpacklo_epi8(left, zero), _mm_unpacklo_epi8(right, zero))
         }
-        @inline(__always) func weights(_ left: Int, _ right: Int) -> __m128i {
-            _mm_set1_epi32(Int32(truncatingIfNeeded: right << 16 | left))
+        @inline(__always) func halved(_ left: Int, _ right: Int) -> __m128i {
+            _mm_set1_epi32(Int32(truncatingIfNeeded: (right >> 1) << 16 | left >> 1))
         }
-        let upper = weights((32 - fx) * (32 - fy) * 16, fx * (32 - fy) * 16)
-        let lower = weights((32 - fx) * fy * 16, fx * fy * 16)
+        let upper = halved(weights.0, weights.1)
+        let lower = halved(weights.2, weights.3)
         let sum = _mm_add_epi32(_mm_madd_epi16(pairs(p), upper), _mm_madd_epi16(pairs(q), lower))
         let shifted = _mm_srai_epi32(_mm_add_epi32(sum, _mm_set1_epi32(8192)), 14)
         let bytes = _mm_packus_epi16(_mm_packs_epi32(shifted, zero), zero)
