@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 
 @testable import Wire
 
@@ -18,6 +19,15 @@ struct Nap: Codable, Sendable {
     enum CodingKeys: Int, CodingKey { case milliseconds = 1 }
 }
 
+/// Where an event-loop handler found itself, and the trace it was given.
+struct Placement: Codable, Sendable, Equatable {
+    var onEventLoop: Bool
+    var trace: String
+    enum CodingKeys: Int, CodingKey { case onEventLoop = 1, trace }
+}
+
+struct Failure: Error {}
+
 enum TestMethods {
     static let echo = Method<Echo, Echo>(id: 1, name: "test.echo")
     static let nap = Method<Nap, Empty>(id: 2, name: "test.nap")
@@ -27,6 +37,10 @@ enum TestMethods {
     /// Same id as `echo` but a request type the server cannot read.
     static let echoMismatch = Method<Nap, Echo>(id: 1, name: "test.echo")
     static let missing = Method<Empty, Empty>(id: 99, name: "test.missing")
+    /// Registered with `registerOnEventLoop`: reports where it ran.
+    static let placement = Method<Echo, Placement>(id: 6, name: "test.placement")
+    /// Registered with `registerOnEventLoop`: `milliseconds` 0 throws a WireError, anything else another error.
+    static let failOnLoop = Method<Nap, Empty>(id: 7, name: "test.failOnLoop")
 }
 
 /// What the test handlers saw, for assertions on cancellation.
@@ -51,6 +65,13 @@ func testRouter(_ observations: Observations = Observations()) -> WireRouter {
     router.register(TestMethods.fail) { _, _ in throw WireError(.notFound, "No such thing") }
     router.register(TestMethods.chain) { _, _ in Empty() }
     router.register(TestMethods.numbers) { numbers, _ in numbers.reduce(0, +) }
+    router.registerOnEventLoop(TestMethods.placement) { _, context in
+        Placement(onEventLoop: MultiThreadedEventLoopGroup.currentEventLoop != nil, trace: context.trace)
+    }
+    router.registerOnEventLoop(TestMethods.failOnLoop) { request, _ in
+        guard request.milliseconds != 0 else { throw WireError(.notFound, "Nothing on the loop") }
+        throw Failure()
+    }
     return router
 }
 

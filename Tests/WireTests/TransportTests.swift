@@ -79,6 +79,7 @@ import WireTesting
         ("length 0xFFFFFFFF", [0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0, 0, 0]),
         ("garbage instead of HELLO", Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8)),
         ("REQUEST before the handshake", rawFrame(3, id: 1, payload: [1, 0, 0])),
+        ("event-loop REQUEST before the handshake", rawFrame(3, id: 1, payload: [6, 0, 0])),
         ("unknown frame type", rawFrame(42)),
         ("length shorter than the header", [0, 0, 0, 2, 1, 0]),
     ])
@@ -164,6 +165,50 @@ import WireTesting
             #expect(total == (0..<10_000).reduce(0, +) + 10_000)
             await client.close()
             try await waitFor { harness.server.connectionCount == 0 }
+        }
+    }
+
+    @Test func eventLoopHandlersAnswerInPlace() async throws {
+        _ = try await withWireServer(service: "test", router: testRouter()) { harness in
+            let client = harness.client(poolSize: 1)
+            // Requests that arrive before the reader has opened the connection's gate go to a task; after
+            // one answer it is open.
+            _ = try await client.call(TestMethods.numbers, [1])
+            let small = try await client.call(TestMethods.placement, Echo(text: "hi", payload: []), trace: "t-1")
+            #expect(small == Placement(onEventLoop: true, trace: "t-1"))
+            // Over 64 KiB the same handler runs in a task, so that decoding it does not hold up the loop.
+            let big = try await client.call(
+                TestMethods.placement, Echo(text: "", payload: [UInt8](repeating: 1, count: 100_000)), trace: "t-2")
+            #expect(big == Placement(onEventLoop: false, trace: "t-2"))
+
+            await #expect(throws: WireError(.notFound, "Nothing on the loop")) {
+                try await client.call(TestMethods.failOnLoop, Nap(milliseconds: 0))
+            }
+            let other = await #expect(throws: WireError.self) {
+                try await client.call(TestMethods.failOnLoop, Nap(milliseconds: 1))
+            }
+            #expect(other?.code == .internal)
+            let garbage = await #expect(throws: WireError.self) {
+                try await client.rawCall(methodID: TestMethods.placement.id, body: [0xff, 0xff, 0xff])
+            }
+            #expect(garbage?.code == .invalidArgument)
+
+            // Many at once on the one connection, interleaved with calls that run in tasks, each answer to its call.
+            let answered = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<2_000 {
+                    group.addTask {
+                        guard index.isMultiple(of: 2) else {
+                            return try await client.call(TestMethods.numbers, [1], timeout: .seconds(120))
+                        }
+                        let trace = "t\(index)"
+                        let placement = try await client.call(
+                            TestMethods.placement, Echo(text: "", payload: []), timeout: .seconds(120), trace: trace)
+                        return placement.trace == trace ? 1 : 0
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(answered == 2_000)
         }
     }
 

@@ -11,12 +11,15 @@ struct EchoBody: Codable, Sendable {
 }
 
 let echoMethod = Method<EchoBody, EchoBody>(id: 100, name: "bench.echo")
+/// The same echo registered with `registerOnEventLoop` (answered on the connection's event loop, no task).
+let loopEchoMethod = Method<EchoBody, EchoBody>(id: 101, name: "bench.echoOnLoop")
 let benchSecret = ClusterSecret(bytes: Array(repeating: 42, count: 32))
 
 /// `WireBench serve-wire`: a Wire echo server in its own process.
 func serveWire() async throws {
     var router = WireRouter()
     router.register(echoMethod) { request, _ in request }
+    router.registerOnEventLoop(loopEchoMethod) { request, _ in request }
     var logger = Logger(label: "bench")
     logger.logLevel = .warning
     let server = WireServer(

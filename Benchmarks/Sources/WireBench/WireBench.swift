@@ -6,6 +6,7 @@ import Wire
 ///
 ///     WireBench [--grpc-peer PATH] [--quick]
 ///     WireBench --mib-only [--one]    (just the 1 MiB Wire echo, for profiling; --one: one caller only)
+///     WireBench --small-only          (just the floor and the 16 B Wire echoes, both handler kinds)
 ///
 /// The Wire, gRPC and TCP servers each run in their own process; the Wire and TCP clients run here,
 /// the gRPC client in its own process.
@@ -45,10 +46,12 @@ enum WireBench {
         let client = WireClient(
             endpoint: WireEndpoint(host: "127.0.0.1", port: wireServer.port), service: "Bench", secret: benchSecret,
             poolSize: 1)
-        func wire(_ size: Int, _ iterations: Int, callers: Int = 64) async throws -> Figures {
+        func wire(
+            _ size: Int, _ iterations: Int, callers: Int = 64, method: Method<EchoBody, EchoBody> = echoMethod
+        ) async throws -> Figures {
             let body = EchoBody(payload: [UInt8](repeating: 0x5a, count: size))
             return try await measure(iterations: iterations, callers: callers, seconds: callers == 0 ? 0 : seconds) {
-                let reply = try await client.call(echoMethod, body)
+                let reply = try await client.call(method, body)
                 precondition(reply.payload.count == size)
             }
         }
@@ -58,6 +61,16 @@ enum WireBench {
             return
         }
         let wireSmall = try await wire(16, smallIterations)
+        let wireSmallOnLoop = try await wire(16, smallIterations, method: loopEchoMethod)
+        if arguments.contains("--small-only") {
+            print(
+                String(
+                    format:
+                        "16 B p50: raw TCP %.1f µs, Wire in a task %.1f µs (%.2f×, %.0f req/s), on the event loop %.1f µs (%.2f×, %.0f req/s)",
+                    tcp.p50, wireSmall.p50, wireSmall.p50 / tcp.p50, wireSmall.requestsPerSecond, wireSmallOnLoop.p50,
+                    wireSmallOnLoop.p50 / tcp.p50, wireSmallOnLoop.requestsPerSecond))
+            return
+        }
         let wireBig = try await wire(mebibyte, bigIterations)
         await client.close()
 
@@ -95,7 +108,8 @@ enum WireBench {
         )
         print("|---|---|---|---|---|")
         print(row("raw TCP ping-pong 16 B (floor)", tcp, bytes: 16))
-        print(row("Wire 16 B", wireSmall, bytes: 16))
+        print(row("Wire 16 B, handler in a task", wireSmall, bytes: 16))
+        print(row("Wire 16 B, handler on the event loop", wireSmallOnLoop, bytes: 16))
         print(row("gRPC-swift-2 HTTP/2 16 B", grpcSmall, bytes: 16))
         print(row("raw TCP ping-pong 1 MiB (floor)", tcpBig, bytes: mebibyte))
         print(row("Wire 1 MiB", wireBig, bytes: mebibyte))
@@ -104,17 +118,22 @@ enum WireBench {
         if let grpcSmall, let grpcBig {
             print(
                 String(
-                    format: "Wire / gRPC requests/s, 16 B: %.2f× (target ≥ 3×)",
-                    wireSmall.requestsPerSecond / grpcSmall.requestsPerSecond))
+                    format: "Wire / gRPC requests/s, 16 B: %.2f× in a task, %.2f× on the event loop (target ≥ 3×)",
+                    wireSmall.requestsPerSecond / grpcSmall.requestsPerSecond,
+                    wireSmallOnLoop.requestsPerSecond / grpcSmall.requestsPerSecond))
             print(
                 String(
                     format: "Wire / gRPC requests/s, 1 MiB: %.2f×",
                     wireBig.requestsPerSecond / grpcBig.requestsPerSecond))
         }
-        print(String(format: "Wire p50 / raw TCP p50, 16 B: %.2f× (target ≤ 2×)", wireSmall.p50 / tcp.p50))
         print(
             String(
-                format: "Wire 1 MiB echo: %.2f GB/s with 64 in flight, %.2f GB/s for one caller (target ≥ 1 GB/s; raw TCP one caller %.2f GB/s)",
+                format: "Wire p50 / raw TCP p50, 16 B: %.2f× in a task, %.2f× on the event loop (target ≤ 2×)",
+                wireSmall.p50 / tcp.p50, wireSmallOnLoop.p50 / tcp.p50))
+        print(
+            String(
+                format:
+                    "Wire 1 MiB echo: %.2f GB/s with 64 in flight, %.2f GB/s for one caller (target ≥ 1 GB/s; raw TCP one caller %.2f GB/s)",
                 wireBig.requestsPerSecond * Double(mebibyte) / 1e9, Double(mebibyte) / wireBig.p50 / 1e3,
                 Double(mebibyte) / tcpBig.p50 / 1e3))
         print("")

@@ -65,6 +65,8 @@ final class DecodingState {
     init(bytes: UnsafeRawBufferPointer, limits: WireLimits) {
         self.bytes = bytes
         self.limits = limits
+        // The index of a typical record and its nested values, instead of regrowing 1, 2, 4, 8, 16, 32.
+        fields.reserveCapacity(32)
     }
 
     func decodeValue<T: Decodable>(
@@ -101,7 +103,7 @@ final class DecodingState {
             fields.removeLast(fields.count - mark)
         }
         let decoder = WireValueDecoder(state: self, source: source, codingPath: codingPath)
-        if T.self is any WireMapMarker.Type, let map = T.self as? any WireMapDecodable.Type {
+        if MapTypes.contains(T.self), let map = T.self as? any WireMapDecodable.Type {
             return try map.wireDecode(from: decoder) as! T
         }
         guard case .stream(let cursor) = source else {

@@ -27,6 +27,8 @@ public struct WireEncoder: Sendable {
     /// The encoding of `value` with its large byte fields still by reference, for writing into a frame.
     func encodeMessage<T: Encodable>(_ value: T) throws -> EncodedMessage {
         let state = EncodingState(maxDepth: maxDepth)
+        // Room for a typical record up front, instead of five or six regrowths on the way.
+        state.out.reserveCapacity(256)
         _ = try state.encodeValue(value, context: .element, key: nil)
         return EncodedMessage(head: state.out, segments: state.segments)
     }
@@ -157,7 +159,7 @@ final class EncodingState {
             if context == .element { out.append(1) }
             return try encodeValue(wrapped, context: context, key: key)
         }
-        if T.self is any WireMapMarker.Type, let map = value as? any WireMapEncodable {
+        if MapTypes.contains(T.self), let map = value as? any WireMapEncodable {
             return try encodeValue(map.wireEntries, context: context, key: key)
         }
         guard frames.count < maxDepth else {

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Lets the codec see through `Optional` inside arrays, where a presence byte marks nil.
 protocol WireOptionalEncodable {
     var wireWrapped: (any Encodable)? { get }
@@ -31,10 +33,29 @@ struct WireMapEntry<Key, Value> {
 extension WireMapEntry: Encodable where Key: Encodable, Value: Encodable {}
 extension WireMapEntry: Decodable where Key: Decodable, Value: Decodable {}
 
-/// An unconditional conformance, so that "is this a dictionary?" is a cheap check.
+/// An unconditional conformance, so that "is this a dictionary?" needs no conditional-conformance check.
 protocol WireMapMarker {}
 
 extension Dictionary: WireMapMarker {}
+
+/// Whether a type is a `Dictionary`, remembered per type: the codec asks for every nested value, and the
+/// runtime's conformance lookup behind `is` (a hash-table search, ~5 % of encoding a typical record) costs
+/// far more than this one load.
+enum MapTypes {
+    /// Direct-mapped by metadata address; each slot holds the address with bit 0 set for a dictionary.
+    /// A collision only costs a fresh lookup; one word per slot keeps address and answer together.
+    private static let slots = InlineArray<64, Atomic<UInt>> { _ in Atomic(0) }
+
+    static func contains(_ type: Any.Type) -> Bool {
+        let address = UInt(bitPattern: ObjectIdentifier(type))
+        let slot = Int(truncatingIfNeeded: (address >> 4 ^ address >> 10) & 63)
+        let entry = slots[slot].load(ordering: .relaxed)
+        if entry & ~1 == address { return entry & 1 != 0 }
+        let isMap = type is any WireMapMarker.Type
+        slots[slot].store(address | (isMap ? 1 : 0), ordering: .relaxed)
+        return isMap
+    }
+}
 
 /// Dictionaries travel as an array of entries whatever their key type.
 protocol WireMapEncodable {

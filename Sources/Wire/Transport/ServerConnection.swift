@@ -6,6 +6,7 @@ import Synchronization
 final class ServerConnection: Sendable {
     private let server: WireServer
     private let channel: NIOAsyncChannel<Frame, ByteBuffer>
+    private let gate: ConnectionGate
     private let limiter: InFlightLimiter
     private let drainSignal = AsyncStream<Void>.makeStream()
     private let state = Mutex(State())
@@ -18,13 +19,12 @@ final class ServerConnection: Sendable {
         var tasks: [UInt32: Task<Void, Never>] = [:]
     }
 
-    init(server: WireServer, channel: NIOAsyncChannel<Frame, ByteBuffer>) {
+    init(server: WireServer, accepted: AcceptedConnection) {
         self.server = server
-        self.channel = channel
+        self.channel = accepted.channel
+        self.gate = accepted.gate
         self.limiter = InFlightLimiter(limit: server.configuration.maxInFlightPerConnection)
-        var logger = server.logger
-        logger[metadataKey: "peer"] = "\(channel.channel.remoteAddress?.description ?? "?")"
-        self.logger = logger
+        self.logger = WireServer.connectionLogger(server.logger, accepted.channel.channel)
     }
 
     private var allocator: ByteBufferAllocator { channel.channel.allocator }
@@ -46,6 +46,7 @@ final class ServerConnection: Sendable {
                 var frames = inbound.makeAsyncIterator()
                 guard try await handshake(&frames, outbound) else { return }
                 handshakeTimer.cancel()
+                gate.open()
                 try await withThrowingDiscardingTaskGroup { watcher in
                     watcher.addTask {
                         for await _ in self.drainSignal.stream {
@@ -169,27 +170,22 @@ final class ServerConnection: Sendable {
     private func handle(
         _ frame: Frame, received: ContinuousClock.Instant, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     ) async {
-        var payload = frame.payload
-        guard let methodID = payload.readVarint(), let timeout = payload.readVarint(),
-            let traceLength = payload.readVarint(),
-            traceLength <= UInt64(payload.readableBytes), let trace = payload.readString(length: Int(traceLength))
-        else {
+        var body = frame.payload
+        guard let header = RequestHeader(&body, received: received) else {
             try? await outbound.write(
                 Frame.error(
                     WireError(.protocolViolation, "Malformed REQUEST header"), id: frame.id, allocator: allocator))
             return
         }
-        guard let route = server.router.handlers[UInt32(truncatingIfNeeded: methodID)] else {
+        guard let route = server.router.handlers[header.methodID] else {
             try? await outbound.write(
                 Frame.error(
-                    WireError(.unimplemented, "\(server.configuration.service) has no method \(methodID)"),
+                    WireError(.unimplemented, "\(server.configuration.service) has no method \(header.methodID)"),
                     id: frame.id,
                     allocator: allocator))
             return
         }
-        let clock = ContinuousClock()
-        let deadline = timeout == 0 ? nil : received.advanced(by: .microseconds(Int64(clamping: timeout)))
-        if let deadline, clock.now >= deadline {
+        if let deadline = header.deadline, ContinuousClock.now >= deadline {
             // It waited behind the in-flight bound for longer than the caller will wait.
             try? await outbound.write(
                 Frame.error(
@@ -197,48 +193,22 @@ final class ServerConnection: Sendable {
                     allocator: allocator))
             return
         }
-        var requestLogger = logger
-        requestLogger[metadataKey: "method"] = "\(route.name)"
-        if !trace.isEmpty { requestLogger[metadataKey: "trace"] = "\(trace)" }
-        let context = WireContext(deadline: deadline, trace: trace, logger: requestLogger)
-        let limits = server.configuration.limits
-        let body = payload
+        let context = header.context(route, connectionLogger: logger)
         // The caller enforces its deadline and sends CANCEL when it passes, so no server-side timer
         // is needed (a dead connection cancels everything).
         let result: Result<EncodedMessage, any Error>
         do {
-            result = .success(try await route.run(body, context, limits))
+            result = .success(try await route.run(body, context, server.configuration.limits))
         } catch {
             result = .failure(error)
         }
-
-        let reply: ByteBuffer
-        switch result {
-        case .success(let message):
-            reply = Frame.outbound(.response, id: frame.id, capacity: message.count, allocator: allocator) {
-                $0.writeMessage(message)
-            }
-        case .failure(let error):
-            let wireError: WireError
-            switch error {
-            case let error as WireError: wireError = error
-            case is CancellationError:
-                if let deadline, clock.now >= deadline {
-                    wireError = WireError(.deadlineExceeded, "\(route.name) ran past its deadline")
-                } else {
-                    wireError = WireError(.cancelled, "\(route.name) was cancelled")
-                }
-            default:
-                requestLogger.error("Handler failed", metadata: ["error": "\(error)"])
-                wireError = WireError(.internal, "\(route.name) failed: \(error)")
-            }
-            reply = Frame.error(wireError, id: frame.id, allocator: allocator)
-        }
-        try? await outbound.write(reply)
+        try? await outbound.write(
+            header.reply(to: frame.id, route, result, logger: context.logger, allocator: allocator))
     }
 
     private func goAway(_ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async {
         state.withLock { $0.draining = true }
+        gate.drain()
         try? await outbound.write(Frame.outbound(.goaway, id: 0, allocator: allocator))
         let clock = ContinuousClock()
         let until = clock.now.advanced(by: server.configuration.drainTimeout)

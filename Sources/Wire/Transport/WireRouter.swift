@@ -13,7 +13,22 @@ public struct WireContext: Sendable {
 /// Handlers by method id, fixed before the server starts.
 public struct WireRouter: Sendable {
     typealias Handler = @Sendable (ByteBuffer, WireContext, WireLimits) async throws -> EncodedMessage
-    private(set) var handlers: [UInt32: (name: String, run: Handler)] = [:]
+    typealias EventLoopHandler = @Sendable (ByteBuffer, WireContext, WireLimits) throws -> EncodedMessage
+
+    /// One registered method.
+    struct Route: Sendable {
+        var name: String
+        /// Runs the handler in a task; every route has one.
+        var run: Handler
+        /// The same handler, for running on the connection's event loop; only for `registerOnEventLoop`.
+        var onEventLoop: EventLoopHandler?
+    }
+
+    private(set) var handlers: [UInt32: Route] = [:]
+
+    /// Requests up to this size run an event-loop handler in place; bigger ones go to a task, so that
+    /// decoding them never holds up the loop's other connections.
+    static let eventLoopRequestLimit = 64 << 10
 
     public init() {}
 
@@ -22,20 +37,40 @@ public struct WireRouter: Sendable {
         _ method: Method<Request, Response>,
         _ handler: @escaping @Sendable (Request, WireContext) async throws -> Response
     ) {
-        handlers[method.id] = (
-            method.name,
-            { body, context, limits in
-                let request: Request
-                do {
-                    request = try body.withUnsafeReadableBytes {
-                        try WireDecoder(limits: limits).decode(Request.self, from: $0)
-                    }
-                } catch {
-                    throw WireError(.invalidArgument, "Request for \(method.name) does not decode: \(error)")
-                }
+        handlers[method.id] = Route(
+            name: method.name,
+            run: { body, context, limits in
+                let request = try Self.decodeRequest(method, body, limits)
                 return try WireEncoder().encodeMessage(try await handler(request, context))
-            }
-        )
+            })
+    }
+
+    /// Registers a synchronous handler that runs on the connection's event loop as soon as the request is
+    /// read: no task is created and no thread hand-off happens, which roughly halves a small call's latency.
+    /// Only for handlers that finish in microseconds and never block (no I/O, no waiting on locks): while one
+    /// runs, nothing else on that event loop moves. Requests over 64 KiB, and any that arrive while the
+    /// connection is still in its handshake or draining, run the same handler in a task instead.
+    public mutating func registerOnEventLoop<Request, Response>(
+        _ method: Method<Request, Response>,
+        _ handler: @escaping @Sendable (Request, WireContext) throws -> Response
+    ) {
+        let inPlace: EventLoopHandler = { body, context, limits in
+            let request = try Self.decodeRequest(method, body, limits)
+            return try WireEncoder().encodeMessage(try handler(request, context))
+        }
+        handlers[method.id] = Route(
+            name: method.name, run: { body, context, limits in try inPlace(body, context, limits) },
+            onEventLoop: inPlace)
+    }
+
+    private static func decodeRequest<Request, Response>(
+        _ method: Method<Request, Response>, _ body: ByteBuffer, _ limits: WireLimits
+    ) throws -> Request {
+        do {
+            return try body.withUnsafeReadableBytes { try WireDecoder(limits: limits).decode(Request.self, from: $0) }
+        } catch {
+            throw WireError(.invalidArgument, "Request for \(method.name) does not decode: \(error)")
+        }
     }
 }
 

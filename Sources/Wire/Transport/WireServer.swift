@@ -4,6 +4,12 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
+/// An accepted connection: its channel for the reader task, and the gate its event-loop handler obeys.
+struct AcceptedConnection: Sendable {
+    var channel: NIOAsyncChannel<Frame, ByteBuffer>
+    var gate: ConnectionGate
+}
+
 /// A Wire server: accepts connections, checks the handshake, and runs registered handlers.
 public final class WireServer: Service, Sendable {
     public let configuration: WireServerConfiguration
@@ -39,7 +45,8 @@ public final class WireServer: Service, Sendable {
 
     public func run() async throws {
         let maxFrameSize = configuration.maxFrameSize
-        let server: NIOAsyncChannel<NIOAsyncChannel<Frame, ByteBuffer>, Never>
+        let (router, limits, logger) = (self.router, configuration.limits, self.logger)
+        let server: NIOAsyncChannel<AcceptedConnection, Never>
         do {
             server = try await ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 256)
@@ -48,9 +55,14 @@ public final class WireServer: Service, Sendable {
                 .childChannelOption(.recvAllocator, value: Frame.receiveAllocator)
                 .bind(host: configuration.host, port: configuration.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            ByteToMessageHandler(FrameDecoder(maxFrameSize: maxFrameSize)))
-                        return try NIOAsyncChannel<Frame, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        let gate = ConnectionGate()
+                        try channel.pipeline.syncOperations.addHandlers(
+                            ByteToMessageHandler(FrameDecoder(maxFrameSize: maxFrameSize)),
+                            EventLoopRequests(
+                                router: router, limits: limits, logger: Self.connectionLogger(logger, channel),
+                                gate: gate))
+                        return AcceptedConnection(
+                            channel: try NIOAsyncChannel(wrappingChannelSynchronously: channel), gate: gate)
                     }
                 }
         } catch {
@@ -66,8 +78,8 @@ public final class WireServer: Service, Sendable {
         try await withGracefulShutdownHandler {
             try await server.executeThenClose { inbound in
                 try await withThrowingDiscardingTaskGroup { group in
-                    for try await channel in inbound {
-                        group.addTask { await self.serve(channel) }
+                    for try await accepted in inbound {
+                        group.addTask { await self.serve(accepted) }
                     }
                 }
             }
@@ -90,8 +102,16 @@ public final class WireServer: Service, Sendable {
         connections.forEach { $0.drain() }
     }
 
-    private func serve(_ channel: NIOAsyncChannel<Frame, ByteBuffer>) async {
-        let connection = ServerConnection(server: self, channel: channel)
+    /// The server's logger with the peer's address.
+    static func connectionLogger(_ logger: Logger, _ channel: any Channel) -> Logger {
+        var logger = logger
+        logger[metadataKey: "peer"] = "\(channel.remoteAddress?.description ?? "?")"
+        return logger
+    }
+
+    private func serve(_ accepted: AcceptedConnection) async {
+        let channel = accepted.channel
+        let connection = ServerConnection(server: self, accepted: accepted)
         let key = ObjectIdentifier(connection)
         let accepted = state.withLock { state -> Bool in
             guard !state.shuttingDown else { return false }
