@@ -84,8 +84,12 @@ import WireTesting
         ("length shorter than the header", [0, 0, 0, 2, 1, 0]),
     ])
     func badBytesCloseOnlyThatConnection(name: String, bytes: [UInt8]) async throws {
-        _ = try await withWireServer(service: "test", router: testRouter(), configure: { $0.maxFrameSize = 1 << 20 }) {
-            harness in
+        // A truncated frame leaves the server waiting for the rest: the handshake timeout ends that wait.
+        let configure: (inout WireServerConfiguration) -> Void = {
+            $0.maxFrameSize = 1 << 20
+            $0.handshakeTimeout = .seconds(5)
+        }
+        _ = try await withWireServer(service: "test", router: testRouter(), configure: configure) { harness in
             let client = harness.client()
             let result5 = try await client.call(TestMethods.numbers, [1])
             #expect(result5 == 1)

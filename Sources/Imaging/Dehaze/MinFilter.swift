@@ -9,6 +9,10 @@ extension Float: MinFilterable { static var padding: Float { .infinity } }
 /// The van Herk / Gil-Werman minimum filter over a (2·radius + 1)² square: three comparisons per pixel
 /// and axis whatever the radius. The window is clipped at the borders (pixels outside are ignored).
 enum MinFilter {
+    // Specialised here for the two sample types: callers in other files only see the generic entry point
+    // when the module is built without whole-module optimisation (the debug builds tests run on).
+    @_specialize(where T == UInt8)
+    @_specialize(where T == Float)
     static func apply<T: MinFilterable>(
         _ plane: UnsafeMutablePointer<T>, width: Int, height: Int, radius: Int, parallelism: Parallelism
     ) {

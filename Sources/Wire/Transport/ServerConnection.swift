@@ -38,7 +38,9 @@ final class ServerConnection: Sendable {
     func run() async {
         let configuration = server.configuration
         let raw = channel.channel
+        let logger = self.logger
         let handshakeTimer = raw.eventLoop.scheduleTask(in: TimeAmount(configuration.handshakeTimeout)) {
+            logger.warning("Wire handshake timed out; closing the connection")
             raw.close(promise: nil)
         }
         do {

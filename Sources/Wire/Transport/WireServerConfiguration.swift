@@ -10,7 +10,8 @@ public struct WireServerConfiguration: Sendable {
     public var maxFrameSize: Int
     /// Requests handled at once per connection (default 1,024); further requests wait unread.
     public var maxInFlightPerConnection: Int
-    /// Time a new connection has to complete the handshake (default 5 s).
+    /// Time a new connection has to complete the handshake (default 20 s): long enough that a loaded machine,
+    /// whose reader tasks may wait seconds for a thread, does not drop honest peers; silent ones still go.
     public var handshakeTimeout: Duration
     /// Time in-flight requests get to finish after GOAWAY (default 10 s).
     public var drainTimeout: Duration
@@ -19,7 +20,7 @@ public struct WireServerConfiguration: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 0, service: String, maxFrameSize: Int = 64 << 20,
-        maxInFlightPerConnection: Int = 1024, handshakeTimeout: Duration = .seconds(5),
+        maxInFlightPerConnection: Int = 1024, handshakeTimeout: Duration = .seconds(20),
         drainTimeout: Duration = .seconds(10), limits: WireLimits = WireLimits()
     ) {
         self.host = host
