@@ -277,7 +277,7 @@ extension EncodingState {
         var value = value
         value.withUTF8 { utf8 in
             out.appendVarint(UInt64(utf8.count))
-            out.append(contentsOf: utf8)
+            out.append(UnsafeRawBufferPointer(utf8))
         }
     }
 }

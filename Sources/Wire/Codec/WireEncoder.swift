@@ -27,10 +27,8 @@ public struct WireEncoder: Sendable {
     /// The encoding of `value` with its large byte fields still by reference, for writing into a frame.
     func encodeMessage<T: Encodable>(_ value: T) throws -> EncodedMessage {
         let state = EncodingState(maxDepth: maxDepth)
-        // Room for a typical record up front, instead of five or six regrowths on the way.
-        state.out.reserveCapacity(256)
         _ = try state.encodeValue(value, context: .element, key: nil)
-        return EncodedMessage(head: state.out, segments: state.segments)
+        return EncodedMessage(head: state.out.bytes, segments: state.segments)
     }
 }
 
@@ -100,7 +98,8 @@ struct EncodeFrame {
 
 /// The one buffer a value is encoded into, and the frames of the values being encoded.
 final class EncodingState {
-    var out: [UInt8] = []
+    /// Room for a typical record up front, instead of five or six regrowths on the way.
+    var out = ByteSink(capacity: 256)
     /// Byte fields of at least `segmentThreshold` bytes, kept by reference instead of copied into `out`.
     var segments: [Segment] = []
     static let segmentThreshold = 4096
@@ -139,14 +138,14 @@ final class EncodingState {
             if bytes.count >= Self.segmentThreshold {
                 segments.append(Segment(at: out.count, bytes: bytes))
             } else {
-                out.append(contentsOf: bytes)
+                bytes.withUnsafeBytes { out.append($0) }
             }
             return .length
         }
         if T.self == Data.self {
             let data = value as! Data
             out.appendVarint(UInt64(data.count))
-            out.append(contentsOf: data)
+            data.withUnsafeBytes { out.append($0) }
             return .length
         }
         // Cheap gates first: the conditional-conformance casts behind them cost ~100 ns each.
@@ -201,7 +200,7 @@ final class EncodingState {
                     let type = try child.finishDetached()
                     out.appendVarint(UInt64(number) << 3 | UInt64(type.rawValue))
                     let base = out.count
-                    out.append(contentsOf: child.out)
+                    child.out.withUnsafeBytes { out.append($0) }
                     for var segment in child.segments {
                         segment.at += base
                         segments.append(segment)
@@ -279,7 +278,9 @@ final class EncodingState {
         frames[index].lengthOffset = out.count
         switch kind {
         case .keyed: out.append(0)
-        case .unkeyed: out.append(contentsOf: [0, 0])
+        case .unkeyed:
+            out.append(0)
+            out.append(0)
         case .single, .none: break
         }
     }
@@ -291,7 +292,7 @@ final class EncodingState {
         let tagOffset = out.count
         out.appendVarint(UInt64(number) << 3)
         guard let type = try body() else {
-            out.removeLast(out.count - tagOffset)
+            out.truncate(to: tagOffset)
             return
         }
         out[tagOffset] |= type.rawValue
