@@ -79,6 +79,41 @@ import Testing
         }
     }
 
+    @Test func decodingErrorsNameThePathToTheBadField() throws {
+        struct Leaf<Count: Codable, Flag: Codable>: Codable {
+            var count: Count
+            var flag: Flag
+            enum CodingKeys: Int, CodingKey { case count = 1, flag }
+        }
+        struct Root<Count: Codable, Flag: Codable>: Codable {
+            var name: String
+            var leaves: [Leaf<Count, Flag>]
+            enum CodingKeys: Int, CodingKey { case name = 1, leaves }
+        }
+        typealias Good = Root<Int, Bool>
+        func path(_ error: any Error) -> [String]? {
+            switch error {
+            case DecodingError.dataCorrupted(let context): context.codingPath.map(\.stringValue)
+            case DecodingError.keyNotFound(let key, let context):
+                context.codingPath.map(\.stringValue) + [key.stringValue]
+            default: nil
+            }
+        }
+        let wrongType = try encoder.encode(Root(name: "r", leaves: [Leaf(count: "two", flag: false)]))
+        let wrongTypeError = #expect(throws: DecodingError.self) { try decoder.decode(Good.self, from: wrongType) }
+        #expect(wrongTypeError.flatMap(path) == ["leaves", "count"])
+        let badBool = try encoder.encode(Root(name: "r", leaves: [Leaf(count: 1, flag: 7)]))
+        let badBoolError = #expect(throws: DecodingError.self) { try decoder.decode(Good.self, from: badBool) }
+        #expect(badBoolError.flatMap(path) == ["leaves", "flag"])
+        let missing = try encoder.encode(Root(name: "r", leaves: [Leaf<Int, Bool?>(count: 1, flag: nil)]))
+        let missingError = #expect(throws: DecodingError.self) { try decoder.decode(Good.self, from: missing) }
+        #expect(missingError.flatMap(path) == ["leaves", "flag"])
+        // The paths of one message do not leak into the next decode.
+        let good = try decoder.decode(
+            Good.self, from: encoder.encode(Good(name: "g", leaves: [Leaf(count: 3, flag: true)])))
+        #expect(good.leaves.first?.count == 3)
+    }
+
     @Test func stringKeysAreRefusedWithAClearError() throws {
         struct Loose: Codable { var name: String }
         #expect(throws: EncodingError.self) { try encoder.encode(Loose(name: "x")) }
