@@ -94,7 +94,7 @@ import WireTesting
             let result5 = try await client.call(TestMethods.numbers, [1])
             #expect(result5 == 1)
             let raw = try await harness.rawConnection()
-            let outcome = try await raw.send(bytes, thenReadFor: .seconds(8), halfClose: name == "truncated frame")
+            let outcome = try await raw.send(bytes, thenReadFor: .seconds(30), halfClose: name == "truncated frame")
             #expect(outcome.closedByServer, "\(name): server should close the connection")
             // Its connection is gone from the server; only the good client's remains.
             try await waitFor { harness.server.connectionCount == 1 }

@@ -56,24 +56,27 @@ struct RequestHeader {
     }
 }
 
-/// Whether a connection's requests may run on its event loop: only once the handshake has proved the peer,
-/// and no longer once the connection drains (the reader then answers them with `unavailable`).
+/// The connection a server channel's event loop hands requests to: set once the handshake has proved the
+/// peer, cleared for good when the connection drains or ends (requests then go to the reader, which
+/// answers them `unavailable` or not at all).
 final class ConnectionGate: Sendable {
-    private enum Phase: UInt8 { case handshake, open, draining }
-    private let phase = Atomic<UInt8>(Phase.handshake.rawValue)
+    private let state = Mutex<(connection: ServerConnection?, closed: Bool)>((nil, false))
 
-    func open() {
-        _ = phase.compareExchange(
-            expected: Phase.handshake.rawValue, desired: Phase.open.rawValue, ordering: .acquiringAndReleasing)
+    func open(_ connection: ServerConnection) {
+        state.withLock { state in
+            if !state.closed { state.connection = connection }
+        }
     }
 
-    func drain() { phase.store(Phase.draining.rawValue, ordering: .releasing) }
+    func close() { state.withLock { $0 = (nil, true) } }
 
-    var isOpen: Bool { phase.load(ordering: .acquiring) == Phase.open.rawValue }
+    var connection: ServerConnection? { state.withLock { $0.connection } }
 }
 
-/// Sits in a server connection's pipeline before the reader task and answers, in place, the requests whose
-/// methods were registered with `registerOnEventLoop`; every other frame passes on to the reader.
+/// Sits in a server connection's pipeline before the reader task. Once the handshake is done it answers, in
+/// place, the requests whose methods were registered with `registerOnEventLoop`, and starts the task of
+/// every other request itself; other frames, and requests the in-flight bound has no room for, pass on to
+/// the reader.
 final class EventLoopRequests: ChannelInboundHandler {
     typealias InboundIn = Frame
     typealias InboundOut = Frame
@@ -95,25 +98,29 @@ final class EventLoopRequests: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        // A peer that does not read its answers meets the reader's backpressure, not a growing write queue.
-        guard frame.type == .request, frame.payload.readableBytes <= WireRouter.eventLoopRequestLimit, gate.isOpen,
-            context.channel.isWritable
-        else {
+        guard frame.type == .request, let connection = gate.connection else {
             context.fireChannelRead(data)
             return
         }
+        let received = ContinuousClock.now
         var body = frame.payload
-        guard let header = RequestHeader(&body, received: .now), let route = router.handlers[header.methodID],
+        // A peer that does not read its answers meets the reader's backpressure, not a growing write queue.
+        if frame.payload.readableBytes <= WireRouter.eventLoopRequestLimit, context.channel.isWritable,
+            let header = RequestHeader(&body, received: received), let route = router.handlers[header.methodID],
             let handler = route.onEventLoop
-        else {
-            context.fireChannelRead(data)
+        {
+            let call = header.context(route, connectionLogger: logger)
+            let result = Result { try handler(body, call, limits) }
+            let reply = header.reply(
+                to: frame.id, route, result, logger: call.logger, allocator: context.channel.allocator)
+            context.write(wrapOutboundOut(reply), promise: nil)
+            unflushed = true
             return
         }
-        let call = header.context(route, connectionLogger: logger)
-        let result = Result { try handler(body, call, limits) }
-        let reply = header.reply(to: frame.id, route, result, logger: call.logger, allocator: context.channel.allocator)
-        context.write(wrapOutboundOut(reply), promise: nil)
-        unflushed = true
+        // Any other request starts its task from here, one hand-off sooner than through the reader.
+        if !connection.startFromEventLoop(frame, received: received) {
+            context.fireChannelRead(data)
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

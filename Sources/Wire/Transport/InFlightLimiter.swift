@@ -16,7 +16,7 @@ final class InFlightLimiter: Sendable {
 
     var active: Int { state.withLock { $0.active } }
 
-    /// Takes a slot, waiting while all are taken. Only the connection's one reader calls this.
+    /// Takes a slot, waiting while all are taken. Only the connection's one reader waits here.
     func acquire() async {
         let acquired = state.withLock { state -> Bool in
             guard state.active < limit else { return false }
@@ -34,6 +34,15 @@ final class InFlightLimiter: Sendable {
                 return false
             }
             if resumeNow { continuation.resume() }
+        }
+    }
+
+    /// Takes a slot if one is free and nobody is waiting for one.
+    func tryAcquire() -> Bool {
+        state.withLock { state in
+            guard state.active < limit, state.waiter == nil else { return false }
+            state.active += 1
+            return true
         }
     }
 

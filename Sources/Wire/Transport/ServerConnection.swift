@@ -14,9 +14,13 @@ final class ServerConnection: Sendable {
 
     private struct State {
         var draining = false
-        /// The task of every request in flight, registered by the reader before it reads on, so that
-        /// a CANCEL that follows always finds it.
-        var tasks: [UInt32: Task<Void, Never>] = [:]
+        /// The task of every request in flight, registered before the next frame is read (by the event
+        /// loop or the reader), so that a CANCEL that follows always finds it; the number tells a task
+        /// apart from a later one under the same id.
+        var tasks: [UInt32: (number: UInt64, task: Task<Void, Never>)] = [:]
+        var started: UInt64 = 0
+        /// Where answers go, once the handshake is done.
+        var outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>?
     }
 
     init(server: WireServer, accepted: AcceptedConnection) {
@@ -48,7 +52,9 @@ final class ServerConnection: Sendable {
                 var frames = inbound.makeAsyncIterator()
                 guard try await handshake(&frames, outbound) else { return }
                 handshakeTimer.cancel()
-                gate.open()
+                state.withLock { $0.outbound = outbound }
+                gate.open(self)
+                defer { gate.close() }
                 try await withThrowingDiscardingTaskGroup { watcher in
                     watcher.addTask {
                         for await _ in self.drainSignal.stream {
@@ -64,6 +70,51 @@ final class ServerConnection: Sendable {
             logger.debug("Wire connection closed", metadata: ["reason": "\(error)"])
         }
         handshakeTimer.cancel()
+        gate.close()
+        // The peer is gone or broke the protocol: nobody waits for the answers.
+        await finishRequests(cancelling: true)
+    }
+
+    /// Starts a request read by the event loop in a task, when the in-flight bound has room; otherwise the
+    /// frame goes to the reader, which waits for room and so stops reading the connection.
+    func startFromEventLoop(_ frame: Frame, received: ContinuousClock.Instant) -> Bool {
+        guard limiter.tryAcquire() else { return false }
+        start(frame, received: received)
+        return true
+    }
+
+    /// Runs the request's handler in a task of its own (unstructured, so that CANCEL can cancel this one
+    /// request), registered before this returns; the task gives its in-flight slot back when done.
+    private func start(_ frame: Frame, received: ContinuousClock.Instant) {
+        state.withLock { state in
+            guard let outbound = state.outbound else {
+                limiter.release()
+                return
+            }
+            state.started += 1
+            let number = state.started
+            // Inside the lock, so that the task cannot finish and unregister before it is registered.
+            state.tasks[frame.id] = (
+                number,
+                Task {
+                    await self.handle(frame, received: received, outbound)
+                    self.state.withLock { state in
+                        if state.tasks[frame.id]?.number == number { state.tasks.removeValue(forKey: frame.id) }
+                    }
+                    self.limiter.release()
+                }
+            )
+        }
+    }
+
+    /// Waits for every request task, cancelling them first when nobody waits for their answers.
+    private func finishRequests(cancelling: Bool) async {
+        while let tasks = state.withLock({ $0.tasks.isEmpty ? nil : $0.tasks.values.map(\.task) }) {
+            for task in tasks {
+                if cancelling { task.cancel() }
+                await task.value
+            }
+        }
     }
 
     private func handshake(
@@ -118,54 +169,38 @@ final class ServerConnection: Sendable {
         _ frames: inout NIOAsyncChannelInboundStream<Frame>.AsyncIterator,
         _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     ) async throws {
-        try await withThrowingDiscardingTaskGroup { requests in
-            var clientLeaving = false
-            while let frame = try await frames.next() {
-                switch frame.type {
-                case .request:
-                    let received = ContinuousClock.now
-                    await limiter.acquire()
-                    if state.withLock({ $0.draining }) {
-                        limiter.release()
-                        try await outbound.write(
-                            Frame.error(
-                                WireError(.unavailable, "Server is shutting down"), id: frame.id, allocator: allocator))
-                        continue
-                    }
-                    // Unstructured so that CANCEL can cancel this one request (a group child cannot be
-                    // cancelled alone); the group child below awaits it, so it never outlives the connection.
-                    let task = Task { await self.handle(frame, received: received, outbound) }
-                    state.withLock { $0.tasks[frame.id] = task }
-                    requests.addTask {
-                        await withTaskCancellationHandler {
-                            await task.value
-                        } onCancel: {
-                            task.cancel()
-                        }
-                        self.state.withLock { state in
-                            if state.tasks[frame.id] == task { state.tasks.removeValue(forKey: frame.id) }
-                        }
-                        self.limiter.release()
-                    }
-                case .cancel:
-                    state.withLock { $0.tasks[frame.id] }?.cancel()
-                case .ping where frame.flags & Frame.flagProofOrAck == 0:
-                    try await outbound.write(Frame.pingReply(to: frame, allocator: allocator))
-                case .ping:
-                    break
-                case .goaway:
-                    clientLeaving = true
-                default:
+        // Requests reach this loop only when the event loop could not start them (in-flight bound reached,
+        // handshake or drain under way): here the reader waits for room, and stops reading meanwhile.
+        while let frame = try await frames.next() {
+            switch frame.type {
+            case .request:
+                let received = ContinuousClock.now
+                await limiter.acquire()
+                if state.withLock({ $0.draining }) {
+                    limiter.release()
                     try await outbound.write(
                         Frame.error(
-                            WireError(.protocolViolation, "Unexpected \(frame.type) frame"), id: 0, allocator: allocator
-                        ))
-                    return
+                            WireError(.unavailable, "Server is shutting down"), id: frame.id, allocator: allocator))
+                    continue
                 }
-                if clientLeaving { break }
+                start(frame, received: received)
+            case .cancel:
+                state.withLock { $0.tasks[frame.id] }?.task.cancel()
+            case .ping where frame.flags & Frame.flagProofOrAck == 0:
+                try await outbound.write(Frame.pingReply(to: frame, allocator: allocator))
+            case .ping:
+                break
+            case .goaway:
+                // The client takes no new calls here: answer what it has sent, then close.
+                gate.close()
+                await finishRequests(cancelling: false)
+                return
+            default:
+                try await outbound.write(
+                    Frame.error(
+                        WireError(.protocolViolation, "Unexpected \(frame.type) frame"), id: 0, allocator: allocator))
+                return
             }
-            // The peer is gone without a GOAWAY: nobody waits for the answers.
-            if !clientLeaving { requests.cancelAll() }
         }
     }
 
@@ -210,7 +245,7 @@ final class ServerConnection: Sendable {
 
     private func goAway(_ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async {
         state.withLock { $0.draining = true }
-        gate.drain()
+        gate.close()
         try? await outbound.write(Frame.outbound(.goaway, id: 0, allocator: allocator))
         let clock = ContinuousClock()
         let until = clock.now.advanced(by: server.configuration.drainTimeout)
