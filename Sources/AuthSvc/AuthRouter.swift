@@ -17,7 +17,7 @@ enum AuthRouter {
 
     static func make(host: ServiceHost, service: AuthService) -> WireRouter {
         var router = WireRouter()
-        router.register(CommonContract.health, host.healthHandler())
+        router.registerOnEventLoop(CommonContract.health, host.healthHandler())
         router.register(AuthContract.signUp) { request, _ in try await service.signUp(request) }
         router.register(AuthContract.confirmSignUp) { request, _ in
             try await service.confirmSignUp(request)

@@ -5,7 +5,7 @@ import Wire
 enum GatewayRouter {
     static func make(host: ServiceHost) -> WireRouter {
         var router = WireRouter()
-        router.register(CommonContract.health, host.healthHandler())
+        router.registerOnEventLoop(CommonContract.health, host.healthHandler())
         return router
     }
 }

@@ -28,7 +28,7 @@ enum ProcessRouter {
 
     static func make(host: ServiceHost, service: ProcessService) -> WireRouter {
         var router = WireRouter()
-        router.register(CommonContract.health, host.healthHandler())
+        router.registerOnEventLoop(CommonContract.health, host.healthHandler())
         router.register(ProcessContract.process) { request, _ in try await service.process(request) }
         router.register(ProcessContract.thumbnail) { request, _ in try await service.thumbnail(request) }
         router.register(ProcessContract.createJob) { request, _ in try await service.createJob(request) }

@@ -29,16 +29,18 @@ public struct ServiceHost: Sendable {
         return try ClusterSecret.load(from: configuration.secretFile)
     }
 
-    /// The `health` handler every service registers; `checks` adds service-specific findings.
+    /// The `health` handler every service registers, with `registerOnEventLoop`: it answers on the
+    /// connection's event loop, so a probe still gets through while CPU-heavy work holds every pool thread.
+    /// `checks` (quick and non-blocking, like the handler) replaces the state-folder check.
     public func healthHandler(
-        checks: (@Sendable () async -> (HealthStatus.State, [String: String]))? = nil
-    ) -> @Sendable (Empty, WireContext) async throws -> HealthStatus {
+        checks: (@Sendable () -> (HealthStatus.State, [String: String]))? = nil
+    ) -> @Sendable (Empty, WireContext) throws -> HealthStatus {
         let service = configuration.service
         let folder = configuration.stateDirectory
         let checks = checks ?? { ServiceHost.folderCheck(folder) }
         let started = self.started
         return { _, _ in
-            let (state, findings) = await checks()
+            let (state, findings) = checks()
             let uptime = ContinuousClock.now - started
             return HealthStatus(
                 service: service.rawValue, state: state, version: ClearskyVersion.current,
@@ -57,7 +59,7 @@ public struct ServiceHost: Sendable {
         let secret = try prepare()
         var router = router
         if !router.handles(CommonContract.health) {
-            router.register(CommonContract.health, healthHandler())
+            router.registerOnEventLoop(CommonContract.health, healthHandler())
         }
         let server = WireServer(
             configuration: WireServerConfiguration(

@@ -14,7 +14,7 @@ enum StoreRouter {
 
     static func make(host: ServiceHost, service: StoreService) -> WireRouter {
         var router = WireRouter()
-        router.register(CommonContract.health, host.healthHandler())
+        router.registerOnEventLoop(CommonContract.health, host.healthHandler())
         router.register(StoreContract.putImage) { request, _ in try await service.putImage(request) }
         router.register(StoreContract.getImage) { request, _ in try await service.visibleImage(request).record }
         router.register(StoreContract.imageByKey) { request, _ in try await service.image(byKey: request) }

@@ -31,7 +31,7 @@ enum TagRouter {
 
     static func make(host: ServiceHost, service: TagService) -> WireRouter {
         var router = WireRouter()
-        router.register(CommonContract.health, host.healthHandler())
+        router.registerOnEventLoop(CommonContract.health, host.healthHandler())
         router.register(TagContract.tagsOf) { request, _ in try await service.tagsOf(request) }
         router.register(TagContract.query) { request, _ in try await service.query(request) }
         router.register(TagContract.listTags) { request, _ in try await service.listTags(owner: request.owner) }

@@ -84,7 +84,8 @@ final class ServerConnection: Sendable {
     }
 
     /// Runs the request's handler in a task of its own (unstructured, so that CANCEL can cancel this one
-    /// request), registered before this returns; the task gives its in-flight slot back when done.
+    /// request), registered before this returns; the task gives its in-flight slot back when done. Not
+    /// fire-and-forget: `run` awaits every registered task (`finishRequests`) before it returns.
     private func start(_ frame: Frame, received: ContinuousClock.Instant) {
         state.withLock { state in
             guard let outbound = state.outbound else {
