@@ -128,6 +128,30 @@ import WireTesting
         }
     }
 
+    @Test func eachCallOnAConnectionKeepsItsOwnDeadline() async throws {
+        let observations = Observations()
+        _ = try await withWireServer(service: "test", router: testRouter(observations)) { harness in
+            let client = harness.client(poolSize: 1)
+            _ = try await client.call(TestMethods.numbers, [1])
+            let clock = ContinuousClock()
+            let start = clock.now
+            // The connection's deadline timer is first set for the quick call, which answers long before;
+            // when it fires it must move on to the slow call's later deadline, not forget it.
+            // Deadlines far enough apart that a loaded machine still answers the quick call in time.
+            async let quick: Empty = client.call(TestMethods.nap, Nap(milliseconds: 10), timeout: .seconds(8))
+            let slow = Task {
+                try await client.call(TestMethods.nap, Nap(milliseconds: 60_000), timeout: .seconds(10))
+            }
+            async let none: Empty = client.call(TestMethods.nap, Nap(milliseconds: 200), timeout: nil)
+            _ = try await quick
+            _ = try await none
+            let error = await #expect(throws: WireError.self) { _ = try await slow.value }
+            #expect(error?.code == .deadlineExceeded)
+            #expect(clock.now - start >= .seconds(10))
+            try await waitFor { observations.cancelled.withLockedValue { $0 } == 1 }
+        }
+    }
+
     @Test func cancellingTheCallerSendsCancel() async throws {
         let observations = Observations()
         _ = try await withWireServer(service: "test", router: testRouter(observations)) { harness in

@@ -16,7 +16,9 @@ final class WireClientHandler: ChannelInboundHandler {
 
     private struct Pending {
         var continuation: CheckedContinuation<ByteBuffer, any Error>
-        var timer: Scheduled<Void>?
+        /// When the caller stops waiting, and the timeout it gave (for the error).
+        var deadline: NIODeadline?
+        var timeout: TimeAmount?
     }
 
     private let service: String
@@ -28,6 +30,9 @@ final class WireClientHandler: ChannelInboundHandler {
     private var pending: [UInt32: Pending] = [:]
     private var cancelledEarly: Set<UInt32> = []
     private var pings: [UInt32: EventLoopPromise<Void>] = [:]
+    /// One timer per connection, set for the earliest deadline it knows of, instead of one per call: a
+    /// timer per call cost a scheduled task each, and cancelling one searches the loop's whole queue.
+    private var deadlineTimer: (deadline: NIODeadline, task: Scheduled<Void>)?
     private var context: ChannelHandlerContext?
     /// Read from other threads by the pool to skip a connection that is closing.
     let goingAway: AtomicFlag
@@ -132,19 +137,17 @@ final class WireClientHandler: ChannelInboundHandler {
         handshakeDone.fail(error)
         let calls = pending
         pending = [:]
-        for (_, call) in calls {
-            call.timer?.cancel()
-            call.continuation.resume(throwing: error)
-        }
+        deadlineTimer?.task.cancel()
+        deadlineTimer = nil
+        for (_, call) in calls { call.continuation.resume(throwing: error) }
         for (_, ping) in pings { ping.fail(error) }
         pings = [:]
         context.close(promise: nil)
     }
 
     private func finish(_ id: UInt32, _ result: Result<ByteBuffer, any Error>) {
-        guard let call = pending.removeValue(forKey: id) else { return }
-        call.timer?.cancel()
-        call.continuation.resume(with: result)
+        // The deadline timer is left alone: when it fires it finds this call gone and moves on.
+        pending.removeValue(forKey: id)?.continuation.resume(with: result)
     }
 
     // MARK: Called on the event loop by ClientConnection
@@ -164,12 +167,9 @@ final class WireClientHandler: ChannelInboundHandler {
             continuation.resume(throwing: closedError)
             return
         }
-        let timer = timeout.map { timeout in
-            context.eventLoop.scheduleTask(in: timeout) { [self] in
-                self.abandon(id, WireError(.deadlineExceeded, "No answer from \(self.service) within \(timeout)"))
-            }
-        }
-        pending[id] = Pending(continuation: continuation, timer: timer)
+        let deadline = timeout.map { NIODeadline.now() + $0 }
+        pending[id] = Pending(continuation: continuation, deadline: deadline, timeout: timeout)
+        if let deadline { armDeadlineTimer(deadline, context.eventLoop) }
         context.writeAndFlush(wrapOutboundOut(request), promise: nil)
     }
 
@@ -179,12 +179,39 @@ final class WireClientHandler: ChannelInboundHandler {
             if error.code == .cancelled { cancelledEarly.insert(id) }
             return
         }
-        call.timer?.cancel()
         call.continuation.resume(throwing: error)
         if let context {
             context.writeAndFlush(
                 wrapOutboundOut(Frame.outbound(.cancel, id: id, allocator: context.channel.allocator)), promise: nil)
         }
+    }
+
+    /// Makes sure the timer fires by `deadline`.
+    private func armDeadlineTimer(_ deadline: NIODeadline, _ eventLoop: any EventLoop) {
+        if let current = deadlineTimer, current.deadline <= deadline { return }
+        deadlineTimer?.task.cancel()
+        deadlineTimer = (deadline, eventLoop.scheduleTask(deadline: deadline) { [self] in self.expireCalls(eventLoop) })
+    }
+
+    /// Gives up on every call whose deadline has passed, then sets the timer for the earliest one left.
+    private func expireCalls(_ eventLoop: any EventLoop) {
+        deadlineTimer = nil
+        let now = NIODeadline.now()
+        var expired: [(UInt32, TimeAmount?)] = []
+        var next: NIODeadline?
+        for (id, call) in pending {
+            guard let deadline = call.deadline else { continue }
+            if deadline <= now {
+                expired.append((id, call.timeout))
+            } else {
+                next = min(next ?? deadline, deadline)
+            }
+        }
+        for (id, timeout) in expired {
+            let within = timeout.map { " within \($0)" } ?? ""
+            abandon(id, WireError(.deadlineExceeded, "No answer from \(service)\(within)"))
+        }
+        if let next { armDeadlineTimer(next, eventLoop) }
     }
 
     func ping(id: UInt32, promise: EventLoopPromise<Void>) {
