@@ -10,11 +10,11 @@ import WireTesting
 @testable import Gateway
 
 @Suite struct GatewayTests {
-    /// A backend that reports `state` from its health method.
+    /// A backend that reports `state` from its health method (on the event loop, as the services do).
     func backend(_ service: ServiceName, state: HealthStatus.State = .serving) -> (service: String, router: WireRouter)
     {
         var router = WireRouter()
-        router.register(CommonContract.health) { _, _ in
+        router.registerOnEventLoop(CommonContract.health) { _, _ in
             HealthStatus(service: service.rawValue, state: state, version: ClearskyVersion.current, uptimeSeconds: 1)
         }
         return (service.rawValue, router)

@@ -117,12 +117,14 @@ import WireTesting
     @Test func deadlinesAreEnforcedOnBothSides() async throws {
         let observations = Observations()
         _ = try await withWireServer(service: "test", router: testRouter(observations)) { harness in
-            let client = harness.client()
+            let client = harness.client(poolSize: 1)
             // Connected first, so that the deadline covers the call only, not a handshake on a busy machine.
             _ = try await client.call(TestMethods.numbers, [1])
-            let error = await #expect(throws: WireError.self) {
-                try await client.call(TestMethods.nap, Nap(milliseconds: 10_000), timeout: .seconds(2))
-            }
+            let call = Task { try await client.call(TestMethods.nap, Nap(milliseconds: 30_000), timeout: .seconds(5)) }
+            // The handler is running (a server that only got to the request after its deadline would rightly
+            // refuse to start it, and there would be nothing to cancel).
+            try await waitFor { observations.started.withLockedValue { $0 } == 1 }
+            let error = await #expect(throws: WireError.self) { try await call.value }
             #expect(error?.code == .deadlineExceeded)
             try await waitFor { observations.cancelled.withLockedValue { $0 } == 1 }
         }
