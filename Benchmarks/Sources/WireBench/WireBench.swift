@@ -40,7 +40,6 @@ enum WireBench {
         )
         let tcpServer = try Peer(me, ["serve-tcp"])
         let tcp = measureTCP(port: tcpServer.port, size: 16, iterations: smallIterations)
-        let tcpBig = measureTCP(port: tcpServer.port, size: mebibyte, iterations: bigIterations)
 
         let wireServer = try Peer(me, ["serve-wire"])
         let client = WireClient(
@@ -71,6 +70,7 @@ enum WireBench {
                     wireSmallOnLoop.p50 / tcp.p50, wireSmallOnLoop.requestsPerSecond))
             return
         }
+        let tcpBig = measureTCP(port: tcpServer.port, size: mebibyte, iterations: bigIterations)
         let wireBig = try await wire(mebibyte, bigIterations)
         await client.close()
 

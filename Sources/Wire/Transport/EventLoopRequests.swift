@@ -30,12 +30,11 @@ final class EventLoopRequests: ChannelInboundHandler {
             context.fireChannelRead(data)
             return
         }
-        let received = ContinuousClock.now
         var body = frame.payload
+        let header = RequestHeader(&body, received: .now)
         // A peer that does not read its answers meets the reader's backpressure, not a growing write queue.
-        if frame.payload.readableBytes <= WireRouter.eventLoopRequestLimit, context.channel.isWritable,
-            let header = RequestHeader(&body, received: received), let route = router.handlers[header.methodID],
-            let handler = route.onEventLoop
+        if let header, frame.payload.readableBytes <= WireRouter.eventLoopRequestLimit, context.channel.isWritable,
+            let route = router.handlers[header.methodID], let handler = route.onEventLoop
         {
             let call = header.context(route, connectionLogger: logger)
             let result = Result { try handler(body, call, limits) }
@@ -45,8 +44,9 @@ final class EventLoopRequests: ChannelInboundHandler {
             unflushed = true
             return
         }
-        // Any other request starts its task from here, one hand-off sooner than through the reader.
-        if !connection.startFromEventLoop(frame, received: received) {
+        // Any other request starts its task from here, one hand-off sooner than through the reader, with
+        // the header already read.
+        if !connection.startFromEventLoop(id: frame.id, header: header, body: body) {
             context.fireChannelRead(data)
         }
     }

@@ -75,18 +75,19 @@ final class ServerConnection: Sendable {
         await finishRequests(cancelling: true)
     }
 
-    /// Starts a request read by the event loop in a task, when the in-flight bound has room; otherwise the
-    /// frame goes to the reader, which waits for room and so stops reading the connection.
-    func startFromEventLoop(_ frame: Frame, received: ContinuousClock.Instant) -> Bool {
+    /// Starts a request the event loop has read (and parsed the header of: nil when malformed) in a task,
+    /// when the in-flight bound has room; otherwise the frame goes to the reader, which waits for room and
+    /// so stops reading the connection.
+    func startFromEventLoop(id: UInt32, header: RequestHeader?, body: ByteBuffer) -> Bool {
         guard limiter.tryAcquire() else { return false }
-        start(frame, received: received)
+        start(id: id, header: header, body: body)
         return true
     }
 
     /// Runs the request's handler in a task of its own (unstructured, so that CANCEL can cancel this one
     /// request), registered before this returns; the task gives its in-flight slot back when done. Not
     /// fire-and-forget: `run` awaits every registered task (`finishRequests`) before it returns.
-    private func start(_ frame: Frame, received: ContinuousClock.Instant) {
+    private func start(id: UInt32, header: RequestHeader?, body: ByteBuffer) {
         state.withLock { state in
             guard let outbound = state.outbound else {
                 limiter.release()
@@ -95,12 +96,12 @@ final class ServerConnection: Sendable {
             state.started += 1
             let number = state.started
             // Inside the lock, so that the task cannot finish and unregister before it is registered.
-            state.tasks[frame.id] = (
+            state.tasks[id] = (
                 number,
                 Task {
-                    await self.handle(frame, received: received, outbound)
+                    await self.handle(id: id, header: header, body: body, outbound)
                     self.state.withLock { state in
-                        if state.tasks[frame.id]?.number == number { state.tasks.removeValue(forKey: frame.id) }
+                        if state.tasks[id]?.number == number { state.tasks.removeValue(forKey: id) }
                     }
                     self.limiter.release()
                 }
@@ -175,7 +176,8 @@ final class ServerConnection: Sendable {
         while let frame = try await frames.next() {
             switch frame.type {
             case .request:
-                let received = ContinuousClock.now
+                var body = frame.payload
+                let header = RequestHeader(&body, received: .now)
                 await limiter.acquire()
                 if state.withLock({ $0.draining }) {
                     limiter.release()
@@ -184,7 +186,7 @@ final class ServerConnection: Sendable {
                             WireError(.unavailable, "Server is shutting down"), id: frame.id, allocator: allocator))
                     continue
                 }
-                start(frame, received: received)
+                start(id: frame.id, header: header, body: body)
             case .cancel:
                 state.withLock { $0.tasks[frame.id] }?.task.cancel()
             case .ping where frame.flags & Frame.flagProofOrAck == 0:
@@ -206,20 +208,18 @@ final class ServerConnection: Sendable {
     }
 
     private func handle(
-        _ frame: Frame, received: ContinuousClock.Instant, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+        id: UInt32, header: RequestHeader?, body: ByteBuffer, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     ) async {
-        var body = frame.payload
-        guard let header = RequestHeader(&body, received: received) else {
+        guard let header else {
             try? await outbound.write(
-                Frame.error(
-                    WireError(.protocolViolation, "Malformed REQUEST header"), id: frame.id, allocator: allocator))
+                Frame.error(WireError(.protocolViolation, "Malformed REQUEST header"), id: id, allocator: allocator))
             return
         }
         guard let route = server.router.handlers[header.methodID] else {
             try? await outbound.write(
                 Frame.error(
                     WireError(.unimplemented, "\(server.configuration.service) has no method \(header.methodID)"),
-                    id: frame.id,
+                    id: id,
                     allocator: allocator))
             return
         }
@@ -227,7 +227,7 @@ final class ServerConnection: Sendable {
             // It waited behind the in-flight bound for longer than the caller will wait.
             try? await outbound.write(
                 Frame.error(
-                    WireError(.deadlineExceeded, "\(route.name) expired before it started"), id: frame.id,
+                    WireError(.deadlineExceeded, "\(route.name) expired before it started"), id: id,
                     allocator: allocator))
             return
         }
@@ -241,7 +241,7 @@ final class ServerConnection: Sendable {
             result = .failure(error)
         }
         try? await outbound.write(
-            header.reply(to: frame.id, route, result, logger: context.logger, allocator: allocator))
+            header.reply(to: id, route, result, logger: context.logger, allocator: allocator))
     }
 
     private func goAway(_ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async {
