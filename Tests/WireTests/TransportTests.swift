@@ -60,6 +60,32 @@ import WireTesting
         }
     }
 
+    @Test func malformedRequestHeadersAreAnsweredAndTheConnectionServesOn() async throws {
+        _ = try await withWireServer(service: "test", router: testRouter()) { harness in
+            let client = harness.client(poolSize: 1)
+            _ = try await client.call(TestMethods.numbers, [1])
+            let headers: [(String, [UInt8])] = [
+                ("truncated varint", [0x80]),
+                ("no timeout", [0x05]),
+                ("trace longer than the payload", [0x05, 0x00, 0x09, 0x61]),
+                (
+                    "over 64 KiB, claiming a 200,000-byte trace",
+                    [0x06, 0x00, 0xc0, 0x9a, 0x0c] + [UInt8](repeating: 0, count: 100_000)
+                ),
+            ]
+            for (name, payload) in headers {
+                let error = await #expect(throws: WireError.self, "\(name)") {
+                    try await client.rawRequest(payload: payload)
+                }
+                #expect(error == WireError(.protocolViolation, "Malformed REQUEST header"), "\(name)")
+            }
+            // Both kinds of handler still answer on the same connection.
+            #expect(try await client.call(TestMethods.numbers, [2, 3]) == 5)
+            let placement = try await client.call(TestMethods.placement, Echo(text: "", payload: []))
+            #expect(placement.onEventLoop)
+        }
+    }
+
     @Test func wrongSecretIsRefused() async throws {
         _ = try await withWireServer(service: "test", router: testRouter()) { harness in
             let intruder = harness.client(secret: ClusterSecret(bytes: Array(repeating: 1, count: 32)))

@@ -60,20 +60,27 @@ final class ClientConnection: Sendable {
     var isUsable: Bool { channel.isActive && !goingAway.isSet }
 
     func call(methodID: UInt32, body: EncodedMessage, timeout: Duration?, trace: String) async throws -> ByteBuffer {
-        let id = nextID.add(1, ordering: .relaxed).oldValue
         let micros =
             timeout.map {
                 UInt64(max(1, $0.components.seconds * 1_000_000 + $0.components.attoseconds / 1_000_000_000_000))
             } ?? 0
         let traceBytes = Array(trace.utf8)
-        let request = Frame.outbound(
-            .request, id: id, capacity: 24 + traceBytes.count + body.count, allocator: channel.allocator
-        ) { buffer in
+        return try await send(timeout: timeout, payloadSize: 24 + traceBytes.count + body.count) { buffer in
             buffer.writeVarint(UInt64(methodID))
             buffer.writeVarint(micros)
             buffer.writeVarint(UInt64(traceBytes.count))
             buffer.writeBytes(traceBytes)
             buffer.writeMessage(body)
+        }
+    }
+
+    /// Sends a REQUEST whose payload (header and body) `writePayload` writes, and waits for its answer.
+    func send(
+        timeout: Duration?, payloadSize: Int, _ writePayload: (inout ByteBuffer) -> Void
+    ) async throws -> ByteBuffer {
+        let id = nextID.add(1, ordering: .relaxed).oldValue
+        let request = Frame.outbound(.request, id: id, capacity: payloadSize, allocator: channel.allocator) {
+            writePayload(&$0)
         }
         let handler = self.handler
         let eventLoop = channel.eventLoop

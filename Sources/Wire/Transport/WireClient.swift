@@ -150,4 +150,9 @@ extension WireClient {
     func rawCall(methodID: UInt32, body: [UInt8], timeout: Duration? = .seconds(30)) async throws -> ByteBuffer {
         try await connection().call(methodID: methodID, body: EncodedMessage(head: body), timeout: timeout, trace: "")
     }
+
+    /// Sends a REQUEST frame whose whole payload, header included, is `payload`; for tests of bad headers.
+    func rawRequest(payload: [UInt8]) async throws -> ByteBuffer {
+        try await connection().send(timeout: .seconds(30), payloadSize: payload.count) { $0.writeBytes(payload) }
+    }
 }
