@@ -32,7 +32,7 @@ public struct PixelBuffer: Sendable, Equatable {
         self.width = width
         self.height = height
         self.layout = layout
-        self.pixels = [UInt8](repeating: fill, count: width * height * layout.channels)
+        self.pixels = [UInt8](hugePagesRepeating: fill, count: width * height * layout.channels)
     }
 
     /// Wraps existing bytes; their count must be `width × height × channels`.
@@ -52,11 +52,7 @@ public struct PixelBuffer: Sendable, Equatable {
         self.width = width
         self.height = height
         self.layout = layout
-        let count = width * height * layout.channels
-        self.pixels = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            if count > 0 { try initialize(buffer.baseAddress!) }
-            initialized = count
-        }
+        self.pixels = try [UInt8](hugePagesCount: width * height * layout.channels, initializingWith: initialize)
     }
 
     public var channels: Int { layout.channels }

@@ -41,7 +41,7 @@ struct DarkChannelPrior {
         let patchRadius = parameters.patch / 2
         let colorChannels = self.colorChannels
         // 1. Dark channel of I: per-pixel minimum over the colour channels, then the patch minimum.
-        var dark = [UInt8](repeating: 0, count: count)
+        var dark = [UInt8](hugePagesRepeating: 0, count: count)
         let channels = image.channels
         dark.withUnsafeMutableBufferPointer { dark in
             let dark = dark.baseAddress!
@@ -60,8 +60,8 @@ struct DarkChannelPrior {
         // 2. Atmospheric light.
         let (light, lightIndex) = atmosphericLight(dark: dark)
         // 3. Raw transmission 1 − ω · dark(I / A), and the gray guide.
-        var transmission = [Float](repeating: 0, count: count)
-        var guide = [Float](repeating: 0, count: count)
+        var transmission = [Float](hugePagesRepeating: 0, count: count)
+        var guide = [Float](hugePagesRepeating: 0, count: count)
         let inverseLight = light.map { Float(1 / max($0, 1e-6) / 255) }
         let omega = Float(parameters.omega)
         transmission.withUnsafeMutableBufferPointer { transmission in

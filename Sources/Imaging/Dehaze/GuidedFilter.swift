@@ -29,8 +29,8 @@ struct GuidedFilter {
     private func coefficients(
         guide: [Float], input: [Float], width: Int, height: Int, radius: Int, parallelism: Parallelism
     ) -> (a: [Float], b: [Float]) {
-        var a = [Float](repeating: 0, count: width * height)
-        var b = [Float](repeating: 0, count: width * height)
+        var a = [Float](hugePagesRepeating: 0, count: width * height)
+        var b = [Float](hugePagesRepeating: 0, count: width * height)
         let eps = self.eps
         guide.withUnsafeBufferPointer { guide in
             input.withUnsafeBufferPointer { input in
@@ -68,8 +68,8 @@ struct GuidedFilter {
         }
         // Means of a and b, written back in place: each row is emitted after every row it reads was filled,
         // so the results go to separate planes first.
-        var meanA = [Float](repeating: 0, count: width * height)
-        var meanB = [Float](repeating: 0, count: width * height)
+        var meanA = [Float](hugePagesRepeating: 0, count: width * height)
+        var meanB = [Float](hugePagesRepeating: 0, count: width * height)
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 meanA.withUnsafeMutableBufferPointer { meanA in
@@ -98,7 +98,7 @@ struct GuidedFilter {
     private func combine(guide: [Float], a: [Float], b: [Float], width: Int, height: Int, parallelism: Parallelism)
         -> [Float]
     {
-        var q = [Float](repeating: 0, count: width * height)
+        var q = [Float](hugePagesRepeating: 0, count: width * height)
         q.withUnsafeMutableBufferPointer { q in
             let q = q.baseAddress!
             guide.withUnsafeBufferPointer { guide in
@@ -119,7 +119,7 @@ struct GuidedFilter {
         guide: [Float], a: [Float], b: [Float], width: Int, height: Int, smallWidth: Int, smallHeight: Int,
         parallelism: Parallelism
     ) -> [Float] {
-        var q = [Float](repeating: 0, count: width * height)
+        var q = [Float](hugePagesRepeating: 0, count: width * height)
         let scaleX = Float(smallWidth) / Float(width)
         let scaleY = Float(smallHeight) / Float(height)
         let columns = (0..<width).map { x -> (Int, Int, Float) in
@@ -164,7 +164,7 @@ struct GuidedFilter {
     static func shrink(_ plane: [Float], width: Int, height: Int, factor: Int, parallelism: Parallelism) -> [Float] {
         let smallWidth = width / factor
         let smallHeight = height / factor
-        var small = [Float](repeating: 0, count: smallWidth * smallHeight)
+        var small = [Float](hugePagesRepeating: 0, count: smallWidth * smallHeight)
         let scale = 1 / Float(factor * factor)
         small.withUnsafeMutableBufferPointer { small in
             let small = small.baseAddress!
