@@ -50,6 +50,10 @@ import Testing
         let dehazed = try rgba.dehazed(DehazeParameters(patch: 3, radius: 4))
         #expect(dehazed.layout == .rgba)
         for index in 0..<rgba.pixelCount { #expect(dehazed.pixels[index * 4 + 3] == rgba.pixels[index * 4 + 3]) }
+        // Without alpha the scene radiance is recovered by the chunked, vectorised loop; with alpha by the
+        // per-pixel one: the same bytes (1,200 pixels: a full chunk of 1,024 and a partial one).
+        let opaque = try rgba.droppingAlpha().dehazed(DehazeParameters(patch: 3, radius: 4))
+        #expect(opaque == dehazed.droppingAlpha())
         let gray = try Fixture.image("camera.png").dehazed()
         #expect(gray.layout == .gray && gray.width == 256)
     }

@@ -41,7 +41,8 @@ struct DarkChannelPrior {
         let patchRadius = parameters.patch / 2
         let colorChannels = self.colorChannels
         // 1. Dark channel of I: per-pixel minimum over the colour channels, then the patch minimum.
-        var dark = [UInt8](hugePagesRepeating: 0, count: count)
+        // Planes below are left unset where made: the pass right after writes every pixel.
+        var dark = [UInt8](hugePagesCount: count) { _ in }
         let channels = image.channels
         dark.withUnsafeMutableBufferPointer { dark in
             let dark = dark.baseAddress!
@@ -60,8 +61,8 @@ struct DarkChannelPrior {
         // 2. Atmospheric light.
         let (light, lightIndex) = atmosphericLight(dark: dark)
         // 3. Raw transmission 1 − ω · dark(I / A), and the gray guide.
-        var transmission = [Float](hugePagesRepeating: 0, count: count)
-        var guide = [Float](hugePagesRepeating: 0, count: count)
+        var transmission = [Float](hugePagesCount: count) { _ in }
+        var guide = [Float](hugePagesCount: count) { _ in }
         let inverseLight = light.map { Float(1 / max($0, 1e-6) / 255) }
         let omega = Float(parameters.omega)
         transmission.withUnsafeMutableBufferPointer { transmission in
@@ -98,7 +99,7 @@ struct DarkChannelPrior {
         let refined = GuidedFilter(
             radius: parameters.radius, eps: parameters.eps, subsampling: parameters.subsampling
         )
-        .filter(guide: guide, input: transmission, width: width, height: height, parallelism: parallelism)
+        .filter(guide: guide, input: consume transmission, width: width, height: height, parallelism: parallelism)
         let output = recover(transmission: refined, light: light)
         let report = DehazeReport(
             atmosphericLight: light, atmosphericLightPixel: (lightIndex % width, lightIndex / width))
@@ -147,7 +148,11 @@ struct DarkChannelPrior {
             image.pixels.withUnsafeBufferPointer { input in
                 transmission.withUnsafeBufferPointer { transmission in
                     parallelism.forEachRange(image.pixelCount, grain: 65_536) { range in
-                        if colorChannels == 3 {
+                        if channels == colorChannels {
+                            Self.recoverOpaque(
+                                input.baseAddress!, into: output, transmission: transmission.baseAddress!,
+                                range: range, channels: channels, levels: lightLevels, t0: t0)
+                        } else if colorChannels == 3 {
                             let (ar, ag, ab) = (lightLevels[0], lightLevels[1], lightLevels[2])
                             for index in range {
                                 let scale = 1 / max(transmission[index], t0)
@@ -169,6 +174,49 @@ struct DarkChannelPrior {
                     }
                 }
             }
+        }
+    }
+
+    /// `recover` for images without alpha, a chunk of pixels at a time so that each step vectorises: the
+    /// per-pixel scales 1 / max(t, t0), spread to their channels, then every byte as one expression (the same
+    /// arithmetic as the per-pixel loop, so the same bytes) and a rounded store sixteen at a time.
+    private static func recoverOpaque(
+        _ input: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<UInt8>, transmission: UnsafePointer<Float>,
+        range: Range<Int>, channels: Int, levels: [Float], t0: Float
+    ) {
+        let chunk = 1024
+        let reciprocals = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
+        let scales = UnsafeMutablePointer<Float>.allocate(capacity: chunk * channels)
+        let values = UnsafeMutablePointer<Float>.allocate(capacity: chunk * channels)
+        // light[j % channels] for every byte of a chunk.
+        let pattern = UnsafeMutablePointer<Float>.allocate(capacity: chunk * channels)
+        defer {
+            reciprocals.deallocate()
+            scales.deallocate()
+            values.deallocate()
+            pattern.deallocate()
+        }
+        for j in 0..<chunk * channels { pattern[j] = levels[j % channels] }
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let count = min(chunk, range.upperBound - start)
+            let t = transmission + start
+            for i in 0..<count { reciprocals[i] = 1 / max(t[i], t0) }
+            let spread: UnsafeMutablePointer<Float>
+            if channels == 3 {
+                for i in 0..<count {
+                    let scale = reciprocals[i]
+                    (scales[3 * i], scales[3 * i + 1], scales[3 * i + 2]) = (scale, scale, scale)
+                }
+                spread = scales
+            } else {
+                spread = reciprocals
+            }
+            let bytes = count * channels
+            let source = input + start * channels
+            for j in 0..<bytes { values[j] = (Float(source[j]) - pattern[j]) * spread[j] + pattern[j] }
+            storeRounded(values, to: output + start * channels, count: bytes)
+            start += count
         }
     }
 

@@ -21,9 +21,15 @@ enum MinFilter {
         // Rows: each one independently.
         parallelism.forEachRange(height, grain: 16) { rows in
             let padded = paddedLength(width, radius: radius)
-            let scratch = UnsafeMutablePointer<T>.allocate(capacity: 3 * padded)
+            let scratch = UnsafeMutablePointer<T>.allocate(capacity: 3 * padded * 4)
             defer { scratch.deallocate() }
-            for y in rows {
+            var y = rows.lowerBound
+            while y + 4 <= rows.upperBound {
+                filterFourLines(
+                    plane + y * width, width: width, radius: radius, size: size, scratch: scratch, padded: padded)
+                y += 4
+            }
+            for y in y..<rows.upperBound {
                 filterLine(
                     plane + y * width, stride: 1, count: width, radius: radius, size: size,
                     scratch: scratch, padded: padded)
@@ -80,6 +86,46 @@ enum MinFilter {
             block += size
         }
         for x in 0..<count { line[x * stride] = min(h[x], g[x + size - 1]) }
+    }
+
+    /// `filterLine` on four consecutive rows at once, their samples interleaved (x-major, four lanes): the
+    /// running minima of one row are chains of dependent comparisons that leave the core waiting between
+    /// steps, four independent chains overlap (and Float lanes become one vector).
+    private static func filterFourLines<T: MinFilterable>(
+        _ first: UnsafeMutablePointer<T>, width: Int, radius: Int, size: Int,
+        scratch: UnsafeMutablePointer<T>, padded: Int
+    ) {
+        let input = scratch
+        let g = scratch + 4 * padded
+        let h = scratch + 8 * padded
+        input.update(repeating: T.padding, count: 4 * radius)
+        (input + 4 * (radius + width)).update(repeating: T.padding, count: 4 * (padded - radius - width))
+        let (line0, line1, line2, line3) = (first, first + width, first + 2 * width, first + 3 * width)
+        for x in 0..<width {
+            let slot = input + 4 * (radius + x)
+            (slot[0], slot[1], slot[2], slot[3]) = (line0[x], line1[x], line2[x], line3[x])
+        }
+        var block = 0
+        while block < padded {
+            for k in 0..<4 { g[4 * block + k] = input[4 * block + k] }
+            for i in (block + 1)..<(block + size) {
+                for k in 0..<4 { g[4 * i + k] = min(g[4 * (i - 1) + k], input[4 * i + k]) }
+            }
+            let last = block + size - 1
+            for k in 0..<4 { h[4 * last + k] = input[4 * last + k] }
+            var i = last - 1
+            while i >= block {
+                for k in 0..<4 { h[4 * i + k] = min(h[4 * (i + 1) + k], input[4 * i + k]) }
+                i -= 1
+            }
+            block += size
+        }
+        for x in 0..<width {
+            let (left, right) = (h + 4 * x, g + 4 * (x + size - 1))
+            (line0[x], line1[x], line2[x], line3[x]) = (
+                min(left[0], right[0]), min(left[1], right[1]), min(left[2], right[2]), min(left[3], right[3])
+            )
+        }
     }
 
     /// The same along columns, `columns` at a time: each step is a vector of neighbouring columns.
