@@ -89,8 +89,15 @@ import Testing
     @Test func guidedFilterWithTheInputAsGuideAndTinyEpsIsNearlyTheIdentity() {
         let (width, height) = (40, 30)
         let plane = (0..<width * height).map { _ in Float.random(in: 0...1) }
-        let filtered = GuidedFilter(radius: 3, eps: 1e-10, subsampling: 1)
-            .filter(guide: plane, input: plane, width: width, height: height, parallelism: .single)
+        var filtered = [Float](repeating: .nan, count: plane.count)
+        filtered.withUnsafeMutableBufferPointer { filtered in
+            // Rows arrive from parallel bands, each once.
+            GuidedFilter(radius: 3, eps: 1e-10, subsampling: 1).filter(
+                guide: plane, input: plane, width: width, height: height, parallelism: Parallelism(threads: 3)
+            ) { y, row in
+                for x in 0..<width { filtered[y * width + x] = row[x] }
+            }
+        }
         for index in plane.indices { #expect(abs(filtered[index] - plane[index]) < 1e-3) }
     }
 }

@@ -13,77 +13,116 @@ struct BoxMean {
     /// row `y`'s means, plane after plane (`planes × width` values). Rows are emitted in order within a
     /// band; bands run in parallel, so both closures must only touch row `y`'s data.
     func run(
-        parallelism: Parallelism,
-        fill: (_ y: Int, _ plane: Int, _ row: UnsafeMutablePointer<Double>) -> Void,
+        parallelism: Parallelism, fill: BoxMeanRows.Fill,
         emit: (_ y: Int, _ means: UnsafeMutablePointer<Double>) -> Void
     ) {
-        let (width, height, radius, planes) = (self.width, self.height, self.radius, self.planes)
-        // 1 / columns inside each window (the middle ones all hold 2·radius + 1).
-        let inverseColumns = (0..<width).map { 1 / Double(min(width - 1, $0 + radius) - max(0, $0 - radius) + 1) }
-        inverseColumns.withUnsafeBufferPointer { inverseColumns in
-            let inverseColumns = inverseColumns.baseAddress!
-            parallelism.forEachRange(height, grain: max(32, 2 * radius)) { band in
-                let sums = UnsafeMutablePointer<Double>.allocate(capacity: planes * width)
-                let row = UnsafeMutablePointer<Double>.allocate(capacity: width)
-                let prefix = UnsafeMutablePointer<Double>.allocate(capacity: planes * (width + 1))
-                let means = UnsafeMutablePointer<Double>.allocate(capacity: planes * width)
-                defer {
-                    sums.deallocate()
-                    row.deallocate()
-                    prefix.deallocate()
-                    means.deallocate()
-                }
-                sums.update(repeating: 0, count: planes * width)
-                func accumulate(_ y: Int, sign: Double) {
-                    for plane in 0..<planes {
-                        fill(y, plane, row)
-                        let sum = sums + plane * width
-                        if sign > 0 {
-                            for x in 0..<width { sum[x] += row[x] }
-                        } else {
-                            for x in 0..<width { sum[x] -= row[x] }
-                        }
-                    }
-                }
-                for y in max(0, band.lowerBound - radius)...min(height - 1, band.lowerBound + radius) {
-                    accumulate(y, sign: 1)
-                }
-                // Columns whose window lies inside the row: [inner.lowerBound, inner.upperBound).
-                let inner = min(radius, width)..<max(min(radius, width), width - radius)
-                for y in band {
-                    let rowScale = 1 / Double(min(height - 1, y + radius) - max(0, y - radius) + 1)
-                    Self.prefixSums(sums, planes: planes, width: width, into: prefix)
-                    for plane in 0..<planes {
-                        let running = prefix + plane * (width + 1)
-                        let out = means + plane * width
-                        // The edges: windows clipped at the row's ends.
-                        func clipped(_ columns: Range<Int>) {
-                            for x in columns {
-                                let total = running[min(width, x + radius + 1)] - running[max(0, x - radius)]
-                                out[x] = total * rowScale * inverseColumns[x]
-                            }
-                        }
-                        clipped(0..<inner.lowerBound)
-                        clipped(inner.upperBound..<width)
-                        // The middle: contiguous reads and one constant factor, which vectorises.
-                        let factor = rowScale / Double(2 * radius + 1)
-                        let ahead = running + radius + 1
-                        let behind = running - radius
-                        for x in inner { out[x] = (ahead[x] - behind[x]) * factor }
-                    }
-                    emit(y, means)
-                    if y + 1 < band.upperBound {
-                        if y - radius >= 0 { accumulate(y - radius, sign: -1) }
-                        if y + radius + 1 < height { accumulate(y + radius + 1, sign: 1) }
-                    }
-                }
-            }
+        parallelism.forEachRange(height, grain: max(32, 2 * radius)) { band in
+            let rows = BoxMeanRows(self, rows: band, fill: fill)
+            for y in band { emit(y, rows.advance(fill: fill)) }
+        }
+    }
+}
+
+/// One band of a `BoxMean`, a row at a time: the running column sums over the window's rows, and the
+/// means of the next row on request. Lets a caller interleave two filters (the guided filter's second box
+/// mean pulls rows from the first as it needs them).
+final class BoxMeanRows {
+    /// Writes `width` raw values of row `y` of `plane` into `row`.
+    typealias Fill = (_ y: Int, _ plane: Int, _ row: UnsafeMutablePointer<Double>) -> Void
+
+    private let box: BoxMean
+    private let rows: Range<Int>
+    private var next: Int
+    private let sums: UnsafeMutablePointer<Double>
+    private let row: UnsafeMutablePointer<Double>
+    private let prefix: UnsafeMutablePointer<Double>
+    private let means: UnsafeMutablePointer<Double>
+    /// 1 / columns inside each window (the middle ones all hold 2·radius + 1).
+    private let inverseColumns: UnsafeMutablePointer<Double>
+
+    /// Sums the window of the band's first row: fills rows `rows.lowerBound ± radius`.
+    init(_ box: BoxMean, rows: Range<Int>, fill: Fill) {
+        let (width, planes, radius) = (box.width, box.planes, box.radius)
+        self.box = box
+        self.rows = rows
+        next = rows.lowerBound
+        sums = .allocate(capacity: planes * width)
+        row = .allocate(capacity: width)
+        prefix = .allocate(capacity: planes * (width + 1))
+        means = .allocate(capacity: planes * width)
+        inverseColumns = .allocate(capacity: width)
+        for x in 0..<width {
+            inverseColumns[x] = 1 / Double(min(width - 1, x + radius) - max(0, x - radius) + 1)
+        }
+        sums.update(repeating: 0, count: planes * width)
+        guard !rows.isEmpty else { return }
+        for y in max(0, rows.lowerBound - radius)...min(box.height - 1, rows.lowerBound + radius) {
+            accumulate(y, sign: 1, fill: fill)
         }
     }
 
+    deinit {
+        sums.deallocate()
+        row.deallocate()
+        prefix.deallocate()
+        means.deallocate()
+        inverseColumns.deallocate()
+    }
+
+    /// The means of the next row of the band, plane after plane (`planes × width` values, valid until the
+    /// next call). The window moves down first: row `y − radius − 1` leaves it, row `y + radius` joins.
+    func advance(fill: Fill) -> UnsafeMutablePointer<Double> {
+        let (width, height, radius, planes) = (box.width, box.height, box.radius, box.planes)
+        let y = next
+        precondition(rows.contains(y), "advanced past the band")
+        if y > rows.lowerBound {
+            if y - radius - 1 >= 0 { accumulate(y - radius - 1, sign: -1, fill: fill) }
+            if y + radius < height { accumulate(y + radius, sign: 1, fill: fill) }
+        }
+        next += 1
+        // Columns whose window lies inside the row: [inner.lowerBound, inner.upperBound).
+        let inner = min(radius, width)..<max(min(radius, width), width - radius)
+        let rowScale = 1 / Double(min(height - 1, y + radius) - max(0, y - radius) + 1)
+        BoxMean.prefixSums(sums, planes: planes, width: width, into: prefix)
+        for plane in 0..<planes {
+            let running = prefix + plane * (width + 1)
+            let out = means + plane * width
+            // The edges: windows clipped at the row's ends.
+            func clipped(_ columns: Range<Int>) {
+                for x in columns {
+                    let total = running[min(width, x + radius + 1)] - running[max(0, x - radius)]
+                    out[x] = total * rowScale * inverseColumns[x]
+                }
+            }
+            clipped(0..<inner.lowerBound)
+            clipped(inner.upperBound..<width)
+            // The middle: contiguous reads and one constant factor, which vectorises.
+            let factor = rowScale / Double(2 * radius + 1)
+            let ahead = running + radius + 1
+            let behind = running - radius
+            for x in inner { out[x] = (ahead[x] - behind[x]) * factor }
+        }
+        return means
+    }
+
+    private func accumulate(_ y: Int, sign: Double, fill: Fill) {
+        let width = box.width
+        for plane in 0..<box.planes {
+            fill(y, plane, row)
+            let sum = sums + plane * width
+            if sign > 0 {
+                for x in 0..<width { sum[x] += row[x] }
+            } else {
+                for x in 0..<width { sum[x] -= row[x] }
+            }
+        }
+    }
+}
+
+extension BoxMean {
     /// Running sums along each plane's row (`width + 1` values per plane, starting at 0). Each running sum is
     /// a chain of dependent additions; doing planes two at a time keeps two chains in flight.
-    private static func prefixSums(
+    static func prefixSums(
         _ sums: UnsafePointer<Double>, planes: Int, width: Int, into prefix: UnsafeMutablePointer<Double>
     ) {
         var plane = 0

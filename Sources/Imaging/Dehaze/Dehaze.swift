@@ -95,12 +95,20 @@ struct DarkChannelPrior {
                 for index in range { raw[index] = 1 - omega * raw[index] }
             }
         }
-        // 4. Refine t with the guided filter, and 5. recover the scene radiance.
-        let refined = GuidedFilter(
-            radius: parameters.radius, eps: parameters.eps, subsampling: parameters.subsampling
-        )
-        .filter(guide: guide, input: consume transmission, width: width, height: height, parallelism: parallelism)
-        let output = recover(transmission: refined, light: light)
+        // 4. Refine t with the guided filter, and 5. recover the scene radiance from each refined row as it
+        // comes (no plane for the refined transmission).
+        let filter = GuidedFilter(radius: parameters.radius, eps: parameters.eps, subsampling: parameters.subsampling)
+        let lightLevels = light.map { Float($0 * 255) }
+        let output = PixelBuffer(width: width, height: height, layout: image.layout) { output in
+            image.pixels.withUnsafeBufferPointer { input in
+                filter.filter(
+                    guide: guide, input: transmission, width: width, height: height, parallelism: parallelism
+                ) { y, refined in
+                    recover(
+                        row: y, transmission: refined, input: input.baseAddress!, output: output, levels: lightLevels)
+                }
+            }
+        }
         let report = DehazeReport(
             atmosphericLight: light, atmosphericLightPixel: (lightIndex % width, lightIndex / width))
         return (output, report)
@@ -139,40 +147,35 @@ struct DarkChannelPrior {
         return (light, best.index)
     }
 
-    private func recover(transmission: [Float], light: [Double]) -> PixelBuffer {
-        let channels = image.channels
-        let colorChannels = self.colorChannels
+    /// J = (I − A) / max(t, t0) + A for row `y`, with the light levels A in 0…255; alpha is copied.
+    private func recover(
+        row y: Int, transmission: UnsafePointer<Float>, input: UnsafePointer<UInt8>,
+        output: UnsafeMutablePointer<UInt8>, levels: [Float]
+    ) {
+        let (width, channels, colorChannels) = (image.width, image.channels, self.colorChannels)
         let t0 = Float(parameters.t0)
-        let lightLevels = light.map { Float($0 * 255) }
-        return PixelBuffer(width: image.width, height: image.height, layout: image.layout) { output in
-            image.pixels.withUnsafeBufferPointer { input in
-                transmission.withUnsafeBufferPointer { transmission in
-                    parallelism.forEachRange(image.pixelCount, grain: 65_536) { range in
-                        if channels == colorChannels {
-                            Self.recoverOpaque(
-                                input.baseAddress!, into: output, transmission: transmission.baseAddress!,
-                                range: range, channels: channels, levels: lightLevels, t0: t0)
-                        } else if colorChannels == 3 {
-                            let (ar, ag, ab) = (lightLevels[0], lightLevels[1], lightLevels[2])
-                            for index in range {
-                                let scale = 1 / max(transmission[index], t0)
-                                let offset = index * channels
-                                output[offset] = clampToByte((Float(input[offset]) - ar) * scale + ar)
-                                output[offset + 1] = clampToByte((Float(input[offset + 1]) - ag) * scale + ag)
-                                output[offset + 2] = clampToByte((Float(input[offset + 2]) - ab) * scale + ab)
-                                if channels == 4 { output[offset + 3] = input[offset + 3] }
-                            }
-                        } else {
-                            let a = lightLevels[0]
-                            for index in range {
-                                let offset = index * channels
-                                let scale = 1 / max(transmission[index], t0)
-                                output[offset] = clampToByte((Float(input[offset]) - a) * scale + a)
-                                if channels == 2 { output[offset + 1] = input[offset + 1] }
-                            }
-                        }
-                    }
-                }
+        let (input, output) = (input + y * width * channels, output + y * width * channels)
+        if channels == colorChannels {
+            Self.recoverOpaque(
+                input, into: output, transmission: transmission, count: width, channels: channels, levels: levels,
+                t0: t0)
+        } else if colorChannels == 3 {
+            let (ar, ag, ab) = (levels[0], levels[1], levels[2])
+            for x in 0..<width {
+                let scale = 1 / max(transmission[x], t0)
+                let offset = x * channels
+                output[offset] = clampToByte((Float(input[offset]) - ar) * scale + ar)
+                output[offset + 1] = clampToByte((Float(input[offset + 1]) - ag) * scale + ag)
+                output[offset + 2] = clampToByte((Float(input[offset + 2]) - ab) * scale + ab)
+                output[offset + 3] = input[offset + 3]
+            }
+        } else {
+            let a = levels[0]
+            for x in 0..<width {
+                let offset = x * channels
+                let scale = 1 / max(transmission[x], t0)
+                output[offset] = clampToByte((Float(input[offset]) - a) * scale + a)
+                output[offset + 1] = input[offset + 1]
             }
         }
     }
@@ -182,9 +185,9 @@ struct DarkChannelPrior {
     /// arithmetic as the per-pixel loop, so the same bytes) and a rounded store sixteen at a time.
     private static func recoverOpaque(
         _ input: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<UInt8>, transmission: UnsafePointer<Float>,
-        range: Range<Int>, channels: Int, levels: [Float], t0: Float
+        count pixels: Int, channels: Int, levels: [Float], t0: Float
     ) {
-        let chunk = 1024
+        let chunk = min(1024, pixels)
         let reciprocals = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
         let scales = UnsafeMutablePointer<Float>.allocate(capacity: chunk * channels)
         let values = UnsafeMutablePointer<Float>.allocate(capacity: chunk * channels)
@@ -197,9 +200,9 @@ struct DarkChannelPrior {
             pattern.deallocate()
         }
         for j in 0..<chunk * channels { pattern[j] = levels[j % channels] }
-        var start = range.lowerBound
-        while start < range.upperBound {
-            let count = min(chunk, range.upperBound - start)
+        var start = 0
+        while start < pixels {
+            let count = min(chunk, pixels - start)
             let t = transmission + start
             for i in 0..<count { reciprocals[i] = 1 / max(t[i], t0) }
             let spread: UnsafeMutablePointer<Float>
