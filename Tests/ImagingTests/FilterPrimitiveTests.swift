@@ -49,19 +49,19 @@ import Testing
         }
     }
 
-    /// Three planes at once (running sums go two planes at a time, then one), radii from 1 to wider than
-    /// the image.
+    /// Seven planes at once (running sums go four planes at a time, then two, then one), radii from 1 to
+    /// wider than the image.
     @Test(arguments: [1, 4, 17, 25, 80])
     func boxMeanEqualsAClippedWindowAverage(radius: Int) {
-        let (width, height, planes) = (37, 29, 3)
+        let (width, height, planes) = (37, 29, 7)
         let values = (0..<planes * width * height).map { _ in Double.random(in: 0...1) }
         var means = [Double](repeating: .nan, count: planes * width * height)
         means.withUnsafeMutableBufferPointer { means in
             let means = means.baseAddress!
             BoxMean(width: width, height: height, radius: radius, planes: planes).run(
                 parallelism: Parallelism(threads: 3)
-            ) { y, plane, row in
-                for x in 0..<width { row[x] = values[(plane * height + y) * width + x] }
+            ) { y, plane, sign, sums in
+                for x in 0..<width { sums[x] += sign * values[(plane * height + y) * width + x] }
             } emit: { y, rowMeans in
                 for plane in 0..<planes {
                     for x in 0..<width { means[(plane * height + y) * width + x] = rowMeans[plane * width + x] }

@@ -27,14 +27,15 @@ struct BoxMean {
 /// means of the next row on request. Lets a caller interleave two filters (the guided filter's second box
 /// mean pulls rows from the first as it needs them).
 final class BoxMeanRows {
-    /// Writes `width` raw values of row `y` of `plane` into `row`.
-    typealias Fill = (_ y: Int, _ plane: Int, _ row: UnsafeMutablePointer<Double>) -> Void
+    /// Adds `sign` (1 or −1) × the `width` raw values of row `y` of `plane` to `sums`: the row goes into the
+    /// running column sums where it is made, not through a buffer. (× −1 is exact, so adding the product is
+    /// subtracting.)
+    typealias Fill = (_ y: Int, _ plane: Int, _ sign: Double, _ sums: UnsafeMutablePointer<Double>) -> Void
 
     private let box: BoxMean
     private let rows: Range<Int>
     private var next: Int
     private let sums: UnsafeMutablePointer<Double>
-    private let row: UnsafeMutablePointer<Double>
     private let prefix: UnsafeMutablePointer<Double>
     private let means: UnsafeMutablePointer<Double>
     /// 1 / columns inside each window (the middle ones all hold 2·radius + 1).
@@ -47,7 +48,6 @@ final class BoxMeanRows {
         self.rows = rows
         next = rows.lowerBound
         sums = .allocate(capacity: planes * width)
-        row = .allocate(capacity: width)
         prefix = .allocate(capacity: planes * (width + 1))
         means = .allocate(capacity: planes * width)
         inverseColumns = .allocate(capacity: width)
@@ -63,7 +63,6 @@ final class BoxMeanRows {
 
     deinit {
         sums.deallocate()
-        row.deallocate()
         prefix.deallocate()
         means.deallocate()
         inverseColumns.deallocate()
@@ -106,27 +105,36 @@ final class BoxMeanRows {
     }
 
     private func accumulate(_ y: Int, sign: Double, fill: Fill) {
-        let width = box.width
-        for plane in 0..<box.planes {
-            fill(y, plane, row)
-            let sum = sums + plane * width
-            if sign > 0 {
-                for x in 0..<width { sum[x] += row[x] }
-            } else {
-                for x in 0..<width { sum[x] -= row[x] }
-            }
-        }
+        for plane in 0..<box.planes { fill(y, plane, sign, sums + plane * box.width) }
     }
 }
 
 extension BoxMean {
     /// Running sums along each plane's row (`width + 1` values per plane, starting at 0). Each running sum is
-    /// a chain of dependent additions; doing planes two at a time keeps two chains in flight.
+    /// a chain of dependent additions; doing planes four (or two) at a time keeps that many chains in flight.
     static func prefixSums(
         _ sums: UnsafePointer<Double>, planes: Int, width: Int, into prefix: UnsafeMutablePointer<Double>
     ) {
         var plane = 0
-        while plane + 1 < planes {
+        while plane + 4 <= planes {
+            let (a, b, c, d) = (
+                sums + plane * width, sums + (plane + 1) * width, sums + (plane + 2) * width,
+                sums + (plane + 3) * width
+            )
+            let outA = prefix + plane * (width + 1)
+            let (outB, outC, outD) = (outA + (width + 1), outA + 2 * (width + 1), outA + 3 * (width + 1))
+            var (runA, runB, runC, runD) = (0.0, 0.0, 0.0, 0.0)
+            (outA[0], outB[0], outC[0], outD[0]) = (0, 0, 0, 0)
+            for x in 0..<width {
+                runA += a[x]
+                runB += b[x]
+                runC += c[x]
+                runD += d[x]
+                (outA[x + 1], outB[x + 1], outC[x + 1], outD[x + 1]) = (runA, runB, runC, runD)
+            }
+            plane += 4
+        }
+        while plane + 2 <= planes {
             let (a, b) = (sums + plane * width, sums + (plane + 1) * width)
             let (outA, outB) = (prefix + plane * (width + 1), prefix + (plane + 1) * (width + 1))
             var (runA, runB) = (0.0, 0.0)

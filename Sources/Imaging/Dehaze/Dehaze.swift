@@ -99,13 +99,17 @@ struct DarkChannelPrior {
         // comes (no plane for the refined transmission).
         let filter = GuidedFilter(radius: parameters.radius, eps: parameters.eps, subsampling: parameters.subsampling)
         let lightLevels = light.map { Float($0 * 255) }
+        // light[j % channels] for every byte of a chunk, made once for all rows (images without alpha).
+        let pattern =
+            channels == colorChannels ? (0..<Self.recoveryChunk * channels).map { lightLevels[$0 % channels] } : []
         let output = PixelBuffer(width: width, height: height, layout: image.layout) { output in
             image.pixels.withUnsafeBufferPointer { input in
                 filter.filter(
                     guide: guide, input: transmission, width: width, height: height, parallelism: parallelism
                 ) { y, refined in
                     recover(
-                        row: y, transmission: refined, input: input.baseAddress!, output: output, levels: lightLevels)
+                        row: y, transmission: refined, input: input.baseAddress!, output: output, levels: lightLevels,
+                        pattern: pattern)
                 }
             }
         }
@@ -150,14 +154,14 @@ struct DarkChannelPrior {
     /// J = (I − A) / max(t, t0) + A for row `y`, with the light levels A in 0…255; alpha is copied.
     private func recover(
         row y: Int, transmission: UnsafePointer<Float>, input: UnsafePointer<UInt8>,
-        output: UnsafeMutablePointer<UInt8>, levels: [Float]
+        output: UnsafeMutablePointer<UInt8>, levels: [Float], pattern: [Float]
     ) {
         let (width, channels, colorChannels) = (image.width, image.channels, self.colorChannels)
         let t0 = Float(parameters.t0)
         let (input, output) = (input + y * width * channels, output + y * width * channels)
         if channels == colorChannels {
             Self.recoverOpaque(
-                input, into: output, transmission: transmission, count: width, channels: channels, levels: levels,
+                input, into: output, transmission: transmission, count: width, channels: channels, pattern: pattern,
                 t0: t0)
         } else if colorChannels == 3 {
             let (ar, ag, ab) = (levels[0], levels[1], levels[2])
@@ -180,26 +184,25 @@ struct DarkChannelPrior {
         }
     }
 
+    /// Pixels per step of `recoverOpaque`.
+    private static let recoveryChunk = 1024
+
     /// `recover` for images without alpha, a chunk of pixels at a time so that each step vectorises: the
     /// per-pixel scales 1 / max(t, t0), spread to their channels, then every byte as one expression (the same
     /// arithmetic as the per-pixel loop, so the same bytes) and a rounded store sixteen at a time.
     private static func recoverOpaque(
         _ input: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<UInt8>, transmission: UnsafePointer<Float>,
-        count pixels: Int, channels: Int, levels: [Float], t0: Float
+        count pixels: Int, channels: Int, pattern: [Float], t0: Float
     ) {
-        let chunk = min(1024, pixels)
+        let chunk = min(recoveryChunk, pixels)
         let reciprocals = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
         let scales = UnsafeMutablePointer<Float>.allocate(capacity: chunk * channels)
         let values = UnsafeMutablePointer<Float>.allocate(capacity: chunk * channels)
-        // light[j % channels] for every byte of a chunk.
-        let pattern = UnsafeMutablePointer<Float>.allocate(capacity: chunk * channels)
         defer {
             reciprocals.deallocate()
             scales.deallocate()
             values.deallocate()
-            pattern.deallocate()
         }
-        for j in 0..<chunk * channels { pattern[j] = levels[j % channels] }
         var start = 0
         while start < pixels {
             let count = min(chunk, pixels - start)
@@ -217,7 +220,10 @@ struct DarkChannelPrior {
             }
             let bytes = count * channels
             let source = input + start * channels
-            for j in 0..<bytes { values[j] = (Float(source[j]) - pattern[j]) * spread[j] + pattern[j] }
+            pattern.withUnsafeBufferPointer { pattern in
+                let pattern = pattern.baseAddress!
+                for j in 0..<bytes { values[j] = (Float(source[j]) - pattern[j]) * spread[j] + pattern[j] }
+            }
             storeRounded(values, to: output + start * channels, count: bytes)
             start += count
         }

@@ -82,14 +82,14 @@ struct GuidedFilter {
         let ringRows = 2 * radius + 2
         let eps = self.eps
         // Means of I, p, I², I·p.
-        let fillStatistics: BoxMeanRows.Fill = { y, plane, row in
+        let fillStatistics: BoxMeanRows.Fill = { y, plane, sign, sums in
             let i = guide + y * width
             let p = input + y * width
             switch plane {
-            case 0: for x in 0..<width { row[x] = Double(i[x]) }
-            case 1: for x in 0..<width { row[x] = Double(p[x]) }
-            case 2: for x in 0..<width { row[x] = Double(i[x]) * Double(i[x]) }
-            default: for x in 0..<width { row[x] = Double(i[x]) * Double(p[x]) }
+            case 0: for x in 0..<width { sums[x] += sign * Double(i[x]) }
+            case 1: for x in 0..<width { sums[x] += sign * Double(p[x]) }
+            case 2: for x in 0..<width { sums[x] += sign * (Double(i[x]) * Double(i[x])) }
+            default: for x in 0..<width { sums[x] += sign * (Double(i[x]) * Double(p[x])) }
             }
         }
         let bandRows = max(2 * radius, (height + parallelism.threads - 1) / parallelism.threads)
@@ -104,7 +104,7 @@ struct GuidedFilter {
             let needed = max(0, band.lowerBound - radius)..<min(height, band.upperBound + radius)
             let first = BoxMeanRows(statistics, rows: needed, fill: fillStatistics)
             var produced = needed.lowerBound
-            let fillCoefficients: BoxMeanRows.Fill = { y, plane, row in
+            let fillCoefficients: BoxMeanRows.Fill = { y, plane, sign, sums in
                 while produced <= y {
                     let means = first.advance(fill: fillStatistics)
                     let (meanI, meanP, meanII, meanIP) = (means, means + width, means + 2 * width, means + 3 * width)
@@ -120,7 +120,7 @@ struct GuidedFilter {
                     produced += 1
                 }
                 let source = ring + (plane * ringRows + y % ringRows) * width
-                for x in 0..<width { row[x] = Double(source[x]) }
+                for x in 0..<width { sums[x] += sign * Double(source[x]) }
             }
             let second = BoxMeanRows(smoothing, rows: band, fill: fillCoefficients)
             for y in band {
