@@ -20,7 +20,10 @@ enum WireBench {
         case "codec":
             let codec = try measureCodec()
             print(
-                "encode wire \(codec.wireEncode) json \(codec.jsonEncode); decode wire \(codec.wireDecode) json \(codec.jsonDecode)"
+                String(
+                    format: "ns/op: encode Wire %.0f JSON %.0f (%.1f×); decode Wire %.0f JSON %.0f (%.1f×)",
+                    codec.wireEncode, codec.jsonEncode, codec.jsonEncode / codec.wireEncode, codec.wireDecode,
+                    codec.jsonDecode, codec.jsonDecode / codec.wireDecode)
             )
         default: try await run(arguments)
         }
