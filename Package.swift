@@ -63,7 +63,11 @@ let package = Package(
         // Decode/encode (TurboJPEG, libpng), pixel buffers, operations, dehaze.
         // Imaging and Detection are optimized in debug builds too: the tests run every operation and the
         // detector on real photos, and unoptimized pixel loops would make them the slowest part of a run.
-        .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG"], swiftSettings: optimizedInDebug),
+        .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG", "ImagingAVX2"], swiftSettings: optimizedInDebug),
+        // Imaging's kernels for AVX2 (Haswell and later), called only after a run-time check of the CPU.
+        .target(
+            name: "ImagingAVX2",
+            swiftSettings: [.unsafeFlags(["-O", "-target-cpu", "haswell"])]),
 
         // The contract-test harness: a real server on port 0 and the real client, in the test process.
         .target(

@@ -198,11 +198,11 @@ import Testing
         #expect(primaries.hsv().pixels == [0, 255, 255, 60, 255, 255, 120, 255, 255])
     }
 
-    /// RGB → gray goes sixteen pixels at a time: every pixel, the last few of an odd count too, gets OpenCV's
-    /// Y = (9798 R + 19235 G + 3735 B + 2¹⁴) >> 15, on one thread and on several.
+    /// RGB → gray goes thirty-two (AVX2) or sixteen pixels at a time: every pixel, the last few of an odd count
+    /// too, gets OpenCV's Y = (9798 R + 19235 G + 3735 B + 2¹⁴) >> 15, on one thread and on several.
     @Test func grayWeighsEveryPixelIncludingTheTail() {
         var generator = SystemRandomNumberGenerator()
-        for (width, height) in [(1, 1), (3, 1), (7, 3), (16, 1), (17, 2), (101, 13)] {
+        for (width, height) in [(1, 1), (3, 1), (7, 3), (16, 1), (17, 2), (33, 1), (49, 1), (101, 13)] {
             let pixels = (0..<width * height * 3).map { _ in UInt8.random(in: 0...255, using: &generator) }
             let image = PixelBuffer(width: width, height: height, layout: .rgb, pixels: pixels)
             let expected = (0..<width * height).map { index in

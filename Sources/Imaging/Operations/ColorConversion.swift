@@ -1,5 +1,6 @@
 #if arch(x86_64)
     import _Builtin_intrinsics.intel
+    import ImagingAVX2
 #endif
 
 /// The colour conversions `color` offers.
@@ -42,7 +43,10 @@ extension PixelBuffer {
                         // Three bytes in, one out: sixteen pixels at a time, then the rest one by one.
                         var start = range.lowerBound
                         #if arch(x86_64)
-                            start += lumaRGB(source + start * 3, output + start, count: range.count)
+                            if CPUFeatures.hasAVX2 {
+                                start += lumaRGBAVX2(source + start * 3, output + start, count: range.count)
+                            }
+                            start += lumaRGB(source + start * 3, output + start, count: range.upperBound - start)
                         #endif
                         var pixel = source + start * channels
                         for index in start..<range.upperBound {
