@@ -63,10 +63,14 @@ let package = Package(
         // Decode/encode (TurboJPEG, libpng), pixel buffers, operations, dehaze.
         // Imaging and Detection are optimized in debug builds too: the tests run every operation and the
         // detector on real photos, and unoptimized pixel loops would make them the slowest part of a run.
-        .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG", "ImagingAVX2"], swiftSettings: optimizedInDebug),
+        .target(
+            name: "Imaging", dependencies: ["CTurboJPEG", "CPNG", "ImagingKernels", "ImagingAVX2"],
+            swiftSettings: optimizedInDebug),
+        // Kernels generic over their vector type (inlinable: each caller's module specialises them).
+        .target(name: "ImagingKernels", swiftSettings: optimizedInDebug),
         // Imaging's kernels for AVX2 (Haswell and later), called only after a run-time check of the CPU.
         .target(
-            name: "ImagingAVX2",
+            name: "ImagingAVX2", dependencies: ["ImagingKernels"],
             swiftSettings: [.unsafeFlags(["-O", "-target-cpu", "haswell"])]),
 
         // The contract-test harness: a real server on port 0 and the real client, in the test process.
@@ -176,7 +180,8 @@ let package = Package(
             ]),
 
         .testTarget(
-            name: "ImagingTests", dependencies: ["Imaging", "Wire", "TestImages"], resources: [.copy("Fixtures")]),
+            name: "ImagingTests", dependencies: ["Imaging", "ImagingKernels", "Wire", "TestImages"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "WireTesting"]),
         .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime", "Wire"]),
         .testTarget(

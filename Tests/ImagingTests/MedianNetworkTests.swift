@@ -1,7 +1,6 @@
+import ImagingKernels
 import TestImages
 import Testing
-
-@testable import Imaging
 
 /// Bit-sliced 0s and 1s: lane i of a window element is bit i. By the 0-1 principle a comparator network
 /// that selects the median of every input of 0s and 1s selects it for every input.

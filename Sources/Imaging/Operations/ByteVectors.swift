@@ -1,12 +1,14 @@
 // Vector building blocks shared by the Imaging kernels. On x86-64 they are SSE2, the architecture's
 // baseline, written with Clang's intrinsics; elsewhere the callers keep their portable loops.
 
+import ImagingKernels
+
 #if arch(x86_64)
     import _Builtin_intrinsics.intel
 #endif
 
 /// Sixteen bytes ordered lane by lane (SSE2's `pminub`/`pmaxub` on x86-64).
-struct ByteLanes: MedianLanes {
+struct ByteLanes: ByteVector {
     static let count = 16
     var bytes: SIMD16<UInt8>
 

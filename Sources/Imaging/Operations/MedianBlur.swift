@@ -1,10 +1,16 @@
+import ImagingKernels
+
+#if arch(x86_64)
+    import ImagingAVX2
+#endif
+
 extension PixelBuffer {
     /// The per-channel median over a (2·`radius` + 1)² square (edges repeat the border pixel, as OpenCV).
     /// Radius 1 and 2 use comparator networks (`medianByNetwork`); larger radii Huang's sliding histogram
     /// with a 16-bin coarse level: O(radius) updates and at most 32 bin visits per pixel.
     public func medianBlurred(radius: Int, parallelism: Parallelism = .allCores) throws(ImagingError) -> PixelBuffer {
         try Self.checkRadius(radius, of: .median)
-        if radius <= 2 { return medianByNetwork(radius: radius, parallelism: parallelism) }
+        if radius <= 2 { return medianByNetwork(radius: radius, parallelism: parallelism, avx2: CPUFeatures.hasAVX2) }
         let (width, height, channels) = (self.width, self.height, self.channels)
         let rowBytes = self.rowBytes
         let half = (2 * radius + 1) * (2 * radius + 1) / 2
@@ -60,16 +66,22 @@ extension PixelBuffer {
 }
 
 extension PixelBuffer {
-    /// Small windows (3×3, 5×5): comparator networks over 16 neighbouring bytes at a time. Each source row
+    /// Small windows (3×3, 5×5): comparator networks over 16 (SSE2) or 32 (AVX2) neighbouring bytes at a time. Each source row
     /// is padded once (the border pixel repeated) into a ring of the window's rows; each output row then
     /// goes in strips of `strip` bytes that stay in the L1 cache: sort the strip's columns once (every
     /// window shares its columns with its neighbours), then take each window's median from its sorted
     /// columns (`MedianNetwork`).
-    fileprivate func medianByNetwork(radius: Int, parallelism: Parallelism) -> PixelBuffer {
+    /// `avx2` picks the 32-byte kernel; callers pass `CPUFeatures.hasAVX2` (tests pass both).
+    func medianByNetwork(radius: Int, parallelism: Parallelism, avx2: Bool) -> PixelBuffer {
         let (width, height, channels) = (self.width, self.height, self.channels)
         let rowBytes = self.rowBytes
         let side = 2 * radius + 1
-        let lanes = ByteLanes.count
+        #if arch(x86_64)
+            let useAVX2 = avx2
+            let lanes = avx2 ? 32 : ByteLanes.count
+        #else
+            let lanes = ByteLanes.count
+        #endif
         let strip = 1024
         let apron = 2 * radius * channels
         // Padded rows and sorted-column planes end in a vector's worth of slack, so every load is whole.
@@ -109,53 +121,21 @@ extension PixelBuffer {
                         let target = output + y * rowBytes
                         for start in stride(from: 0, to: rowBytes, by: strip) {
                             let length = min(strip, rowBytes - start)
-                            for x in stride(from: 0, to: length + apron, by: lanes) {
-                                func value(_ dy: Int) -> ByteLanes { ByteLanes(loadingFrom: lines[dy] + start + x) }
-                                func store(_ k: Int, _ v: ByteLanes) { v.store(to: sorted + k * planePitch + x) }
-                                if radius == 1 {
-                                    let (v0, v1, v2) = MedianNetwork.sortColumn3((value(0), value(1), value(2)))
-                                    store(0, v0)
-                                    store(1, v1)
-                                    store(2, v2)
-                                } else {
-                                    let (v0, v1, v2, v3, v4) = MedianNetwork.sortColumn5(
-                                        (value(0), value(1), value(2), value(3), value(4)))
-                                    store(0, v0)
-                                    store(1, v1)
-                                    store(2, v2)
-                                    store(3, v3)
-                                    store(4, v4)
+                            #if arch(x86_64)
+                                if useAVX2 {
+                                    medianStripAVX2(
+                                        lines: lines, start: start, length: length, radius: radius, channels: channels,
+                                        sorted: sorted, planePitch: planePitch, target: target)
+                                    continue
                                 }
-                            }
-                            let columns = UnsafeRawPointer(sorted)
-                            var x = 0
-                            while x < length {
-                                @inline(__always) func value(_ row: Int, _ column: Int) -> ByteLanes {
-                                    ByteLanes(loadingFrom: columns + row * planePitch + x + column * channels)
-                                }
-                                let median =
-                                    radius == 1 ? MedianNetwork.median3x3(value) : MedianNetwork.median5x5(value)
-                                if x + lanes <= length {
-                                    median.store(to: target + start + x)
-                                } else {
-                                    withUnsafeBytes(of: median.bytes) { bytes in
-                                        (target + start + x).update(
-                                            from: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                                            count: length - x)
-                                    }
-                                }
-                                x += lanes
-                            }
+                            #endif
+                            MedianStrip.filter(
+                                ByteLanes.self, lines: lines, start: start, length: length, radius: radius,
+                                channels: channels, sorted: sorted, planePitch: planePitch, target: target)
                         }
                     }
                 }
             }
         }
     }
-}
-
-/// Element-wise minimum and maximum: what a comparator network needs of the values it orders.
-protocol MedianLanes {
-    static func minimum(_ a: Self, _ b: Self) -> Self
-    static func maximum(_ a: Self, _ b: Self) -> Self
 }
