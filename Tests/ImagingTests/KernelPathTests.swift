@@ -5,8 +5,8 @@ import Testing
 #if arch(x86_64)
     import ImagingAVX2
 
-    /// The SSE2 kernels and their AVX2 forms give the same bytes as the scalar formula, each called directly,
-    /// so both paths are checked whichever one this machine's operations take.
+    /// The SSE2 kernels and their AVX2 forms, each called directly, give the same bytes, so both paths are
+    /// checked whichever one this machine's operations take.
     @Suite struct KernelPathTests {
         @Test func lumaKernelsEqualTheScalarFormula() {
             var generator = SystemRandomNumberGenerator()
@@ -25,6 +25,32 @@ import Testing
                 #expect(done == count / (name == "AVX2" ? 32 : 16) * (name == "AVX2" ? 32 : 16), "\(name)")
                 #expect(output.prefix(done) == expected.prefix(done), "\(name)")
             }
+        }
+
+        /// HSV: the AVX2 kernel gives the SSE2 kernel's bytes on every (value, difference) pair and random
+        /// pixels (the SSE2 kernel and the public call are checked against OpenCV's formula elsewhere).
+        @Test(.enabled(if: CPUFeatures.hasAVX2)) func hsvKernelsAgree() {
+            var generator = SystemRandomNumberGenerator()
+            var pixels: [UInt8] = []
+            for value in 0...255 {
+                for low in stride(from: 0, through: value, by: 3) {
+                    pixels += [UInt8(value), UInt8(low), UInt8((value + low) / 2)].shuffled(using: &generator)
+                }
+            }
+            pixels += (0..<3 * 1000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let count = pixels.count / 3 / 32 * 32
+            var sse2 = [UInt8](repeating: 0, count: 3 * count)
+            var avx2 = [UInt8](repeating: 1, count: 3 * count)
+            pixels.withUnsafeBufferPointer { source in
+                #expect(
+                    sse2.withUnsafeMutableBufferPointer { hsvRGB(source.baseAddress!, $0.baseAddress!, count: count) }
+                        == count)
+                #expect(
+                    avx2.withUnsafeMutableBufferPointer {
+                        hsvRGBAVX2(source.baseAddress!, $0.baseAddress!, count: count)
+                    } == count)
+            }
+            #expect(avx2 == sse2)
         }
     }
 #endif

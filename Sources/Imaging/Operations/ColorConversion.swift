@@ -72,7 +72,11 @@ extension PixelBuffer {
                             var start = range.lowerBound
                             #if arch(x86_64)
                                 if channels == 3 {
-                                    start += hsvRGB(input + start * 3, output + start * 3, count: range.count)
+                                    if CPUFeatures.hasAVX2 {
+                                        start += hsvRGBAVX2(input + start * 3, output + start * 3, count: range.count)
+                                    }
+                                    start += hsvRGB(
+                                        input + start * 3, output + start * 3, count: range.upperBound - start)
                                 }
                             #endif
                             for index in start..<range.upperBound {
