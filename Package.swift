@@ -3,6 +3,14 @@ import PackageDescription
 
 let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
+// ImagingAVX2 is compiled for Haswell (AVX2) on x86-64 hosts; Imaging calls it only on CPUs that have AVX2.
+// Elsewhere its sources compile to nothing.
+#if arch(x86_64)
+    let haswell: [SwiftSetting] = [.unsafeFlags(["-O", "-target-cpu", "haswell"])]
+#else
+    let haswell: [SwiftSetting] = optimizedInDebug
+#endif
+
 let package = Package(
     name: "Clearsky",
     platforms: [.macOS(.v15)],
@@ -70,8 +78,7 @@ let package = Package(
         .target(name: "ImagingKernels", swiftSettings: optimizedInDebug),
         // Imaging's kernels for AVX2 (Haswell and later), called only after a run-time check of the CPU.
         .target(
-            name: "ImagingAVX2", dependencies: ["ImagingKernels"],
-            swiftSettings: [.unsafeFlags(["-O", "-target-cpu", "haswell"])]),
+            name: "ImagingAVX2", dependencies: ["ImagingKernels"], swiftSettings: haswell),
 
         // The contract-test harness: a real server on port 0 and the real client, in the test process.
         .target(
