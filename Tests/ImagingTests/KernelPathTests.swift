@@ -52,5 +52,28 @@ import Testing
             }
             #expect(avx2 == sse2)
         }
+
+        /// Gaussian, box and unsharp: the AVX2 vertical and horizontal passes give the SSE2 passes' floats,
+        /// so the same bytes, for every layout and widths that leave tails of both vector widths.
+        @Test(.enabled(if: CPUFeatures.hasAVX2)) func convolutionPassesAgree() {
+            var generator = SystemRandomNumberGenerator()
+            for (width, height, layout) in [
+                (97, 23, PixelLayout.rgb), (45, 11, .gray), (33, 9, .rgba), (20, 17, .grayAlpha), (3, 40, .rgb),
+            ] {
+                let pixels = (0..<width * height * layout.channels).map { _ in
+                    UInt8.random(in: 0...255, using: &generator)
+                }
+                let image = PixelBuffer(width: width, height: height, layout: layout, pixels: pixels)
+                for (kernel, finish) in [
+                    (SymmetricKernel.gaussian(sigma: 3), ConvolutionFinish.blur),
+                    (.gaussian(sigma: 0.8), .blur), (.box(radius: 4), .blur),
+                    (.gaussian(sigma: 2), .unsharp(amount: 1.5, threshold: 3)),
+                ] {
+                    let sse2 = image.convolved(with: kernel, finish: finish, parallelism: .single, avx2: false)
+                    let avx2 = image.convolved(with: kernel, finish: finish, parallelism: .single, avx2: true)
+                    #expect(sse2 == avx2, "\(width)×\(height) \(layout), radius \(kernel.radius)")
+                }
+            }
+        }
     }
 #endif

@@ -2,6 +2,7 @@ import Foundation
 
 #if arch(x86_64)
     import _Builtin_intrinsics.intel
+    import ImagingAVX2
 #endif
 
 /// A symmetric 1-D kernel of odd length, applied along rows and then columns.
@@ -47,8 +48,12 @@ func reflect101(_ index: Int, _ count: Int) -> Int {
 
 extension PixelBuffer {
     /// Convolves with `kernel` along both axes, one output row at a time: a vertical pass into a padded
-    /// float row, then a horizontal pass out of it. Memory beyond the result: one row per thread.
-    func convolved(with kernel: SymmetricKernel, finish: ConvolutionFinish, parallelism: Parallelism) -> PixelBuffer {
+    /// float row, then a horizontal pass out of it. Memory beyond the result: one row per thread. `avx2`
+    /// picks the AVX2 passes (the same floats); tests pass both.
+    func convolved(
+        with kernel: SymmetricKernel, finish: ConvolutionFinish, parallelism: Parallelism,
+        avx2: Bool = CPUFeatures.hasAVX2
+    ) -> PixelBuffer {
         let (width, height, channels) = (self.width, self.height, self.channels)
         let radius = kernel.radius
         let rowBytes = self.rowBytes
@@ -80,9 +85,17 @@ extension PixelBuffer {
                             }
                             var done = 0
                             #if arch(x86_64)
-                                done = verticalConvolution(
-                                    rows: rows + radius, radius: radius, weights: fixedWeights, into: line,
-                                    count: rowBytes)
+                                if avx2 {
+                                    done = fixedWeights.packed.withUnsafeBufferPointer { pairs in
+                                        verticalConvolutionAVX2(
+                                            rows: rows + radius, radius: radius, pairs: pairs,
+                                            scale: FixedPointKernel.scale, into: line, count: rowBytes)
+                                    }
+                                } else {
+                                    done = verticalConvolution(
+                                        rows: rows + radius, radius: radius, weights: fixedWeights, into: line,
+                                        count: rowBytes)
+                                }
                             #endif
                             let w0 = weights[0]
                             for i in done..<rowBytes { line[i] = w0 * Float(rows[radius][i]) }
@@ -101,9 +114,17 @@ extension PixelBuffer {
                                 }
                             }
                             // Horizontal, contiguous over the interleaved channels.
+                            var horizontal = 0
+                            #if arch(x86_64)
+                                if avx2 {
+                                    horizontal = horizontalConvolutionAVX2(
+                                        line, channels: channels, weights: weights.baseAddress!, radius: radius,
+                                        into: blurred, count: rowBytes)
+                                }
+                            #endif
                             horizontalConvolution(
-                                line, channels: channels, weights: weights.baseAddress!, radius: radius,
-                                into: blurred, count: rowBytes)
+                                line + horizontal, channels: channels, weights: weights.baseAddress!, radius: radius,
+                                into: blurred + horizontal, count: rowBytes - horizontal)
                             let out = output + y * rowBytes
                             let original = source.baseAddress! + y * rowBytes
                             switch finish {
@@ -176,16 +197,18 @@ private func horizontalConvolution(
     /// lanes; a missing last tap weighs 0.
     private struct FixedPointKernel {
         static let scale: Float = 32767
+        /// Each pair's two weights packed in one 32-bit value (low half first), for the AVX2 pass.
+        let packed: [Int32]
         let pairs: [__m128i]
 
         init(_ kernel: SymmetricKernel) {
             var fixed = kernel.half.map { Int32(($0 * Self.scale).rounded()) }
             // The centre takes the rounding's remainder, so the weights still sum to exactly 1.
             fixed[0] = Int32(Self.scale) - 2 * fixed.dropFirst().reduce(0, +)
-            pairs = stride(from: 0, to: fixed.count, by: 2).map { k in
-                let next = k + 1 < fixed.count ? fixed[k + 1] : 0
-                return _mm_set1_epi32(next << 16 | fixed[k])
+            packed = stride(from: 0, to: fixed.count, by: 2).map { k in
+                (k + 1 < fixed.count ? fixed[k + 1] : 0) << 16 | fixed[k]
             }
+            pairs = packed.map { _mm_set1_epi32($0) }
         }
     }
 
