@@ -80,7 +80,7 @@ func storeRounded(
 ) {
     #if arch(x86_64)
         @inline(__always) func integers(_ v: SIMD4<Float>) -> __m128i {
-            _mm_cvtps_epi32(unsafeBitCast(v, to: __m128.self))
+            _mm_cvtps_epi32(v)
         }
         let bytes = _mm_packus_epi16(
             _mm_packs_epi32(integers(v0), integers(v1)), _mm_packs_epi32(integers(v2), integers(v3)))
