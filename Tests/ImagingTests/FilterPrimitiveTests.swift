@@ -50,19 +50,20 @@ import Testing
     }
 
     /// Seven planes at once (running sums go four planes at a time, then two, then one), radii from 1 to
-    /// wider than the image.
+    /// wider than the image, in bands of several rows and of one (each band starts its own window).
     @Test(arguments: [1, 4, 17, 25, 80])
     func boxMeanEqualsAClippedWindowAverage(radius: Int) {
         let (width, height, planes) = (37, 29, 7)
         let values = (0..<planes * width * height).map { _ in Double.random(in: 0...1) }
         var means = [Double](repeating: .nan, count: planes * width * height)
-        means.withUnsafeMutableBufferPointer { means in
-            let means = means.baseAddress!
-            BoxMean(width: width, height: height, radius: radius, planes: planes).run(
-                parallelism: Parallelism(threads: 3)
-            ) { y, plane, sign, sums in
-                for x in 0..<width { sums[x] += sign * values[(plane * height + y) * width + x] }
-            } emit: { y, rowMeans in
+        let box = BoxMean(width: width, height: height, radius: radius, planes: planes)
+        let fill: BoxMeanRows.Fill = { y, plane, sign, sums in
+            for x in 0..<width { sums[x] += sign * values[(plane * height + y) * width + x] }
+        }
+        for band in [0..<10, 10..<11, 11..<height] {
+            let rows = BoxMeanRows(box, rows: band, fill: fill)
+            for y in band {
+                let rowMeans = rows.advance(fill: fill)
                 for plane in 0..<planes {
                     for x in 0..<width { means[(plane * height + y) * width + x] = rowMeans[plane * width + x] }
                 }

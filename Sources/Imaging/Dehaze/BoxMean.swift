@@ -2,25 +2,14 @@
 /// boxfilter / N), for several planes at once, in O(1) per pixel whatever the radius: running column
 /// sums over the rows in the window, then a prefix sum along each row. Sums are in Double because the
 /// guided filter subtracts means of squares (var = E[I²] − E[I]²).
+///
+/// The sizes only: `BoxMeanRows` runs one band of rows (the guided filter runs two of them together).
 struct BoxMean {
     let width: Int
     let height: Int
     let radius: Int
     /// How many planes are filtered together.
     let planes: Int
-
-    /// `fill(y, plane, row)` writes `width` raw values of row `y` of a plane; `emit(y, means)` receives
-    /// row `y`'s means, plane after plane (`planes × width` values). Rows are emitted in order within a
-    /// band; bands run in parallel, so both closures must only touch row `y`'s data.
-    func run(
-        parallelism: Parallelism, fill: BoxMeanRows.Fill,
-        emit: (_ y: Int, _ means: UnsafeMutablePointer<Double>) -> Void
-    ) {
-        parallelism.forEachRange(height, grain: max(32, 2 * radius)) { band in
-            let rows = BoxMeanRows(self, rows: band, fill: fill)
-            for y in band { emit(y, rows.advance(fill: fill)) }
-        }
-    }
 }
 
 /// One band of a `BoxMean`, a row at a time: the running column sums over the window's rows, and the

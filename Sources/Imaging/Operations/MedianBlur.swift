@@ -77,7 +77,6 @@ extension PixelBuffer {
         let rowBytes = self.rowBytes
         let side = 2 * radius + 1
         #if arch(x86_64)
-            let useAVX2 = avx2
             let lanes = avx2 ? 32 : ByteLanes.count
         #else
             let lanes = ByteLanes.count
@@ -122,7 +121,7 @@ extension PixelBuffer {
                         for start in stride(from: 0, to: rowBytes, by: strip) {
                             let length = min(strip, rowBytes - start)
                             #if arch(x86_64)
-                                if useAVX2 {
+                                if avx2 {
                                     medianStripAVX2(
                                         lines: lines, start: start, length: length, radius: radius, channels: channels,
                                         sorted: sorted, planePitch: planePitch, target: target)
