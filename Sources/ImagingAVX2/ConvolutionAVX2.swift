@@ -1,5 +1,6 @@
 #if arch(x86_64)
     import _Builtin_intrinsics.intel
+    import ImagingKernels
 
     /// Imaging's vertical convolution pass on 32 bytes at a time: each tap's value (the centre row, or the
     /// sum of the rows k above and below) as 16-bit lanes, interleaved with the next tap's, multiplied and
@@ -54,41 +55,14 @@
         return i
     }
 
-    /// Imaging's horizontal pass: blurred[i] = w₀·line[i] + Σₖ wₖ·(line[i − k·channels] + line[i + k·channels]),
-    /// 32 outputs at a time in four 8-lane accumulators (the same sums in the same order as the 4-lane
-    /// pass, so the same floats). The line is padded by `radius` pixels on both sides; returns how many
-    /// values it wrote.
+    /// Imaging's horizontal pass (`HorizontalConvolution`) with 8-float lanes, 32 outputs a step. Returns how
+    /// many values it wrote.
     @inline(never)
     public func horizontalConvolutionAVX2(
         _ line: UnsafeMutablePointer<Float>, channels: Int, weights: UnsafePointer<Float>, radius: Int,
         into blurred: UnsafeMutablePointer<Float>, count: Int
     ) -> Int {
-        typealias Lanes = SIMD8<Float>
-        @inline(__always) func load(_ pointer: UnsafeMutablePointer<Float>) -> Lanes {
-            UnsafeRawPointer(pointer).loadUnaligned(as: Lanes.self)
-        }
-        var i = 0
-        while i + 32 <= count {
-            let center = line + i
-            let w0 = weights[0]
-            var (a0, a1, a2, a3) = (
-                w0 * load(center), w0 * load(center + 8), w0 * load(center + 16), w0 * load(center + 24)
-            )
-            for k in 1...radius {
-                let (left, right) = (center - k * channels, center + k * channels)
-                let weight = weights[k]
-                a0 += weight * (load(left) + load(right))
-                a1 += weight * (load(left + 8) + load(right + 8))
-                a2 += weight * (load(left + 16) + load(right + 16))
-                a3 += weight * (load(left + 24) + load(right + 24))
-            }
-            let out = UnsafeMutableRawPointer(blurred + i)
-            out.storeBytes(of: a0, as: Lanes.self)
-            out.storeBytes(of: a1, toByteOffset: 32, as: Lanes.self)
-            out.storeBytes(of: a2, toByteOffset: 64, as: Lanes.self)
-            out.storeBytes(of: a3, toByteOffset: 96, as: Lanes.self)
-            i += 32
-        }
-        return i
+        HorizontalConvolution.apply(
+            SIMD8<Float>.self, line, channels: channels, weights: weights, radius: radius, into: blurred, count: count)
     }
 #endif

@@ -5,7 +5,8 @@ public protocol MedianLanes {
 }
 
 /// A vector of `count` bytes ordered lane by lane, loaded from and stored to memory: SSE2's 16 bytes in
-/// `Imaging`, AVX2's 32 in `ImagingAVX2`.
+/// `Imaging`, AVX2's 32 in `ImagingAVX2`. Each module has its own conforming type, so the generic kernels'
+/// specialisations never coincide (two modules' copies of one specialisation are merged at link time).
 public protocol ByteVector: MedianLanes {
     static var count: Int { get }
     init(loadingFrom pointer: UnsafeRawPointer)

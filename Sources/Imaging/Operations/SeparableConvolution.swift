@@ -1,4 +1,5 @@
 import Foundation
+import ImagingKernels
 
 #if arch(x86_64)
     import _Builtin_intrinsics.intel
@@ -152,39 +153,15 @@ extension PixelBuffer {
     }
 }
 
-/// blurred[i] = w₀·line[i] + Σₖ wₖ·(line[i − k·channels] + line[i + k·channels]) for i in 0..<count: sixteen
-/// outputs at a time in four vector accumulators, so each output is stored once (the line is padded by
-/// `radius` pixels on both sides).
+/// The horizontal pass (`HorizontalConvolution`, sixteen outputs a step) and its last few outputs.
 @inline(__always)
 private func horizontalConvolution(
     _ line: UnsafeMutablePointer<Float>, channels: Int, weights: UnsafePointer<Float>, radius: Int,
     into blurred: UnsafeMutablePointer<Float>, count: Int
 ) {
-    typealias Lanes = SIMD4<Float>
-    @inline(__always) func load(_ pointer: UnsafeMutablePointer<Float>) -> Lanes {
-        UnsafeRawPointer(pointer).loadUnaligned(as: Lanes.self)
-    }
-    var i = 0
-    while i + 16 <= count {
-        let center = line + i
-        let w0 = weights[0]
-        var (a0, a1, a2, a3) = (w0 * load(center), w0 * load(center + 4), w0 * load(center + 8), w0 * load(center + 12))
-        for k in 1...radius {
-            let (left, right) = (center - k * channels, center + k * channels)
-            let weight = weights[k]
-            a0 += weight * (load(left) + load(right))
-            a1 += weight * (load(left + 4) + load(right + 4))
-            a2 += weight * (load(left + 8) + load(right + 8))
-            a3 += weight * (load(left + 12) + load(right + 12))
-        }
-        let out = UnsafeMutableRawPointer(blurred + i)
-        out.storeBytes(of: a0, as: Lanes.self)
-        out.storeBytes(of: a1, toByteOffset: 16, as: Lanes.self)
-        out.storeBytes(of: a2, toByteOffset: 32, as: Lanes.self)
-        out.storeBytes(of: a3, toByteOffset: 48, as: Lanes.self)
-        i += 16
-    }
-    for index in i..<count {
+    let done = HorizontalConvolution.apply(
+        SIMD4<Float>.self, line, channels: channels, weights: weights, radius: radius, into: blurred, count: count)
+    for index in done..<count {
         var sum = weights[0] * line[index]
         for k in 1...radius { sum += weights[k] * (line[index - k * channels] + line[index + k * channels]) }
         blurred[index] = sum
