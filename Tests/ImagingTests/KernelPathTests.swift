@@ -75,5 +75,29 @@ import Testing
                 }
             }
         }
+
+        /// Rotation: the AVX2 sampler (eight colour pixels at a time inside the source) gives the one-by-one
+        /// sampler's bytes at every angle, with the canvas expanded or kept, on sizes whose rows end in every
+        /// remainder of eight and whose last source row is reached.
+        @Test(.enabled(if: CPUFeatures.hasAVX2), arguments: [PixelLayout.rgb, .rgba])
+        func rotationSamplersAgree(layout: PixelLayout) throws {
+            var generator = SystemRandomNumberGenerator()
+            for (width, height) in [(97, 53), (64, 64), (13, 9), (300, 7), (21, 120)] {
+                let pixels = (0..<width * height * layout.channels).map { _ in
+                    UInt8.random(in: 0...255, using: &generator)
+                }
+                let image = PixelBuffer(width: width, height: height, layout: layout, pixels: pixels)
+                for degrees in [17.0, -30, 123.5, 271, 0.5, 45, 359.75] {
+                    for expand in [true, false] {
+                        let background = Color(hex: "#10203040")
+                        let one = try image.rotated(
+                            degrees: degrees, expand: expand, background: background, parallelism: .single, avx2: false)
+                        let eight = try image.rotated(
+                            degrees: degrees, expand: expand, background: background, parallelism: .single, avx2: true)
+                        #expect(one == eight, "\(width)×\(height) \(layout) \(degrees)° expand \(expand)")
+                    }
+                }
+            }
+        }
     }
 #endif

@@ -1,7 +1,7 @@
 import Foundation
 
 #if arch(x86_64)
-    import _Builtin_intrinsics.intel
+    import ImagingAVX2
 #endif
 
 extension PixelBuffer {
@@ -11,6 +11,16 @@ extension PixelBuffer {
     /// whole result; uncovered pixels are `background`.
     public func rotated(
         degrees: Double, expand: Bool = true, background: Color? = nil, parallelism: Parallelism = .allCores
+    ) throws(ImagingError) -> PixelBuffer {
+        try rotated(
+            degrees: degrees, expand: expand, background: background, parallelism: parallelism,
+            avx2: CPUFeatures.hasAVX2)
+    }
+
+    /// `avx2` lets colour pixels be sampled eight at a time; callers pass `CPUFeatures.hasAVX2` (tests pass
+    /// both).
+    func rotated(
+        degrees: Double, expand: Bool, background: Color?, parallelism: Parallelism, avx2: Bool
     ) throws(ImagingError) -> PixelBuffer {
         guard degrees.isFinite, abs(degrees) <= 36_000 else {
             throw .invalidParameter(operation: "rotate", message: "degrees must be a finite angle, got \(degrees)")
@@ -43,7 +53,8 @@ extension PixelBuffer {
             throw .tooManyPixels(width: outputWidth, height: outputHeight, limit: 4 * DecodeOptions.defaultPixelLimit)
         }
         return warpedAffine(
-            inverse: Self.inverted(m), width: outputWidth, height: outputHeight, fill: fill, parallelism: parallelism)
+            inverse: Self.inverted(m), width: outputWidth, height: outputHeight, fill: fill, parallelism: parallelism,
+            avx2: avx2)
     }
 
     /// The inverse of a 2×3 affine matrix, as warpAffine computes it.
@@ -56,7 +67,8 @@ extension PixelBuffer {
     }
 
     private func warpedAffine(
-        inverse m: [Double], width outputWidth: Int, height outputHeight: Int, fill: [UInt8], parallelism: Parallelism
+        inverse m: [Double], width outputWidth: Int, height outputHeight: Int, fill: [UInt8], parallelism: Parallelism,
+        avx2: Bool
     ) -> PixelBuffer {
         let (width, height, channels) = (self.width, self.height, self.channels)
         let scale = 1024.0  // AB_SCALE
@@ -67,58 +79,60 @@ extension PixelBuffer {
                 Int((m[3] * Double($0) * scale).rounded(.toNearestOrEven))
             )
         }
+        // The AVX2 sampler computes positions in Int32: with sides under 2¹⁸, a position (1/1024 pixels) of
+        // an output pixel stays within twice the larger side, 2²⁹.
+        let vectorized =
+            avx2 && (channels == 3 || channels == 4) && max(width, height, outputWidth, outputHeight) < 1 << 18
+        let stepsX = vectorized ? xDeltas.map { Int32($0.0) } : []
+        let stepsY = vectorized ? xDeltas.map { Int32($0.1) } : []
         return PixelBuffer(width: outputWidth, height: outputHeight, layout: layout) { output in
             pixels.withUnsafeBufferPointer { source in
                 let source = source.baseAddress!
-                let end = source + width * height * channels
-                parallelism.forEachRange(outputHeight, grain: 8) { rows in
-                    for y in rows {
-                        let x0 = Int(((m[1] * Double(y) + m[2]) * scale).rounded(.toNearestOrEven)) + roundDelta
-                        let y0 = Int(((m[4] * Double(y) + m[5]) * scale).rounded(.toNearestOrEven)) + roundDelta
-                        let line = output + y * outputWidth * channels
-                        for x in 0..<outputWidth {
-                            let fixedX = (x0 + xDeltas[x].0) >> 5
-                            let fixedY = (y0 + xDeltas[x].1) >> 5
-                            let sx = fixedX >> 5
-                            let sy = fixedY >> 5
-                            let fx = fixedX & 31
-                            let fy = fixedY & 31
-                            let out = line + x * channels
-                            // Weights (32 − f)·(32 − g)·32 and so on sum to 2¹⁵ exactly.
-                            let w00 = (32 - fx) * (32 - fy) * 32
-                            let w01 = fx * (32 - fy) * 32
-                            let w10 = (32 - fx) * fy * 32
-                            let w11 = fx * fy * 32
-                            if sx >= 0, sy >= 0, sx < width - 1, sy < height - 1 {
-                                let p = source + (sy * width + sx) * channels
-                                let q = p + width * channels
-                                #if arch(x86_64)
-                                    // Three or four channels at once; a three-channel pixel's fourth byte is
-                                    // the next output pixel's first (rewritten next), so not at a row's end,
-                                    // and the 4-byte reads must stay inside the source.
-                                    if channels >= 3, x + 1 < outputWidth, q + channels + 4 <= end {
-                                        interpolate4(p, q, channels: channels, weights: (w00, w01, w10, w11), into: out)
-                                        continue
-                                    }
-                                #endif
-                                for c in 0..<channels {
-                                    let sum =
-                                        w00 * Int(p[c]) + w01 * Int(p[c + channels]) + w10 * Int(q[c]) + w11
-                                        * Int(q[c + channels])
-                                    out[c] = UInt8((sum + 16_384) >> 15)
+                let sampler = AffineSampler(
+                    source: source, width: width, height: height, channels: channels, outputWidth: outputWidth,
+                    fill: fill, deltas: xDeltas)
+                let fillWord = fill.reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+                // Measured on 12 MP and 1080p photos at 17°: bands of 8–64 rows and tiles of 128–1024 columns
+                // all take 0.4–0.6 of the time of whole rows; these two were best at both sizes.
+                let (band, tile) = (16, 1024)
+                stepsX.withUnsafeBufferPointer { stepsX in
+                    stepsY.withUnsafeBufferPointer { stepsY in
+                        // Tiles of `band` rows × `tile` columns: a rotated row crosses many source rows, and a
+                        // tile's source area stays in cache while the band's rows are sampled.
+                        parallelism.forEachRange((outputHeight + band - 1) / band, grain: 1) { bands in
+                            for bandIndex in bands {
+                                let rows = bandIndex * band..<min(outputHeight, bandIndex * band + band)
+                                let origins = rows.map { y in
+                                    (
+                                        Int(((m[1] * Double(y) + m[2]) * scale).rounded(.toNearestOrEven)) + roundDelta,
+                                        Int(((m[4] * Double(y) + m[5]) * scale).rounded(.toNearestOrEven)) + roundDelta
+                                    )
                                 }
-                            } else if sx >= width || sx + 1 < 0 || sy >= height || sy + 1 < 0 {
-                                for c in 0..<channels { out[c] = fill[c] }
-                            } else {
-                                for c in 0..<channels {
-                                    func tap(_ tx: Int, _ ty: Int) -> Int {
-                                        tx >= 0 && ty >= 0 && tx < width && ty < height
-                                            ? Int(source[(ty * width + tx) * channels + c]) : Int(fill[c])
+                                for tileStart in stride(from: 0, to: outputWidth, by: tile) {
+                                    let tileEnd = min(outputWidth, tileStart + tile)
+                                    for (y, (x0, y0)) in zip(rows, origins) {
+                                        let line = output + y * outputWidth * channels
+                                        var x = tileStart
+                                        while x < tileEnd {
+                                            var blockEnd = tileEnd
+                                            #if arch(x86_64)
+                                                // Eight at a time while a block lies inside the source or wholly
+                                                // outside; the block that does not (an edge) one by one.
+                                                if vectorized {
+                                                    let sampling = AffineRowSampling(
+                                                        originX: Int32(x0), originY: Int32(y0),
+                                                        stepsX: stepsX.baseAddress!, stepsY: stepsY.baseAddress!)
+                                                    x = bilinearAffineRowAVX2(
+                                                        source, width: width, height: height, channels: channels,
+                                                        sampling: sampling, fill: fillWord, into: line,
+                                                        lineWidth: outputWidth, from: x, to: tileEnd)
+                                                    blockEnd = min(x + 8, tileEnd)
+                                                }
+                                            #endif
+                                            for x in x..<blockEnd { sampler.sample(x, line: line, x0: x0, y0: y0) }
+                                            x = blockEnd
+                                        }
                                     }
-                                    let sum =
-                                        w00 * tap(sx, sy) + w01 * tap(sx + 1, sy) + w10 * tap(sx, sy + 1) + w11
-                                        * tap(sx + 1, sy + 1)
-                                    out[c] = UInt8((sum + 16_384) >> 15)
                                 }
                             }
                         }
@@ -128,31 +142,3 @@ extension PixelBuffer {
         }
     }
 }
-
-#if arch(x86_64)
-    /// One bilinear sample of four bytes (three or four channels) with `warpAffine`'s weights
-    /// (w00, w01, w10, w11), halved so they fit signed 16-bit lanes (all are multiples of 32, so halving is
-    /// exact and (Σ + 2¹⁴) >> 15 becomes (Σ/2 + 2¹³) >> 14): `pmaddwd` takes the (left, right) byte pairs of
-    /// the upper and lower source rows.
-    @inline(__always)
-    private func interpolate4(
-        _ p: UnsafePointer<UInt8>, _ q: UnsafePointer<UInt8>, channels: Int, weights: (Int, Int, Int, Int),
-        into out: UnsafeMutablePointer<UInt8>
-    ) {
-        let zero = _mm_setzero_si128()
-        @inline(__always) func pairs(_ row: UnsafePointer<UInt8>) -> __m128i {
-            let left = _mm_cvtsi32_si128(UnsafeRawPointer(row).loadUnaligned(as: Int32.self))
-            let right = _mm_cvtsi32_si128(UnsafeRawPointer(row + channels).loadUnaligned(as: Int32.self))
-            return _mm_unpacklo_epi16(_mm_unpacklo_epi8(left, zero), _mm_unpacklo_epi8(right, zero))
-        }
-        @inline(__always) func halved(_ left: Int, _ right: Int) -> __m128i {
-            _mm_set1_epi32(Int32(truncatingIfNeeded: (right >> 1) << 16 | left >> 1))
-        }
-        let upper = halved(weights.0, weights.1)
-        let lower = halved(weights.2, weights.3)
-        let sum = _mm_add_epi32(_mm_madd_epi16(pairs(p), upper), _mm_madd_epi16(pairs(q), lower))
-        let shifted = _mm_srai_epi32(_mm_add_epi32(sum, _mm_set1_epi32(8192)), 14)
-        let bytes = _mm_packus_epi16(_mm_packs_epi32(shifted, zero), zero)
-        UnsafeMutableRawPointer(out).storeBytes(of: _mm_cvtsi128_si32(bytes), as: Int32.self)
-    }
-#endif
