@@ -99,5 +99,23 @@ import Testing
                 }
             }
         }
+
+        /// Quarter turns: the AVX2 tile transpose gives the pixel-by-pixel copy's bytes both ways, on sizes
+        /// with partial blocks and tiles in both directions and ones too small for any block.
+        @Test(.enabled(if: CPUFeatures.hasAVX2), arguments: [PixelLayout.rgb, .rgba])
+        func quarterTurnsAgree(layout: PixelLayout) {
+            var generator = SystemRandomNumberGenerator()
+            for (width, height) in [(70, 45), (64, 64), (7, 9), (3, 100), (100, 10), (33, 11), (41, 300)] {
+                let pixels = (0..<width * height * layout.channels).map { _ in
+                    UInt8.random(in: 0...255, using: &generator)
+                }
+                let image = PixelBuffer(width: width, height: height, layout: layout, pixels: pixels)
+                for angle in [RightAngle.counterClockwise, .clockwise] {
+                    let copied = image.rotated(angle, parallelism: .single, avx2: false)
+                    let transposed = image.rotated(angle, parallelism: .single, avx2: true)
+                    #expect(copied == transposed, "\(width)×\(height) \(layout) \(angle)")
+                }
+            }
+        }
     }
 #endif
