@@ -8,6 +8,39 @@ import Testing
     /// Sixteen at a time (`cvtps2dq` and saturating packs on x86-64) rounds exactly as `clampToByte`:
     /// ties to even, negatives to 0, above 255 to 255, for every value on a 1/4 grid from −300 to 600,
     /// values far out of range (within ±2³¹, the documented domain), and counts that leave a tail.
+    /// The histogram (eight samples per load for one channel, one by one otherwise) counts what a plain loop
+    /// counts, with lengths that leave every remainder of eight and runs of one value.
+    @Test func histogramCountsEveryLevel() {
+        var generator = SystemRandomNumberGenerator()
+        for (count, layout) in [(1001, PixelLayout.gray), (64, .gray), (5, .gray), (333, .rgb), (97, .grayAlpha)] {
+            var pixels = (0..<count * layout.channels).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            pixels.replaceSubrange(0..<min(40, pixels.count), with: repeatElement(7, count: min(40, pixels.count)))
+            let image = PixelBuffer(width: count, height: 1, layout: layout, pixels: pixels)
+            for channel in 0..<layout.channels {
+                var expected = [Int](repeating: 0, count: 256)
+                for index in stride(from: channel, to: pixels.count, by: layout.channels) {
+                    expected[Int(pixels[index])] += 1
+                }
+                #expect(image.histogram(channel: channel) == expected, "\(count) \(layout) channel \(channel)")
+            }
+        }
+    }
+
+    /// Thresholding gives x > level ? above : below for every level, both modes, on lengths with tails
+    /// (the AVX2 kernel takes 128 bytes at a time where the CPU has it).
+    @Test func thresholdMapsEveryLevel() throws {
+        var generator = SystemRandomNumberGenerator()
+        let pixels = (0..<128 * 3 + 77).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let image = PixelBuffer(width: pixels.count, height: 1, layout: .gray, pixels: pixels)
+        for level in [0, 1, 127, 128, 200, 254, 255] {
+            for mode in ThresholdMode.allCases {
+                let (above, below): (UInt8, UInt8) = mode == .binary ? (255, 0) : (0, 255)
+                let expected = pixels.map { Int($0) > level ? above : below }
+                #expect(try image.thresholded(value: level, mode: mode).pixels == expected, "\(level) \(mode)")
+            }
+        }
+    }
+
     @Test func vectorRoundingMatchesClampToByte() {
         let extremes: [Float] = [-0.5, -0.4999, 254.5, 255.4999, 255.5, 1e5, -1e5, 2e9, -2e9, 40_000, -40_000, 0]
         let values = extremes + extremes.reversed() + (-1200...2400).map { Float($0) / 4 }

@@ -1,3 +1,7 @@
+#if arch(x86_64)
+    import ImagingAVX2
+#endif
+
 /// How `threshold` maps pixels above the threshold.
 public enum ThresholdMode: String, Sendable, Codable, CaseIterable {
     /// Above the threshold → 255, else 0.
@@ -19,8 +23,16 @@ extension PixelBuffer {
         return PixelBuffer(width: gray.width, height: gray.height, layout: gray.layout) { output in
             gray.pixels.withUnsafeBufferPointer { pixels in
                 if channels == 1 {
+                    var start = 0
+                    #if arch(x86_64)
+                        if CPUFeatures.hasAVX2, level < 255 {
+                            start = thresholdAVX2(
+                                pixels.baseAddress!, output, count: pixels.count, level: level, above: above,
+                                below: below)
+                        }
+                    #endif
                     // Contiguous and branch-free: the compiler turns this into vector compares.
-                    for index in 0..<pixels.count { output[index] = pixels[index] > level ? above : below }
+                    for index in start..<pixels.count { output[index] = pixels[index] > level ? above : below }
                 } else {
                     var index = 0
                     while index < pixels.count {
@@ -51,14 +63,30 @@ extension PixelBuffer {
 
     /// Counts of each level in one channel.
     func histogram(channel: Int) -> [Int] {
-        // Four partial histograms, so that runs of equal values do not wait on one counter.
-        var partial = [UInt32](repeating: 0, count: 4 * 256)
+        // Eight partial histograms, so that runs of equal values do not wait on one counter.
+        var partial = [UInt32](repeating: 0, count: 8 * 256)
         let channels = self.channels
         pixels.withUnsafeBufferPointer { pixels in
             partial.withUnsafeMutableBufferPointer { counts in
                 let samples = pixels.count / channels
                 var sample = pixels.baseAddress! + channel
                 var index = 0
+                if channels == 1 {
+                    // Eight samples per load, taken out of the register: half the loads of byte by byte.
+                    while index + 8 <= samples {
+                        let word = UInt(UnsafeRawPointer(sample).loadUnaligned(as: UInt64.self))
+                        counts[Int(word & 0xFF)] &+= 1
+                        counts[256 + Int(word >> 8 & 0xFF)] &+= 1
+                        counts[512 + Int(word >> 16 & 0xFF)] &+= 1
+                        counts[768 + Int(word >> 24 & 0xFF)] &+= 1
+                        counts[1024 + Int(word >> 32 & 0xFF)] &+= 1
+                        counts[1280 + Int(word >> 40 & 0xFF)] &+= 1
+                        counts[1536 + Int(word >> 48 & 0xFF)] &+= 1
+                        counts[1792 + Int(word >> 56)] &+= 1
+                        sample += 8
+                        index += 8
+                    }
+                }
                 // Counts cannot overflow: a buffer has fewer than 2³² samples per partial histogram.
                 while index + 4 <= samples {
                     counts[Int(sample[0])] &+= 1
@@ -75,9 +103,7 @@ extension PixelBuffer {
                 }
             }
         }
-        return (0..<256).map {
-            Int(partial[$0]) + Int(partial[256 + $0]) + Int(partial[512 + $0]) + Int(partial[768 + $0])
-        }
+        return (0..<256).map { level in (0..<8).reduce(0) { $0 + Int(partial[256 * $1 + level]) } }
     }
 
     static func otsuLevel(histogram: [Int]) -> Int {
