@@ -117,5 +117,29 @@ import Testing
                 }
             }
         }
+
+        /// Enlarging with two taps: the AVX2 horizontal pass (from bytes) and row blend give the SSE2 passes'
+        /// floats and bytes, on widths that leave tails and reach the last source bytes.
+        @Test(.enabled(if: CPUFeatures.hasAVX2), arguments: [PixelLayout.rgb, .rgba])
+        func enlargingPassesAgree(layout: PixelLayout) {
+            var generator = SystemRandomNumberGenerator()
+            for (width, height) in [(37, 9), (8, 8), (101, 5), (2, 3)] {
+                let pixels = (0..<width * height * layout.channels).map { _ in
+                    UInt8.random(in: 0...255, using: &generator)
+                }
+                let image = PixelBuffer(width: width, height: height, layout: layout, pixels: pixels)
+                for (newWidth, newHeight) in [
+                    (2 * width, 2 * height), (3 * width + 1, height + 7), (width + 5, 4 * height),
+                ] {
+                    let sse2 = image.resampled(
+                        width: newWidth, height: newHeight, filter: .bilinear, antialias: true, parallelism: .single,
+                        avx2: false)
+                    let avx2 = image.resampled(
+                        width: newWidth, height: newHeight, filter: .bilinear, antialias: true, parallelism: .single,
+                        avx2: true)
+                    #expect(sse2 == avx2, "\(width)×\(height) \(layout) -> \(newWidth)×\(newHeight)")
+                }
+            }
+        }
     }
 #endif

@@ -1,3 +1,7 @@
+#if arch(x86_64)
+    import ImagingAVX2
+#endif
+
 /// How `resize` fits an image into the requested box.
 public enum ResizeFit: String, Sendable, Codable, CaseIterable {
     /// Fit inside the box, keeping the aspect ratio (one side may be smaller than asked).
@@ -36,6 +40,17 @@ extension PixelBuffer {
         width newWidth: Int, height newHeight: Int, filter: ResampleFilter, antialias: Bool = true,
         parallelism: Parallelism = .allCores
     ) -> PixelBuffer {
+        resampled(
+            width: newWidth, height: newHeight, filter: filter, antialias: antialias, parallelism: parallelism,
+            avx2: CPUFeatures.hasAVX2)
+    }
+
+    /// `avx2` lets enlarging with two taps per side use the AVX2 passes; callers pass `CPUFeatures.hasAVX2`
+    /// (tests pass both).
+    func resampled(
+        width newWidth: Int, height newHeight: Int, filter: ResampleFilter, antialias: Bool, parallelism: Parallelism,
+        avx2: Bool
+    ) -> PixelBuffer {
         precondition(newWidth > 0 && newHeight > 0)
         if newWidth == width && newHeight == height { return self }
         let columns = ResampleWeights(input: width, output: newWidth, filter: filter, antialias: antialias)
@@ -44,6 +59,7 @@ extension PixelBuffer {
         let sourceRowBytes = rowBytes
         let outputRowBytes = newWidth * channels
         let horizontalFirst = newHeight > height
+        let twoTapsAVX2 = avx2 && columns.taps == 2 && channels >= 3
         return PixelBuffer(width: newWidth, height: newHeight, layout: layout) { output in
             pixels.withUnsafeBufferPointer { source in
                 let source = source.baseAddress!
@@ -63,6 +79,12 @@ extension PixelBuffer {
                                     let row = first + tap
                                     if let slot = ring.slotToFill(for: row) {
                                         let bytes = source + row * sourceRowBytes
+                                        if twoTapsAVX2 {
+                                            horizontalTwoTaps(
+                                                bytes, available: (height - row) * sourceRowBytes,
+                                                channels: channels, columns: columns, into: slot, outputWidth: newWidth)
+                                            continue
+                                        }
                                         for index in 0..<sourceRowBytes { line[index] = Float(bytes[index]) }
                                         horizontalPass(
                                             from: line, channels: channels, columns: columns, into: slot,
@@ -72,7 +94,7 @@ extension PixelBuffer {
                                 blendRows(
                                     ring: ring, first: first, taps: rows.taps,
                                     weights: rowWeights.baseAddress! + y * rows.taps,
-                                    into: output + y * outputRowBytes, count: outputRowBytes)
+                                    into: output + y * outputRowBytes, count: outputRowBytes, avx2: avx2)
                             }
                         } else {
                             let resampled = UnsafeMutablePointer<Float>.allocate(capacity: outputRowBytes + 4)
@@ -133,12 +155,15 @@ private struct RowRing {
 @inline(__always)
 private func blendRows(
     ring: RowRing, first: Int, taps: Int, weights: UnsafePointer<Float>, into output: UnsafeMutablePointer<UInt8>,
-    count: Int
+    count: Int, avx2: Bool
 ) {
     if taps == 2 {
         let (a, b) = (ring.slot(for: first), ring.slot(for: first + 1))
         let (wa, wb) = (weights[0], weights[1])
         var index = 0
+        #if arch(x86_64)
+            if avx2 { index = blendTwoRowsAVX2(a, b, weights: wa, wb, into: output, count: count) }
+        #endif
         while index + 16 <= count {
             @inline(__always) func blend(_ k: Int) -> SIMD4<Float> {
                 let offset = 4 * (index + 4 * k)
@@ -247,6 +272,31 @@ private func horizontalPass<Count: ChannelCount>(
             var sum: Float = 0
             for tap in 0..<taps { sum += w[tap] * input[tap * Count.value + channel] }
             output[x * Count.value + channel] = sum
+        }
+    }
+}
+
+/// The two-tap horizontal pass of three- or four-channel pixels straight from bytes: the AVX2 kernel, then
+/// the last pixels (whose 8-byte loads would end past the source) with the same products and sum.
+private func horizontalTwoTaps(
+    _ row: UnsafePointer<UInt8>, available: Int, channels: Int, columns: ResampleWeights,
+    into output: UnsafeMutablePointer<Float>, outputWidth: Int
+) {
+    columns.weights.withUnsafeBufferPointer { weights in
+        columns.starts.withUnsafeBufferPointer { starts in
+            var x = 0
+            #if arch(x86_64)
+                x = horizontalTwoTapsAVX2(
+                    row, available: available, channels: channels, starts: starts.baseAddress!,
+                    weights: weights.baseAddress!, into: output, outputWidth: outputWidth)
+            #endif
+            for x in x..<outputWidth {
+                let (w0, w1) = (weights[2 * x], weights[2 * x + 1])
+                let input = row + starts[x] * channels
+                for c in 0..<channels {
+                    output[x * channels + c] = w0 * Float(input[c]) + w1 * Float(input[channels + c])
+                }
+            }
         }
     }
 }
