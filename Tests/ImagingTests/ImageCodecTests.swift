@@ -42,6 +42,26 @@ import Testing
         }
     }
 
+    /// PNG is written with OpenCV's settings: fast (the default) at zlib level 1 with run-length matching
+    /// and the "sub" row filter, otherwise level 6 — the zlib header's FLEVEL bits (0: fastest, 2: default)
+    /// in the first IDAT say which. A horizontal ramp shows the filter: "sub" turns each row into ones,
+    /// a few hundred bytes; unfiltered, run-length matching finds nothing (49 KB; level 3 unfiltered, 1.4 KB).
+    @Test func pngEncodeUsesOpenCVsSettings() throws {
+        let ramp = PixelBuffer(
+            width: 256, height: 64, layout: .rgb,
+            pixels: (0..<256 * 64).flatMap { Array(repeating: UInt8($0 % 256), count: 3) })
+        let rampBytes = try ImageCodec.encode(ramp, as: .png, fastPNG: true)
+        #expect(rampBytes.count < 400)
+        #expect(try ImageCodec.decode(rampBytes) == ramp)
+        let photo = try Fixture.image("robin.png")
+        for (fast, header) in [(true, [0x78, 0x01] as [UInt8]), (false, [0x78, 0x9C])] {
+            let encoded = try ImageCodec.encode(photo, as: .png, fastPNG: fast)
+            let idat = try #require(encoded.indices.first { Array(encoded[$0..<$0 + 4]) == Array("IDAT".utf8) })
+            #expect(Array(encoded[idat + 4..<idat + 6]) == header, "fast \(fast)")
+            #expect(try ImageCodec.decode(encoded) == photo)
+        }
+    }
+
     @Test func jpegRoundTripKeepsTheImage() throws {
         let photo = try Fixture.image("robin.png")
         let encoded = try ImageCodec.encode(photo, as: .jpeg, quality: 90)

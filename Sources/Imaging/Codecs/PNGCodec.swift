@@ -1,6 +1,7 @@
 import CPNG
 
-/// PNG through libpng's simplified `png_image` API: 8-bit gray, gray+alpha, RGB, RGBA; 16-bit reduced to 8.
+/// PNG through libpng: read with the simplified `png_image` API (8-bit gray, gray+alpha, RGB, RGBA; 16-bit
+/// reduced to 8), written with its row API, whose compression settings can be chosen.
 enum PNGCodec {
     static func header(_ bytes: UnsafeRawBufferPointer) throws(ImagingError) -> ImageHeader {
         let image = try beginRead(bytes)
@@ -27,32 +28,40 @@ enum PNGCodec {
         return decoded
     }
 
-    /// `fast` trades size for speed: no row filters and zlib level 3 instead of the default 6.
+    /// OpenCV's settings: `fast` (its default) is zlib level 1 with run-length matching and the "sub" row
+    /// filter; otherwise zlib level 6 with every filter tried per row (libpng's default).
     static func encode(_ buffer: PixelBuffer, fast: Bool) throws(ImagingError) -> [UInt8] {
         guard buffer.width > 0, buffer.height > 0 else {
             throw .invalidDimensions(width: buffer.width, height: buffer.height)
         }
-        let image = UnsafeMutablePointer<png_image>.allocate(capacity: 1)
-        image.initialize(to: png_image())
-        defer { release(image) }
-        image.pointee.version = UInt32(PNG_IMAGE_VERSION)
-        image.pointee.width = UInt32(buffer.width)
-        image.pointee.height = UInt32(buffer.height)
-        image.pointee.format = buffer.layout.pngFormat
-        if fast { image.pointee.flags |= UInt32(PNG_IMAGE_FLAG_FAST) }
-        let capacity = Int(clearsky_png_size_max(image))
+        // The simplified API's worst case (stored zlib blocks plus chunk overhead) sizes the one buffer.
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        image.width = UInt32(buffer.width)
+        image.height = UInt32(buffer.height)
+        image.format = buffer.layout.pngFormat
+        let capacity = Int(clearsky_png_size_max(&image))
+        // Z_RLE is 3; PNG_ALL_FILTERS (0xF8, none to Paeth) is a composite macro Swift does not import.
+        let (level, strategy, filters) = fast ? (1, 3, Int(PNG_FILTER_SUB)) : (6, 0, 0xF8)
         var failure: ImagingError?
         let encoded = [UInt8](unsafeUninitializedCapacity: capacity) { output, count in
-            var size = png_alloc_size_t(capacity)
+            var sink = clearsky_png_sink()
+            sink.output = output.baseAddress
+            sink.capacity = capacity
             let status = buffer.pixels.withUnsafeBufferPointer { pixels in
-                png_image_write_to_memory(
-                    image, output.baseAddress, &size, 0, pixels.baseAddress, Int32(buffer.rowBytes), nil)
+                clearsky_png_write(
+                    &sink, pixels.baseAddress, UInt32(buffer.width), UInt32(buffer.height), Int32(buffer.channels),
+                    buffer.rowBytes, Int32(level), Int32(strategy), Int32(filters))
             }
             if status == 0 {
-                failure = .encodeFailed(.png, message(image.pointee))
+                failure = .encodeFailed(
+                    .png,
+                    withUnsafeBytes(of: sink.message) { raw in
+                        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+                    })
                 count = 0
             } else {
-                count = Int(size)
+                count = sink.size
             }
         }
         if let failure { throw failure }
