@@ -68,6 +68,7 @@ import Testing
                     (SymmetricKernel.gaussian(sigma: 3), ConvolutionFinish.blur),
                     (.gaussian(sigma: 0.8), .blur), (.box(radius: 4), .blur),
                     (.gaussian(sigma: 2), .unsharp(amount: 1.5, threshold: 3)),
+                    (.gaussian(sigma: 1), .unsharp(amount: 0.7, threshold: 0)),
                 ] {
                     let sse2 = image.convolved(with: kernel, finish: finish, parallelism: .single, avx2: false)
                     let avx2 = image.convolved(with: kernel, finish: finish, parallelism: .single, avx2: true)

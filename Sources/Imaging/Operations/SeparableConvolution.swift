@@ -132,7 +132,15 @@ extension PixelBuffer {
                             case .blur:
                                 storeRounded(blurred, to: out, count: rowBytes)
                             case .unsharp(let amount, let threshold):
-                                for i in 0..<rowBytes {
+                                var sharpened = 0
+                                #if arch(x86_64)
+                                    if avx2 {
+                                        sharpened = unsharpFinishAVX2(
+                                            original: original, blurred: blurred, into: out, count: rowBytes,
+                                            amount: amount, threshold: threshold)
+                                    }
+                                #endif
+                                for i in sharpened..<rowBytes {
                                     let value = Float(original[i])
                                     let difference = value - blurred[i]
                                     out[i] =
