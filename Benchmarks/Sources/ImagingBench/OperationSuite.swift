@@ -48,6 +48,7 @@ struct OperationSuite {
             ("rotate_90", { _ = image.rotated(.clockwise, parallelism: parallelism) }),
             ("rotate_17_expand", { _ = try image.rotated(degrees: 17, parallelism: parallelism) }),
             ("jpeg_decode_eighth", { _ = try ImageCodec.decode(jpeg, options: DecodeOptions(minimumSize: (1, 1))) }),
+            ("thumbnail_256", { _ = try Thumbnailer().jpeg(from: jpeg, parallelism: parallelism) }),
             ("dehaze", { _ = try image.dehazed(parallelism: parallelism) }),
             (
                 "dehaze_fast_guided_filter",

@@ -123,8 +123,7 @@ struct DarkChannelPrior {
     private func atmosphericLight(dark: [UInt8]) -> (light: [Double], index: Int) {
         let count = dark.count
         let wanted = max(1, count / 1000)
-        var histogram = [Int](repeating: 0, count: 256)
-        for value in dark { histogram[Int(value)] += 1 }
+        let histogram = dark.withUnsafeBufferPointer { levelCounts($0.baseAddress!, count: count, stride: 1) }
         var level = 255
         var above = 0
         while above + histogram[level] < wanted {
@@ -135,16 +134,29 @@ struct DarkChannelPrior {
         var best = (sum: -1, dark: -1, index: 0)
         let channels = image.channels
         image.pixels.withUnsafeBufferPointer { pixels in
-            for index in 0..<count {
-                let value = Int(dark[index])
-                if value < level { continue }
-                if value == level {
-                    if takeAtLevel == 0 { continue }
-                    takeAtLevel -= 1
+            dark.withUnsafeBufferPointer { dark in
+                // Sixteen dark values at a time are skipped while all are below the level (nearly all are).
+                let threshold = SIMD16<UInt8>(repeating: UInt8(level))
+                var index = 0
+                while index < count {
+                    if index + 16 <= count, index & 15 == 0 {
+                        let chunk = UnsafeRawPointer(dark.baseAddress! + index).loadUnaligned(as: SIMD16<UInt8>.self)
+                        if !any(chunk .>= threshold) {
+                            index += 16
+                            continue
+                        }
+                    }
+                    defer { index += 1 }
+                    let value = Int(dark[index])
+                    if value < level { continue }
+                    if value == level {
+                        if takeAtLevel == 0 { continue }
+                        takeAtLevel -= 1
+                    }
+                    var sum = 0
+                    for c in 0..<colorChannels { sum += Int(pixels[index * channels + c]) }
+                    if sum > best.sum || (sum == best.sum && value > best.dark) { best = (sum, value, index) }
                 }
-                var sum = 0
-                for c in 0..<colorChannels { sum += Int(pixels[index * channels + c]) }
-                if sum > best.sum || (sum == best.sum && value > best.dark) { best = (sum, value, index) }
             }
         }
         let light = (0..<colorChannels).map { Double(image.pixels[best.index * channels + $0]) / 255 }

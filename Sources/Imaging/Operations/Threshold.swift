@@ -63,47 +63,9 @@ extension PixelBuffer {
 
     /// Counts of each level in one channel.
     func histogram(channel: Int) -> [Int] {
-        // Eight partial histograms, so that runs of equal values do not wait on one counter.
-        var partial = [UInt32](repeating: 0, count: 8 * 256)
-        let channels = self.channels
         pixels.withUnsafeBufferPointer { pixels in
-            partial.withUnsafeMutableBufferPointer { counts in
-                let samples = pixels.count / channels
-                var sample = pixels.baseAddress! + channel
-                var index = 0
-                if channels == 1 {
-                    // Eight samples per load, taken out of the register: half the loads of byte by byte.
-                    while index + 8 <= samples {
-                        let word = UInt(UnsafeRawPointer(sample).loadUnaligned(as: UInt64.self))
-                        counts[Int(word & 0xFF)] &+= 1
-                        counts[256 + Int(word >> 8 & 0xFF)] &+= 1
-                        counts[512 + Int(word >> 16 & 0xFF)] &+= 1
-                        counts[768 + Int(word >> 24 & 0xFF)] &+= 1
-                        counts[1024 + Int(word >> 32 & 0xFF)] &+= 1
-                        counts[1280 + Int(word >> 40 & 0xFF)] &+= 1
-                        counts[1536 + Int(word >> 48 & 0xFF)] &+= 1
-                        counts[1792 + Int(word >> 56)] &+= 1
-                        sample += 8
-                        index += 8
-                    }
-                }
-                // Counts cannot overflow: a buffer has fewer than 2³² samples per partial histogram.
-                while index + 4 <= samples {
-                    counts[Int(sample[0])] &+= 1
-                    counts[256 + Int(sample[channels])] &+= 1
-                    counts[512 + Int(sample[2 * channels])] &+= 1
-                    counts[768 + Int(sample[3 * channels])] &+= 1
-                    sample += 4 * channels
-                    index += 4
-                }
-                while index < samples {
-                    counts[Int(sample[0])] &+= 1
-                    sample += channels
-                    index += 1
-                }
-            }
+            levelCounts(pixels.baseAddress! + channel, count: pixels.count / channels, stride: channels)
         }
-        return (0..<256).map { level in (0..<8).reduce(0) { $0 + Int(partial[256 * $1 + level]) } }
     }
 
     static func otsuLevel(histogram: [Int]) -> Int {
@@ -133,4 +95,45 @@ extension PixelBuffer {
         }
         return best
     }
+}
+
+/// Counts of each level among `count` bytes `stride` apart.
+func levelCounts(_ start: UnsafePointer<UInt8>, count: Int, stride: Int) -> [Int] {
+    // Eight partial histograms, so that runs of equal values do not wait on one counter.
+    var partial = [UInt32](repeating: 0, count: 8 * 256)
+    partial.withUnsafeMutableBufferPointer { counts in
+        var sample = start
+        var index = 0
+        // Counts cannot overflow: a buffer has fewer than 2³² samples per partial histogram.
+        if stride == 1 {
+            // Eight samples per load, taken out of the register: half the loads of byte by byte.
+            while index + 8 <= count {
+                let word = UInt(UnsafeRawPointer(sample).loadUnaligned(as: UInt64.self))
+                counts[Int(word & 0xFF)] &+= 1
+                counts[256 + Int(word >> 8 & 0xFF)] &+= 1
+                counts[512 + Int(word >> 16 & 0xFF)] &+= 1
+                counts[768 + Int(word >> 24 & 0xFF)] &+= 1
+                counts[1024 + Int(word >> 32 & 0xFF)] &+= 1
+                counts[1280 + Int(word >> 40 & 0xFF)] &+= 1
+                counts[1536 + Int(word >> 48 & 0xFF)] &+= 1
+                counts[1792 + Int(word >> 56)] &+= 1
+                sample += 8
+                index += 8
+            }
+        }
+        while index + 4 <= count {
+            counts[Int(sample[0])] &+= 1
+            counts[256 + Int(sample[stride])] &+= 1
+            counts[512 + Int(sample[2 * stride])] &+= 1
+            counts[768 + Int(sample[3 * stride])] &+= 1
+            sample += 4 * stride
+            index += 4
+        }
+        while index < count {
+            counts[Int(sample[0])] &+= 1
+            sample += stride
+            index += 1
+        }
+    }
+    return (0..<256).map { level in (0..<8).reduce(0) { $0 + Int(partial[256 * $1 + level]) } }
 }
