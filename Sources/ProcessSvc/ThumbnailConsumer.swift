@@ -37,7 +37,7 @@ struct ThumbnailConsumer: Service {
                     metadata: ["image": "\(event.imageId)", "why": "\(error)"])
             }
         }
-        try await service.store(
+        _ = try await service.store(
             StoreContract.commitEvents, CommitEventsRequest(consumer: Self.consumer, sequence: last.sequence))
     }
 }

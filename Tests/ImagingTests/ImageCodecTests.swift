@@ -1,6 +1,7 @@
-import Imaging
 import TestImages
 import Testing
+
+@testable import Imaging
 
 @Suite(.offCooperativePool) struct ImageCodecTests {
     @Test func jpegDecodeIsBitForBitOpenCVs() throws {
@@ -60,6 +61,19 @@ import Testing
             #expect(Array(encoded[idat + 4..<idat + 6]) == header, "fast \(fast)")
             #expect(try ImageCodec.decode(encoded) == photo)
         }
+    }
+
+    /// libpng reports a failure by longjmp; the shim catches it, frees libpng's state and the encoder
+    /// throws, whatever the point of failure (here, output that outgrows its buffer at several sizes).
+    @Test func pngWriteFailureIsAnErrorNotACrash() throws {
+        let photo = try Fixture.image("robin.png")
+        for capacity in [0, 8, 100, 5000] {
+            #expect(throws: ImagingError.self, "capacity \(capacity)") {
+                try PNGCodec.encode(photo, fast: true, capacity: capacity)
+            }
+        }
+        let whole = try PNGCodec.encode(photo, fast: true)
+        #expect(try PNGCodec.encode(photo, fast: true, capacity: whole.count) == whole)
     }
 
     @Test func jpegRoundTripKeepsTheImage() throws {

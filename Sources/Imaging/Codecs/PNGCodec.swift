@@ -30,7 +30,8 @@ enum PNGCodec {
 
     /// OpenCV's settings: `fast` (its default) is zlib level 1 with run-length matching and the "sub" row
     /// filter; otherwise zlib level 6 with every filter tried per row (libpng's default).
-    static func encode(_ buffer: PixelBuffer, fast: Bool) throws(ImagingError) -> [UInt8] {
+    /// `capacity` replaces the worst-case size (tests use it to make libpng fail part-way).
+    static func encode(_ buffer: PixelBuffer, fast: Bool, capacity: Int? = nil) throws(ImagingError) -> [UInt8] {
         guard buffer.width > 0, buffer.height > 0 else {
             throw .invalidDimensions(width: buffer.width, height: buffer.height)
         }
@@ -40,7 +41,7 @@ enum PNGCodec {
         image.width = UInt32(buffer.width)
         image.height = UInt32(buffer.height)
         image.format = buffer.layout.pngFormat
-        let capacity = Int(clearsky_png_size_max(&image))
+        let capacity = capacity ?? Int(clearsky_png_size_max(&image))
         // Z_RLE is 3; PNG_ALL_FILTERS (0xF8, none to Paeth) is a composite macro Swift does not import.
         let (level, strategy, filters) = fast ? (1, 3, Int(PNG_FILTER_SUB)) : (6, 0, 0xF8)
         var failure: ImagingError?
