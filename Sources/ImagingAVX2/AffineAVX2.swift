@@ -55,7 +55,6 @@
         // Three channels: drop each pixel's fourth byte within each half (12 bytes kept, then zeros).
         let packedHalf = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1)
         let compact = _mm256_set_m128i(packedHalf, packedHalf)
-        let interleave = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)
         // spread k: pixel 2k's dword in the low half, pixel 2k + 1's in the high half.
         @inline(__always) func spread(_ k: Int32) -> __m256i {
             _mm256_setr_epi32(2 * k, 2 * k, 2 * k, 2 * k, 2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1)
@@ -119,10 +118,7 @@
                 let total = _mm256_madd_epi16(sums, _mm256_permutevar8x32_epi32(vertical, spread))
                 return _mm256_srai_epi32(_mm256_add_epi32(total, round), 10)
             }
-            // packs/packus work within halves: (0, 2, 4, 6 | 1, 3, 5, 7), then put back in order.
-            let words0246 = _mm256_packs_epi32(pair(0, spread0), pair(2, spread1))
-            let words4567 = _mm256_packs_epi32(pair(4, spread2), pair(6, spread3))
-            let pixels = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(words0246, words4567), interleave)
+            let pixels = packedBytes(pair(0, spread0), pair(2, spread1), pair(4, spread2), pair(6, spread3))
             store(channels == 4 ? pixels : _mm256_shuffle_epi8(pixels, compact), at: out)
             x += 8
         }

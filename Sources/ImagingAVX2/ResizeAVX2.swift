@@ -69,7 +69,6 @@
         into output: UnsafeMutablePointer<UInt8>, count: Int
     ) -> Int {
         let (weightA, weightB) = (_mm256_set1_ps(wa), _mm256_set1_ps(wb))
-        let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)
         var index = 0
         while index + 32 <= count {
             @inline(__always) func blend(_ k: Int) -> __m256i {
@@ -78,11 +77,8 @@
                 let right = UnsafeRawPointer(b + offset).loadUnaligned(as: __m256.self)
                 return _mm256_cvtps_epi32(_mm256_add_ps(_mm256_mul_ps(weightA, left), _mm256_mul_ps(weightB, right)))
             }
-            // packs/packus work within halves: (0, 2, 4, 6 | 1, 3, 5, 7) in dwords, then put back in order.
-            let bytes = _mm256_packus_epi16(
-                _mm256_packs_epi32(blend(0), blend(1)), _mm256_packs_epi32(blend(2), blend(3)))
             UnsafeMutableRawPointer(output + index).storeBytes(
-                of: _mm256_permutevar8x32_epi32(bytes, order), as: __m256i.self)
+                of: packedBytes(blend(0), blend(1), blend(2), blend(3)), as: __m256i.self)
             index += 32
         }
         return index

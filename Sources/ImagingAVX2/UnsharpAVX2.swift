@@ -16,7 +16,6 @@
         let thresholdBits = _mm256_set1_epi32(Int32(bitPattern: threshold.bitPattern))
         let magnitude = _mm256_set1_epi32(0x7FFF_FFFF)
         let (zero, top) = (_mm256_setzero_ps(), _mm256_set1_ps(255))
-        let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)
         var index = 0
         while index + 32 <= count {
             @inline(__always) func sharpen(_ k: Int) -> __m256i {
@@ -31,11 +30,8 @@
                     thresholdBits, _mm256_and_si256(_mm256_castps_si256(difference), magnitude))
                 return _mm256_blendv_epi8(rounded, values, below)
             }
-            // packs/packus work within halves: (0, 2, 4, 6 | 1, 3, 5, 7) in dwords, then put back in order.
-            let bytes = _mm256_packus_epi16(
-                _mm256_packs_epi32(sharpen(0), sharpen(1)), _mm256_packs_epi32(sharpen(2), sharpen(3)))
             UnsafeMutableRawPointer(output + index).storeBytes(
-                of: _mm256_permutevar8x32_epi32(bytes, order), as: __m256i.self)
+                of: packedBytes(sharpen(0), sharpen(1), sharpen(2), sharpen(3)), as: __m256i.self)
             index += 32
         }
         return index
