@@ -27,16 +27,30 @@ import Testing
     }
 
     /// Thresholding gives x > level ? above : below for every level, both modes, on lengths with tails
-    /// (the AVX2 kernel takes 128 bytes at a time where the CPU has it).
+    /// (the AVX2 kernel takes 128 bytes at a time where the CPU has it), and on images tall enough to be
+    /// split over threads (gray, and gray+alpha whose alpha is kept).
     @Test func thresholdMapsEveryLevel() throws {
         var generator = SystemRandomNumberGenerator()
-        let pixels = (0..<128 * 3 + 77).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let image = PixelBuffer(width: pixels.count, height: 1, layout: .gray, pixels: pixels)
-        for level in [0, 1, 127, 128, 200, 254, 255] {
-            for mode in ThresholdMode.allCases {
-                let (above, below): (UInt8, UInt8) = mode == .binary ? (255, 0) : (0, 255)
-                let expected = pixels.map { Int($0) > level ? above : below }
-                #expect(try image.thresholded(value: level, mode: mode).pixels == expected, "\(level) \(mode)")
+        let row = (0..<128 * 3 + 77).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let tall = (0..<515 * 600).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for (image, parallelism) in [
+            (PixelBuffer(width: row.count, height: 1, layout: .gray, pixels: row), Parallelism.single),
+            (PixelBuffer(width: 515, height: 600, layout: .gray, pixels: tall), .allCores),
+            (PixelBuffer(width: 515, height: 300, layout: .grayAlpha, pixels: tall), .allCores),
+        ] {
+            for level in [0, 1, 127, 128, 200, 254, 255] {
+                for mode in ThresholdMode.allCases {
+                    let (above, below): (UInt8, UInt8) = mode == .binary ? (255, 0) : (0, 255)
+                    let expected = PixelBuffer(
+                        width: image.width, height: image.height, layout: image.layout,
+                        pixels: image.pixels.enumerated().map { index, value in
+                            index % image.channels == 1 ? value : Int(value) > level ? above : below
+                        })
+                    // PixelBuffers, not their pixel arrays: a failure prints sizes, not 300,000 bytes.
+                    let result = try image.thresholded(
+                        value: level, mode: mode, parallelism: parallelism, bandBytes: 16_384)
+                    #expect(result == expected, "\(image.layout) \(image.height) rows, \(level) \(mode)")
+                }
             }
         }
     }

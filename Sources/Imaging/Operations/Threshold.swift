@@ -13,32 +13,45 @@ public enum ThresholdMode: String, Sendable, Codable, CaseIterable {
 extension PixelBuffer {
     /// A black-and-white image: gray value > `value` maps by `mode`. Colour images are converted to gray
     /// first; alpha is kept.
-    public func thresholded(value: Int, mode: ThresholdMode = .binary) throws(ImagingError) -> PixelBuffer {
+    public func thresholded(
+        value: Int, mode: ThresholdMode = .binary, parallelism: Parallelism = .allCores
+    ) throws(ImagingError) -> PixelBuffer {
+        // Bands of at least 2 MiB: below that, waking a second thread costs more than it saves.
+        try thresholded(value: value, mode: mode, parallelism: parallelism, bandBytes: 2 << 20)
+    }
+
+    /// `bandBytes`: the least work per thread (tests make it small to split small images).
+    func thresholded(
+        value: Int, mode: ThresholdMode, parallelism: Parallelism, bandBytes: Int
+    ) throws(ImagingError) -> PixelBuffer {
         try Self.checkThreshold(value)
-        let gray = grayscale()
+        let gray = grayscale(parallelism: parallelism)
         let level = UInt8(value)
         let (above, below): (UInt8, UInt8) = mode == .binary ? (255, 0) : (0, 255)
-        let channels = gray.channels
+        let (channels, rowBytes) = (gray.channels, gray.rowBytes)
         // Written straight into a new buffer: one pass, no copy of the gray image first.
         return PixelBuffer(width: gray.width, height: gray.height, layout: gray.layout) { output in
             gray.pixels.withUnsafeBufferPointer { pixels in
-                if channels == 1 {
-                    var start = 0
-                    #if arch(x86_64)
-                        if CPUFeatures.hasAVX2, level < 255 {
-                            start = thresholdAVX2(
-                                pixels.baseAddress!, output, count: pixels.count, level: level, above: above,
-                                below: below)
+                parallelism.forEachRange(gray.height, grain: max(1, bandBytes / rowBytes)) { rows in
+                    let (first, end) = (rows.lowerBound * rowBytes, rows.upperBound * rowBytes)
+                    if channels == 1 {
+                        var start = first
+                        #if arch(x86_64)
+                            if CPUFeatures.hasAVX2, level < 255 {
+                                start += thresholdAVX2(
+                                    pixels.baseAddress! + first, output + first, count: end - first, level: level,
+                                    above: above, below: below)
+                            }
+                        #endif
+                        // Contiguous and branch-free: the compiler turns this into vector compares.
+                        for index in start..<end { output[index] = pixels[index] > level ? above : below }
+                    } else {
+                        var index = first
+                        while index < end {
+                            output[index] = pixels[index] > level ? above : below
+                            output[index + 1] = pixels[index + 1]
+                            index += channels
                         }
-                    #endif
-                    // Contiguous and branch-free: the compiler turns this into vector compares.
-                    for index in start..<pixels.count { output[index] = pixels[index] > level ? above : below }
-                } else {
-                    var index = 0
-                    while index < pixels.count {
-                        output[index] = pixels[index] > level ? above : below
-                        output[index + 1] = pixels[index + 1]
-                        index += channels
                     }
                 }
             }
@@ -54,11 +67,13 @@ extension PixelBuffer {
 
     /// Thresholds at Otsu's level (the one that maximises the between-class variance of the gray
     /// histogram, computed as OpenCV does); returns the image and that level.
-    public func otsuThresholded(mode: ThresholdMode = .binary) -> (image: PixelBuffer, level: Int) {
-        let gray = grayscale()
+    public func otsuThresholded(
+        mode: ThresholdMode = .binary, parallelism: Parallelism = .allCores
+    ) -> (image: PixelBuffer, level: Int) {
+        let gray = grayscale(parallelism: parallelism)
         let level = Self.otsuLevel(histogram: gray.histogram(channel: 0))
         // `level` is in 0…255 by construction.
-        return (try! gray.thresholded(value: level, mode: mode), level)
+        return (try! gray.thresholded(value: level, mode: mode, parallelism: parallelism), level)
     }
 
     /// Counts of each level in one channel.

@@ -78,9 +78,9 @@ public struct Pipeline: Sendable, Equatable {
         case .sharpen(let sigma, let amount, let threshold):
             image = try image.sharpened(sigma: sigma, amount: amount, threshold: threshold, parallelism: parallelism)
         case .threshold(.value(let value), let mode):
-            image = try image.thresholded(value: value, mode: mode)
+            image = try image.thresholded(value: value, mode: mode, parallelism: parallelism)
         case .threshold(.otsu, let mode):
-            image = image.otsuThresholded(mode: mode).image
+            image = image.otsuThresholded(mode: mode, parallelism: parallelism).image
         case .color(.invert):
             image.invert()
         case .color(let mode):
