@@ -1,18 +1,19 @@
 #if arch(x86_64)
     import _Builtin_intrinsics.intel
 
-    /// One tile of a quarter turn of a three- or four-channel image: source columns `columns` × rows `rows`
-    /// move to output rows, counter-clockwise (source column x becomes output row width − 1 − x, read top to
-    /// bottom) or clockwise (output row x, read bottom to top). Blocks of 4 columns × 8 rows are transposed in
-    /// registers: each 128-bit half takes 4 × 4 pixels (three-channel ones widened to 4 bytes by `vpshufb`),
-    /// `vpunpck` turns rows into columns, `vpshufb` narrows (and, clockwise, reverses) them again. Pixels
-    /// outside whole blocks, and the last rows (a three-channel block reads and writes 4 bytes past itself),
-    /// are copied one by one. Only call it where Imaging's `CPUFeatures.hasAVX2` holds.
+    /// The whole blocks of one tile of a quarter turn of a three- or four-channel image: source columns
+    /// `columns` × rows `rows` move to output rows, counter-clockwise (source column x becomes output row
+    /// width − 1 − x, read top to bottom) or clockwise (output row x, read bottom to top). Blocks of 4 columns
+    /// × 8 rows are transposed in registers: each 128-bit half takes 4 × 4 pixels (three-channel ones widened
+    /// to 4 bytes by `vpshufb`), `vpunpck` turns rows into columns, `vpshufb` narrows (and, clockwise,
+    /// reverses) them again. Returns how many of the tile's first columns and rows it moved; the caller moves
+    /// the rest afterwards (a three-channel block writes 4 bytes onto the next two rows' pixels of its
+    /// columns, so those are written after it). Only call it where Imaging's `CPUFeatures.hasAVX2` holds.
     @inline(never)
-    public func quarterTurnTileAVX2(
+    public func quarterTurnBlocksAVX2(
         _ source: UnsafePointer<UInt8>, width: Int, height: Int, channels: Int,
         into output: UnsafeMutablePointer<UInt8>, counterClockwise: Bool, columns: Range<Int>, rows: Range<Int>
-    ) {
+    ) -> (columns: Int, rows: Int) {
         precondition(channels == 3 || channels == 4)
         let sourceRowBytes = width * channels
         let outputRowBytes = height * channels
@@ -33,11 +34,6 @@
             output + (counterClockwise ? width - 1 - x : x) * outputRowBytes
         }
         @inline(__always) func position(_ y: Int) -> Int { counterClockwise ? y : height - 1 - y }
-        @inline(__always) func copy(_ x: Int, _ y: Int) {
-            let from = source + y * sourceRowBytes + x * channels
-            let to = line(x) + position(y) * channels
-            for c in 0..<channels { to[c] = from[c] }
-        }
         // Rows of whole blocks: eight at a time, and two spare rows below the last for the 4-byte overhang.
         let blockRows = max(0, (min(rows.upperBound, height - 2) - rows.lowerBound) / 8 * 8)
         let blockColumns = columns.count / 4 * 4
@@ -70,12 +66,7 @@
                 store(_mm256_unpacklo_epi64(high01, high23), 2)
                 store(_mm256_unpackhi_epi64(high01, high23), 3)
             }
-            for y in rows.lowerBound + blockRows..<rows.upperBound {
-                for k in 0..<4 { copy(x + k, y) }
-            }
         }
-        for x in columns.lowerBound + blockColumns..<columns.upperBound {
-            for y in rows { copy(x, y) }
-        }
+        return (blockColumns, blockRows)
     }
 #endif

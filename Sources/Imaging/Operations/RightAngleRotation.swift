@@ -47,6 +47,29 @@ extension PixelBuffer {
                 // Work is split over output rows (= source columns), a tile at a time. Counter-clockwise,
                 // source column x becomes output row width − 1 − x read top to bottom; clockwise, output row
                 // x read bottom to top.
+                /// Pixels moved one by one.
+                func copy(columns: Range<Int>, rows: Range<Int>) {
+                    guard !rows.isEmpty else { return }
+                    for x in columns {
+                        let line = output + (counterClockwise ? width - 1 - x : x) * outputRowBytes
+                        var from = source + rows.lowerBound * sourceRowBytes + x * channels
+                        if counterClockwise {
+                            var to = line + rows.lowerBound * channels
+                            for _ in rows {
+                                for c in 0..<Count.value { to[c] = from[c] }
+                                from += sourceRowBytes
+                                to += channels
+                            }
+                        } else {
+                            var to = line + (height - 1 - rows.lowerBound) * channels
+                            for _ in rows {
+                                for c in 0..<Count.value { to[c] = from[c] }
+                                from += sourceRowBytes
+                                to -= channels
+                            }
+                        }
+                    }
+                }
                 parallelism.forEachRange((width + tile - 1) / tile, grain: 1) { tiles in
                     for tileX in tiles {
                         let x0 = tileX * tile
@@ -54,34 +77,17 @@ extension PixelBuffer {
                         var y0 = 0
                         while y0 < height {
                             let y1 = min(height, y0 + tileRows)
+                            var blocks = (columns: 0, rows: 0)
                             #if arch(x86_64)
                                 if vectorized {
-                                    quarterTurnTileAVX2(
+                                    blocks = quarterTurnBlocksAVX2(
                                         source, width: width, height: height, channels: channels, into: output,
                                         counterClockwise: counterClockwise, columns: x0..<x1, rows: y0..<y1)
-                                    y0 = y1
-                                    continue
                                 }
                             #endif
-                            for x in x0..<x1 {
-                                let line = output + (counterClockwise ? width - 1 - x : x) * outputRowBytes
-                                var from = source + y0 * sourceRowBytes + x * channels
-                                if counterClockwise {
-                                    var to = line + y0 * channels
-                                    for _ in y0..<y1 {
-                                        for c in 0..<Count.value { to[c] = from[c] }
-                                        from += sourceRowBytes
-                                        to += channels
-                                    }
-                                } else {
-                                    var to = line + (height - 1 - y0) * channels
-                                    for _ in y0..<y1 {
-                                        for c in 0..<Count.value { to[c] = from[c] }
-                                        from += sourceRowBytes
-                                        to -= channels
-                                    }
-                                }
-                            }
+                            // Below the blocks in their columns, then the columns beside them.
+                            copy(columns: x0..<x0 + blocks.columns, rows: y0 + blocks.rows..<y1)
+                            copy(columns: x0 + blocks.columns..<x1, rows: y0..<y1)
                             y0 = y1
                         }
                     }
