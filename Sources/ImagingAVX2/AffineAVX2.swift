@@ -63,7 +63,6 @@
         let tail = channels == 3 ? 2 : 0
         let fillDwords = _mm256_set1_epi32(Int32(bitPattern: fill))
         let fillPixels = channels == 3 ? _mm256_shuffle_epi8(fillDwords, compact) : fillDwords
-        // Outside means sx ≥ width or sx < −1 (likewise y): no tap of the pixel lands in the source.
 
         /// Eight pixels' bytes: 32, or three-channel ones as 12 in each half (the low half's 16 bytes first, then
         /// the high half's over its last four).
@@ -92,6 +91,7 @@
                     _mm256_cmpgt_epi32(offsetLimit, offsets)))
             let out = line + x * channels
             if _mm256_movemask_epi8(inside) != -1 {
+                // Outside means sx ≥ width or sx < −1 (likewise y): no tap of the pixel lands in the source.
                 let outside = _mm256_or_si256(
                     _mm256_or_si256(_mm256_cmpgt_epi32(sx, lastX), _mm256_cmpgt_epi32(minusOne, sx)),
                     _mm256_or_si256(_mm256_cmpgt_epi32(sy, lastY), _mm256_cmpgt_epi32(minusOne, sy)))
