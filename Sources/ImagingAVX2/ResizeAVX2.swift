@@ -1,61 +1,36 @@
 #if arch(x86_64)
     import _Builtin_intrinsics.intel
 
-    /// The horizontal pass of a two-tap resample straight from a row of bytes, two three- or four-channel
-    /// output pixels at a time with AVX2: output[x·c + k] = w(x, 0) · row[s·c + k] + w(x, 1) · row[(s + 1)·c + k]
+    /// The horizontal pass of a two-tap resample straight from a row of bytes, one three- or four-channel
+    /// output pixel per 128-bit vector: output[x·c + k] = w(x, 0) · row[s·c + k] + w(x, 1) · row[(s + 1)·c + k]
     /// with s = starts[x], as separate products and one sum in that order, so the floats are the ones the
-    /// scalar pass computes from the converted row. Each 128-bit half takes one output pixel (its two taps
-    /// from one 8-byte load), four pixels a step. Returns the first x not done: it stops before a load would
-    /// end past `available` bytes from `row`, or fewer than four pixels before `outputWidth`. Only call it
-    /// where Imaging's `CPUFeatures.hasAVX2` holds.
+    /// scalar pass computes from the converted row. Each pixel's two taps come from one 8-byte load, widened
+    /// to 32-bit lanes by `pshufb`; every pixel is stored as four floats (a three-channel pixel's fourth is
+    /// rewritten by the next pixel, and the last lands in the row's slack). 128-bit operations only: on CPUs
+    /// that split 256-bit work in two (Zen 1), the lane-crossing permutes a two-pixel form needs cost more
+    /// than they save. Returns the first x not done: it stops before a load would end past `available`
+    /// bytes from `row`. Only call it where Imaging's `CPUFeatures.hasAVX2` holds.
     @inline(never)
     public func horizontalTwoTapsAVX2(
         _ row: UnsafePointer<UInt8>, available: Int, channels: Int, starts: UnsafePointer<Int>,
         weights: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, outputWidth: Int
     ) -> Int {
         precondition(channels == 3 || channels == 4)
-        // Bytes 0–7 are pixel x's two taps, 8–15 pixel x + 1's; arranged as (x tap 0, x + 1 tap 0, x tap 1,
-        // x + 1 tap 1), four bytes each (a three-channel pixel's fourth is zero).
-        let arrange =
+        let firstTap = _mm_setr_epi8(0, -1, -1, -1, 1, -1, -1, -1, 2, -1, -1, -1, 3, -1, -1, -1)
+        let secondTap =
             channels == 3
-            ? _mm_setr_epi8(0, 1, 2, -1, 8, 9, 10, -1, 3, 4, 5, -1, 11, 12, 13, -1)
-            : _mm_setr_epi8(0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15)
-        let firstTap = _mm256_setr_epi32(0, 0, 0, 0, 2, 2, 2, 2)
-        let secondTap = _mm256_setr_epi32(1, 1, 1, 1, 3, 3, 3, 3)
-        @inline(__always) func pair(_ x: Int) -> __m256 {
-            let both = _mm_set_epi64x(
-                UnsafeRawPointer(row + starts[x + 1] &* channels).loadUnaligned(as: Int64.self),
-                UnsafeRawPointer(row + starts[x] &* channels).loadUnaligned(as: Int64.self))
-            let taps = _mm_shuffle_epi8(both, arrange)
-            let tap0 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(taps))
-            let tap1 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(taps, taps)))
-            let w = _mm256_castps128_ps256(UnsafeRawPointer(weights + 2 &* x).loadUnaligned(as: __m128.self))
-            return _mm256_add_ps(
-                _mm256_mul_ps(_mm256_permutevar8x32_ps(w, firstTap), tap0),
-                _mm256_mul_ps(_mm256_permutevar8x32_ps(w, secondTap), tap1))
-        }
-        // Three channels: four pixels' 12 floats as one 32-byte and one 16-byte store (stores that overlap or
-        // cross cache lines often are what the pass waits on).
-        let firstSix = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 0, 1)
-        let lastSix = _mm256_setr_epi32(2, 4, 5, 6, 0, 0, 0, 0)
-        let lastTwo = _mm256_castsi256_ps(_mm256_setr_epi32(0, 0, 0, 0, 0, 0, -1, -1))
+            ? _mm_setr_epi8(3, -1, -1, -1, 4, -1, -1, -1, 5, -1, -1, -1, 6, -1, -1, -1)
+            : _mm_setr_epi8(4, -1, -1, -1, 5, -1, -1, -1, 6, -1, -1, -1, 7, -1, -1, -1)
         var x = 0
-        while x + 4 <= outputWidth, starts[x + 3] &* channels &+ 8 <= available {
-            let (low, high) = (pair(x), pair(x + 2))
-            let out = UnsafeMutableRawPointer(output + x &* channels)
-            if channels == 4 {
-                out.storeBytes(of: low, as: __m256.self)
-                out.storeBytes(of: high, toByteOffset: 32, as: __m256.self)
-            } else {
-                // (x, x + 1) three floats each, then x + 2's first two; x + 2's last and x + 3.
-                let highFirst = _mm256_permutevar8x32_ps(high, firstSix)
-                let head = _mm256_blendv_ps(_mm256_permutevar8x32_ps(low, firstSix), highFirst, lastTwo)
-                out.storeBytes(of: head, as: __m256.self)
-                out.storeBytes(
-                    of: _mm256_castps256_ps128(_mm256_permutevar8x32_ps(high, lastSix)), toByteOffset: 32,
-                    as: __m128.self)
-            }
-            x += 4
+        while x < outputWidth, starts[x] &* channels &+ 8 <= available {
+            let bytes = _mm_loadl_epi64(
+                UnsafeRawPointer(row + starts[x] &* channels).assumingMemoryBound(to: __m128i.self))
+            let tap0 = _mm_cvtepi32_ps(_mm_shuffle_epi8(bytes, firstTap))
+            let tap1 = _mm_cvtepi32_ps(_mm_shuffle_epi8(bytes, secondTap))
+            let sum = _mm_add_ps(
+                _mm_mul_ps(_mm_set1_ps(weights[2 &* x]), tap0), _mm_mul_ps(_mm_set1_ps(weights[2 &* x &+ 1]), tap1))
+            UnsafeMutableRawPointer(output + x &* channels).storeBytes(of: sum, as: __m128.self)
+            x += 1
         }
         return x
     }
