@@ -188,4 +188,11 @@ import Testing
         let point = try decoder.decode(Point.self, from: [UInt8(body.count)] + body)
         #expect(point == Point(x: 1, y: 2))
     }
+
+    /// `T(from:)` takes the decoder as `any Decoder`; one that fits the existential's three inline words is
+    /// not copied into a heap box for every nested value and array element.
+    @Test func nestedValueDecoderFitsAnExistentialInline() {
+        #expect(MemoryLayout<WireValueDecoder>.size <= 3 * MemoryLayout<Int>.size)
+        #expect(MemoryLayout<ValueSource>.size <= MemoryLayout<Int>.size)
+    }
 }

@@ -1,8 +1,15 @@
 /// The `Decoder` handed to one value's `init(from:)`.
 struct WireValueDecoder: Decoder {
     let state: DecodingState
-    let source: ValueSource
+    // `path` before `source`: in this order the struct is 24 bytes, an existential's inline buffer.
     let path: DecodePath
+    let source: ValueSource
+
+    init(state: DecodingState, source: ValueSource, path: DecodePath) {
+        self.state = state
+        self.path = path
+        self.source = source
+    }
     var codingPath: [any CodingKey] { state.keys(path) }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
@@ -33,8 +40,8 @@ struct WireKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol {
         segment.compactMap { Key(intValue: state.fields[$0].number) }
     }
 
-    private func entry(_ key: Key) -> FieldEntry? {
-        guard let number = key.intValue else { return nil }
+    private func entry(_ key: Key) -> ValueSource {
+        guard let number = key.intValue else { return .absent }
         return state.lookup(number, in: segment, sorted: sorted)
     }
 
@@ -44,14 +51,18 @@ struct WireKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol {
                 key,
                 .init(codingPath: codingPath, debugDescription: "Wire needs integer field numbers (CodingKeys: Int)"))
         }
-        guard let entry = entry(key) else {
+        let source = entry(key)
+        if case .absent = source {
             throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "Field is missing"))
         }
-        return .field(entry)
+        return source
     }
 
-    func contains(_ key: Key) -> Bool { entry(key) != nil }
-    func decodeNil(forKey key: Key) throws -> Bool { entry(key) == nil }
+    func contains(_ key: Key) -> Bool {
+        if case .absent = entry(key) { return false }
+        return true
+    }
+    func decodeNil(forKey key: Key) throws -> Bool { !contains(key) }
 
     func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try state.bool(source(key), path, key) }
     func decode(_ type: String.Type, forKey key: Key) throws -> String {
@@ -89,8 +100,7 @@ struct WireKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        let source: ValueSource = entry(key).map { .field($0) } ?? .absent
-        return try state.decodeValue(type, source: source, path: state.push(key, under: path))
+        try state.decodeValue(type, source: entry(key), path: state.push(key, under: path))
     }
 
     func nestedContainer<NestedKey: CodingKey>(
@@ -105,13 +115,11 @@ struct WireKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func superDecoder() throws -> any Decoder {
-        let source: ValueSource = state.lookup(0, in: segment, sorted: sorted).map { .field($0) } ?? .absent
-        return WireValueDecoder(state: state, source: source, path: path)
+        WireValueDecoder(state: state, source: state.lookup(0, in: segment, sorted: sorted), path: path)
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
-        let source: ValueSource = entry(key).map { .field($0) } ?? .absent
-        return WireValueDecoder(state: state, source: source, path: state.push(key, under: path))
+        WireValueDecoder(state: state, source: entry(key), path: state.push(key, under: path))
     }
 }
 

@@ -45,12 +45,14 @@ final class WireCursor {
     }
 }
 
-/// Where a value's bytes come from.
+/// Where a value's bytes come from. Eight bytes, so that a `WireValueDecoder` (state, path, source) fits an
+/// existential's three-word inline buffer: `T(from: decoder)` then boxes nothing on the heap.
 enum ValueSource {
     /// A field the message does not carry.
     case absent
-    /// A tagged field whose extent is known.
-    case field(FieldEntry)
+    /// A tagged field whose extent is known: its index in `DecodingState.fields` (an entry of an enclosing
+    /// message, below the mark its nested values trim back to, so it stays put while they are decoded).
+    case field(Int32)
     /// Untagged bytes at a cursor: an array element or a message body.
     case stream(WireCursor)
 }
@@ -59,7 +61,7 @@ enum ValueSource {
 /// Containers carry this integer instead of an array of keys; the keys are put together only for errors and
 /// `codingPath`.
 struct DecodePath: Equatable {
-    var node: Int
+    var node: Int32
     static let root = DecodePath(node: -1)
 }
 
@@ -138,16 +140,16 @@ final class DecodingState {
     func push(_ key: any CodingKey, under parent: DecodePath) -> DecodePath {
         if nodes.capacity == 0 { nodes.reserveCapacity(8) }
         nodes.append((key, parent))
-        return DecodePath(node: nodes.count - 1)
+        return DecodePath(node: Int32(truncatingIfNeeded: nodes.count - 1))
     }
 
     /// The coding path `path` stands for.
     func keys(_ path: DecodePath) -> [any CodingKey] {
         var keys: [any CodingKey] = []
-        var node = path.node
+        var node = Int(path.node)
         while node >= 0 {
             keys.append(nodes[node].key)
-            node = nodes[node].parent.node
+            node = Int(nodes[node].parent.node)
         }
         return keys.reversed()
     }
@@ -160,7 +162,7 @@ final class DecodingState {
 
     func missing(_ path: DecodePath) -> DecodingError {
         guard path != .root else { return corrupted(path, "Value is missing") }
-        let node = nodes[path.node]
+        let node = nodes[Int(path.node)]
         return .keyNotFound(node.key, .init(codingPath: keys(node.parent), debugDescription: "Field is missing"))
     }
 
@@ -194,7 +196,8 @@ final class DecodingState {
     func varint(_ source: ValueSource, _ path: DecodePath) throws -> UInt64 {
         switch source {
         case .absent: throw missing(path)
-        case .field(let entry):
+        case .field(let index):
+            let entry = fields[Int(index)]
             guard entry.type == .varint else { throw mismatch(entry, .varint, path) }
             return try varint(at: entry.start, end: entry.end, path).0
         case .stream(let cursor): return try readVarint(cursor, path)
@@ -205,7 +208,8 @@ final class DecodingState {
         let start: Int
         switch source {
         case .absent: throw missing(path)
-        case .field(let entry):
+        case .field(let index):
+            let entry = fields[Int(index)]
             let expected: WireType = width == 4 ? .fixed32 : .fixed64
             guard entry.type == expected else { throw mismatch(entry, expected, path) }
             start = entry.start
@@ -223,7 +227,8 @@ final class DecodingState {
     func lengthRange(_ source: ValueSource, _ path: DecodePath) throws -> Range<Int> {
         switch source {
         case .absent: throw missing(path)
-        case .field(let entry):
+        case .field(let index):
+            let entry = fields[Int(index)]
             guard entry.type == .length else { throw mismatch(entry, .length, path) }
             return entry.start..<entry.end
         case .stream(let cursor):
@@ -334,13 +339,13 @@ final class DecodingState {
     /// written, so the next one is tried first.
     private var lastFound = 0
 
-    /// The first field with `number` in a segment.
-    func lookup(_ number: Int, in segment: Range<Int>, sorted: Bool) -> FieldEntry? {
+    /// The first field with `number` in a segment, as a source (`.absent` when there is none).
+    func lookup(_ number: Int, in segment: Range<Int>, sorted: Bool) -> ValueSource {
         let next = lastFound + 1
         // A sorted segment has each number once (`indexFields` calls repeats unsorted).
         if sorted, segment.contains(next), fields[next].number == number {
             lastFound = next
-            return fields[next]
+            return .field(Int32(truncatingIfNeeded: next))
         }
         if sorted {
             var low = segment.lowerBound
@@ -349,11 +354,11 @@ final class DecodingState {
                 let mid = (low + high) / 2
                 if fields[mid].number < number { low = mid + 1 } else { high = mid }
             }
-            guard low < segment.upperBound, fields[low].number == number else { return nil }
+            guard low < segment.upperBound, fields[low].number == number else { return .absent }
             lastFound = low
-            return fields[low]
+            return .field(Int32(truncatingIfNeeded: low))
         }
-        for index in segment where fields[index].number == number { return fields[index] }
-        return nil
+        for index in segment where fields[index].number == number { return .field(Int32(truncatingIfNeeded: index)) }
+        return .absent
     }
 }
