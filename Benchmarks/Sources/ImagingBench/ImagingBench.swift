@@ -19,6 +19,10 @@ struct ImagingBench {
         let quick = arguments.flag("--quick")
         let source = arguments.value("--source") ?? "Benchmarks/Data/scenetext01.jpg"
         let python = arguments.value("--python") ?? "python3"
+        guard FileManager.default.fileExists(atPath: source) else {
+            print("ImagingBench: no input photo at \(source); run it from the repository root (make bench-imaging) or pass --source")
+            exit(2)
+        }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("clearsky-imaging-bench").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
 
