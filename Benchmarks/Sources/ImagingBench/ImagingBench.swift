@@ -20,7 +20,9 @@ struct ImagingBench {
         let source = arguments.value("--source") ?? "Benchmarks/Data/scenetext01.jpg"
         let python = arguments.value("--python") ?? "python3"
         guard FileManager.default.fileExists(atPath: source) else {
-            print("ImagingBench: no input photo at \(source); run it from the repository root (make bench-imaging) or pass --source")
+            print(
+                "ImagingBench: no input photo at \(source); run it from the repository root (make bench-imaging)"
+                    + " or pass --source")
             exit(2)
         }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("clearsky-imaging-bench").path
