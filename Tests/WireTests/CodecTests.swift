@@ -195,4 +195,15 @@ import Testing
         #expect(MemoryLayout<WireValueDecoder>.size <= 3 * MemoryLayout<Int>.size)
         #expect(MemoryLayout<ValueSource>.size <= MemoryLayout<Int>.size)
     }
+
+    /// Arrays are decoded with their declared count reserved (not through `Array.init(from:)`): long arrays
+    /// of values, of messages that encode as nothing, of optionals and of arrays keep every element in order.
+    @Test func longArraysKeepEveryElementInOrder() throws {
+        let numbers = (0..<100_000).map { $0 * 7 - 350_000 }
+        #expect(try decoder.decode([Int].self, from: encoder.encode(numbers)) == numbers)
+        let points = (0..<5_000).map { Point(x: $0 % 3, y: $0 % 5 == 0 ? 0 : -$0) }
+        #expect(try decoder.decode([Point].self, from: encoder.encode(points)) == points)
+        let holes: [[String?]] = (0..<300).map { row in (0..<row % 4).map { $0 == 1 ? nil : "\(row).\($0)" } }
+        #expect(try decoder.decode([[String?]].self, from: encoder.encode(holes)) == holes)
+    }
 }

@@ -21,6 +21,10 @@ struct WireValueDecoder: Decoder {
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        try concreteUnkeyedContainer()
+    }
+
+    func concreteUnkeyedContainer() throws -> WireUnkeyedDecoding {
         try WireUnkeyedDecoding(state: state, range: state.lengthRange(source, path), path: path)
     }
 
@@ -46,12 +50,12 @@ struct WireKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     private func source(_ key: Key) throws -> ValueSource {
-        guard key.intValue != nil else {
+        guard let number = key.intValue else {
             throw DecodingError.keyNotFound(
                 key,
                 .init(codingPath: codingPath, debugDescription: "Wire needs integer field numbers (CodingKeys: Int)"))
         }
-        let source = entry(key)
+        let source = state.lookup(number, in: segment, sorted: sorted)
         if case .absent = source {
             throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "Field is missing"))
         }
@@ -145,6 +149,7 @@ struct WireUnkeyedDecoding: UnkeyedDecodingContainer {
     }
 
     var isAtEnd: Bool { currentIndex >= count! }
+    var declaredCount: Int { count! }
 
     private mutating func next() throws -> ValueSource {
         guard !isAtEnd else {

@@ -117,8 +117,13 @@ final class DecodingState {
             nodes.removeLast(nodes.count - nodeMark)
         }
         let decoder = WireValueDecoder(state: self, source: source, path: path)
-        if MapTypes.contains(T.self), let map = T.self as? any WireMapDecodable.Type {
-            return try map.wireDecode(from: decoder) as! T
+        switch CollectionKinds.of(T.self) {
+        case CollectionKinds.map:
+            if let map = T.self as? any WireMapDecodable.Type { return try map.wireDecode(from: decoder) as! T }
+        case CollectionKinds.array:
+            // An array always reads its length first, so it never needs the empty-value marker below.
+            if let array = T.self as? any WireArrayDecodable.Type { return try array.wireDecode(from: decoder) as! T }
+        default: break
         }
         guard case .stream(let cursor) = source else {
             return try T(from: decoder)

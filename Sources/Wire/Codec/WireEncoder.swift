@@ -158,7 +158,7 @@ final class EncodingState {
             if context == .element { out.append(1) }
             return try encodeValue(wrapped, context: context, key: key)
         }
-        if MapTypes.contains(T.self), let map = value as? any WireMapEncodable {
+        if CollectionKinds.of(T.self) == CollectionKinds.map, let map = value as? any WireMapEncodable {
             return try encodeValue(map.wireEntries, context: context, key: key)
         }
         guard frames.count < maxDepth else {

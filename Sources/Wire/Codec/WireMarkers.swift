@@ -33,27 +33,35 @@ struct WireMapEntry<Key, Value> {
 extension WireMapEntry: Encodable where Key: Encodable, Value: Encodable {}
 extension WireMapEntry: Decodable where Key: Decodable, Value: Decodable {}
 
-/// An unconditional conformance, so that "is this a dictionary?" needs no conditional-conformance check.
+/// Unconditional conformances, so that "is this a dictionary / an array?" needs no conditional-conformance
+/// check.
 protocol WireMapMarker {}
+protocol WireArrayMarker {}
 
 extension Dictionary: WireMapMarker {}
+extension Array: WireArrayMarker {}
 
-/// Whether a type is a `Dictionary`, remembered per type: the codec asks for every nested value, and the
-/// runtime's conformance lookup behind `is` (a hash-table search, ~5 % of encoding a typical record) costs
-/// far more than this one load.
-enum MapTypes {
-    /// Direct-mapped by metadata address; each slot holds the address with bit 0 set for a dictionary.
-    /// A collision only costs a fresh lookup; one word per slot keeps address and answer together.
+/// Whether a type is a `Dictionary` or an `Array`, remembered per type: the codec asks for every nested
+/// value, and the runtime's conformance lookup behind `is` (a hash-table search, ~5 % of encoding a typical
+/// record) costs far more than this one load.
+enum CollectionKinds {
+    static let map: UInt = 1
+    static let array: UInt = 2
+
+    /// Direct-mapped by metadata address (metadata is at least 8-byte aligned); each slot holds the address
+    /// with the kind in its low two bits. A collision only costs a fresh lookup; one word per slot keeps
+    /// address and answer together.
     private static let slots = InlineArray<64, Atomic<UInt>> { _ in Atomic(0) }
 
-    static func contains(_ type: Any.Type) -> Bool {
+    /// `map`, `array` or 0.
+    static func of(_ type: Any.Type) -> UInt {
         let address = UInt(bitPattern: ObjectIdentifier(type))
         let slot = Int(truncatingIfNeeded: (address >> 4 ^ address >> 10) & 63)
         let entry = slots[slot].load(ordering: .relaxed)
-        if entry & ~1 == address { return entry & 1 != 0 }
-        let isMap = type is any WireMapMarker.Type
-        slots[slot].store(address | (isMap ? 1 : 0), ordering: .relaxed)
-        return isMap
+        if entry & ~3 == address { return entry & 3 }
+        let kind = type is any WireMapMarker.Type ? map : type is any WireArrayMarker.Type ? array : 0
+        slots[slot].store(address | kind, ordering: .relaxed)
+        return kind
     }
 }
 
@@ -77,5 +85,25 @@ extension Dictionary: WireMapDecodable where Key: Decodable, Value: Decodable {
             throw DecodingError.dataCorrupted(
                 .init(codingPath: decoder.codingPath, debugDescription: "Map has a duplicate key"))
         }
+    }
+}
+
+/// Arrays decode with their declared element count reserved (stdlib's `Array.init(from:)` grows one element
+/// at a time) and call the concrete unkeyed container directly. Element by element the result is what
+/// `Array.init(from:)` gives.
+protocol WireArrayDecodable {
+    static func wireDecode(from decoder: WireValueDecoder) throws -> Self
+}
+
+extension Array: WireArrayDecodable where Element: Decodable {
+    static func wireDecode(from decoder: WireValueDecoder) throws -> Self {
+        var container = try decoder.concreteUnkeyedContainer()
+        var elements: [Element] = []
+        // The count is checked against the bytes left, but an element of one byte can stand for a large
+        // value: reserve at most 16 MiB up front and let a bigger array grow as its elements decode.
+        let budget = (16 << 20) / Swift.max(1, MemoryLayout<Element>.stride)
+        elements.reserveCapacity(Swift.min(container.declaredCount, budget))
+        while !container.isAtEnd { elements.append(try container.decode(Element.self)) }
+        return elements
     }
 }
