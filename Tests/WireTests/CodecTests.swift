@@ -206,4 +206,13 @@ import Testing
         let holes: [[String?]] = (0..<300).map { row in (0..<row % 4).map { $0 == 1 ? nil : "\(row).\($0)" } }
         #expect(try decoder.decode([[String?]].self, from: encoder.encode(holes)) == holes)
     }
+
+    /// An array that holds fewer elements than it declares (the count still fits the bytes left, two
+    /// two-byte elements claiming three) is an error, not a shorter array.
+    @Test func arrayShorterThanItsCountIsAnError() throws {
+        let short: [UInt8] = [0x05, 0x03, 0x80, 0x01, 0x80, 0x01]
+        #expect(throws: DecodingError.self) { try decoder.decode([Int].self, from: short) }
+        let whole: [UInt8] = [0x07, 0x03, 0x80, 0x01, 0x80, 0x01, 0x80, 0x01]
+        #expect(try decoder.decode([Int].self, from: whole) == [64, 64, 64])
+    }
 }

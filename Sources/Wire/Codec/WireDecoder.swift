@@ -55,6 +55,9 @@ enum ValueSource {
     case field(Int32)
     /// Untagged bytes at a cursor: an array element or a message body.
     case stream(WireCursor)
+
+    /// The field at `index` in `DecodingState.fields`, which `indexFields` keeps below `Int32.max` entries.
+    static func field(at index: Int) -> ValueSource { .field(Int32(index)) }
 }
 
 /// Where a value sits in the message: an index into `DecodingState.nodes` (`root` for the message itself).
@@ -145,7 +148,8 @@ final class DecodingState {
     func push(_ key: any CodingKey, under parent: DecodePath) -> DecodePath {
         if nodes.capacity == 0 { nodes.reserveCapacity(8) }
         nodes.append((key, parent))
-        return DecodePath(node: Int32(truncatingIfNeeded: nodes.count - 1))
+        // One node per nested value being decoded: far below Int32.max (each costs an existential of memory).
+        return DecodePath(node: Int32(nodes.count - 1))
     }
 
     /// The coding path `path` stands for.
@@ -313,6 +317,8 @@ final class DecodingState {
         while position < range.upperBound {
             let (tag, afterTag) = try varint(at: position, end: range.upperBound, path)
             guard tag >> 3 < (1 << 29) else { throw corrupted(path, "Field number out of range") }
+            // Sources name a field by an Int32 index (`ValueSource.field(at:)`).
+            guard fields.count < Int(Int32.max) else { throw corrupted(path, "More than 2^31 fields to index") }
             let number = Int(tag >> 3)
             guard let type = WireType(rawValue: UInt8(tag & 7)) else {
                 throw corrupted(path, "Field \(number) has unknown wire type \(tag & 7)")
@@ -350,7 +356,7 @@ final class DecodingState {
         // A sorted segment has each number once (`indexFields` calls repeats unsorted).
         if sorted, segment.contains(next), fields[next].number == number {
             lastFound = next
-            return .field(Int32(truncatingIfNeeded: next))
+            return .field(at: next)
         }
         if sorted {
             var low = segment.lowerBound
@@ -361,9 +367,9 @@ final class DecodingState {
             }
             guard low < segment.upperBound, fields[low].number == number else { return .absent }
             lastFound = low
-            return .field(Int32(truncatingIfNeeded: low))
+            return .field(at: low)
         }
-        for index in segment where fields[index].number == number { return .field(Int32(truncatingIfNeeded: index)) }
+        for index in segment where fields[index].number == number { return .field(at: index) }
         return .absent
     }
 }
