@@ -40,21 +40,13 @@ enum BinaryResponse {
     /// The one byte range of a `Range: bytes=…` header within `size` bytes; nil for no header or one this
     /// server answers with the whole content (several ranges, another unit). Throws 416 when unsatisfiable.
     static func range(_ request: Request, size: Int) throws -> Range<Int>? {
-        guard let header = request.headers[.range] else { return nil }
-        guard header.hasPrefix("bytes="), !header.contains(",") else { return nil }
-        let spec = header.dropFirst("bytes=".count).trimmingCharacters(in: .whitespaces)
-        let parts = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-        let unsatisfiable = APIError(
-            .rangeNotSatisfiable, "RangeNotSatisfiable", "The range '\(header)' is outside the \(size) bytes",
-            headers: [.contentRange: "bytes */\(size)"])
-        guard parts.count == 2 else { throw unsatisfiable }
-        if parts[0].isEmpty {
-            guard let suffix = Int(parts[1]), suffix > 0, size > 0 else { throw unsatisfiable }
-            return max(0, size - suffix)..<size
+        switch ByteRange.parse(request.headers[.range], size: size) {
+        case .whole: return nil
+        case .part(let range): return range
+        case .unsatisfiable:
+            throw APIError(
+                .rangeNotSatisfiable, "RangeNotSatisfiable", "The requested range is outside the \(size) bytes",
+                headers: [.contentRange: "bytes */\(size)"])
         }
-        guard let start = Int(parts[0]), start >= 0, start < size else { throw unsatisfiable }
-        if parts[1].isEmpty { return start..<size }
-        guard let end = Int(parts[1]), end >= start else { throw unsatisfiable }
-        return start..<min(end + 1, size)
     }
 }

@@ -24,7 +24,8 @@ extension WireError {
         switch error {
         case .empty: self.init(.invalidArgument, "The image is empty (0 bytes)")
         case .unsupportedFormat: self.init(.unsupportedMediaType, "Only JPEG and PNG images are accepted")
-        case .invalidParameter: self.init(.invalidArgument, error.description)
+        case .invalidParameter, .overBudget: self.init(.invalidArgument, error.description)
+        case .cancelled: self.init(.cancelled, "The processing was cancelled")
         case .encodeFailed: self.init(.internal, error.description)
         default: self.init(.invalidImage, "The image cannot be used: \(error.description)")
         }

@@ -16,6 +16,11 @@ public enum ImagingError: Error, Sendable, Equatable {
     case encodeFailed(ImageFormat, String)
     /// An operation parameter is out of its range or does not fit the image.
     case invalidParameter(operation: String, message: String)
+    /// An operation's output (width × height) would pass the pipeline's pixel budget; checked before the
+    /// output is allocated.
+    case overBudget(operation: String, width: Int, height: Int, budget: Int)
+    /// The caller gave up (its `Cancellation` was set); the partial result was dropped.
+    case cancelled
 }
 
 extension ImagingError: CustomStringConvertible {
@@ -26,10 +31,13 @@ extension ImagingError: CustomStringConvertible {
         case .truncated(let format): "the \(format.name) data is truncated"
         case .corrupt(let format, let message): "the \(format.name) data is corrupt: \(message)"
         case .tooManyPixels(let width, let height, let limit):
-            "the image is \(width)×\(height) = \(width * height) pixels, above the limit of \(limit)"
+            "the image is \(width)×\(height) = \(width.multipliedReportingOverflow(by: height).partialValue) pixels, above the limit of \(limit)"
         case .invalidDimensions(let width, let height): "the image dimensions \(width)×\(height) are not valid"
         case .encodeFailed(let format, let message): "\(format.name) encoding failed: \(message)"
         case .invalidParameter(let operation, let message): "\(operation): \(message)"
+        case .overBudget(let operation, let width, let height, let budget):
+            "\(operation): the result would be \(width)×\(height) pixels, above the budget of \(budget) pixels"
+        case .cancelled: "the processing was cancelled"
         }
     }
 }

@@ -2,8 +2,21 @@
 public struct Parallelism: Sendable, Equatable {
     /// At least 1.
     public var threads: Int
+    /// When set and cancelled, bands not yet started are skipped; the caller (the pipeline) throws
+    /// `ImagingError.cancelled` and drops the partial result.
+    public var cancellation: Cancellation?
 
-    public init(threads: Int) { self.threads = max(1, threads) }
+    public init(threads: Int, cancellation: Cancellation? = nil) {
+        self.threads = max(1, threads)
+        self.cancellation = cancellation
+    }
+
+    /// The same thread count, stopped by `cancellation`.
+    public func cancelled(by cancellation: Cancellation?) -> Parallelism {
+        Parallelism(threads: threads, cancellation: cancellation)
+    }
+
+    var isCancelled: Bool { cancellation?.isCancelled ?? false }
 
     /// One thread per active core: the default.
     public static var allCores: Parallelism { Parallelism(threads: activeCores) }
@@ -15,19 +28,27 @@ public struct Parallelism: Sendable, Equatable {
     /// Ranges are kept at least `grain` long so that tiny images do not pay for thread hand-offs.
     func forEachRange(_ count: Int, grain: Int = 32, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let bands = min(threads * 4, max(1, count / max(1, grain)))
-        guard threads > 1, bands > 1 else {
+        let bands = min(max(threads, cancellation == nil ? 1 : 4) * 4, max(1, count / max(1, grain)))
+        // Without a cancellation to look at, one thread takes the whole range at once; with one, it takes
+        // the same bands as four threads would, looking at the flag before each.
+        guard bands > 1, threads > 1 || cancellation != nil else {
             body(0..<count)
             return
         }
         let width = (count + bands - 1) / bands
+        if threads == 1 {
+            for start in stride(from: 0, to: count, by: width) where !isCancelled {
+                body(start..<min(count, start + width))
+            }
+            return
+        }
         // `threads` workers that stride over the bands keep at most `threads` cores busy.
         forEachWorker(threads) { worker, workers in
             var band = worker
             while band < bands {
                 let start = band * width
                 let end = min(count, start + width)
-                if start < end { body(start..<end) }
+                if start < end, !isCancelled { body(start..<end) }
                 band += workers
             }
         }

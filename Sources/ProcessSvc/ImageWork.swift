@@ -13,14 +13,16 @@ struct Rendition: Sendable {
     /// Decodes (scaled when the pipeline starts by shrinking a JPEG), runs the operations, encodes in
     /// `format` (the input's when nil).
     static func render(
-        _ bytes: [UInt8], pipeline: Pipeline, format: ImageFormat?, quality: Int, pixelLimit: Int
+        _ bytes: [UInt8], pipeline: Pipeline, format: ImageFormat?, quality: Int, pixelLimit: Int, pixelBudget: Int,
+        parallelism: Parallelism = .allCores
     ) throws(ImagingError) -> Rendition {
         var clock = StageClock()
         let header = try ImageCodec.header(of: bytes)
         var image = try ImageCodec.decode(
             bytes, options: DecodeOptions(pixelLimit: pixelLimit, minimumSize: pipeline.decodeTarget(for: header)))
         clock.lap("decode")
-        try pipeline.run(on: &image, orientation: header.orientation)
+        try pipeline.run(
+            on: &image, orientation: header.orientation, parallelism: parallelism, pixelBudget: pixelBudget)
         clock.lap("process")
         let output = format ?? header.format
         let encoded = try ImageCodec.encode(image, as: output, quality: quality)

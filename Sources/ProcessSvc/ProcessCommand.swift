@@ -20,6 +20,9 @@ struct ProcessCommand: WireServiceCommand {
     @Option(help: "Largest width × height decoded (env CLEARSKY_PIXEL_LIMIT; default 100000000).")
     var pixelLimit: Int?
 
+    @Option(help: "Largest width × height any processing step may produce (env CLEARSKY_PIXEL_BUDGET; default 100000000).")
+    var pixelBudget: Int?
+
     func router(host: ServiceHost) throws -> WireRouter { try parts(host: host).router }
 
     func parts(host: ServiceHost) throws -> (router: WireRouter, services: [any Service]) {
@@ -31,6 +34,11 @@ struct ProcessCommand: WireServiceCommand {
             pixelLimit, flagName: "pixel-limit", variable: "CLEARSKY_PIXEL_LIMIT", in: 1...Int.max)
         {
             settings.pixelLimit = limit
+        }
+        if let budget = try integerSetting(
+            pixelBudget, flagName: "pixel-budget", variable: "CLEARSKY_PIXEL_BUDGET", in: 1...Int.max)
+        {
+            settings.pixelBudget = budget
         }
         return try ProcessRouter.make(host: host, settings: settings)
     }

@@ -64,19 +64,28 @@ final class ProcessService: Sendable {
             image: saved)
     }
 
-    /// Runs the pipeline off the cooperative pool.
+    /// Runs the pipeline off the cooperative pool; cancelling the calling task (the gateway gave up and
+    /// sent CANCEL, or the job was stopped) stops the kernels between bands of rows.
     func render(_ bytes: [UInt8], pipeline: Pipeline, format: ImageFormat?, quality: Int) async throws -> Rendition {
-        let pixelLimit = settings.pixelLimit
-        return try await Self.imaging { () throws(ImagingError) -> Rendition in
-            try Rendition.render(bytes, pipeline: pipeline, format: format, quality: quality, pixelLimit: pixelLimit)
+        let (pixelLimit, pixelBudget) = (settings.pixelLimit, settings.pixelBudget)
+        return try await Self.imaging { (cancellation) throws(ImagingError) -> Rendition in
+            try Rendition.render(
+                bytes, pipeline: pipeline, format: format, quality: quality, pixelLimit: pixelLimit,
+                pixelBudget: pixelBudget, parallelism: Parallelism.allCores.cancelled(by: cancellation))
         }
     }
 
-    /// Imaging work off the cooperative pool, its failures as Wire errors.
-    static func imaging<Value: Sendable>(_ work: @escaping @Sendable () throws(ImagingError) -> Value)
+    /// Imaging work off the cooperative pool, its failures as Wire errors. `work` gets a cancellation
+    /// that is set when the calling task is cancelled.
+    static func imaging<Value: Sendable>(_ work: @escaping @Sendable (Cancellation) throws(ImagingError) -> Value)
         async throws(WireError) -> Value
     {
-        let result = await Offload.run { Result { () throws(ImagingError) -> Value in try work() } }
+        let cancellation = Cancellation()
+        let result = await withTaskCancellationHandler {
+            await Offload.run { Result { () throws(ImagingError) -> Value in try work(cancellation) } }
+        } onCancel: {
+            cancellation.cancel()
+        }
         do { return try result.get() } catch { throw WireError(error) }
     }
 
@@ -102,7 +111,7 @@ final class ProcessService: Sendable {
         } catch let error as WireError where error.code == .notFound {}
         let content = try await store(StoreContract.content, ContentRequest(image: owned))
         let thumbnailer = settings.thumbnail
-        let (picture, jpeg) = try await Self.imaging { () throws(ImagingError) -> (PixelBuffer, [UInt8]) in
+        let (picture, jpeg) = try await Self.imaging { (_) throws(ImagingError) -> (PixelBuffer, [UInt8]) in
             let picture = try thumbnailer.image(from: content.bytes)
             return (picture, try ImageCodec.encode(picture, as: .jpeg, quality: thumbnailer.quality))
         }

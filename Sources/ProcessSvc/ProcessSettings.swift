@@ -8,6 +8,8 @@ struct ProcessSettings: Sendable {
     var maxAttempts = 3
     /// Largest width × height decoded. Default 100 MP.
     var pixelLimit = DecodeOptions.defaultPixelLimit
+    /// Largest width × height any step of a pipeline may produce. Default 100 MP.
+    var pixelBudget = Pipeline.defaultPixelBudget
     /// How often an idle worker looks for a pending job. Default 50 ms.
     var idlePoll = Duration.milliseconds(50)
     /// The thumbnails' longest side and JPEG quality. Defaults 256 px and 80.

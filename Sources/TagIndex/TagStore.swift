@@ -112,6 +112,19 @@ public struct TagStore: Sendable {
                     CREATE INDEX delivery_subscription ON delivery(subscriptionId, status);
                     """)
         }
+        migrator.registerMigration("v2-event-attempts") { db in
+            // Counted before an event is handled, so an event that ends the process is counted too.
+            try db.execute(
+                sql: """
+                    CREATE TABLE eventAttempt (
+                        consumer TEXT NOT NULL,
+                        sequence INTEGER NOT NULL,
+                        attempts INTEGER NOT NULL,
+                        lastError TEXT,
+                        PRIMARY KEY (consumer, sequence)
+                    )
+                    """)
+        }
         return migrator
     }
 }

@@ -7,11 +7,17 @@ import Wire
 /// Tags every new or replaced image and forgets deleted ones, following StoreSvc's event log from its
 /// committed cursor. Tagging the same image again gives the same tags and queues no notification twice,
 /// so a redelivered event is harmless.
+///
+/// A poison event (one whose handling fails every time, or ends the process) is tried `maxAttempts`
+/// times, counted in TagSvc's database before each try; then its image is recorded as `tagging: error`
+/// with the reason, the event is committed and the consumer moves on (review finding H5).
 struct DetectionConsumer: Service {
     static let consumer = "tag.detect"
     let service: TagService
     /// How long one poll waits for events.
     var wait = Duration.seconds(10)
+    /// Tries at one event before it is skipped. Default 5.
+    var maxAttempts = 5
 
     func run() async throws {
         await repeatUntilShutdown(logger: service.logger, "Detection waits for StoreSvc") {
@@ -25,16 +31,57 @@ struct DetectionConsumer: Service {
             PollEventsRequest(consumer: Self.consumer, limit: 20, wait: wait))
         for event in batch.events {
             switch StoreEvent.Kind(rawValue: event.kind) {
-            case .imageCreated, .imageReplaced:
-                try await service.tagImage(owner: event.owner, id: event.imageId, sequence: event.sequence)
-            case .imageDeleted:
-                try await service.forget(imageId: event.imageId)
-            case .imageTagsChanged, nil:
-                continue
+            case .imageCreated, .imageReplaced, .imageDeleted: try await handle(event)
+            case .imageTagsChanged, nil: break
             }
             // One commit per event: an image is detected once even when a later one in the batch fails.
             try await service.store(
                 StoreContract.commitEvents, CommitEventsRequest(consumer: Self.consumer, sequence: event.sequence))
+        }
+    }
+
+    private func handle(_ event: StoreEvent) async throws {
+        let (consumer, sequence) = (Self.consumer, event.sequence)
+        let attempts = try await service.tags.database.write { db in
+            try TagStore.countAttempt(db, consumer: consumer, sequence: sequence)
+        }
+        if attempts > maxAttempts {
+            let last = try await service.tags.database.read { db in
+                try TagStore.lastFailure(db, consumer: consumer, sequence: sequence)
+            }
+            let reason = "Tagging failed \(maxAttempts) times: \(last ?? "the service stopped while tagging")"
+            service.logger.error(
+                "Event skipped", metadata: ["sequence": "\(sequence)", "image": "\(event.imageId)", "why": "\(reason)"])
+            if event.kind != StoreEvent.Kind.imageDeleted.rawValue {
+                try await service.markTaggingFailed(event, reason: reason)
+            }
+            return
+        }
+        do {
+            if event.kind == StoreEvent.Kind.imageDeleted.rawValue {
+                try await service.forget(imageId: event.imageId)
+            } else {
+                try await service.tagImage(owner: event.owner, id: event.imageId, sequence: sequence)
+            }
+        } catch {
+            // Not the event's fault when the store is down or the service is stopping: try again later
+            // without spending an attempt.
+            let outside = Task.isCancelled || (error as? WireError)?.code == .unavailable
+            let reason = (error as? WireError)?.message ?? "\(error)"
+            try? settle(sequence, spent: !outside, reason: reason)
+            throw error
+        }
+    }
+
+    /// Records why an attempt failed, or takes it back. Synchronous, because it must also run in a task
+    /// being cancelled, where GRDB's async writes throw before they start.
+    private func settle(_ sequence: Int64, spent: Bool, reason: String) throws {
+        try service.tags.database.write { db in
+            if spent {
+                try TagStore.recordFailure(db, consumer: Self.consumer, sequence: sequence, reason: reason)
+            } else {
+                try TagStore.uncountAttempt(db, consumer: Self.consumer, sequence: sequence)
+            }
         }
     }
 }

@@ -117,6 +117,20 @@ final class TagService: Sendable {
         }
     }
 
+    /// Records that an image could not be tagged (its event was skipped as poison), so that its
+    /// `tagging` says `error` with `reason` instead of staying pending.
+    func markTaggingFailed(_ event: StoreEvent, reason: String) async throws {
+        try await tags.database.write { db in
+            var row =
+                try TaggedImageRow.fetchOne(db, key: event.imageId)
+                ?? TaggedImageRow(
+                    id: event.imageId, owner: event.owner, visibility: event.visibility.rawValue,
+                    createdAt: event.createdAt, tagging: TaggingState.error.rawValue)
+            (row.tagging, row.error) = (TaggingState.error.rawValue, reason)
+            try row.save(db)
+        }
+    }
+
     /// Forgets an image StoreSvc deleted.
     func forget(imageId: String) async throws {
         try await tags.database.write { [tags] db in try tags.forget(db, imageIds: [imageId]) }

@@ -3,7 +3,8 @@ extension PixelBuffer {
     public func cropped(x: Int, y: Int, width cropWidth: Int, height cropHeight: Int) throws(ImagingError)
         -> PixelBuffer
     {
-        guard x >= 0, y >= 0, cropWidth > 0, cropHeight > 0, x + cropWidth <= width, y + cropHeight <= height else {
+        // Compared by subtraction: every term is 0 or more, so nothing a client sends can overflow (H1).
+        guard x >= 0, y >= 0, cropWidth > 0, cropHeight > 0, cropWidth <= width - x, cropHeight <= height - y else {
             throw .invalidParameter(
                 operation: "crop",
                 message:

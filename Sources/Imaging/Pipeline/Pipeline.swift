@@ -6,6 +6,10 @@ public struct Pipeline: Sendable, Equatable {
     /// Longest pipeline accepted.
     public static let maximumOperations = 32
 
+    /// Largest image (width × height) any step may produce, unless the caller gives another budget: a
+    /// request cannot make one operation allocate gigabytes (a 32768² resize, a 45° expanded rotate).
+    public static let defaultPixelBudget = DecodeOptions.defaultPixelLimit
+
     public init(_ operations: [Operation]) throws(ImagingError) {
         guard operations.count <= Self.maximumOperations else {
             throw .invalidParameter(
@@ -17,21 +21,37 @@ public struct Pipeline: Sendable, Equatable {
 
     /// Runs every operation in order. `orientation` is what `autorotate` applies.
     public func run(
-        on image: PixelBuffer, orientation: Orientation = .up, parallelism: Parallelism = .allCores
+        on image: PixelBuffer, orientation: Orientation = .up, parallelism: Parallelism = .allCores,
+        pixelBudget: Int = Pipeline.defaultPixelBudget
     ) throws(ImagingError) -> PixelBuffer {
         var current = image
-        try run(on: &current, orientation: orientation, parallelism: parallelism)
+        try run(on: &current, orientation: orientation, parallelism: parallelism, pixelBudget: pixelBudget)
         return current
     }
 
     /// Runs every operation on `image` in place: the caller's buffer is the only reference, so the first
-    /// step's input is freed as soon as its output exists.
+    /// step's input is freed as soon as its output exists. Before a step runs, the largest buffer it will
+    /// allocate is checked against `pixelBudget`, and its output is checked again after; between steps
+    /// (and between bands inside the long kernels) `parallelism.cancellation` is looked at.
     public func run(
-        on image: inout PixelBuffer, orientation: Orientation = .up, parallelism: Parallelism = .allCores
+        on image: inout PixelBuffer, orientation: Orientation = .up, parallelism: Parallelism = .allCores,
+        pixelBudget: Int = Pipeline.defaultPixelBudget
     ) throws(ImagingError) {
         var orientation = orientation
         for operation in operations {
+            if parallelism.isCancelled { throw .cancelled }
+            let planned = operation.largestOutput(width: image.width, height: image.height, orientation: orientation)
+            try Self.check(operation, planned.width, planned.height, budget: pixelBudget)
             try Self.apply(operation, to: &image, orientation: &orientation, parallelism: parallelism)
+            try Self.check(operation, image.width, image.height, budget: pixelBudget)
+        }
+        if parallelism.isCancelled { throw .cancelled }
+    }
+
+    private static func check(_ operation: Operation, _ width: Int, _ height: Int, budget: Int) throws(ImagingError) {
+        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+        if overflow || pixels > budget {
+            throw .overBudget(operation: operation.name, width: width, height: height, budget: budget)
         }
     }
 
@@ -40,13 +60,13 @@ public struct Pipeline: Sendable, Equatable {
     public func process(
         _ bytes: [UInt8], format: ImageFormat? = nil, quality: Int = 90,
         pixelLimit: Int = DecodeOptions.defaultPixelLimit,
-        parallelism: Parallelism = .allCores
+        parallelism: Parallelism = .allCores, pixelBudget: Int = Pipeline.defaultPixelBudget
     ) throws(ImagingError) -> (bytes: [UInt8], format: ImageFormat, image: PixelBuffer) {
         let header = try ImageCodec.header(of: bytes)
         var options = DecodeOptions(pixelLimit: pixelLimit)
         options.minimumSize = decodeTarget(for: header)
         var image = try ImageCodec.decode(bytes, options: options)
-        try run(on: &image, orientation: header.orientation, parallelism: parallelism)
+        try run(on: &image, orientation: header.orientation, parallelism: parallelism, pixelBudget: pixelBudget)
         let outputFormat = format ?? header.format
         return (try ImageCodec.encode(image, as: outputFormat, quality: quality), outputFormat, image)
     }
