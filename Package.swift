@@ -187,7 +187,7 @@ let package = Package(
             ]),
 
         .testTarget(
-            name: "ImagingTests", dependencies: ["Imaging", "ImagingKernels", "Wire", "TestImages"],
+            name: "ImagingTests", dependencies: ["Imaging", "ImagingKernels", "Wire", "WireTesting", "TestImages"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "WireTesting"]),
         .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime", "Wire"]),

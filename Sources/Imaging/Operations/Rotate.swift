@@ -22,10 +22,14 @@ extension PixelBuffer {
             throw .invalidParameter(operation: "rotate", message: "degrees must be a finite angle, got \(degrees)")
         }
         let turn = degrees.truncatingRemainder(dividingBy: 360)
-        let normalized = turn < 0 ? turn + 360 : turn
+        // A tiny negative turn plus 360 rounds to exactly 360, which is no turn at all.
+        let shifted = turn < 0 ? turn + 360 : turn
+        let normalized = shifted >= 360 ? 0 : shifted
         if normalized == 0 { return self }
-        if normalized.truncatingRemainder(dividingBy: 90) == 0, expand || width == height || normalized == 180 {
-            return rotated(RightAngle(rawValue: Int(normalized))!, parallelism: parallelism)
+        if normalized.truncatingRemainder(dividingBy: 90) == 0, expand || width == height || normalized == 180,
+            let angle = RightAngle(rawValue: Int(normalized))
+        {
+            return rotated(angle, parallelism: parallelism)
         }
         let fill = (background ?? (layout.hasAlpha ? .transparent : .black)).bytes(for: layout)
         let radians = normalized * Double.pi / 180

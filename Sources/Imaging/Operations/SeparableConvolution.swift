@@ -18,7 +18,9 @@ struct SymmetricKernel: Equatable {
     static func gaussian(sigma: Double) -> SymmetricKernel {
         let size = Int((sigma * 6 + 1).rounded()) | 1
         let radius = max(1, size / 2)
-        let raw = (0...radius).map { exp(-Double($0 * $0) / (2 * sigma * sigma)) }
+        // The centre is 1 whatever sigma is: for a sigma so small that its square is 0, 0/0 would make
+        // every weight NaN (and the fixed-point conversion trap); the other taps are then exp(−∞) = 0.
+        let raw = (0...radius).map { $0 == 0 ? 1 : exp(-Double($0 * $0) / (2 * sigma * sigma)) }
         let total = raw[0] + 2 * raw.dropFirst().reduce(0, +)
         return SymmetricKernel(half: raw.map { Float($0 / total) })
     }
