@@ -56,7 +56,7 @@ extension APIError {
             case .unsupportedMediaType: (.unsupportedMediaType, error.code.name)
             case .payloadTooLarge: (.contentTooLarge, error.code.name)
             case .keyExists: (.conflict, error.code.name)
-            case .webhookNotConfirmed: (.unprocessableContent, error.code.name)
+            case .webhookNotConfirmed, .webhookNotAllowed: (.unprocessableContent, error.code.name)
             default: (.internalServerError, "InternalError")
             }
         var headers: HTTPFields = [:]

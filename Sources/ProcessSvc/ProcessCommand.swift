@@ -20,7 +20,8 @@ struct ProcessCommand: WireServiceCommand {
     @Option(help: "Largest width × height decoded (env CLEARSKY_PIXEL_LIMIT; default 100000000).")
     var pixelLimit: Int?
 
-    @Option(help: "Largest width × height any processing step may produce (env CLEARSKY_PIXEL_BUDGET; default 100000000).")
+    @Option(
+        help: "Largest width × height any processing step may produce (env CLEARSKY_PIXEL_BUDGET; default 100000000).")
     var pixelBudget: Int?
 
     func router(host: ServiceHost) throws -> WireRouter { try parts(host: host).router }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Detection
+import Foundation
 import Mail
 import ServiceLifecycle
 import ServiceRuntime
@@ -39,6 +40,12 @@ struct TagCommand: WireServiceCommand {
     @Option(help: "Threads one detection uses (env CLEARSKY_DETECTION_THREADS; default: every core).")
     var detectionThreads: Int?
 
+    @Option(
+        help:
+            "Internal ranges webhooks may reach besides public addresses, comma-separated CIDRs (env CLEARSKY_WEBHOOK_ALLOW; default none)."
+    )
+    var webhookAllow: String?
+
     func router(host: ServiceHost) throws -> WireRouter { try parts(host: host).router }
 
     func parts(host: ServiceHost) throws -> (router: WireRouter, services: [any Service]) {
@@ -60,6 +67,13 @@ struct TagCommand: WireServiceCommand {
         }
         settings.detectionThreads = try integerSetting(
             detectionThreads, flagName: "detection-threads", variable: "CLEARSKY_DETECTION_THREADS", in: 1...256)
+        if let allow = webhookAllow ?? ProcessInfo.processInfo.environment["CLEARSKY_WEBHOOK_ALLOW"], !allow.isEmpty {
+            do {
+                settings.outbound.allowed = try OutboundPolicy.allowList(allow)
+            } catch {
+                throw ValidationError("--webhook-allow: \(error.message)")
+            }
+        }
         let mail = try MailConfiguration.delivery(smtp: smtp, dataDirectory: host.configuration.dataDirectory)
         return try TagRouter.make(
             host: host, settings: settings, modelFolder: modelDir ?? ModelFiles.defaultFolder(), mail: mail)

@@ -9,8 +9,17 @@ import Wire
 /// Subscriptions to tags, as SNS topics were in the seed: an email address or a webhook that confirmed
 /// it wants them, told once per image that gains one of its tags.
 extension TagService {
-    /// Header of every webhook request: `sha256=<hex HMAC-SHA256 of the body under the secret>`.
+    /// Header of every webhook request: `t=<unix seconds>,sha256=<hex HMAC-SHA256 of "<t>.<body>" under the
+    /// secret>`. The timestamp is signed with the body, so a receiver that refuses timestamps older than
+    /// five minutes refuses replays (docs/api.md has the verifier).
     static let signatureHeader = "X-Clearsky-Signature"
+    /// The same timestamp on its own, for receivers that log it.
+    static let timestampHeader = "X-Clearsky-Timestamp"
+
+    static func signature(body: String, timestamp: String, secret: String) -> String {
+        let signed = Array("\(timestamp).".utf8) + Array(body.utf8)
+        return "t=\(timestamp),sha256=" + Crypto.hex(Crypto.hmacSHA256(key: Array(secret.utf8), signed))
+    }
 
     func subscribe(_ request: SubscribeRequest) async throws -> Subscription {
         let tags = try request.tags.map { tag throws(WireError) in try TagName.normalized(tag) }
@@ -172,7 +181,8 @@ extension TagService {
 
     /// Asks the webhook, as SNS does, whether it wants notifications: a signed
     /// `{"type":"SubscriptionConfirmation","challenge":…}` that it must answer with 2xx and the challenge
-    /// in its body.
+    /// in its body. What the user hears is only that the target is not allowed or did not confirm:
+    /// nothing about ports, connection errors or timing (a scanner would learn from those).
     func confirmWebhook(url: String, subscriptionId: String, secret: String) async throws {
         let challenge = Crypto.hex(Crypto.randomBytes(16))
         let body = Self.json([
@@ -181,31 +191,61 @@ extension TagService {
         let answer: (status: Int, body: String)
         do {
             answer = try await post(url: url, body: body, secret: secret, delivery: "confirm-\(subscriptionId)")
+        } catch WebhookFailure.notAllowed {
+            throw WireError(.webhookNotAllowed, OutboundPolicy.userMessage)
         } catch {
-            throw WireError(.webhookNotConfirmed, "The webhook could not be reached: \(error)")
+            throw WireError(.webhookNotConfirmed, Self.notConfirmed)
         }
         guard (200..<300).contains(answer.status), answer.body.contains(challenge) else {
-            throw WireError(
-                .webhookNotConfirmed,
-                "The webhook answered \(answer.status) without the challenge; it must echo it to subscribe")
+            throw WireError(.webhookNotConfirmed, Self.notConfirmed)
         }
     }
 
-    /// POSTs a signed JSON body; the status and (at most 64 KiB of) the body of the answer.
-    func post(url: String, body: String, secret: String, delivery: String) async throws -> (status: Int, body: String) {
+    static let notConfirmed = "The webhook did not confirm: it must answer 2xx with the challenge in its body"
+
+    /// POSTs a signed JSON body to the checked, pinned address of `url`, following no redirect; the
+    /// status and (at most 64 KiB of) the body of the answer. Throws `WebhookFailure` only.
+    func post(url: String, body: String, secret: String, delivery: String) async throws(WebhookFailure) -> (
+        status: Int, body: String
+    ) {
+        let pinned: OutboundPolicy.Pinned
+        switch await settings.outbound.check(url) {
+        case .success(let checked): pinned = checked
+        case .failure(let refusal):
+            logger.info("Webhook target refused", metadata: ["delivery": "\(delivery)", "why": "\(refusal)"])
+            throw .notAllowed
+        }
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: "Clearsky-Notifications/1")
         request.headers.add(name: "X-Clearsky-Delivery", value: delivery)
+        let timestamp = String(now() / 1000)
+        request.headers.add(name: Self.timestampHeader, value: timestamp)
         request.headers.add(
-            name: Self.signatureHeader,
-            value: "sha256=" + Crypto.hex(Crypto.hmacSHA256(key: Array(secret.utf8), Array(body.utf8))))
+            name: Self.signatureHeader, value: Self.signature(body: body, timestamp: timestamp, secret: secret))
         request.body = .bytes(ByteBuffer(string: body))
-        let response = try await HTTPClient.shared.execute(
-            request, timeout: .milliseconds(settings.webhookTimeoutMillis))
-        let answer = try await response.body.collect(upTo: 64 * 1024)
-        return (Int(response.status.code), String(buffer: answer))
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .milliseconds(settings.webhookTimeoutMillis)))
+        let address = pinned.address.description
+        configuration.dnsOverride = [pinned.host: address, "[\(pinned.host)]": address]
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        let outcome: Result<(status: Int, body: String), any Error>
+        do {
+            let response = try await client.execute(request, timeout: .milliseconds(settings.webhookTimeoutMillis))
+            let answer = try await response.body.collect(upTo: 64 * 1024)
+            outcome = .success((Int(response.status.code), String(buffer: answer)))
+        } catch {
+            outcome = .failure(error)
+        }
+        try? await client.shutdown()
+        switch outcome {
+        case .success(let answer): return answer
+        case .failure(let error):
+            logger.debug("Webhook did not answer", metadata: ["delivery": "\(delivery)", "error": "\(error)"])
+            throw .noAnswer
+        }
     }
 
     static func json(_ object: Any) -> String {

@@ -17,6 +17,8 @@ struct TagSettings: Sendable {
     var retryDelayMillis: Int64 = 2_000
     var maxRetryDelayMillis: Int64 = 15 * 60_000
     var webhookTimeoutMillis: Int64 = 10_000
+    /// Where webhooks may go: public unicast addresses, plus the operator's allow-list. Default: no list.
+    var outbound = OutboundPolicy()
     /// Threads one detection uses; nil: every core. On a small machine shared with uploads and jobs, fewer
     /// threads leave cores to the other services (detection runs one image at a time per process).
     var detectionThreads: Int?

@@ -17,8 +17,13 @@ public final class WebhookReceiver: Sendable {
     }
 
     private let state: Mutex<(failuresLeft: Int, received: [Received])>
+    /// When set, every request is answered `307 Temporary Redirect` to this URL (a client must not follow).
+    private let redirect: String?
 
-    public init(failures: Int = 0) { state = Mutex((failures, [])) }
+    public init(failures: Int = 0, redirectingTo redirect: String? = nil) {
+        state = Mutex((failures, []))
+        self.redirect = redirect
+    }
 
     public var received: [Received] { state.withLock { $0.received } }
     /// The notifications it accepted (2xx), confirmations left out.
@@ -67,8 +72,8 @@ public final class WebhookReceiver: Sendable {
                     let text = String(buffer: body)
                     let confirmation = text.contains("\"SubscriptionConfirmation\"")
                     let status = state.withLock { state -> Int in
-                        var status = 200
-                        if !confirmation, state.failuresLeft > 0 {
+                        var status = redirect == nil ? 200 : 307
+                        if redirect == nil, !confirmation, state.failuresLeft > 0 {
                             state.failuresLeft -= 1
                             status = 500
                         }
@@ -82,6 +87,7 @@ public final class WebhookReceiver: Sendable {
                     var headers = HTTPHeaders()
                     headers.add(name: "Content-Length", value: String(answer.utf8.count))
                     headers.add(name: "Content-Type", value: "text/plain")
+                    if let redirect { headers.add(name: "Location", value: redirect) }
                     try await outbound.write(
                         .head(
                             HTTPResponseHead(

@@ -16,7 +16,11 @@ struct ClusterPlan: Sendable {
     let logLevel: String
     let children: [Child]
 
-    init(dataDirectory: String, gatewayPort: Int, basePort: Int, binaryDirectory: String, logLevel: String) throws {
+    /// `webhookAllow` (CIDRs) goes to TagSvc as `--webhook-allow`; nil leaves TagSvc's environment to decide.
+    init(
+        dataDirectory: String, gatewayPort: Int, basePort: Int, binaryDirectory: String, logLevel: String,
+        webhookAllow: String? = nil
+    ) throws {
         self.dataDirectory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
         self.gatewayPort = gatewayPort
         self.basePort = basePort
@@ -36,7 +40,9 @@ struct ClusterPlan: Sendable {
             }
             let listen =
                 service == .gateway ? "127.0.0.1:\(gatewayPort)" : "127.0.0.1:\(service.port(base: basePort))"
-            children.append(Child(name: service, executable: executable, arguments: common + ["--listen", listen]))
+            var arguments = common + ["--listen", listen]
+            if service == .tag, let webhookAllow { arguments += ["--webhook-allow", webhookAllow] }
+            children.append(Child(name: service, executable: executable, arguments: arguments))
         }
         self.children = children
     }

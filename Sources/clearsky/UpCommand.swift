@@ -25,6 +25,12 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Log level passed to every service (env CLEARSKY_LOG_LEVEL; default info).")
     var logLevel: String?
 
+    @Option(
+        help:
+            "Internal ranges webhooks may reach, comma-separated CIDRs, passed to TagSvc (env CLEARSKY_WEBHOOK_ALLOW; default none)."
+    )
+    var webhookAllow: String?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let plan = try ClusterPlan(
@@ -32,7 +38,8 @@ struct UpCommand: AsyncParsableCommand {
             gatewayPort: try port ?? environment["CLEARSKY_PORT"].map(parsePort) ?? ServiceName.gateway.defaultPort,
             basePort: try basePort ?? environment["CLEARSKY_BASE_PORT"].map(parsePort) ?? 7100,
             binaryDirectory: binDir ?? ClusterPlan.ownDirectory(),
-            logLevel: logLevel ?? environment["CLEARSKY_LOG_LEVEL"] ?? "info")
+            logLevel: logLevel ?? environment["CLEARSKY_LOG_LEVEL"] ?? "info",
+            webhookAllow: webhookAllow ?? environment["CLEARSKY_WEBHOOK_ALLOW"])
         try plan.prepareDataDirectory()
         LoggingBootstrap.once()
         var logger = Logger(label: "clearsky.up")

@@ -65,6 +65,7 @@ struct ClusterHarness: Sendable {
                                 atPath: tagFolder, withIntermediateDirectories: true)
                             var tagSettings = TagSettings()
                             tagSettings.retryDelayMillis = 50
+                            tagSettings.outbound.allowed = [AddressRange("127.0.0.0/8")!]
                             let tags = TagService(
                                 store: { storeClient }, detector: try await TestModel.detector(),
                                 tags: try TagStore(folder: tagFolder),

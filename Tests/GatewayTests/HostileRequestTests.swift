@@ -43,7 +43,8 @@ import WireTesting
             for ops in hostileOps {
                 record(
                     "process \(ops)",
-                    try await cluster.json(.post, "/v1/process", ["imageId": id, "ops": try Self.array(ops)], token: token))
+                    try await cluster.json(
+                        .post, "/v1/process", ["imageId": id, "ops": try Self.array(ops)], token: token))
             }
             var jobs: [String] = []
             for ops in hostileOps.prefix(2) {

@@ -251,9 +251,11 @@ import WireTesting
                 let delivered = try await eventually { receiver.delivered.count == 1 }
                 #expect(delivered)
                 let hook = try #require(receiver.delivered.first)
-                let signature =
-                    "sha256=" + Crypto.hex(Crypto.hmacSHA256(key: Array(secret.utf8), Array(hook.body.utf8)))
-                #expect(hook.headers["x-clearsky-signature"] == signature)
+                let header = try #require(hook.headers["x-clearsky-signature"])
+                let timestamp = try #require(header.firstMatch(of: /^t=(\d+),/)?.1)
+                let signed = Array("\(timestamp).".utf8) + Array(hook.body.utf8)
+                #expect(
+                    header == "t=\(timestamp),sha256=" + Crypto.hex(Crypto.hmacSHA256(key: Array(secret.utf8), signed)))
                 #expect(hook.body.contains(image))
                 let mailed = try await eventually {
                     try cluster.outbox.messages().filter { $0.text.contains("Subject: New image tagged car") }.count

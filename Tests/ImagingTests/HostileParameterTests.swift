@@ -11,7 +11,8 @@ import WireTesting
     @Test func cropWithCoordinatesNearIntMaxIsAnError() {
         // H1: `x + width` trapped and ended ProcessSvc.
         for (x, y, width, height) in [
-            (Int.max, 0, 1, 1), (0, Int.max, 1, 1), (1, 0, Int.max, 1), (0, 1, 1, Int.max), (Int.max, Int.max, Int.max, Int.max),
+            (Int.max, 0, 1, 1), (0, Int.max, 1, 1), (1, 0, Int.max, 1), (0, 1, 1, Int.max),
+            (Int.max, Int.max, Int.max, Int.max),
             (Int.max - 1, 0, 2, 2), (39, 0, Int.max, 1),
         ] {
             #expect(throws: ImagingError.self) { try image.cropped(x: x, y: y, width: width, height: height) }
@@ -75,11 +76,17 @@ import WireTesting
     @Test func anEnlargingResizeOverTheBudgetIsRefusedBeforeItAllocates() throws {
         // H3: 32768 × 32768 was accepted (each side within its cap) and allocated 3 GiB.
         let pipeline = try Pipeline([.resize(width: 32_768, height: 32_768, fit: .fill, filter: .area)])
-        #expect(throws: ImagingError.overBudget(operation: "resize", width: 32_768, height: 32_768, budget: 1_000_000)) {
+        #expect(throws: ImagingError.overBudget(operation: "resize", width: 32_768, height: 32_768, budget: 1_000_000))
+        {
             _ = try pipeline.run(on: image, parallelism: .single, pixelBudget: 1_000_000)
         }
-        let rotate = try Pipeline([.resize(width: 1000, height: 1000, fit: .fill, filter: .area), .rotate(degrees: 45, expand: true, background: nil)])
-        #expect(throws: ImagingError.self) { _ = try rotate.run(on: image, parallelism: .single, pixelBudget: 1_500_000) }
+        let rotate = try Pipeline([
+            .resize(width: 1000, height: 1000, fit: .fill, filter: .area),
+            .rotate(degrees: 45, expand: true, background: nil),
+        ])
+        #expect(throws: ImagingError.self) {
+            _ = try rotate.run(on: image, parallelism: .single, pixelBudget: 1_500_000)
+        }
         // Within the budget the same steps run.
         #expect(try rotate.run(on: image, parallelism: .single, pixelBudget: 3_000_000).width == 1415)
     }
@@ -96,7 +103,9 @@ import WireTesting
         // Cancelled while it runs: the kernels look at the flag between bands.
         let later = Cancellation()
         let parallelism = Parallelism(threads: threads, cancellation: later)
-        let thread = Thread { Thread.sleep(forTimeInterval: 0.05); later.cancel() }
+        let thread = Thread {
+            Thread.sleep(forTimeInterval: 0.05); later.cancel()
+        }
         thread.start()
         let slow = try Pipeline(Array(repeating: .blur(sigma: 40, kind: .median), count: 32))
         #expect(throws: ImagingError.cancelled) { _ = try slow.run(on: big, parallelism: parallelism) }

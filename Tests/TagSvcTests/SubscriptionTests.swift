@@ -19,8 +19,14 @@ import WireTesting
                 owner: owner, tags: tags, channel: .webhook, target: url, publicBaseURL: "http://clearsky.test"))
     }
 
-    static func signature(_ body: String, secret: String) -> String {
-        "sha256=" + Crypto.hex(Crypto.hmacSHA256(key: Array(secret.utf8), Array(body.utf8)))
+    /// The documented verifier: `t=<seconds>,sha256=<HMAC of "<t>.<body>">`, and the timestamp no
+    /// older than five minutes.
+    static func signature(_ body: String, secret: String, header: String?) -> Bool {
+        guard let header, let timestamp = header.firstMatch(of: /^t=(\d+),sha256=[0-9a-f]{64}$/)?.1,
+            let seconds = Int(timestamp), abs(Int(Date().timeIntervalSince1970) - seconds) <= 300
+        else { return false }
+        let signed = Array("\(timestamp).".utf8) + Array(body.utf8)
+        return header == "t=\(timestamp),sha256=" + Crypto.hex(Crypto.hmacSHA256(key: Array(secret.utf8), signed))
     }
 
     /// The webhook confirms, fails the first two deliveries and gets the third, each signed with the
@@ -37,7 +43,8 @@ import WireTesting
                 let confirmation = try #require(receiver.received.first)
                 #expect(confirmation.body.contains("SubscriptionConfirmation"))
                 #expect(
-                    confirmation.headers["x-clearsky-signature"] == Self.signature(confirmation.body, secret: secret))
+                    Self.signature(
+                        confirmation.body, secret: secret, header: confirmation.headers["x-clearsky-signature"]))
 
                 try await running([
                     DetectionConsumer(service: harness.service, wait: .milliseconds(200)),
@@ -48,11 +55,13 @@ import WireTesting
                     let notification = try #require(receiver.delivered.first)
                     #expect(receiver.received.count == 4)  // the confirmation, two refusals, the delivery
                     #expect(notification.path == "/hook")
-                    #expect(
-                        notification.headers["x-clearsky-signature"]
-                            == Self.signature(notification.body, secret: secret))
-                    #expect(
-                        notification.headers["x-clearsky-signature"] != Self.signature(notification.body, secret: "x"))
+                    let header = notification.headers["x-clearsky-signature"]
+                    #expect(Self.signature(notification.body, secret: secret, header: header))
+                    #expect(!Self.signature(notification.body, secret: "x", header: header))
+                    #expect(!Self.signature(notification.body + " ", secret: secret, header: header))
+                    // A replay with a new timestamp under the old signature fails.
+                    let replayed = header?.replacing(/t=\d+/, with: "t=\(Int(Date().timeIntervalSince1970) + 1)")
+                    #expect(!Self.signature(notification.body, secret: secret, header: replayed))
                     let payload = try #require(
                         try JSONSerialization.jsonObject(with: Data(notification.body.utf8)) as? [String: Any])
                     #expect(payload["type"] as? String == "image.tagged")

@@ -55,6 +55,8 @@ struct TagHarness: Sendable {
     static var quickRetries: TagSettings {
         var settings = TagSettings()
         (settings.retryDelayMillis, settings.deliveryAttempts) = (50, 5)
+        // The tests' receivers listen on loopback, which only the operator's allow-list admits.
+        settings.outbound.allowed = [AddressRange("127.0.0.0/8")!]
         return settings
     }
 

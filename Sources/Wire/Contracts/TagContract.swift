@@ -330,6 +330,8 @@ public struct ConfirmSubscriptionRequest: Codable, Sendable, Hashable {
 extension WireError.Code {
     /// A webhook did not answer its confirmation request as asked (HTTP 422).
     public static let webhookNotConfirmed = Self(2101, "WebhookNotConfirmed")
+    /// A webhook target outside public unicast space that the operator's allow-list does not admit (HTTP 422).
+    public static let webhookNotAllowed = Self(2102, "WebhookNotAllowed")
 
-    static let tagCodes: [WireError.Code] = [.webhookNotConfirmed]
+    static let tagCodes: [WireError.Code] = [.webhookNotConfirmed, .webhookNotAllowed]
 }
