@@ -63,7 +63,15 @@ extension APIError {
         if let seconds = error.retryAfterSeconds {
             headers[.retryAfter] = String(seconds)
         }
-        self.init(status, code, error.message, headers: headers)
+        // A backend's own words on its failures (errno, host:port, SMTP replies) stay in the logs (L3).
+        let message =
+            switch status {
+            case .internalServerError, .notImplemented: "Something went wrong on our side"
+            case .serviceUnavailable: "A Clearsky service is not available right now; try again shortly"
+            case .gatewayTimeout: "Clearsky took too long to answer; try again"
+            default: error.message
+            }
+        self.init(status, code, message, headers: headers)
     }
 
     /// Names for the statuses Hummingbird itself raises (unknown route, wrong method, …).
@@ -94,7 +102,11 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as APIError {
             throw error
         } catch let error as WireError {
-            throw APIError(error)
+            let api = APIError(error)
+            if api.status.code >= 500 {
+                context.logger.warning("Backend failure", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            }
+            throw api
         } catch let error as HTTPError {
             throw APIError(error)
         } catch let error as any HTTPResponseError {

@@ -22,6 +22,17 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Largest image upload in MiB (env CLEARSKY_MAX_UPLOAD_MB; default 50).")
     var maxUploadMB: Int?
 
+    @Option(help: "The URL people reach Clearsky at, for links in mails and webhooks (env CLEARSKY_PUBLIC_URL).")
+    var publicURL: String?
+
+    @Option(
+        help: "Uploads, processing and recognition requests one user may have in flight (env CLEARSKY_USER_IN_FLIGHT; default 4)."
+    )
+    var userInFlight: Int?
+
+    @Option(help: "Open HTTP connections at once (env CLEARSKY_MAX_CONNECTIONS; default 4096).")
+    var maxConnections: Int?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         var http = try options.resolve(for: .gateway)
@@ -41,8 +52,27 @@ struct GatewayCommand: AsyncParsableCommand {
             try integerSetting(
                 maxUploadMB, flagName: "max-upload-mb", variable: "CLEARSKY_MAX_UPLOAD_MB", in: 1...60,
                 why: "a Wire frame holds at most 64 MiB") ?? 50
-        let app = GatewayApp.make(
-            configuration: http, backends: backends, logger: host.logger, uploadLimit: uploadMB * 1024 * 1024)
+        var settings = GatewaySettings()
+        settings.uploadLimit = uploadMB * 1024 * 1024
+        if let text = publicURL ?? environment["CLEARSKY_PUBLIC_URL"], !text.isEmpty {
+            guard let url = GatewaySettings.checkedPublicURL(text) else {
+                throw ValidationError("--public-url must be an http(s) URL like https://photos.example.org, got '\(text)'")
+            }
+            settings.publicURL = url
+        } else {
+            settings.publicURL = "http://\(http.listen.host == "0.0.0.0" ? "localhost" : http.listen.host):\(http.listen.port)"
+        }
+        if let count = try integerSetting(
+            userInFlight, flagName: "user-in-flight", variable: "CLEARSKY_USER_IN_FLIGHT", in: 1...1000)
+        {
+            settings.heavyRequestsPerUser = count
+        }
+        if let count = try integerSetting(
+            maxConnections, flagName: "max-connections", variable: "CLEARSKY_MAX_CONNECTIONS", in: 1...1_000_000)
+        {
+            settings.maxConnections = count
+        }
+        let app = GatewayApp.make(configuration: http, backends: backends, logger: host.logger, settings: settings)
         // The HTTP application and the Wire `health` server share one ServiceGroup.
         try await host.run(router: GatewayRouter.make(host: host), services: [app])
     }

@@ -8,6 +8,8 @@ struct ImagesController: Sendable {
     let verifier: TokenVerifier
     /// Largest upload in bytes.
     let uploadLimit: Int
+    /// Admission for uploads, processing and recognition.
+    let heavy: HeavyRequests
     let thumbnails = ThumbnailCache()
 
     static let thumbnailCacheControl = "private, max-age=86400"
@@ -16,13 +18,15 @@ struct ImagesController: Sendable {
         let images = router.group("v1/images")
         images.post { request, _ -> EditedResponse<ImageJSON> in
             let owner = try await verifier.authenticate(request).sub
-            let upload = try await Upload.read(request, limit: uploadLimit)
-            let image = try await store(
-                StoreContract.putImage,
-                PutImageRequest(
-                    owner: owner, key: upload.key,
-                    overwrite: upload.flag("overwrite"), filename: upload.filename ?? "",
-                    visibility: try upload.visibility(), bytes: try upload.file()))
+            let image = try await heavy.run(owner) {
+                let upload = try await Upload.read(request, limit: uploadLimit)
+                return try await store(
+                    StoreContract.putImage,
+                    PutImageRequest(
+                        owner: owner, key: upload.key,
+                        overwrite: upload.flag("overwrite"), filename: upload.filename ?? "",
+                        visibility: try upload.visibility(), bytes: try upload.file()))
+            }
             thumbnails.forget(image.id)  // an overwrite keeps the id and makes a new thumbnail
             return EditedResponse(
                 status: .created, headers: [.location: "/v1/images/\(image.id)"], response: ImageJSON(image))

@@ -8,12 +8,16 @@ struct ProcessController: Sendable {
     let verifier: TokenVerifier
     /// Largest upload in bytes.
     let uploadLimit: Int
+    /// Admission for uploads, processing and recognition.
+    let heavy: HeavyRequests
 
     func register(on router: Router<GatewayContext>) {
         router.post("v1/process") { request, context -> Response in
             let owner = try await verifier.authenticate(request).sub
-            let result = try await process(
-                ProcessBody.read(request, context: context, uploadLimit: uploadLimit).request(owner: owner))
+            let result = try await heavy.run(owner) {
+                try await process(
+                    ProcessBody.read(request, context: context, uploadLimit: uploadLimit).request(owner: owner))
+            }
             if let image = result.image {
                 return try EditedResponse(
                     status: .created, headers: [.location: "/v1/images/\(image.id)"], response: ImageJSON(image)
@@ -30,6 +34,7 @@ struct ProcessController: Sendable {
         let jobs = router.group("v1/jobs")
         jobs.post { request, context -> EditedResponse<JobJSON> in
             let owner = try await verifier.authenticate(request).sub
+            return try await heavy.run(owner) { () async throws -> EditedResponse<JobJSON> in
             let body = try await ProcessBody.read(request, context: context, uploadLimit: uploadLimit)
             var imageId = body.imageId
             if let upload = body.upload {
@@ -46,6 +51,7 @@ struct ProcessController: Sendable {
                 ProcessContract.createJob, CreateJobRequest(owner: owner, imageId: imageId, operations: body.operations)
             )
             return EditedResponse(status: .accepted, headers: [.location: "/v1/jobs/\(job.id)"], response: JobJSON(job))
+            }
         }
         jobs.get { request, _ -> ListJSON<JobJSON> in
             let owner = try await verifier.authenticate(request).sub

@@ -9,6 +9,10 @@ struct TagsController: Sendable {
     let verifier: TokenVerifier
     /// Largest upload in bytes.
     let uploadLimit: Int
+    /// Admission for uploads, processing and recognition.
+    let heavy: HeavyRequests
+    /// The configured public URL for links in mails and payloads (never the client's Host header).
+    let publicBaseURL: String
 
     func register(on router: Router<GatewayContext>) {
         router.get("v1/tags") { request, _ -> ListJSON<TagCount> in
@@ -36,16 +40,21 @@ struct TagsController: Sendable {
             return try await backends.images(TaggedPage(items: edited.items, nextCursor: nil), caller: owner)
         }
         router.post("v1/recognize") { request, _ -> RecognitionJSON in
-            _ = try await verifier.authenticate(request)
-            let upload = try await Upload.read(request, limit: uploadLimit)
-            return RecognitionJSON(try await tag(TagContract.recognize, RecognizeRequest(bytes: try upload.file())))
+            let owner = try await verifier.authenticate(request).sub
+            return try await heavy.run(owner) {
+                let upload = try await Upload.read(request, limit: uploadLimit)
+                return RecognitionJSON(
+                    try await tag(TagContract.recognize, RecognizeRequest(bytes: try upload.file())))
+            }
         }
         router.post("v1/search/similar") { request, _ -> SimilarJSON in
             let owner = try await verifier.authenticate(request).sub
             let page = try PageRequest(query: request)
-            let upload = try await Upload.read(request, limit: uploadLimit)
-            let result = try await tag(
-                TagContract.similar, SimilarRequest(owner: owner, bytes: try upload.file(), page: page))
+            let result = try await heavy.run(owner) {
+                let upload = try await Upload.read(request, limit: uploadLimit)
+                return try await tag(
+                    TagContract.similar, SimilarRequest(owner: owner, bytes: try upload.file(), page: page))
+            }
             let images = try await backends.images(result.page, caller: owner)
             return SimilarJSON(tags: result.tags, items: images.items, nextCursor: images.nextCursor)
         }
@@ -69,7 +78,7 @@ struct TagsController: Sendable {
                 SubscribeRequest(
                     owner: claims.sub, tags: body.tags, channel: channel, target: body.target,
                     accountEmail: account?.email, accountEmailVerified: account?.emailVerified ?? false,
-                    publicBaseURL: Self.publicBaseURL(request)))
+                    publicBaseURL: publicBaseURL))
             return EditedResponse(
                 status: .created, headers: [.location: "/v1/subscriptions/\(subscription.id)"],
                 response: SubscriptionJSON(subscription))
@@ -102,12 +111,6 @@ struct TagsController: Sendable {
         }
     }
 
-    /// The gateway's URL as the client reached it, for links in notifications.
-    static func publicBaseURL(_ request: Request) -> String {
-        let host = request.head.authority ?? "localhost"
-        let scheme = request.headers.first { $0.name.canonicalName == "x-forwarded-proto" }?.value ?? "http"
-        return "\(scheme == "https" ? "https" : "http")://\(host)"
-    }
 
     private func tag<Request, Reply>(_ method: Method<Request, Reply>, _ request: Request) async throws -> Reply {
         try await backends.client(.tag).call(method, request)
