@@ -104,7 +104,8 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as WireError {
             let api = APIError(error)
             if api.status.code >= 500 {
-                context.logger.warning("Backend failure", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+                context.logger.warning(
+                    "Backend failure", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             }
             throw api
         } catch let error as HTTPError {

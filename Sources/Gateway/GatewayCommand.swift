@@ -26,7 +26,8 @@ struct GatewayCommand: AsyncParsableCommand {
     var publicURL: String?
 
     @Option(
-        help: "Uploads, processing and recognition requests one user may have in flight (env CLEARSKY_USER_IN_FLIGHT; default 4)."
+        help:
+            "Uploads, processing and recognition requests one user may have in flight (env CLEARSKY_USER_IN_FLIGHT; default 4)."
     )
     var userInFlight: Int?
 
@@ -56,11 +57,13 @@ struct GatewayCommand: AsyncParsableCommand {
         settings.uploadLimit = uploadMB * 1024 * 1024
         if let text = publicURL ?? environment["CLEARSKY_PUBLIC_URL"], !text.isEmpty {
             guard let url = GatewaySettings.checkedPublicURL(text) else {
-                throw ValidationError("--public-url must be an http(s) URL like https://photos.example.org, got '\(text)'")
+                throw ValidationError(
+                    "--public-url must be an http(s) URL like https://photos.example.org, got '\(text)'")
             }
             settings.publicURL = url
         } else {
-            settings.publicURL = "http://\(http.listen.host == "0.0.0.0" ? "localhost" : http.listen.host):\(http.listen.port)"
+            settings.publicURL =
+                "http://\(http.listen.host == "0.0.0.0" ? "localhost" : http.listen.host):\(http.listen.port)"
         }
         if let count = try integerSetting(
             userInFlight, flagName: "user-in-flight", variable: "CLEARSKY_USER_IN_FLIGHT", in: 1...1000)

@@ -25,7 +25,8 @@ struct GatewaySettings: Sendable {
     /// `publicURL` without a trailing slash, when it is an absolute http(s) URL with a host.
     static func checkedPublicURL(_ text: String) -> String? {
         let trimmed = String(text.reversed().drop(while: { $0 == "/" }).reversed())
-        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(),
+            scheme == "http" || scheme == "https",
             let host = url.host, !host.isEmpty, url.query == nil, url.fragment == nil, url.user == nil
         else { return nil }
         return trimmed

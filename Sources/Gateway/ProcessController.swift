@@ -35,22 +35,24 @@ struct ProcessController: Sendable {
         jobs.post { request, context -> EditedResponse<JobJSON> in
             let owner = try await verifier.authenticate(request).sub
             return try await heavy.run(owner) { () async throws -> EditedResponse<JobJSON> in
-            let body = try await ProcessBody.read(request, context: context, uploadLimit: uploadLimit)
-            var imageId = body.imageId
-            if let upload = body.upload {
-                imageId =
-                    try await backends.client(.store).call(
-                        StoreContract.putImage,
-                        PutImageRequest(
-                            owner: owner, key: body.key, filename: body.filename ?? "",
-                            visibility: body.visibility ?? .private, bytes: upload)
-                    ).id
-            }
-            guard let imageId else { throw APIError(.badRequest, "InvalidParameter", "Give imageId or a file") }
-            let job = try await process(
-                ProcessContract.createJob, CreateJobRequest(owner: owner, imageId: imageId, operations: body.operations)
-            )
-            return EditedResponse(status: .accepted, headers: [.location: "/v1/jobs/\(job.id)"], response: JobJSON(job))
+                let body = try await ProcessBody.read(request, context: context, uploadLimit: uploadLimit)
+                var imageId = body.imageId
+                if let upload = body.upload {
+                    imageId =
+                        try await backends.client(.store).call(
+                            StoreContract.putImage,
+                            PutImageRequest(
+                                owner: owner, key: body.key, filename: body.filename ?? "",
+                                visibility: body.visibility ?? .private, bytes: upload)
+                        ).id
+                }
+                guard let imageId else { throw APIError(.badRequest, "InvalidParameter", "Give imageId or a file") }
+                let job = try await process(
+                    ProcessContract.createJob,
+                    CreateJobRequest(owner: owner, imageId: imageId, operations: body.operations)
+                )
+                return EditedResponse(
+                    status: .accepted, headers: [.location: "/v1/jobs/\(job.id)"], response: JobJSON(job))
             }
         }
         jobs.get { request, _ -> ListJSON<JobJSON> in

@@ -111,7 +111,6 @@ struct TagsController: Sendable {
         }
     }
 
-
     private func tag<Request, Reply>(_ method: Method<Request, Reply>, _ request: Request) async throws -> Reply {
         try await backends.client(.tag).call(method, request)
     }

@@ -27,7 +27,7 @@ struct ClusterHarness: Sendable {
 
     static func run(
         workers: Bool = true, tagging: Bool = false, uploadLimit: Int = GatewayApp.defaultUploadLimit,
-        _ body: @escaping @Sendable (ClusterHarness) async throws -> Void
+        publicURL: String? = nil, _ body: @escaping @Sendable (ClusterHarness) async throws -> Void
     ) async throws {
         try await withServiceHost(.auth) { authHost in
             var authSettings = AuthSettings()
@@ -77,10 +77,11 @@ struct ClusterHarness: Sendable {
                                 peers[.tag] = tagServer.endpoint
                                 let backends = Backends(peers: peers, secret: WireHarness.secret)
                                 let verifier = TokenVerifier(revocationMaxAge: .zero) { try backends.client(.auth) }
+                                var settings = GatewaySettings()
+                                (settings.uploadLimit, settings.publicURL) = (uploadLimit, publicURL)
                                 let app = Application(
                                     router: GatewayApp.router(
-                                        backends: backends, registry: .init(), verifier: verifier,
-                                        uploadLimit: uploadLimit)
+                                        backends: backends, registry: .init(), verifier: verifier, settings: settings)
                                 )
                                 let background: [any Service] =
                                     (workers

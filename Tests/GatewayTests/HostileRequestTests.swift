@@ -92,6 +92,30 @@ import WireTesting
         }
     }
 
+    /// M5 and L7: links in mails use the configured public URL, not the request's Host; responses carry
+    /// the security headers (HSTS since the public URL is https), and token responses are never stored.
+    @Test func linksUseThePublicURLAndResponsesCarrySecurityHeaders() async throws {
+        try await ClusterHarness.run(workers: false, publicURL: "https://photos.example.org") { cluster in
+            let token = try await cluster.user("hosty")
+            let subscribe = try await cluster.request(
+                .post, "/v1/subscriptions", token: token,
+                headers: [.contentType: "application/json"],
+                body: Array(#"{"tags":["car"],"channel":"email","target":"other@example.com"}"#.utf8))
+            #expect(subscribe.status == .created)
+            let mail = try #require(try cluster.outbox.messages().last { $0.text.contains("To: other@example.com") })
+            #expect(mail.text.contains("https://photos.example.org/v1/subscriptions/confirm?token="))
+            #expect(subscribe.headers[.init("Strict-Transport-Security")!]?.hasPrefix("max-age=") == true)
+            #expect(subscribe.headers[.init("X-Content-Type-Options")!] == "nosniff")
+            #expect(subscribe.headers[.init("Referrer-Policy")!] == "no-referrer")
+            let login = try await cluster.json(
+                .post, "/v1/auth/login", ["username": "hosty", "password": "Corr3ct-horse"])
+            #expect(login.status == .ok && login.headers[.cacheControl] == "no-store")
+            let failed = try await cluster.json(.post, "/v1/auth/login", ["username": "hosty", "password": "nope"])
+            #expect(failed.headers[.cacheControl] == "no-store")
+            #expect(failed.headers[.init("X-Content-Type-Options")!] == "nosniff")
+        }
+    }
+
     static func array(_ json: String) throws -> Any { try JSONSerialization.jsonObject(with: Data(json.utf8)) }
 
     static func finished(_ cluster: ClusterHarness, job: String, token: String) async throws -> [String: Any] {
