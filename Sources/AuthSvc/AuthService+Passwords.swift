@@ -2,13 +2,13 @@ import GRDB
 import Wire
 
 extension AuthService {
-    /// Sends a reset code. Unknown users get the same kind of answer and no mail.
+    /// Sends a reset code. Every caller gets the same answer; unknown users get no mail (M7).
     func forgotPassword(_ request: UsernameRequest) async throws -> CodeDelivery {
         try throttle(username: request.username.lowercased(), client: request.client)
-        guard let user = try await user(named: request.username) else {
-            return CodeDelivery(medium: "EMAIL", destination: "***")
+        if let user = try await user(named: request.username) {
+            _ = try await sendCode(to: user, purpose: .reset)
         }
-        return try await sendCode(to: user, purpose: .reset)
+        return CodeDelivery.undisclosed
     }
 
     /// Sets a new password with a reset code; every sign-in is revoked. The code proves the email.

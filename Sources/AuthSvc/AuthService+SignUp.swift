@@ -58,14 +58,14 @@ extension AuthService {
         logger.info("confirmed", metadata: ["sub": "\(user.sub)"])
     }
 
-    /// A new confirmation code. Unknown users get the same kind of answer and no mail, so the call
-    /// does not reveal who has an account.
+    /// A new confirmation code. Every caller gets the same answer, as Cognito's
+    /// PreventUserExistenceErrors gives: unknown and already confirmed users get no mail, so the call
+    /// does not reveal who has an account or its address (M7).
     func resendCode(_ request: UsernameRequest) async throws -> CodeDelivery {
         try throttle(username: request.username.lowercased(), client: request.client)
-        guard let user = try await user(named: request.username) else {
-            return CodeDelivery(medium: "EMAIL", destination: "***")
+        if let user = try await user(named: request.username), !user.confirmed {
+            _ = try await sendCode(to: user, purpose: .signUp)
         }
-        guard !user.confirmed else { throw WireError(.invalidParameter, "User is already confirmed") }
-        return try await sendCode(to: user, purpose: .signUp)
+        return CodeDelivery.undisclosed
     }
 }

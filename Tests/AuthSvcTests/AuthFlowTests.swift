@@ -206,7 +206,14 @@ import WireTesting
             let first = try await auth.signedIn("heidi")
             let delivery = try await auth.client.call(
                 AuthContract.forgotPassword, UsernameRequest(username: "heidi", client: client))
-            #expect(delivery.destination == "h***@example.com")
+            // M7: a real user and an unknown one get the same answer; only the real one gets mail.
+            #expect(delivery == CodeDelivery.undisclosed)
+            let unknown = try await auth.client.call(
+                AuthContract.forgotPassword, UsernameRequest(username: "nobody-here", client: client))
+            #expect(unknown == delivery)
+            let confirmed = try await auth.client.call(
+                AuthContract.resendCode, UsernameRequest(username: "heidi", client: client))
+            #expect(confirmed == delivery)
             try await auth.client.call(
                 AuthContract.resetPassword,
                 ResetPasswordRequest(

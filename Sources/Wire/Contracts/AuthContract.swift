@@ -96,6 +96,9 @@ public struct CodeDelivery: Codable, Sendable, Hashable {
 
     public init(medium: String, destination: String) { (self.medium, self.destination) = (medium, destination) }
 
+    /// The answer to resend-code and forgot-password for everyone, so neither tells who has an account.
+    public static let undisclosed = CodeDelivery(medium: "EMAIL", destination: "the account's email address")
+
     enum CodingKeys: Int, CodingKey { case medium = 1, destination }
 }
 
