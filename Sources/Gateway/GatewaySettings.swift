@@ -17,8 +17,8 @@ struct GatewaySettings: Sendable {
     var maxConnections = 4096
     /// A connection with no request in progress is closed after this. Default 60 s.
     var idleTimeout = Duration.seconds(60)
-    /// A request's head (line and headers) must arrive within this of its first byte. Default 10 s.
-    var headerTimeout = Duration.seconds(10)
+    /// A request's head must arrive within this of the connection opening or the previous answer. Default 20 s.
+    var headerTimeout = Duration.seconds(20)
     /// A request's body must arrive within this of its head. Default 120 s (50 MiB at 3.5 Mbit/s).
     var bodyTimeout = Duration.seconds(120)
 
