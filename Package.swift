@@ -146,11 +146,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         // TagSvc's SQLite index: images, automatic and manual tags, visible tags, subscriptions, queries.
+        // IP addresses and CIDR ranges as the C library reads them: webhook targets, trusted proxies.
+        .target(name: "NetworkAddresses"),
         .target(name: "TagIndex", dependencies: ["Wire", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "TagSvc",
             dependencies: [
-                "Wire", "TagIndex", "ServiceRuntime", "Detection", "Imaging", "ImageIntake", "Mail",
+                "Wire", "TagIndex", "ServiceRuntime", "Detection", "Imaging", "ImageIntake", "Mail", "NetworkAddresses",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -161,7 +163,7 @@ let package = Package(
         .executableTarget(
             name: "Gateway",
             dependencies: [
-                "Wire", "ServiceRuntime", "AccessTokens",
+                "Wire", "ServiceRuntime", "AccessTokens", "NetworkAddresses",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -224,6 +226,7 @@ let package = Package(
             name: "TagSvcTests",
             dependencies: [
                 "TagSvc", "TagIndex", "StoreSvc", "Detection", "Mail", "Wire", "WireTesting", "TestImages",
+                "NetworkAddresses",
                 "TestServers",
                 "ServiceRuntime", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -233,6 +236,7 @@ let package = Package(
             name: "GatewayTests",
             dependencies: [
                 "Gateway", "Wire", "WireTesting", "ServiceRuntime", "AuthSvc", "AccessTokens", "Mail", "StoreSvc",
+                "NetworkAddresses",
                 "ProcessSvc", "TagSvc", "TagIndex", "Detection", "Imaging", "TestImages", "TestServers",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

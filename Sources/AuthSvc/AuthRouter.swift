@@ -44,6 +44,10 @@ enum AuthRouter {
             return Empty()
         }
         router.register(AuthContract.getUser) { request, _ in try await service.getUser(request) }
+        router.register(AuthContract.verifyPassword) { request, _ in
+            try await service.verifyPassword(request)
+            return Empty()
+        }
         router.register(AuthContract.deleteUser) { request, _ in
             try await service.deleteUser(request)
             return Empty()

@@ -4,7 +4,7 @@ import Wire
 extension AuthService {
     /// Sends a reset code. Every caller gets the same answer; unknown users get no mail (M7).
     func forgotPassword(_ request: UsernameRequest) async throws -> CodeDelivery {
-        try throttle(username: request.username.lowercased(), client: request.client)
+        try throttle(.mail, username: request.username.lowercased(), client: request.client)
         if let user = try await user(named: request.username) {
             _ = try await sendCode(to: user, purpose: .reset)
         }
@@ -13,7 +13,7 @@ extension AuthService {
 
     /// Sets a new password with a reset code; every sign-in is revoked. The code proves the email.
     func resetPassword(_ request: ResetPasswordRequest) async throws {
-        try throttle(username: request.username.lowercased(), client: request.client)
+        try throttle(.code, username: request.username.lowercased(), client: request.client)
         try checkPolicy(request.newPassword)
         guard let user = try await user(named: request.username) else {
             throw WireError(.codeMismatch, "Invalid verification code provided, please try again")
@@ -26,7 +26,7 @@ extension AuthService {
 
     /// Changes the password of a signed-in user, who proves the old one; other sign-ins are revoked.
     func changePassword(_ request: ChangePasswordRequest) async throws {
-        try throttle(username: "sub:" + request.user.sub, client: request.client)
+        try throttle(.password, username: "sub:" + request.user.sub, client: request.client)
         let user = try await user(sub: request.user.sub)
         guard let stored = PasswordHash(encoded: user.passwordHash),
             await PasswordHasher.verify(request.oldPassword, against: stored)
@@ -35,6 +35,16 @@ extension AuthService {
         let hash = await PasswordHasher.hash(request.newPassword, iterations: settings.passwordIterations)
         try await setPassword(hash, for: user, verifiesEmail: false, keeping: request.user.originJti)
         logger.info("password changed", metadata: ["sub": "\(user.sub)"])
+    }
+
+    /// Proves that the signed-in user still knows the password (before deleting the account); throttled
+    /// like a login, so a stolen token cannot be used to guess it.
+    func verifyPassword(_ request: VerifyPasswordRequest) async throws {
+        try throttle(.password, username: "sub:" + request.user.sub, client: request.client)
+        let user = try await user(sub: request.user.sub)
+        guard let stored = PasswordHash(encoded: user.passwordHash),
+            await PasswordHasher.verify(request.password, against: stored)
+        else { throw WireError(.notAuthorized, "Incorrect username or password") }
     }
 
     private func setPassword(_ hash: PasswordHash, for user: UserRecord, verifiesEmail: Bool, keeping: String?)

@@ -7,7 +7,7 @@ extension AuthService {
     /// Login by username or email. Unknown users and wrong passwords get the same answer after the same
     /// PBKDF2 work.
     func login(_ request: LoginRequest) async throws -> TokenSet {
-        try throttle(username: request.username.lowercased(), client: request.client)
+        try throttle(.password, username: request.username.lowercased(), client: request.client)
         let found = try await user(named: request.username)
         let stored = found.flatMap { PasswordHash(encoded: $0.passwordHash) } ?? decoyHash
         let matches = await PasswordHasher.verify(request.password, against: stored)

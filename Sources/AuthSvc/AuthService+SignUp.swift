@@ -39,7 +39,7 @@ extension AuthService {
     }
 
     func confirmSignUp(_ request: ConfirmRequest) async throws {
-        try throttle(username: request.username.lowercased(), client: request.client)
+        try throttle(.code, username: request.username.lowercased(), client: request.client)
         guard let user = try await user(named: request.username) else {
             throw WireError(.codeMismatch, "Invalid verification code provided, please try again")
         }
@@ -62,7 +62,7 @@ extension AuthService {
     /// PreventUserExistenceErrors gives: unknown and already confirmed users get no mail, so the call
     /// does not reveal who has an account or its address (M7).
     func resendCode(_ request: UsernameRequest) async throws -> CodeDelivery {
-        try throttle(username: request.username.lowercased(), client: request.client)
+        try throttle(.mail, username: request.username.lowercased(), client: request.client)
         if let user = try await user(named: request.username), !user.confirmed {
             _ = try await sendCode(to: user, purpose: .signUp)
         }

@@ -15,7 +15,11 @@ final class AuthService: Sendable {
     let logger: Logger
     let now: @Sendable () -> Int64
     let usernameThrottle: Throttle
+    let usernameTotalThrottle: Throttle
     let addressThrottle: Throttle
+    /// Codes mailed per user and purpose within a day, which bounds code guessing across fresh codes
+    /// (L1) and mail to one inbox.
+    let codeMailThrottle: Throttle
     /// Verified against for unknown users, so that they cost the same PBKDF2 work as known ones.
     let decoyHash: PasswordHash
     let currentKey: Mutex<SigningKey>
@@ -30,7 +34,9 @@ final class AuthService: Sendable {
         self.logger = logger
         self.now = now
         usernameThrottle = Throttle(limit: settings.attemptsPerUsername, window: settings.throttleWindow)
+        usernameTotalThrottle = Throttle(limit: settings.attemptsPerUsernameTotal, window: settings.throttleWindow)
         addressThrottle = Throttle(limit: settings.attemptsPerAddress, window: settings.throttleWindow)
+        codeMailThrottle = Throttle(limit: settings.codesPerDay, window: 86_400)
         decoyHash = PasswordHash(
             iterations: settings.passwordIterations, salt: Crypto.randomBytes(PasswordHasher.saltSize),
             hash: Crypto.randomBytes(PasswordHasher.hashSize))
@@ -39,12 +45,26 @@ final class AuthService: Sendable {
 
     // MARK: Shared steps
 
-    /// Counts an attempt against the username and the address; TooManyRequests when either is over.
-    func throttle(username: String, client: ClientContext) throws(WireError) {
+    /// What an attempt tries, so that running out of one budget leaves the others (L15): a locked-out
+    /// login can still reset its password by mail.
+    enum Flow: String {
+        /// login, change password, confirm the password before deleting the account
+        case password
+        /// confirm a sign-up, reset a password with a code
+        case code
+        /// ask for a code by mail (resend, forgot)
+        case mail
+    }
+
+    /// Counts an attempt of one flow; TooManyRequests when the username from this address, the username
+    /// from all addresses together, or the address is over its budget. An attacker at one address locks
+    /// only themselves out of a name; it takes `attemptsPerUsernameTotal / attemptsPerUsername`
+    /// addresses to lock its owner out of one flow, and never out of the others (L15).
+    func throttle(_ flow: Flow, username: String, client: ClientContext) throws(WireError) {
         let time = now()
-        if let wait = usernameThrottle.attempt("user:" + username, now: time)
-            ?? addressThrottle.attempt(
-                "addr:" + client.address, now: time)
+        if let wait = usernameThrottle.attempt("\(flow.rawValue):\(username)|\(client.address)", now: time)
+            ?? usernameTotalThrottle.attempt("\(flow.rawValue):\(username)", now: time)
+            ?? addressThrottle.attempt("addr:" + client.address, now: time)
         {
             throw WireError.tooManyRequests(retryAfter: wait)
         }
@@ -84,7 +104,18 @@ final class AuthService: Sendable {
     }
 
     /// Stores a new code for `purpose` (replacing any earlier one) and mails it.
+    /// Mails a fresh code, which replaces the previous one, unless `codesPerDay` codes of this purpose
+    /// went to the user within a day: then nothing is sent, the previous code stays valid, and the caller
+    /// answers as if it had been (M7). So at most `codesPerDay × codeAttempts` codes can be guessed a day
+    /// (L1: 50 of a million by default).
+    @discardableResult
     func sendCode(to user: UserRecord, purpose: CodeRecord.Purpose) async throws -> CodeDelivery {
+        let delivery = CodeDelivery(medium: "EMAIL", destination: Identity.masked(user.email))
+        if codeMailThrottle.attempt("\(purpose.rawValue):\(user.sub)", now: now()) != nil {
+            logger.notice(
+                "code not sent: daily limit", metadata: ["sub": "\(user.sub)", "purpose": "\(purpose.rawValue)"])
+            return delivery
+        }
         let code = Self.newCode()
         let record = CodeRecord(
             sub: user.sub, purpose: purpose, codeHash: Self.codeHash(code, sub: user.sub),
@@ -97,7 +128,7 @@ final class AuthService: Sendable {
                 from: settings.mailFrom, to: user.email, subject: subject,
                 body: "Hello \(user.username),\n\nUse the code \(code) to \(reason). It is valid for 24 hours.\n"))
         logger.info("code sent", metadata: ["sub": "\(user.sub)", "purpose": "\(purpose.rawValue)"])
-        return CodeDelivery(medium: "EMAIL", destination: Identity.masked(user.email))
+        return delivery
     }
 
     /// Checks a code: LimitExceeded after too many wrong tries, ExpiredCode, CodeMismatch; a right code is

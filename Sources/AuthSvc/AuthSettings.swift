@@ -15,9 +15,15 @@ struct AuthSettings: Sendable {
     var codeLifetime = 86_400
     /// Wrong codes accepted before a new one must be requested. Default 5.
     var codeAttempts = 5
-    /// Login and code attempts per username within `throttleWindow`. Default 10.
+    /// Attempts of one flow (password, code, mail) at one username from one client address within
+    /// `throttleWindow`. Default 10.
     var attemptsPerUsername = 10
-    /// Login and code attempts per client address within `throttleWindow`. Default 50.
+    /// Attempts of one flow at one username from all addresses together within `throttleWindow`.
+    /// Default 100.
+    var attemptsPerUsernameTotal = 100
+    /// Codes of one purpose mailed to one user within a day. Default 10.
+    var codesPerDay = 10
+    /// Login, code and mail attempts per client address within `throttleWindow`. Default 50.
     var attemptsPerAddress = 50
     /// Sliding window of the throttles, seconds. Default 900 (15 min).
     var throttleWindow = 900

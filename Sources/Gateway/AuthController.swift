@@ -1,12 +1,15 @@
 import AccessTokens
 import Foundation
 import Hummingbird
+import NetworkAddresses
 import Wire
 
 /// `/v1/auth/*` and `/v1/me`: the account flows, each one Wire call to AuthSvc.
 struct AuthController: Sendable {
     let backends: Backends
     let verifier: TokenVerifier
+    /// Proxies whose X-Forwarded-For is believed (M9).
+    var trustedProxies: [AddressRange] = []
 
     func register(on router: Router<GatewayContext>) {
         let auth = router.group("v1/auth")
@@ -15,36 +18,37 @@ struct AuthController: Sendable {
             let response = try await call(
                 AuthContract.signUp,
                 SignUpRequest(
-                    username: body.username, email: body.email, password: body.password, client: client(context)))
+                    username: body.username, email: body.email, password: body.password,
+                    client: client(request, context)))
             return EditedResponse(status: .created, response: response)
         }
         auth.post("confirm") { request, context -> Response in
             let body = try await request.decode(as: CodeBody.self, context: context)
             _ = try await call(
                 AuthContract.confirmSignUp,
-                ConfirmRequest(username: body.username, code: body.code, client: client(context)))
+                ConfirmRequest(username: body.username, code: body.code, client: client(request, context)))
             return Response(status: .noContent)
         }
         auth.post("resend-code") { request, context -> CodeDelivery in
             let body = try await request.decode(as: UsernameBody.self, context: context)
             return try await call(
-                AuthContract.resendCode, UsernameRequest(username: body.username, client: client(context)))
+                AuthContract.resendCode, UsernameRequest(username: body.username, client: client(request, context)))
         }
         auth.post("login") { request, context -> TokenSet in
             let body = try await request.decode(as: LoginBody.self, context: context)
             return try await call(
                 AuthContract.login,
-                LoginRequest(username: body.username, password: body.password, client: client(context)))
+                LoginRequest(username: body.username, password: body.password, client: client(request, context)))
         }
         auth.post("refresh") { request, context -> TokenSet in
             let body = try await request.decode(as: RefreshBody.self, context: context)
             return try await call(
-                AuthContract.refresh, RefreshRequest(refreshToken: body.refreshToken, client: client(context)))
+                AuthContract.refresh, RefreshRequest(refreshToken: body.refreshToken, client: client(request, context)))
         }
         auth.post("logout") { request, context -> Response in
             let body = try await request.decode(as: RefreshBody.self, context: context)
             _ = try await call(
-                AuthContract.logout, RefreshRequest(refreshToken: body.refreshToken, client: client(context)))
+                AuthContract.logout, RefreshRequest(refreshToken: body.refreshToken, client: client(request, context)))
             return Response(status: .noContent)
         }
         auth.post("logout-all") { request, _ -> Response in
@@ -56,14 +60,15 @@ struct AuthController: Sendable {
         auth.post("password/forgot") { request, context -> CodeDelivery in
             let body = try await request.decode(as: UsernameBody.self, context: context)
             return try await call(
-                AuthContract.forgotPassword, UsernameRequest(username: body.username, client: client(context)))
+                AuthContract.forgotPassword, UsernameRequest(username: body.username, client: client(request, context)))
         }
         auth.post("password/reset") { request, context -> Response in
             let body = try await request.decode(as: ResetBody.self, context: context)
             _ = try await call(
                 AuthContract.resetPassword,
                 ResetPasswordRequest(
-                    username: body.username, code: body.code, newPassword: body.newPassword, client: client(context)))
+                    username: body.username, code: body.code, newPassword: body.newPassword,
+                    client: client(request, context)))
             return Response(status: .noContent)
         }
         auth.post("password/change") { request, context -> Response in
@@ -73,15 +78,21 @@ struct AuthController: Sendable {
                 AuthContract.changePassword,
                 ChangePasswordRequest(
                     user: UserRequest(sub: claims.sub, originJti: claims.originJti), oldPassword: body.oldPassword,
-                    newPassword: body.newPassword, client: client(context)))
+                    newPassword: body.newPassword, client: client(request, context)))
             return Response(status: .noContent)
         }
         router.get("v1/me") { request, _ -> UserInfo in
             let claims = try await verifier.authenticate(request)
             return try await call(AuthContract.getUser, UserRequest(sub: claims.sub))
         }
-        router.delete("v1/me") { request, _ -> Response in
+        router.delete("v1/me") { request, context -> Response in
             let claims = try await verifier.authenticate(request)
+            // Deleting everything is irreversible, so a token alone is not enough (L14).
+            let body = try await request.decode(as: PasswordBody.self, context: context)
+            _ = try await call(
+                AuthContract.verifyPassword,
+                VerifyPasswordRequest(
+                    user: UserRequest(sub: claims.sub), password: body.password, client: client(request, context)))
             // The data goes first: an account left without data can still be deleted again; data left
             // without an account could not.
             _ = try await backends.client(.process).call(ProcessContract.deleteOwner, OwnerRequest(owner: claims.sub))
@@ -97,7 +108,10 @@ struct AuthController: Sendable {
         try await backends.client(.auth).call(method, request)
     }
 
-    private func client(_ context: GatewayContext) -> ClientContext { ClientContext(address: context.clientAddress) }
+    private func client(_ request: Request, _ context: GatewayContext) -> ClientContext {
+        ClientContext(
+            address: ClientAddress.key(peer: context.clientAddress, headers: request.headers, trusted: trustedProxies))
+    }
 }
 
 struct SignUpBody: Decodable {
@@ -125,6 +139,8 @@ struct ResetBody: Decodable {
     var code: String
     var newPassword: String
 }
+
+struct PasswordBody: Decodable { var password: String }
 
 struct ChangeBody: Decodable {
     var oldPassword: String

@@ -50,7 +50,8 @@ enum GatewayApp {
         router.add(middleware: RequestMetricsMiddleware(registry: registry))
         router.add(middleware: APIErrorMiddleware())
         HealthController(backends: backends, registry: registry).register(on: router)
-        AuthController(backends: backends, verifier: verifier).register(on: router)
+        AuthController(backends: backends, verifier: verifier, trustedProxies: settings.trustedProxies).register(
+            on: router)
         ImagesController(backends: backends, verifier: verifier, uploadLimit: uploadLimit, heavy: heavy)
             .register(on: router)
         ProcessController(backends: backends, verifier: verifier, uploadLimit: uploadLimit, heavy: heavy)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import NetworkAddresses
 import ServiceRuntime
 import Wire
 
@@ -33,6 +34,12 @@ struct GatewayCommand: AsyncParsableCommand {
 
     @Option(help: "Open HTTP connections at once (env CLEARSKY_MAX_CONNECTIONS; default 4096).")
     var maxConnections: Int?
+
+    @Option(
+        help:
+            "Comma-separated proxy addresses or CIDR ranges whose X-Forwarded-For names the client (env CLEARSKY_TRUSTED_PROXIES; default none)."
+    )
+    var trustedProxies: String?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -74,6 +81,14 @@ struct GatewayCommand: AsyncParsableCommand {
             maxConnections, flagName: "max-connections", variable: "CLEARSKY_MAX_CONNECTIONS", in: 1...1_000_000)
         {
             settings.maxConnections = count
+        }
+        if let text = trustedProxies ?? environment["CLEARSKY_TRUSTED_PROXIES"], !text.isEmpty {
+            settings.trustedProxies = try text.split(separator: ",").map { item in
+                guard let range = AddressRange(String(item)) else {
+                    throw ValidationError("--trusted-proxies takes addresses or CIDR ranges, got '\(item)'")
+                }
+                return range
+            }
         }
         let app = GatewayApp.make(configuration: http, backends: backends, logger: host.logger, settings: settings)
         // The HTTP application and the Wire `health` server share one ServiceGroup.

@@ -1,4 +1,5 @@
 import Foundation
+import NetworkAddresses
 
 /// The gateway's configuration, with the defaults a small team would choose. Each is a flag and a
 /// `CLEARSKY_*` variable of the `Gateway` executable (README, "Settings").
@@ -13,6 +14,9 @@ struct GatewaySettings: Sendable {
     var heavyRequestsPerUser = 4
     /// Heavy requests in flight for everyone together; the next answers 503 with Retry-After. Default 32.
     var heavyRequestsTotal = 32
+    /// Reverse proxies in front of the gateway, whose `X-Forwarded-For` names the client for throttling
+    /// (M9). Default none: the socket's peer is the client.
+    var trustedProxies: [AddressRange] = []
     /// Open HTTP connections accepted at once; more wait in the listen backlog. Default 4096.
     var maxConnections = 4096
     /// A connection with no request in progress is closed after this. Default 60 s.

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Mail
+import NetworkAddresses
 import ServiceLifecycle
 import ServiceRuntime
 import TagIndex

@@ -166,8 +166,15 @@ import Wire
             #expect(try await cluster.request(.delete, "/v1/images/\(id)", token: alice).status == .noContent)
             #expect(try await cluster.request(.get, "/v1/images/\(id)/thumbnail", token: alice).status == .notFound)
             _ = try await cluster.upload("/v1/images", file: TestImages.camera, token: alice)
-            // Deleting the account deletes its images.
-            #expect(try await cluster.request(.delete, "/v1/me", token: alice).status == .noContent)
+            // Deleting the account needs the password (L14), then deletes its images.
+            #expect(try await cluster.request(.delete, "/v1/me", token: alice).status == .badRequest)
+            let wrong = try await cluster.json(.delete, "/v1/me", ["password": "Wr0ng-horse"], token: alice)
+            #expect(wrong.status == .unauthorized)
+            let kept = try cluster.object(try await cluster.request(.get, "/v1/images", token: alice))
+            #expect((kept["items"] as? [Any])?.count == 1)
+            #expect(
+                try await cluster.json(.delete, "/v1/me", ["password": "Corr3ct-horse"], token: alice).status
+                    == .noContent)
             let again = try await cluster.user("alice")
             let none = try cluster.object(try await cluster.request(.get, "/v1/images", token: again))
             #expect((none["items"] as? [Any])?.isEmpty == true)

@@ -277,7 +277,9 @@ import WireTesting
 
                 let me = try cluster.object(try await cluster.request(.get, "/v1/me", token: token))
                 let sub = try #require(me["sub"] as? String)
-                #expect(try await cluster.request(.delete, "/v1/me", token: token).status == .noContent)
+                #expect(
+                    try await cluster.json(.delete, "/v1/me", ["password": "Corr3ct-horse"], token: token).status
+                        == .noContent)
                 let left = try await cluster.tags.subscriptions(owner: sub)
                 #expect(left.items.isEmpty)
                 let tags = try await cluster.tags.listTags(owner: sub)

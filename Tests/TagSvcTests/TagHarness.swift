@@ -1,6 +1,7 @@
 import Detection
 import Foundation
 import Mail
+import NetworkAddresses
 import ServiceLifecycle
 import ServiceRuntime
 import TagIndex

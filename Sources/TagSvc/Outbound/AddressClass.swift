@@ -1,3 +1,5 @@
+import NetworkAddresses
+
 /// What kind of address a webhook target resolved to. Only `publicUnicast` is reachable by default.
 enum AddressClass: String, Sendable, CaseIterable {
     case publicUnicast = "public unicast"

@@ -1,4 +1,5 @@
 import Foundation
+import NetworkAddresses
 import ServiceRuntime
 import Wire
 

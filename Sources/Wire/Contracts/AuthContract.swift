@@ -15,6 +15,8 @@ public enum AuthContract {
     public static let verificationKeys = Method<Empty, VerificationKeys>(id: 112, name: "auth.verificationKeys")
     public static let revocations = Method<RevocationsRequest, Revocations>(id: 113, name: "auth.revocations")
     public static let rotateKey = Method<Empty, KeyRotation>(id: 114, name: "auth.rotateKey")
+    /// Checks a signed-in user's password before an irreversible step (deleting the account, L14).
+    public static let verifyPassword = Method<VerifyPasswordRequest, Empty>(id: 115, name: "auth.verifyPassword")
 }
 
 /// AuthSvc's error codes, named as Cognito names them.
@@ -203,6 +205,18 @@ public struct ChangePasswordRequest: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: Int, CodingKey { case user = 1, oldPassword, newPassword, client }
+}
+
+public struct VerifyPasswordRequest: Codable, Sendable, Hashable {
+    public var user: UserRequest
+    public var password: String
+    public var client: ClientContext
+
+    public init(user: UserRequest, password: String, client: ClientContext) {
+        (self.user, self.password, self.client) = (user, password, client)
+    }
+
+    enum CodingKeys: Int, CodingKey { case user = 1, password, client }
 }
 
 public struct UserInfo: Codable, Sendable, Hashable {

@@ -1,12 +1,12 @@
 import Foundation
 
 /// A CIDR range (`10.0.0.0/8`, `fd00::/8`), for the classifier's table and the operator's allow-list.
-struct AddressRange: Hashable, Sendable, CustomStringConvertible {
-    let network: IPAddress
-    let prefix: Int
+public struct AddressRange: Hashable, Sendable, CustomStringConvertible {
+    public let network: IPAddress
+    public let prefix: Int
 
     /// Parses `address/prefix` (a bare address is /32 or /128); nil when either part is not valid.
-    init?(_ text: String) {
+    public init?(_ text: String) {
         let parts = text.trimmingCharacters(in: .whitespaces).split(separator: "/", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), let address = IPAddress(host: String(parts[0])) else { return nil }
         let maximum = if case .v4 = address { 32 } else { 128 }
@@ -21,7 +21,7 @@ struct AddressRange: Hashable, Sendable, CustomStringConvertible {
         network = address
     }
 
-    func contains(_ address: IPAddress) -> Bool {
+    public func contains(_ address: IPAddress) -> Bool {
         switch (network, address) {
         case (.v4(let network), .v4(let value)):
             guard prefix > 0 else { return true }
@@ -41,5 +41,5 @@ struct AddressRange: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    var description: String { "\(network)/\(prefix)" }
+    public var description: String { "\(network)/\(prefix)" }
 }

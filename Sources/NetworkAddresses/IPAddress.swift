@@ -5,14 +5,14 @@
 #endif
 
 /// An IPv4 or IPv6 address as bytes, parsed from the spellings a URL host or a resolver can give.
-enum IPAddress: Hashable, Sendable, CustomStringConvertible {
+public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
     case v4(UInt32)
     case v6([UInt8])
 
     /// A numeric host as the C library would take it: IPv6 (with or without brackets; zone ids refused)
     /// or IPv4 in any of inet_aton's legacy forms (`127.1`, `0x7f000001`, `2130706433`, `0177.0.0.1`),
     /// with trailing dots removed. Nil for a name.
-    init?(host: String) {
+    public init?(host: String) {
         var text = Substring(host)
         while text.hasSuffix(".") { text = text.dropLast() }
         if text.hasPrefix("["), text.hasSuffix("]") { text = text.dropFirst().dropLast() }
@@ -33,7 +33,7 @@ enum IPAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// inet_aton's grammar: one to four parts, each decimal, octal (leading 0) or hex (0x); the last part
     /// fills the remaining bytes.
-    static func legacyIPv4(_ text: Substring) -> UInt32? {
+    public static func legacyIPv4(_ text: Substring) -> UInt32? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...4).contains(parts.count) else { return nil }
         var values: [UInt64] = []
@@ -72,7 +72,7 @@ enum IPAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The address a resolver returned.
-    init?(socketAddress: UnsafePointer<sockaddr>) {
+    public init?(socketAddress: UnsafePointer<sockaddr>) {
         switch Int32(socketAddress.pointee.sa_family) {
         case AF_INET:
             let address = socketAddress.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
@@ -86,14 +86,14 @@ enum IPAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The IPv4 address inside an IPv4-mapped IPv6 one (`::ffff:a.b.c.d`), else self.
-    var unmapped: IPAddress {
+    public var unmapped: IPAddress {
         if case .v6(let bytes) = self, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff {
             return .v4(bytes[12..<16].reduce(0) { $0 << 8 | UInt32($1) })
         }
         return self
     }
 
-    var description: String {
+    public var description: String {
         switch self {
         case .v4(let value):
             return [24, 16, 8, 0].map { String((value >> UInt32($0)) & 0xff) }.joined(separator: ".")
