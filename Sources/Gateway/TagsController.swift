@@ -88,13 +88,25 @@ struct TagsController: Sendable {
             let list = try await tag(TagContract.listSubscriptions, OwnerRequest(owner: owner))
             return ListJSON(items: list.items.map(SubscriptionJSON.init))
         }
-        // The link mailed to an address someone subscribed: the token is the proof, no sign-in.
-        subscriptions.get("confirm") { request, _ -> SubscriptionJSON in
-            guard let token = request.uri.queryParameters.get("token"), !token.isEmpty, token.utf8.count <= 128 else {
-                throw APIError(.badRequest, "InvalidParameter", "Give the token from the confirmation email")
+        // The link mailed to an address someone subscribed: the token is the proof, no sign-in. GET only
+        // shows a button; the POST it sends confirms (L5).
+        subscriptions.get("confirm") { request, _ -> Response in
+            ConfirmationPage.form(token: try ConfirmationPage.checkedToken(request.uri.queryParameters.get("token")))
+        }
+        subscriptions.post("confirm") { request, context -> Response in
+            let type = request.headers[.contentType]?.lowercased() ?? ""
+            if type.hasPrefix("application/x-www-form-urlencoded") {
+                let body = try await request.body.collect(upTo: 4096)
+                let fields = URLComponents(string: "?" + String(buffer: body))?.queryItems ?? []
+                let token = try ConfirmationPage.checkedToken(fields.first { $0.name == "token" }?.value)
+                let subscription = try await tag(
+                    TagContract.confirmSubscription, ConfirmSubscriptionRequest(token: token))
+                return ConfirmationPage.confirmed(subscription)
             }
-            return SubscriptionJSON(
-                try await tag(TagContract.confirmSubscription, ConfirmSubscriptionRequest(token: token)))
+            let body = try await request.decode(as: TokenBody.self, context: context)
+            let token = try ConfirmationPage.checkedToken(body.token)
+            let subscription = try await tag(TagContract.confirmSubscription, ConfirmSubscriptionRequest(token: token))
+            return try SubscriptionJSON(subscription).response(from: request, context: context)
         }
         subscriptions.get(":id") { request, context -> SubscriptionJSON in
             let owner = try await verifier.authenticate(request).sub
@@ -230,3 +242,5 @@ struct SubscriptionJSON: ResponseEncodable {
             lastError: subscription.lastError)
     }
 }
+
+struct TokenBody: Decodable { var token: String }

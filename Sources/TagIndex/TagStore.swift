@@ -125,6 +125,19 @@ public struct TagStore: Sendable {
                     )
                     """)
         }
+        migrator.registerMigration("v3-rate-events") { db in
+            // Subscribe attempts per owner, confirmation mails per address and per owner (M6).
+            try db.execute(
+                sql: """
+                    CREATE TABLE rateEvent (
+                        kind TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        at INTEGER NOT NULL
+                    );
+                    CREATE INDEX rateEvent_key ON rateEvent(kind, key, at);
+                    CREATE INDEX rateEvent_at ON rateEvent(at);
+                    """)
+        }
         return migrator
     }
 }

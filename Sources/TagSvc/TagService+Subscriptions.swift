@@ -30,6 +30,7 @@ extension TagService {
         guard count < settings.maxSubscriptions else {
             throw WireError(.resourceExhausted, "At most \(settings.maxSubscriptions) subscriptions per account")
         }
+        try await admitSubscribeAttempt(owner: request.owner)
         let id = "sub_" + Crypto.hex(Crypto.randomBytes(12))
         let secret = Crypto.hex(Crypto.randomBytes(32))
         var status = SubscriptionStatus.active
@@ -53,7 +54,24 @@ extension TagService {
             createdAt: now(), secret: request.channel == .webhook ? secret : nil)
         let (state, token) = (status, confirmToken)
         let baseURL = String(request.publicBaseURL.reversed().drop(while: { $0 == "/" }).reversed())
-        try await self.tags.database.write { db in
+        let (time, settings) = (now(), settings)
+        let refused: WireError? = try await self.tags.database.write { db in
+            if token != nil {
+                // A confirmation mail goes to an address nobody proved is theirs: few per address and per
+                // account a day, whoever asks and however often they delete and re-create (M6).
+                let day: Int64 = 86_400_000
+                if let wait = try TagStore.rateEventWait(
+                    db, kind: "confirm-to", key: target, now: time, window: day,
+                    limit: settings.confirmationsPerAddressPerDay)
+                    ?? TagStore.rateEventWait(
+                        db, kind: "confirm-by", key: request.owner, now: time, window: day,
+                        limit: settings.confirmationsPerOwnerPerDay)
+                {
+                    return WireError.tooManyRequests(retryAfter: Int((wait + 999) / 1000))
+                }
+                try TagStore.recordRateEvent(db, kind: "confirm-to", key: target, now: time)
+                try TagStore.recordRateEvent(db, kind: "confirm-by", key: request.owner, now: time)
+            }
             try db.execute(
                 sql: """
                     INSERT INTO subscription (id, owner, channel, target, secret, status, confirmToken, baseURL, createdAt)
@@ -67,7 +85,9 @@ extension TagService {
                 try db.execute(
                     sql: "INSERT INTO subscriptionTag (tag, subscriptionId) VALUES (?, ?)", arguments: [tag, id])
             }
+            return nil
         }
+        if let refused { throw refused }
         if let confirmToken {
             try await mail.deliver(
                 MailMessage(
@@ -78,7 +98,7 @@ extension TagService {
                         To confirm, open:
                         \(baseURL)/v1/subscriptions/confirm?token=\(confirmToken)
 
-                        If it was not you, ignore this message; nothing will be sent.
+                        The link works for \(settings.confirmationLifetimeMillis / 86_400_000) days. If it was not you, ignore this message; nothing will be sent.
                         """))
         }
         return subscription
@@ -108,19 +128,43 @@ extension TagService {
         guard deleted > 0 else { throw WireError(.notFound, "No subscription \(request.id)") }
     }
 
+    /// Activates the pending subscription a mailed token names, if its link has not expired (L5).
     func confirm(_ request: ConfirmSubscriptionRequest) async throws -> Subscription {
+        let oldest = now() - settings.confirmationLifetimeMillis
         let found = try await tags.database.write { db -> Subscription? in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT id, owner FROM subscription WHERE confirmToken = ?", arguments: [request.token])
+                    db, sql: "SELECT id, owner FROM subscription WHERE confirmToken = ? AND createdAt > ?",
+                    arguments: [request.token, oldest])
             else { return nil }
             try db.execute(
                 sql: "UPDATE subscription SET status = ?, confirmToken = NULL WHERE id = ?",
                 arguments: [SubscriptionStatus.active.rawValue, row["id"] as String])
             return try Self.subscription(db, id: row["id"], owner: row["owner"])
         }
-        guard let found else { throw WireError(.notFound, "No subscription waits for this confirmation") }
+        guard let found else {
+            throw WireError(.notFound, "No subscription waits for this confirmation, or its link expired")
+        }
         return found
+    }
+
+    /// Counts a subscribe request of `owner`; TooManyRequests past `subscribesPerHour` in the last hour.
+    /// Webhook subscriptions make Clearsky send a request and email ones a mail, so the attempts count,
+    /// not the subscriptions kept.
+    private func admitSubscribeAttempt(owner: String) async throws {
+        let (time, limit) = (now(), settings.subscribesPerHour)
+        let wait = try await tags.database.write { db -> Int64? in
+            try TagStore.pruneRateEvents(db, before: time - 2 * 86_400_000)
+            let hour: Int64 = 3_600_000
+            if let wait = try TagStore.rateEventWait(
+                db, kind: "subscribe", key: owner, now: time, window: hour, limit: limit)
+            {
+                return wait
+            }
+            try TagStore.recordRateEvent(db, kind: "subscribe", key: owner, now: time)
+            return nil
+        }
+        if let wait { throw WireError.tooManyRequests(retryAfter: Int((wait + 999) / 1000)) }
     }
 
     private func subscriptionCount(owner: String) async throws -> Int {

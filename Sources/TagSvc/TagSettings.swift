@@ -11,6 +11,14 @@ struct TagSettings: Sendable {
     var modelName = "yolov3-tiny"
     var mailFrom = "Clearsky <no-reply@clearsky.local>"
     var maxSubscriptions = 100
+    /// Subscribe requests one account may make in an hour, deleted ones included (M6). Default 20.
+    var subscribesPerHour = 20
+    /// Confirmation mails one address may get in a day, from all accounts together. Default 3.
+    var confirmationsPerAddressPerDay = 3
+    /// Confirmation mails one account may cause in a day. Default 10.
+    var confirmationsPerOwnerPerDay = 10
+    /// How long a confirmation link works, milliseconds. Default 7 days (L5).
+    var confirmationLifetimeMillis: Int64 = 7 * 86_400_000
     /// Attempts per notification before it is dropped.
     var deliveryAttempts = 8
     /// The wait after the first failed attempt; it doubles after each further one, up to `maxRetryDelayMillis`.

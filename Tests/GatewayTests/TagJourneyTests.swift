@@ -207,7 +207,15 @@ import WireTesting
                     ))
             #expect(
                 status(try await cluster.request(.get, "/v1/subscriptions/confirm?token=nope", token: nil)) == (
+                    400, "InvalidParameter"
+                ))
+            #expect(
+                status(try await cluster.json(.post, "/v1/subscriptions/confirm", ["token": "abc123"])) == (
                     404, "NotFound"
+                ))
+            #expect(
+                status(try await cluster.json(.post, "/v1/subscriptions/confirm", ["token": "<script>"])) == (
+                    400, "InvalidParameter"
                 ))
         }
     }
@@ -238,9 +246,26 @@ import WireTesting
                     try cluster.outbox.messages().last { $0.text.contains("To: friend@example.org") }?.text)
                 let link = String(
                     try #require(letter.firstMatch(of: /\/v1\/subscriptions\/confirm\?token=[0-9a-f]+/)).0)
-                let confirmed = try await cluster.request(.get, link, token: nil)
+                // Opening the link (as a mail scanner would) changes nothing; it shows a form (L5).
+                let page = try await cluster.request(.get, link, token: nil)
+                let html = String(buffer: page.body)
+                #expect(page.status == .ok && page.headers[.contentType]?.hasPrefix("text/html") == true)
+                #expect(html.contains(#"<form method="post" action="/v1/subscriptions/confirm">"#))
+                #expect(page.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
+                let friendId = try #require(try cluster.object(friend)["id"] as? String)
+                let stillPending = try cluster.object(
+                    try await cluster.request(.get, "/v1/subscriptions/\(friendId)", token: token))
+                #expect(stillPending["status"] as? String == "pending")
+                // The form's POST confirms and answers with a page.
+                let token48 = String(link.split(separator: "=").last ?? "")
+                let confirmed = try await cluster.request(
+                    .post, "/v1/subscriptions/confirm", token: nil,
+                    headers: [.contentType: "application/x-www-form-urlencoded"], body: Array("token=\(token48)".utf8))
                 #expect(confirmed.status == .ok)
-                #expect(try cluster.object(confirmed)["status"] as? String == "active")
+                #expect(String(buffer: confirmed.body).contains("Subscription confirmed"))
+                let active = try cluster.object(
+                    try await cluster.request(.get, "/v1/subscriptions/\(friendId)", token: token))
+                #expect(active["status"] as? String == "active")
 
                 let list = try cluster.object(try await cluster.request(.get, "/v1/subscriptions", token: token))
                 #expect((list["items"] as? [[String: Any]])?.count == 3)
