@@ -36,6 +36,14 @@ struct JobStore: Sendable {
             try db.create(index: "job_owner_position", on: "job", columns: ["owner", "position"])
             try db.create(index: "job_status_position", on: "job", columns: ["status", "position"])
         }
+        migrator.registerMigration("v2-fair-claims") { db in
+            // Whose turn it is (M12): each claim gives the owner a higher turn; the lowest turn goes next.
+            try db.execute(
+                sql: """
+                    CREATE TABLE ownerTurn (owner TEXT PRIMARY KEY NOT NULL, turn INTEGER NOT NULL);
+                    CREATE INDEX job_status_owner_position ON job(status, owner, position);
+                    """)
+        }
         return migrator
     }
 }

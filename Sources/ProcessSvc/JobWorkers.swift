@@ -5,7 +5,8 @@ import Logging
 import ServiceLifecycle
 import Wire
 
-/// The workers that run pending jobs: `settings.workers` loops, each claiming the oldest pending job.
+/// The workers that run pending jobs: `settings.workers` loops, each claiming the next pending job with
+/// owners taking turns (`claim`).
 /// On start, jobs left `running` by a worker that died go back to `pending`, or to `error` once they
 /// have used every attempt.
 struct JobWorkers: Service {
@@ -52,19 +53,36 @@ struct JobWorkers: Service {
         }
     }
 
-    /// Marks the oldest pending job `running` and counts the attempt.
+    /// Marks the next pending job `running` and counts the attempt. Owners take turns (M12): among the
+    /// owners with pending jobs, the one with the fewest jobs running goes first, then the one whose last
+    /// claim is oldest (a newcomer before everyone), and it gets its oldest pending job. So a user with
+    /// a thousand queued jobs delays another user's job by at most one job per worker.
     func claim() async throws -> JobRow? {
         let time = service.now()
         return try await service.jobs.database.write { db in
             guard
-                var job = try JobRow.filter(Column("status") == JobStatus.pending.rawValue)
-                    .order(Column("position")).fetchOne(db)
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT p.owner, p.first FROM
+                            (SELECT owner, MIN(position) AS first FROM job WHERE status = 'pending' GROUP BY owner) p
+                        LEFT JOIN ownerTurn t ON t.owner = p.owner
+                        ORDER BY (SELECT COUNT(*) FROM job r WHERE r.status = 'running' AND r.owner = p.owner),
+                            COALESCE(t.turn, 0), p.first
+                        LIMIT 1
+                        """),
+                var job = try JobRow.fetchOne(db, key: ["position": row["first"] as Int64])
             else { return nil }
             job.status = JobStatus.running.rawValue
             job.attempts += 1
             job.startedAt = time
             job.error = nil
             try job.update(db)
+            try db.execute(
+                sql: """
+                    INSERT INTO ownerTurn (owner, turn) VALUES (?, (SELECT COALESCE(MAX(turn), 0) + 1 FROM ownerTurn))
+                    ON CONFLICT (owner) DO UPDATE SET turn = excluded.turn
+                    """, arguments: [job.owner])
             return job
         }
     }

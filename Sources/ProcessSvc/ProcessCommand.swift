@@ -24,6 +24,9 @@ struct ProcessCommand: WireServiceCommand {
         help: "Largest width × height any processing step may produce (env CLEARSKY_PIXEL_BUDGET; default 100000000).")
     var pixelBudget: Int?
 
+    @Option(help: "Jobs one user may have pending or running at once (env CLEARSKY_MAX_QUEUED_JOBS; default 100).")
+    var maxQueuedJobs: Int?
+
     func router(host: ServiceHost) throws -> WireRouter { try parts(host: host).router }
 
     func parts(host: ServiceHost) throws -> (router: WireRouter, services: [any Service]) {
@@ -40,6 +43,11 @@ struct ProcessCommand: WireServiceCommand {
             pixelBudget, flagName: "pixel-budget", variable: "CLEARSKY_PIXEL_BUDGET", in: 1...Int.max)
         {
             settings.pixelBudget = budget
+        }
+        if let count = try integerSetting(
+            maxQueuedJobs, flagName: "max-queued-jobs", variable: "CLEARSKY_MAX_QUEUED_JOBS", in: 1...1_000_000)
+        {
+            settings.maxQueuedJobsPerOwner = count
         }
         return try ProcessRouter.make(host: host, settings: settings)
     }

@@ -15,11 +15,23 @@ extension ProcessService {
             id: "job_" + Crypto.hex(Crypto.randomBytes(10)), owner: request.owner, status: JobStatus.pending.rawValue,
             imageId: image.id, originalFilename: image.filename, operations: operations, createdAt: now(), attempts: 0,
             timings: "{}")
-        return try await jobs.database.write { db in
+        let quota = settings.maxQueuedJobsPerOwner
+        let inserted: JobRecord? = try await jobs.database.write { db in
+            let queued = try JobRow.filter(
+                Column("owner") == request.owner
+                    && [JobStatus.pending.rawValue, JobStatus.running.rawValue].contains(Column("status"))
+            ).fetchCount(db)
+            guard queued < quota else { return nil }
             var inserted = row
             try inserted.insert(db)
             return inserted.record
         }
+        guard let inserted else {
+            // A job takes seconds; by then a slot is likely free.
+            throw WireError(
+                .tooManyRequests, "At most \(quota) jobs may wait or run at once; retry after 10 seconds")
+        }
+        return inserted
     }
 
     func job(_ request: JobRequest) async throws -> JobRecord {
@@ -61,7 +73,9 @@ extension ProcessService {
                 request = request.filter(
                     [JobStatus.completed.rawValue, JobStatus.error.rawValue].contains(Column("status")))
             }
-            return try request.deleteAll(db)
+            let deleted = try request.deleteAll(db)
+            if includeUnfinished { try db.execute(sql: "DELETE FROM ownerTurn WHERE owner = ?", arguments: [owner]) }
+            return deleted
         }
         return DeletedCount(count: count)
     }

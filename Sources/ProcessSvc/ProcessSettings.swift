@@ -14,6 +14,9 @@ struct ProcessSettings: Sendable {
     var idlePoll = Duration.milliseconds(50)
     /// The thumbnails' longest side and JPEG quality. Defaults 256 px and 80.
     var thumbnail = Thumbnailer()
+    /// Jobs one owner may have pending or running at once; the next is refused with TooManyRequests
+    /// (M12). Default 100.
+    var maxQueuedJobsPerOwner = 100
     /// Most items on one page of the job list. Default 200.
     var maxPageSize = 200
 }
