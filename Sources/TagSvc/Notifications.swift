@@ -64,34 +64,54 @@ extension TagService {
         }
     }
 
-    /// Sends every notification that is due, each at most once at a time; returns how long until the
-    /// next one falls due.
-    func deliverDue() async throws -> Duration {
-        let time = now()
-        let due = try await tags.database.read { db in
+    /// Notifications due now, oldest first, at most `perOwner` per subscriber's account counting the
+    /// ones in `inFlight` (which are still pending), and none of `inFlight` itself.
+    func dueDeliveries(limit: Int, inFlight: Set<Int64>) async throws -> [Due] {
+        guard limit > 0 else { return [] }
+        let (time, perOwner) = (now(), max(1, settings.deliveriesPerOwner))
+        let rows = try await tags.database.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT d.id, d.payload, d.attempts, s.channel, s.target, s.secret
-                    FROM delivery d JOIN subscription s ON s.id = d.subscriptionId
-                    WHERE d.status = 'pending' AND d.nextAttemptAt <= ?
-                    ORDER BY d.nextAttemptAt LIMIT 32
-                    """, arguments: [time]
-            ).map {
-                Due(
-                    id: $0["id"], payload: $0["payload"], attempts: $0["attempts"],
-                    channel: SubscriptionChannel(rawValue: $0["channel"]) ?? .email, target: $0["target"],
-                    secret: $0["secret"])
-            }
+                    SELECT id, payload, attempts, channel, target, secret FROM (
+                        SELECT d.id, d.payload, d.attempts, d.nextAttemptAt, s.channel, s.target, s.secret,
+                            ROW_NUMBER() OVER (PARTITION BY s.owner ORDER BY d.nextAttemptAt, d.id) AS rank
+                        FROM delivery d JOIN subscription s ON s.id = d.subscriptionId
+                        WHERE d.status = 'pending' AND d.nextAttemptAt <= ?
+                    ) WHERE rank <= ? ORDER BY nextAttemptAt, id LIMIT ?
+                    """, arguments: [time, perOwner, limit + inFlight.count])
         }
+        return rows.compactMap { row -> Due? in
+            let id: Int64 = row["id"]
+            guard !inFlight.contains(id) else { return nil }
+            return Due(
+                id: id, payload: row["payload"], attempts: row["attempts"],
+                channel: SubscriptionChannel(rawValue: row["channel"]) ?? .email, target: row["target"],
+                secret: row["secret"])
+        }.prefix(limit).map { $0 }
+    }
+
+    /// How long until a pending notification not in flight falls due (at most a second; zero if one is
+    /// due now).
+    func nextDueWait(inFlight: Set<Int64>) async throws -> Duration {
+        let first = try await tags.database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT id, nextAttemptAt FROM delivery WHERE status = 'pending' ORDER BY nextAttemptAt LIMIT ?",
+                arguments: [inFlight.count + 1]
+            ).first { !inFlight.contains($0["id"]) }.map { $0["nextAttemptAt"] as Int64 }
+        }
+        guard let first else { return .seconds(1) }
+        return .milliseconds(min(1000, max(0, first - now())))
+    }
+
+    /// One round, for tests: sends what is due now and waits for every attempt.
+    func deliverDue() async throws -> Duration {
+        let due = try await dueDeliveries(limit: settings.deliveryConcurrency, inFlight: [])
         await withTaskGroup(of: Void.self) { group in
             for item in due { group.addTask { await self.attempt(item) } }
         }
-        let next = try await tags.database.read { db in
-            try Int64.fetchOne(db, sql: "SELECT MIN(nextAttemptAt) FROM delivery WHERE status = 'pending'")
-        }
-        guard let next else { return .seconds(1) }
-        return .milliseconds(min(1000, max(0, next - now())))
+        return try await nextDueWait(inFlight: [])
     }
 
     struct Due: Sendable {
@@ -105,7 +125,7 @@ extension TagService {
 
     /// One attempt at one notification, and its outcome recorded: delivered, retried later with
     /// exponential backoff and jitter, or dropped once the budget is spent.
-    private func attempt(_ item: Due) async {
+    func attempt(_ item: Due) async {
         var failure: String?
         do {
             switch item.channel {
@@ -123,6 +143,8 @@ extension TagService {
             logger.info("Notification mail not delivered", metadata: ["delivery": "\(item.id)", "error": "\(error)"])
             failure = "The mail server did not take the message"
         }
+        // Cut off by a shutdown: not an attempt; the notification stays due for the next start.
+        if Task.isCancelled { return }
         let attempts = item.attempts + 1
         let time = now()
         do {
@@ -182,21 +204,52 @@ extension TagService {
 
 /// Sends queued notifications as they fall due, and at once when new ones are queued. The queue is
 /// SQLite, so notifications waiting for a retry survive a restart.
+///
+/// Up to `deliveryConcurrency` attempts run at once and a slot is refilled as soon as its attempt ends,
+/// so a webhook that never answers holds one slot for its timeout instead of holding back a whole batch
+/// (M13); one account's subscriptions take at most `deliveriesPerOwner` slots.
 struct Notifier: Service {
     let service: TagService
 
     func run() async throws {
+        let inFlight = InFlight()
+        let slots = max(1, service.settings.deliveryConcurrency)
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                var wait = Duration.seconds(1)
-                do { wait = try await service.deliverDue() } catch {
-                    if Task.isCancelled { return }
-                    service.logger.warning("Notifications wait", metadata: ["why": "\(error)"])
+            await withDiscardingTaskGroup { group in
+                while !Task.isCancelled {
+                    var wait = Duration.seconds(1)
+                    do {
+                        let busy = inFlight.withLock { $0 }
+                        let due = try await service.dueDeliveries(limit: slots - busy.count, inFlight: busy)
+                        for item in due {
+                            inFlight.withLock { _ = $0.insert(item.id) }
+                            group.addTask {
+                                await service.attempt(item)
+                                inFlight.withLock { _ = $0.remove(item.id) }
+                                service.deliveriesQueued.signal()
+                            }
+                        }
+                        let now = inFlight.withLock { $0 }
+                        wait = try await service.nextDueWait(inFlight: now)
+                        // Something is due but capped (slots or its account's share): an attempt that
+                        // ends signals, so wait for that rather than spin.
+                        if wait == .zero && due.isEmpty { wait = .seconds(1) }
+                    } catch {
+                        if Task.isCancelled { return }
+                        service.logger.warning("Notifications wait", metadata: ["why": "\(error)"])
+                    }
+                    await service.deliveriesQueued.wait(upTo: wait)
                 }
-                await service.deliveriesQueued.wait(upTo: wait)
             }
         }
     }
+}
+
+/// The ids of the notifications being attempted.
+private final class InFlight: Sendable {
+    private let ids = Mutex(Set<Int64>())
+
+    func withLock<T>(_ body: (inout Set<Int64>) -> T) -> T { ids.withLock { body(&$0) } }
 }
 
 /// A wake-up call for one waiting task; a signal with nobody waiting is kept for the next wait.

@@ -25,6 +25,11 @@ struct TagSettings: Sendable {
     var retryDelayMillis: Int64 = 2_000
     var maxRetryDelayMillis: Int64 = 15 * 60_000
     var webhookTimeoutMillis: Int64 = 10_000
+    /// Notifications in flight at once. Default 32.
+    var deliveryConcurrency = 32
+    /// Notifications in flight at once for the subscriptions of one account, so that one account's
+    /// unanswering webhooks hold at most this many of the slots (M13). Default 4.
+    var deliveriesPerOwner = 4
     /// Where webhooks may go: public unicast addresses, plus the operator's allow-list. Default: no list.
     var outbound = OutboundPolicy()
     /// Threads one detection uses; nil: every core. On a small machine shared with uploads and jobs, fewer

@@ -20,9 +20,13 @@ public final class WebhookReceiver: Sendable {
     /// When set, every request is answered `307 Temporary Redirect` to this URL (a client must not follow).
     private let redirect: String?
 
-    public init(failures: Int = 0, redirectingTo redirect: String? = nil) {
+    /// When set, notifications are received but never answered (a black hole); confirmations still are.
+    private let stalling: Bool
+
+    public init(failures: Int = 0, redirectingTo redirect: String? = nil, stalling: Bool = false) {
         state = Mutex((failures, []))
         self.redirect = redirect
+        self.stalling = stalling
     }
 
     public var received: [Received] { state.withLock { $0.received } }
@@ -71,6 +75,12 @@ public final class WebhookReceiver: Sendable {
                     guard let requestHead = head else { continue }
                     let text = String(buffer: body)
                     let confirmation = text.contains("\"SubscriptionConfirmation\"")
+                    if stalling, !confirmation {
+                        state.withLock {
+                            $0.received.append(Received(path: requestHead.uri, headers: [:], body: text, status: 0))
+                        }
+                        try await Task.sleep(for: .seconds(3_600))
+                    }
                     let status = state.withLock { state -> Int in
                         var status = redirect == nil ? 200 : 307
                         if redirect == nil, !confirmation, state.failuresLeft > 0 {
