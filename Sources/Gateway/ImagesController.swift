@@ -54,6 +54,7 @@ struct ImagesController: Sendable {
         }
         images.get("by-key/**") { request, context -> Response in
             let owner = try await verifier.authenticate(request).sub
+            // Decoded once, here: the router hands over the path as it was sent (L8).
             var segments = context.parameters.getCatchAll().map { $0.removingPercentEncoding ?? String($0) }
             let wantsContent = segments.count > 1 && segments.last == "content"
             if wantsContent { segments.removeLast() }

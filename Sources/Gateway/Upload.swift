@@ -81,18 +81,10 @@ struct Upload: Sendable {
         return upload
     }
 
-    /// The value of `name=value` or `name="value"` in a header such as Content-Type or Content-Disposition.
+    /// The value of `name=value`, `name="value"` or `name*=UTF-8''value` in a header such as
+    /// Content-Type or Content-Disposition.
     static func parameter(_ name: String, in header: String) -> String? {
-        for part in header.split(separator: ";").dropFirst() {
-            let pair = part.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == name else { continue }
-            var value = pair[1].trimmingCharacters(in: .whitespaces)
-            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
-                value = String(value.dropFirst().dropLast())
-            }
-            return value
-        }
-        return nil
+        HeaderParameters(header)[name]
     }
 
     static func tooLarge(_ limit: Int) -> APIError {

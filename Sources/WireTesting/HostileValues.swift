@@ -22,6 +22,35 @@ public enum HostileValues {
         "18446744073709551616", String(repeating: "9", count: 400), "1 2", "1\u{0}", "\u{FEFF}1",
     ]
 
+    /// Characters that header, query and token parsers treat specially, and some they should not.
+    public static let punctuation: [Character] = [
+        ";", "=", "\"", "\\", "'", "%", "*", ",", ":", "/", ".", " ", "\t", "\r", "\n", "\u{0}", "é", "😀", "\u{FEFF}",
+        "\u{202E}", "a", "Z", "0", "9", "-", "_", "+", "&", "<", ">", "{", "}", "[", "]",
+    ]
+
+    /// A random string of up to `maxLength` characters from `alphabet` (default `punctuation`).
+    public static func text(
+        _ generator: inout some RandomNumberGenerator, alphabet: [Character] = punctuation, maxLength: Int = 40
+    ) -> String {
+        let count = Int.random(in: 0...maxLength, using: &generator)
+        return String((0..<count).map { _ in alphabet.randomElement(using: &generator)! })
+    }
+
+    /// `base` with up to three random edits: a character inserted, removed or replaced from `punctuation`.
+    public static func mutated(_ base: String, _ generator: inout some RandomNumberGenerator) -> String {
+        var characters = Array(base)
+        for _ in 0..<Int.random(in: 1...3, using: &generator) {
+            let position = Int.random(in: 0...characters.count, using: &generator)
+            let character = punctuation.randomElement(using: &generator)!
+            switch Int.random(in: 0..<3, using: &generator) {
+            case 0: characters.insert(character, at: position)
+            case 1 where position < characters.count: characters.remove(at: position)
+            default: if position < characters.count { characters[position] = character }
+            }
+        }
+        return String(characters)
+    }
+
     /// A random pick of `integers` and arbitrary 64-bit values.
     public static func integer(_ generator: inout some RandomNumberGenerator) -> Int {
         Bool.random(using: &generator)

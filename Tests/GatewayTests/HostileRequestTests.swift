@@ -94,6 +94,35 @@ import WireTesting
 
     /// M5 and L7: links in mails use the configured public URL, not the request's Host; responses carry
     /// the security headers (HSTS since the public URL is https), and token responses are never stored.
+    /// L8 and L9: a key segment is percent-decoded once; a file name with a quoted semicolon or given
+    /// as `filename*` arrives whole.
+    @Test func keysAreDecodedOnceAndFileNamesParsedAsTheRFCsSay() async throws {
+        try await ClusterHarness.run(workers: false) { cluster in
+            let token = try await cluster.user("keys")
+            let upload = try await cluster.upload(
+                "/v1/images", file: TestImages.building, filename: "a;b.jpg", fields: ["key": "odd/a%41 b.jpg"],
+                token: token)
+            #expect(upload.status == .created)
+            #expect(try cluster.object(upload)["filename"] as? String == "a;b.jpg")
+            let once = try await cluster.request(.get, "/v1/images/by-key/odd/a%2541%20b.jpg", token: token)
+            #expect(once.status == .ok)
+            // Decoding twice would have turned %2541 into "A".
+            let twice = try await cluster.request(.get, "/v1/images/by-key/odd/aA%20b.jpg", token: token)
+            #expect(twice.status == .notFound)
+
+            let boundary = "b0undary"
+            var body = Array(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename*=UTF-8''%C3%A9t%C3%A9.jpg; filename=\"ete.jpg\"\r\n\r\n"
+                    .utf8)
+            body += TestImages.building + Array("\r\n--\(boundary)--\r\n".utf8)
+            let extended = try await cluster.request(
+                .post, "/v1/images", token: token,
+                headers: [.contentType: "multipart/form-data; boundary=\"\(boundary)\""], body: body)
+            #expect(extended.status == .created)
+            #expect(try cluster.object(extended)["filename"] as? String == "été.jpg")
+        }
+    }
+
     @Test func linksUseThePublicURLAndResponsesCarrySecurityHeaders() async throws {
         try await ClusterHarness.run(workers: false, publicURL: "https://photos.example.org") { cluster in
             let token = try await cluster.user("hosty")
