@@ -204,7 +204,7 @@ let package = Package(
                 "AuthSvc", "AccessTokens", "Mail", "Wire", "WireTesting", "ServiceRuntime",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
-        .testTarget(name: "AccessTokensTests", dependencies: ["AccessTokens", "Wire"]),
+        .testTarget(name: "AccessTokensTests", dependencies: ["AccessTokens", "Wire", "WireTesting"]),
         .testTarget(
             name: "DetectionTests", dependencies: ["Detection", "Imaging", "Wire", "TestImages"],
             resources: [.copy("Fixtures")]),

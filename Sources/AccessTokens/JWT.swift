@@ -17,10 +17,12 @@ public enum JWT {
     }
 
     /// The claims of a token that is well formed, HS256, signed by a key `key(kid)` returns, of the
-    /// expected use and issuer, and not expired at `now` (seconds since 1970). Checks run in that order;
-    /// nothing of the payload is trusted before the signature is.
+    /// expected use, issuer and (when given) audience, issued no later than `now + leeway` and not
+    /// expired at `now - leeway` (seconds since 1970; the leeway absorbs clock drift between hosts).
+    /// Checks run in that order; nothing of the payload is trusted before the signature is.
     public static func verify(
-        _ token: String, use: TokenClaims.TokenUse, issuer: String, now: Int, key: (String) -> SigningKey?
+        _ token: String, use: TokenClaims.TokenUse, issuer: String, audience: String? = nil, now: Int,
+        leeway: Int = 0, key: (String) -> SigningKey?
     ) throws(TokenError) -> TokenClaims {
         var token = token
         let outcome: Result<TokenClaims, TokenError> = token.withUTF8 { bytes in
@@ -29,7 +31,13 @@ public enum JWT {
         let claims = try outcome.get()
         guard claims.iss == issuer else { throw .wrongIssuer }
         guard claims.tokenUse == use else { throw .wrongUse }
-        guard now < claims.exp else { throw .expired }
+        if let audience, claims.clientId != audience { throw .wrongAudience }
+        // Saturating: `now`, `leeway` and the claims are integers a caller or a token chose.
+        let leeway = max(0, leeway)
+        let latest = now > Int.max - leeway ? Int.max : now + leeway
+        let earliest = now < Int.min + leeway ? Int.min : now - leeway
+        guard claims.iat <= latest else { throw .notYetValid }
+        guard earliest < claims.exp else { throw .expired }
         return claims
     }
 

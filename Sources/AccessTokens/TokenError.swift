@@ -10,4 +10,8 @@ public enum TokenError: Error, Sendable, Equatable {
     case expired
     case wrongUse
     case wrongIssuer
+    /// Issued to another client (`client_id` / `aud`).
+    case wrongAudience
+    /// Issued (`iat`) further in the future than the clock leeway allows.
+    case notYetValid
 }

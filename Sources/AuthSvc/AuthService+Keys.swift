@@ -40,7 +40,8 @@ extension AuthService {
                 .order(sql: "retiredAt IS NOT NULL, createdAt DESC, retiredAt DESC").fetchAll(db)
         }
         return VerificationKeys(
-            issuer: settings.issuer, keys: records.map { .init(kid: $0.kid, secret: Array($0.secret)) })
+            issuer: settings.issuer, keys: records.map { .init(kid: $0.kid, secret: Array($0.secret)) },
+            audience: settings.clientId, tokenLifetime: settings.tokenLifetime)
     }
 
     /// Revoked sign-ins whose access tokens may still be unexpired, after a sequence number.

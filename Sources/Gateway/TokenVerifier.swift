@@ -10,6 +10,9 @@ import Wire
 final class TokenVerifier: Sendable {
     private struct State {
         var issuer = ""
+        var audience: String?
+        /// How long a revocation is kept: the token lifetime plus the leeway and a margin.
+        var revocationLifetime = Duration.seconds(3_700)
         var keys: [String: SigningKey] = [:]
         var keysFetchedAt: ContinuousClock.Instant?
         /// Revoked sign-ins and when this gateway learned of them; an hour later their tokens are expired.
@@ -58,10 +61,16 @@ final class TokenVerifier: Sendable {
         return claims
     }
 
-    /// Signature, algorithm, issuer, use and expiry, with the cached keys only.
+    /// Clock drift between AuthSvc's host and this one that is forgiven on `iat` and `exp`.
+    static let leeway = 30
+
+    /// Signature, algorithm, issuer, audience, use and validity, with the cached keys only.
     func check(_ token: String) throws(TokenError) -> TokenClaims {
-        let (issuer, keys) = state.withLock { ($0.issuer, $0.keys) }
-        return try JWT.verify(token, use: .access, issuer: issuer, now: Int(Date().timeIntervalSince1970)) { keys[$0] }
+        let (issuer, audience, keys) = state.withLock { ($0.issuer, $0.audience, $0.keys) }
+        return try JWT.verify(
+            token, use: .access, issuer: issuer, audience: audience, now: Int(Date().timeIntervalSince1970),
+            leeway: Self.leeway
+        ) { keys[$0] }
     }
 
     /// Marks a sign-in revoked at once (after this gateway revoked it), without waiting for a refresh.
@@ -73,6 +82,10 @@ final class TokenVerifier: Sendable {
         let fetched = try await auth().call(AuthContract.verificationKeys, Empty())
         state.withLock { state in
             state.issuer = fetched.issuer
+            state.audience = fetched.audience
+            if let lifetime = fetched.tokenLifetime, lifetime > 0, lifetime < 366 * 86_400 {
+                state.revocationLifetime = .seconds(lifetime + Self.leeway + 60)
+            }
             state.keys = Dictionary(fetched.keys.map { ($0.kid, SigningKey(kid: $0.kid, secret: $0.secret)) }) { a, _ in
                 a
             }
@@ -85,7 +98,8 @@ final class TokenVerifier: Sendable {
         let fetched = try await auth().call(AuthContract.revocations, RevocationsRequest(after: after))
         state.withLock { state in
             let now = clock.now
-            state.revoked = state.revoked.filter { now - $0.value < .seconds(3_700) }
+            let keep = state.revocationLifetime
+            state.revoked = state.revoked.filter { now - $0.value < keep }
             for originJti in fetched.originJtis { state.revoked[originJti] = now }
             state.sequence = max(state.sequence, fetched.sequence)
             state.revocationsFetchedAt = clock.now

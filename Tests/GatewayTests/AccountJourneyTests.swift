@@ -126,12 +126,13 @@ import WireTesting
                 Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
                     .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
             }
-            func claims(exp: Int = now + 600, use: TokenClaims.TokenUse = .access, iss: String = "clearsky")
-                -> TokenClaims
-            {
+            func claims(
+                exp: Int = now + 600, iat: Int = now, use: TokenClaims.TokenUse = .access, iss: String = "clearsky",
+                client: String = "clearsky"
+            ) -> TokenClaims {
                 TokenClaims(
-                    sub: "x", iss: iss, tokenUse: use, authTime: now, iat: now, exp: exp, jti: "j", originJti: "o",
-                    username: "trent", clientId: "clearsky")
+                    sub: "x", iss: iss, tokenUse: use, authTime: now, iat: iat, exp: exp, jti: "j", originJti: "o",
+                    username: "trent", clientId: client)
             }
             let forged: [(String, String)] = [
                 ("alg none", base64(#"{"alg":"none","kid":"\#(key.kid)"}"#) + "." + parts[1] + "."),
@@ -140,7 +141,9 @@ import WireTesting
                     JWT.sign(claims(), with: SigningKey(kid: key.kid, secret: Array(repeating: 1, count: 32)))
                 ),
                 ("edited payload", parts[0] + "." + base64(#"{"sub":"someone-else"}"#) + "." + parts[2]),
-                ("expired", JWT.sign(claims(exp: now - 1), with: key)),
+                ("expired past the leeway", JWT.sign(claims(exp: now - 60), with: key)),
+                ("issued in the future", JWT.sign(claims(iat: now + 600), with: key)),
+                ("another client", JWT.sign(claims(client: "other-app"), with: key)),
                 ("id token", tokens.idToken),
                 ("wrong issuer", JWT.sign(claims(iss: "https://evil.example"), with: key)),
                 ("garbage", "not-a-token"),

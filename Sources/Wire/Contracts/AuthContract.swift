@@ -261,10 +261,16 @@ public struct VerificationKeys: Codable, Sendable, Hashable {
 
     public var issuer: String
     public var keys: [Key]
+    /// The `client_id` every access token must carry (L13); nil from an AuthSvc that predates it.
+    public var audience: String?
+    /// Seconds an access token lives, so a verifier knows how long a revocation matters (L13).
+    public var tokenLifetime: Int?
 
-    public init(issuer: String, keys: [Key]) { (self.issuer, self.keys) = (issuer, keys) }
+    public init(issuer: String, keys: [Key], audience: String? = nil, tokenLifetime: Int? = nil) {
+        (self.issuer, self.keys, self.audience, self.tokenLifetime) = (issuer, keys, audience, tokenLifetime)
+    }
 
-    enum CodingKeys: Int, CodingKey { case issuer = 1, keys }
+    enum CodingKeys: Int, CodingKey { case issuer = 1, keys, audience, tokenLifetime }
 }
 
 public struct RevocationsRequest: Codable, Sendable, Hashable {
