@@ -86,6 +86,11 @@ final class TagService: Sendable {
             return  // deleted since
         }
         let image = content.image
+        // Detection takes a while: the visibility the store has now counts from now on (L12).
+        try await tags.database.write { db in
+            try db.execute(
+                sql: "UPDATE image SET visibility = ? WHERE id = ?", arguments: [image.visibility.rawValue, image.id])
+        }
         let outcome: Result<[DetectedTag], WireError>
         do { outcome = .success(Detector.tags(try await detect(content.bytes).found)) } catch {
             outcome = .failure(error)
@@ -215,22 +220,28 @@ final class TagService: Sendable {
     private func edit(
         owner: String, ids: [String], _ change: @escaping @Sendable (Database, TaggedImageRow) throws -> Void
     ) async throws -> ImageTagsList {
-        let unknown = try await tags.database.read { db in
-            Set(ids).subtracting(
-                try String.fetchAll(db, TaggedImageRow.select(Column("id")).filter(ids.contains(Column("id")))))
-        }
-        // Images whose created event TagSvc has not handled yet: StoreSvc vouches for them.
-        let learned =
-            unknown.isEmpty
-            ? [] : try await store(StoreContract.images, ImagesRequest(caller: owner, ids: Array(unknown))).items
+        // StoreSvc vouches for every image: ones whose created event TagSvc has not handled yet are
+        // learned, and each one's visibility is taken as it is now, not as the last event left it, so
+        // an edit right after public → private notifies no one else (L12).
+        let current = try await store(StoreContract.images, ImagesRequest(caller: owner, ids: ids)).items
+            .filter { $0.owner == owner }
         let reason = "edit-\(UUID().uuidString.lowercased())"
         let (items, anyGained) = try await tags.database.write { db -> ([ImageTags], Bool) in
-            for image in learned where try !TaggedImageRow.exists(db, key: image.id) {
-                try TaggedImageRow(image).insert(db)
+            for image in current {
+                if var row = try TaggedImageRow.fetchOne(db, key: image.id) {
+                    if row.visibility != image.visibility.rawValue {
+                        row.visibility = image.visibility.rawValue
+                        try row.update(db)
+                    }
+                } else {
+                    try TaggedImageRow(image).insert(db)
+                }
             }
+            let vouched = Set(current.map(\.id))
             var anyGained = false
             for id in ids {
-                guard let image = try TaggedImageRow.fetchOne(db, key: id), image.owner == owner else {
+                guard vouched.contains(id), let image = try TaggedImageRow.fetchOne(db, key: id), image.owner == owner
+                else {
                     throw WireError(.notFound, "No image \(id)")
                 }
                 try change(db, image)
