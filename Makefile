@@ -25,7 +25,7 @@ up: release models
 ## Every test: unit, contract, gateway journeys and the `clearsky up` test (which runs the built binaries).
 ## (aiosmtpd is the SMTP server the notification tests send to.)
 test: models
-	@./scripts/setup.sh python3-aiosmtpd
+	@./scripts/setup.sh python3-aiosmtpd openssl
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -32,9 +32,12 @@ public struct MailMessage: Sendable, Equatable {
             "Content-Transfer-Encoding: 8bit",
             "",
         ]
-        let bodyLines = body.split(separator: "\n", omittingEmptySubsequences: false).map {
-            // A line holding only "." would end an SMTP DATA section early.
-            $0 == "." ? ".." : String($0)
+        let bodyLines = body.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            // Dot-stuffing (RFC 5321 §4.5.2): every line that starts with "." gets one more, so that no line
+            // ends DATA early and the receiver's un-stuffing gives back the text (L2). A stray CR would let
+            // a line end early too.
+            let text = String(line.unicodeScalars.filter { $0 != "\r" })
+            return text.hasPrefix(".") ? "." + text : text
         }
         return (lines + bodyLines).joined(separator: "\r\n") + "\r\n"
     }
