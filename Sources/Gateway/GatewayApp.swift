@@ -49,7 +49,8 @@ enum GatewayApp {
         router.add(middleware: SecurityHeadersMiddleware(hsts: settings.servedOverHTTPS))
         router.add(middleware: RequestMetricsMiddleware(registry: registry))
         router.add(middleware: APIErrorMiddleware())
-        HealthController(backends: backends, registry: registry).register(on: router)
+        HealthController(backends: backends, registry: registry, restartsFile: settings.restartsFile).register(
+            on: router)
         AuthController(backends: backends, verifier: verifier, trustedProxies: settings.trustedProxies).register(
             on: router)
         ImagesController(backends: backends, verifier: verifier, uploadLimit: uploadLimit, heavy: heavy)

@@ -90,6 +90,7 @@ struct GatewayCommand: AsyncParsableCommand {
                 return range
             }
         }
+        settings.restartsFile = environment["CLEARSKY_RESTARTS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         let app = GatewayApp.make(configuration: http, backends: backends, logger: host.logger, settings: settings)
         // The HTTP application and the Wire `health` server share one ServiceGroup.
         try await host.run(router: GatewayRouter.make(host: host), services: [app])

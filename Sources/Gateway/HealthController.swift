@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Prometheus
 import Wire
@@ -6,6 +7,8 @@ import Wire
 struct HealthController: Sendable {
     let backends: Backends
     let registry: PrometheusCollectorRegistry
+    /// Where `clearsky up` keeps how often it restarted each service; nil when not supervised by it.
+    var restartsFile: String?
 
     struct ServiceReport: Codable, Sendable {
         var state: String
@@ -20,6 +23,8 @@ struct HealthController: Sendable {
         var status: String
         var version: String
         var services: [String: ServiceReport]
+        /// Restarts per service (the gateway included) since `clearsky up` started, when it runs them.
+        var restarts: [String: Int]?
     }
 
     func register(on router: Router<some RequestContext>) {
@@ -43,7 +48,17 @@ struct HealthController: Sendable {
             return reports
         }
         let healthy = reports.count == ServiceName.backends.count && reports.values.allSatisfy { $0.state == "serving" }
-        return Report(status: healthy ? "ok" : "degraded", version: ClearskyVersion.current, services: reports)
+        return Report(
+            status: healthy ? "ok" : "degraded", version: ClearskyVersion.current, services: reports,
+            restarts: restarts())
+    }
+
+    /// The supervisor's counts: a small JSON object of service → restarts, rewritten on each restart.
+    private func restarts() -> [String: Int]? {
+        guard let restartsFile, let data = FileManager.default.contents(atPath: restartsFile), data.count < 4096,
+            let counts = try? JSONDecoder().decode([String: Int].self, from: data)
+        else { return nil }
+        return counts
     }
 
     private func probe(_ service: ServiceName) async -> ServiceReport {

@@ -50,6 +50,8 @@ struct ClusterPlan: Sendable {
     var healthURL: String { "http://127.0.0.1:\(gatewayPort)/healthz" }
     var secretFile: String { "\(dataDirectory)/cluster.secret" }
     var runDirectory: String { "\(dataDirectory)/run" }
+    /// Restarts per service, kept by the supervisor for the gateway's `/healthz`.
+    var restartsFile: String { "\(runDirectory)/restarts.json" }
 
     /// Creates the data folder, its mail outbox and, on first run, a random cluster secret.
     func prepareDataDirectory() throws {

@@ -2,18 +2,23 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 import Wire
 
 /// Keeps every child process of the cluster running until shutdown, then stops them all.
 struct Supervisor: Service, CustomStringConvertible {
     let plan: ClusterPlan
     let logger: Logger
-    /// Time children get to exit after SIGTERM before SIGKILL.
-    var stopGrace: Duration = .seconds(10)
+    /// Time children get to exit after SIGTERM before SIGKILL; short, so that `clearsky up` is gone within
+    /// two seconds of its own SIGTERM (every store commits in transactions, a killed job is claimed again).
+    var stopGrace: Duration = .milliseconds(1_500)
+    /// Restarts per service since start, written to `plan.restartsFile` for the gateway's `/healthz`.
+    let restarts = RestartCounts()
 
     var description: String { "Supervisor(\(plan.dataDirectory))" }
 
     func run() async throws {
+        restarts.write(to: plan.restartsFile)
         try await withThrowingDiscardingTaskGroup { group in
             for child in plan.children {
                 group.addTask { try await keepRunning(child) }
@@ -34,7 +39,11 @@ struct Supervisor: Service, CustomStringConvertible {
             logger.warning(
                 "\(child.name.rawValue) exited (status \(status)); restarting in \(backoff)",
                 metadata: ["service": "\(child.name.key)"])
-            try? await Task.sleep(for: backoff)
+            restarts.count(child.name.key)
+            restarts.write(to: plan.restartsFile)
+            // A shutdown ends the wait at once (graceful shutdown does not cancel a plain sleep).
+            let wait = backoff
+            await cancelWhenGracefulShutdown { try? await Task.sleep(for: wait) }
             backoff = min(backoff * 2, .seconds(30))
         }
     }
@@ -46,6 +55,7 @@ struct Supervisor: Service, CustomStringConvertible {
         process.arguments = child.arguments
         var environment = ProcessInfo.processInfo.environment
         environment["CLEARSKY_SUPERVISOR_PID"] = String(getpid())
+        environment["CLEARSKY_RESTARTS_FILE"] = plan.restartsFile
         process.environment = environment
         let exit = AsyncStream<Int32>.makeStream()
         process.terminationHandler = { process in
@@ -98,5 +108,22 @@ struct Supervisor: Service, CustomStringConvertible {
             }
             try? await Task.sleep(for: .milliseconds(250))
         }
+    }
+}
+
+/// How often each service was restarted, as `{"auth":0,…}` in a file the gateway reads for `/healthz`.
+final class RestartCounts: Sendable {
+    private let counts = Mutex([String: Int]())
+
+    init() {
+        counts.withLock { counts in for service in ServiceName.allCases { counts[service.key] = 0 } }
+    }
+
+    func count(_ service: String) { counts.withLock { $0[service, default: 0] += 1 } }
+
+    func write(to path: String) {
+        let snapshot = counts.withLock { $0 }
+        guard let data = try? JSONSerialization.data(withJSONObject: snapshot, options: .sortedKeys) else { return }
+        try? data.write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }

@@ -46,16 +46,16 @@ import WireTesting
             try? FileManager.default.removeItem(atPath: data)
         }
 
-        static func signIn(port: Int, data: String) async throws -> String {
+        static func signIn(port: Int, data: String, name: String = "faulty") async throws -> String {
             let base = "http://127.0.0.1:\(port)"
-            let user = ["username": "faulty", "email": "faulty@example.com", "password": "Corr3ct-horse"]
+            let user = ["username": name, "email": "\(name)@example.com", "password": "Corr3ct-horse"]
             _ = try await send("POST", "\(base)/v1/auth/signup", json: user)
             let outbox = "\(data)/mail/outbox"
             let mail = try FileManager.default.contentsOfDirectory(atPath: outbox).map {
                 try String(contentsOfFile: "\(outbox)/\($0)", encoding: .utf8)
-            }
+            }.filter { $0.contains("To: \(name)@example.com") }
             let code = String(try #require(mail.compactMap { $0.firstMatch(of: /code (\d{6})/) }.first).1)
-            _ = try await send("POST", "\(base)/v1/auth/confirm", json: ["username": "faulty", "code": code])
+            _ = try await send("POST", "\(base)/v1/auth/confirm", json: ["username": name, "code": code])
             let login = try await send("POST", "\(base)/v1/auth/login", json: user)
             return try #require(try object(login.body)["accessToken"] as? String)
         }
