@@ -72,10 +72,12 @@ bench-tags: setup
 	Benchmarks/.build/release/TagBench
 
 ## libFuzzer over the frame reader and the Wire decoder; FUZZ_ARGS go to libFuzzer (e.g. -max_total_time=60).
+## libFuzzer over each parser for FUZZ_SECONDS each (default 60); `make test` replays the corpora.
+FUZZ_SECONDS ?= 60
+FUZZERS ?= WireFuzz JPEGFuzz PNGFuzz JWTFuzz MultipartFuzz OpsFuzz
 fuzz: setup
-	cd Fuzz && $(SWIFT) build -c release -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library --product WireFuzz
-	mkdir -p Fuzz/corpus
-	Fuzz/.build/release/WireFuzz Fuzz/corpus $(FUZZ_ARGS)
+	cd Fuzz && $(SWIFT) build -c release -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library
+	@for fuzzer in $(FUZZERS); do Fuzz/run.sh $$fuzzer $(FUZZ_SECONDS) $(FUZZ_ARGS) || exit 1; done
 
 clean:
 	rm -rf .build Benchmarks/.build Benchmarks/GRPCPeer/.build Fuzz/.build

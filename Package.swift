@@ -198,7 +198,8 @@ let package = Package(
         .testTarget(
             name: "ImagingTests", dependencies: ["Imaging", "ImagingKernels", "Wire", "WireTesting", "TestImages"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "WireTesting"]),
+        .testTarget(
+            name: "WireTests", dependencies: ["Wire", "WireTesting", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime", "Wire"]),
         .testTarget(
             name: "AuthSvcTests",
@@ -242,6 +243,7 @@ let package = Package(
                 "ProcessSvc", "TagSvc", "TagIndex", "Detection", "Imaging", "TestImages", "TestServers",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .testTarget(
             name: "clearskyTests",

@@ -46,39 +46,19 @@ struct Upload: Sendable {
     }
 
     private static func readMultipart(_ request: Request, boundary: String, limit: Int) async throws -> Upload {
-        let parser = MultipartParser(boundary: boundary)
-        var upload = Upload(bytes: nil, filename: nil, fields: [:])
-        var headers: [String: String] = [:]
-        var body: [UInt8] = []
-        var finished = false
-        parser.onHeader = { name, value in headers[name.lowercased()] = value }
-        parser.onBody = { chunk in body += chunk.readableBytesView }
-        parser.onPartComplete = {
-            let disposition = headers["content-disposition"] ?? ""
-            if let name = parameter("name", in: disposition) {
-                if name == "file" {
-                    upload.bytes = body
-                    upload.filename = parameter("filename", in: disposition)
-                } else if body.count <= 64 * 1024 {
-                    upload.fields[name] = String(decoding: body, as: UTF8.self)
-                }
-            }
-            (headers, body, finished) = ([:], [], true)
-        }
-        var total = 0
-        for try await chunk in request.body {
-            total += chunk.readableBytes
-            guard total <= limit else { throw tooLarge(limit) }
-            do {
-                try parser.execute(chunk)
-            } catch {
-                throw APIError(.badRequest, "InvalidParameter", "The multipart body is malformed")
+        let reader = MultipartReader(boundary: boundary, limit: limit)
+        do {
+            for try await chunk in request.body { try reader.feed(chunk) }
+            try reader.finish()
+        } catch let failure as MultipartReader.Failure {
+            switch failure {
+            case .tooLarge: throw tooLarge(limit)
+            case .malformed: throw APIError(.badRequest, "InvalidParameter", "The multipart body is malformed")
+            case .noCompletePart:
+                throw APIError(.badRequest, "InvalidParameter", "The multipart body has no complete part")
             }
         }
-        guard finished else {
-            throw APIError(.badRequest, "InvalidParameter", "The multipart body has no complete part")
-        }
-        return upload
+        return Upload(bytes: reader.file, filename: reader.filename, fields: reader.fields)
     }
 
     /// The value of `name=value`, `name="value"` or `name*=UTF-8''value` in a header such as

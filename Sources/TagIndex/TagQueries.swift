@@ -51,7 +51,9 @@ public struct QueryCursor: Equatable, Sendable {
             self.init(createdAt: .max, id: "")
             return
         }
-        guard let dot = text.firstIndex(of: "."), let time = Int64(text[..<dot]), time >= 0,
+        guard let dot = text.firstIndex(of: "."),
+            text[..<dot].utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+            let time = Int64(text[..<dot]), time >= 0,
             text.index(after: dot) < text.endIndex
         else { throw WireError(.invalidArgument, "Bad cursor") }
         self.init(createdAt: time, id: String(text[text.index(after: dot)...]))

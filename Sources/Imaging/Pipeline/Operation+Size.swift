@@ -3,7 +3,7 @@ import Foundation
 extension Operation {
     /// The size of the largest buffer this step allocates on a `width` × `height` input, computed without
     /// allocating, so the pipeline can refuse it first. Sizes that do not fit in `Int` saturate.
-    func largestOutput(width: Int, height: Int, orientation: Orientation) -> (width: Int, height: Int) {
+    public func largestOutput(width: Int, height: Int, orientation: Orientation) -> (width: Int, height: Int) {
         switch self {
         case .resize(let requestedWidth, let requestedHeight, let fit, _):
             // A `cover` resize scales first, then crops: the scaled image is the larger one.

@@ -154,7 +154,10 @@ public enum PageCursor {
             throw WireError(.invalidArgument, "limit must be 1…\(maximum)")
         }
         guard let cursor = page.cursor else { return .max }
-        guard let position = Int64(cursor), position > 0 else { throw WireError(.invalidArgument, "Bad cursor") }
+        // Digits only: Int64 would also take "+5", so one position would have many spellings.
+        guard cursor.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+            let position = Int64(cursor), position > 0
+        else { throw WireError(.invalidArgument, "Bad cursor") }
         return position
     }
 

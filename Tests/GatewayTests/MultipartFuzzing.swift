@@ -1,0 +1,1 @@
+../../Fuzz/Checks/MultipartFuzzing.swift

@@ -1,0 +1,1 @@
+../../Fuzz/Checks/OperationsFuzzing.swift
