@@ -12,7 +12,6 @@ let package = Package(
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         .target(name: "CFuzzer"),
@@ -24,10 +23,7 @@ let package = Package(
         // (symlinks to Sources/Gateway), so the fuzzer runs exactly what serves uploads.
         fuzzer(
             "MultipartFuzz",
-            [
-                .product(name: "MultipartKit", package: "multipart-kit"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ]),
+            [.product(name: "NIOCore", package: "swift-nio")]),
         fuzzer("OpsFuzz", [.product(name: "Imaging", package: "main")]),
     ],
     swiftLanguageModes: [.v6]

@@ -11,7 +11,7 @@ work=.work/$name
 mkdir -p "$corpus" "$work" findings
 echo "fuzz: $name for ${seconds}s over $corpus ($(ls "$corpus" | wc -l) inputs)"
 # New inputs go to the first folder (scratch); crashes to findings/.
-./.build/release/"$name" "$work" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+SWIFT_BACKTRACE=enable=no ./.build/release/"$name" "$work" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix=findings/"$name"- -print_final_stats=1 "$@"
 ./.build/release/"$name" -merge=1 "$corpus" "$work" >/dev/null 2>&1
 rm -rf "$work"

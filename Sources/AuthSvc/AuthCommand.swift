@@ -17,6 +17,12 @@ struct AuthCommand: WireServiceCommand {
     @Option(help: "PBKDF2 iterations for new password hashes (env CLEARSKY_PASSWORD_ITERATIONS; default 600000).")
     var passwordIterations: Int?
 
+    @Option(
+        help:
+            "Attempts of one sign-in flow per username from one address in 15 minutes (env CLEARSKY_LOGIN_ATTEMPTS; default 10; ten times that from all addresses)."
+    )
+    var loginAttempts: Int?
+
     @Option(help: "Issuer (iss) of the tokens (env CLEARSKY_TOKEN_ISSUER; default clearsky).")
     var issuer: String?
 
@@ -33,6 +39,12 @@ struct AuthCommand: WireServiceCommand {
             settings.passwordIterations = iterations
         }
         if let issuer = issuer ?? environment["CLEARSKY_TOKEN_ISSUER"] { settings.issuer = issuer }
+        if let attempts = try integerSetting(
+            loginAttempts, flagName: "login-attempts", variable: "CLEARSKY_LOGIN_ATTEMPTS", in: 1...10_000)
+        {
+            settings.attemptsPerUsername = attempts
+            settings.attemptsPerUsernameTotal = attempts * 10
+        }
         let mail = try MailConfiguration.delivery(smtp: smtp, dataDirectory: host.configuration.dataDirectory)
         return try AuthRouter.make(host: host, settings: settings, mail: mail)
     }

@@ -32,6 +32,12 @@ struct GatewayCommand: AsyncParsableCommand {
     )
     var userInFlight: Int?
 
+    @Option(
+        help:
+            "Uploads, processing and recognition requests in flight for everyone (env CLEARSKY_TOTAL_IN_FLIGHT; default 32)."
+    )
+    var totalInFlight: Int?
+
     @Option(help: "Open HTTP connections at once (env CLEARSKY_MAX_CONNECTIONS; default 4096).")
     var maxConnections: Int?
 
@@ -76,6 +82,11 @@ struct GatewayCommand: AsyncParsableCommand {
             userInFlight, flagName: "user-in-flight", variable: "CLEARSKY_USER_IN_FLIGHT", in: 1...1000)
         {
             settings.heavyRequestsPerUser = count
+        }
+        if let count = try integerSetting(
+            totalInFlight, flagName: "total-in-flight", variable: "CLEARSKY_TOTAL_IN_FLIGHT", in: 1...100_000)
+        {
+            settings.heavyRequestsTotal = count
         }
         if let count = try integerSetting(
             maxConnections, flagName: "max-connections", variable: "CLEARSKY_MAX_CONNECTIONS", in: 1...1_000_000)

@@ -46,6 +46,16 @@ struct TagCommand: WireServiceCommand {
     )
     var webhookAllow: String?
 
+    @Option(help: "Subscribe requests one account may make in an hour (env CLEARSKY_SUBSCRIBES_PER_HOUR; default 20).")
+    var subscribesPerHour: Int?
+
+    @Option(
+        help: "Confirmation mails one address may get in a day (env CLEARSKY_CONFIRMATIONS_PER_ADDRESS; default 3).")
+    var confirmationsPerAddress: Int?
+
+    @Option(help: "Notifications in flight at once (env CLEARSKY_DELIVERY_CONCURRENCY; default 32).")
+    var deliveryConcurrency: Int?
+
     func router(host: ServiceHost) throws -> WireRouter { try parts(host: host).router }
 
     func parts(host: ServiceHost) throws -> (router: WireRouter, services: [any Service]) {
@@ -64,6 +74,24 @@ struct TagCommand: WireServiceCommand {
             retryDelayMs, flagName: "retry-delay-ms", variable: "CLEARSKY_RETRY_DELAY_MS", in: 1...3_600_000)
         {
             settings.retryDelayMillis = Int64(delay)
+        }
+        if let count = try integerSetting(
+            subscribesPerHour, flagName: "subscribes-per-hour", variable: "CLEARSKY_SUBSCRIBES_PER_HOUR",
+            in: 1...100_000)
+        {
+            settings.subscribesPerHour = count
+        }
+        if let count = try integerSetting(
+            confirmationsPerAddress, flagName: "confirmations-per-address",
+            variable: "CLEARSKY_CONFIRMATIONS_PER_ADDRESS", in: 1...1_000)
+        {
+            settings.confirmationsPerAddressPerDay = count
+        }
+        if let count = try integerSetting(
+            deliveryConcurrency, flagName: "delivery-concurrency", variable: "CLEARSKY_DELIVERY_CONCURRENCY",
+            in: 1...1_024)
+        {
+            settings.deliveryConcurrency = count
         }
         settings.detectionThreads = try integerSetting(
             detectionThreads, flagName: "detection-threads", variable: "CLEARSKY_DETECTION_THREADS", in: 1...256)

@@ -120,6 +120,12 @@ import WireTesting
                 headers: [.contentType: "multipart/form-data; boundary=\"\(boundary)\""], body: body)
             #expect(extended.status == .created)
             #expect(try cluster.object(extended)["filename"] as? String == "été.jpg")
+            // A non-ASCII byte in a part's header name made MultipartKit trap (found by MultipartFuzz).
+            let trap = Array("--b\r\n".utf8) + [0xFF] + Array("name: x\r\n\r\nbody\r\n--b--\r\n".utf8)
+            let refused = try await cluster.request(
+                .post, "/v1/images", token: token, headers: [.contentType: "multipart/form-data; boundary=b"],
+                body: trap)
+            #expect(refused.status == .badRequest)
         }
     }
 

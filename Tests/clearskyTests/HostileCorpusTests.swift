@@ -107,6 +107,11 @@ import WireTesting
             Probe(
                 method: "POST", path: "/v1/images", body: Array(repeating: 0, count: 16),
                 contentType: "multipart/form-data"))
+        probes.append(
+            Probe(
+                method: "POST", path: "/v1/images",
+                body: Array("--b\r\n".utf8) + [0xFF] + Array("name: x\r\n\r\nbody\r\n--b--\r\n".utf8),
+                contentType: "multipart/form-data; boundary=b"))
         for forged in [
             "Bearer ", "Bearer a.b.c", "Bearer " + String(repeating: "x", count: 9_000), "Basic abc", "bearer",
         ] {

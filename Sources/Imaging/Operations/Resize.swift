@@ -341,7 +341,13 @@ struct ResizeBox: Equatable {
     init(sourceWidth: Int, sourceHeight: Int, width: Int?, height: Int?, fit: ResizeFit) throws(ImagingError) {
         try Self.check(width: width, height: height)
         let aspect = Double(sourceWidth) / Double(sourceHeight)
-        func rounded(_ value: Double) -> Int { max(1, min(Self.maximumSide, Int(value.rounded()))) }
+        // Clamped as a Double first: a side computed from an extreme aspect can exceed Int (the fuzzer
+        // found it through `largestOutput`), and NaN converts to nothing at all.
+        func rounded(_ value: Double) -> Int {
+            let side = value.rounded()
+            guard side.isFinite else { return side > 0 ? Self.maximumSide : 1 }
+            return Int(min(Double(Self.maximumSide), max(1, side)))
+        }
         switch (width, height) {
         case (nil, nil):
             throw Self.missingSize
