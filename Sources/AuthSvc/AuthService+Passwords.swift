@@ -26,11 +26,7 @@ extension AuthService {
 
     /// Changes the password of a signed-in user, who proves the old one; other sign-ins are revoked.
     func changePassword(_ request: ChangePasswordRequest) async throws {
-        try throttle(.password, username: "sub:" + request.user.sub, client: request.client)
-        let user = try await user(sub: request.user.sub)
-        guard let stored = PasswordHash(encoded: user.passwordHash),
-            await PasswordHasher.verify(request.oldPassword, against: stored)
-        else { throw WireError(.notAuthorized, "Incorrect username or password") }
+        let user = try await signedInUser(request.user.sub, proving: request.oldPassword, client: request.client)
         try checkPolicy(request.newPassword)
         let hash = await PasswordHasher.hash(request.newPassword, iterations: settings.passwordIterations)
         try await setPassword(hash, for: user, verifiesEmail: false, keeping: request.user.originJti)
@@ -40,11 +36,19 @@ extension AuthService {
     /// Proves that the signed-in user still knows the password (before deleting the account); throttled
     /// like a login, so a stolen token cannot be used to guess it.
     func verifyPassword(_ request: VerifyPasswordRequest) async throws {
-        try throttle(.password, username: "sub:" + request.user.sub, client: request.client)
-        let user = try await user(sub: request.user.sub)
+        _ = try await signedInUser(request.user.sub, proving: request.password, client: request.client)
+    }
+
+    /// The signed-in user `sub`, once `password` is theirs; the attempt counts toward the password flow.
+    private func signedInUser(_ sub: String, proving password: String, client: ClientContext) async throws
+        -> UserRecord
+    {
+        try throttle(.password, username: "sub:" + sub, client: client)
+        let user = try await user(sub: sub)
         guard let stored = PasswordHash(encoded: user.passwordHash),
-            await PasswordHasher.verify(request.password, against: stored)
+            await PasswordHasher.verify(password, against: stored)
         else { throw WireError(.notAuthorized, "Incorrect username or password") }
+        return user
     }
 
     private func setPassword(_ hash: PasswordHash, for user: UserRecord, verifiesEmail: Bool, keeping: String?)
