@@ -15,6 +15,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "CFuzzer"),
+        .target(name: "FuzzDriver", dependencies: ["CFuzzer"]),
         fuzzer("WireFuzz", [.product(name: "Wire", package: "main"), .product(name: "NIOCore", package: "swift-nio")]),
         fuzzer("JPEGFuzz", [.product(name: "Imaging", package: "main")]),
         fuzzer("PNGFuzz", [.product(name: "Imaging", package: "main")]),
@@ -31,7 +32,7 @@ let package = Package(
 
 func fuzzer(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
     .executableTarget(
-        name: name, dependencies: ["CFuzzer"] + dependencies,
+        name: name, dependencies: ["FuzzDriver"] + dependencies,
         // gold crashes on this link (internal error in format_file_lineno); lld does not.
         linkerSettings: [.unsafeFlags(["-use-ld=lld"])])
 }

@@ -1,20 +1,7 @@
-import CFuzzer
-import Foundation
-import Imaging
+import FuzzDriver
 
-/// The PNG decoder (libpng behind ImageCodec): any bytes either decode within the pixel limit or fail
-/// with an ImagingError; headers agree with what decodes.
+/// libFuzzer over the check named here (its file says what is checked).
 @main
 enum PNGFuzz {
-    static func main() {
-        var argc = CommandLine.argc
-        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOne))
-    }
-}
-
-func fuzzOne(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
-    guard let start, count > 0 else { return 0 }
-    DecoderFuzzing.check(Array(UnsafeBufferPointer(start: start, count: count)), expecting: .png)
-    return 0
+    static func main() { FuzzDriver.run { DecoderFuzzing.check($0, expecting: .png) } }
 }
