@@ -10,7 +10,7 @@ extension Backends {
             TagContract.tagsOf, TagsOfRequest(caller: caller, imageIds: images.map(\.id)))
         var tags: [String: ImageTags] = [:]
         for item in answer?.items ?? [] { tags[item.imageId] = item }
-        return images.map { ImageJSON($0, tags: tags[$0.id]) }
+        return images.map { ImageJSON($0, tags: tags[$0.id], signer: signer, caller: caller) }
     }
 
     /// One image as clients see it, with its tags.
@@ -25,7 +25,9 @@ extension Backends {
         var byId: [String: ImageRecord] = [:]
         for record in records.items { byId[record.id] = record }
         // An image deleted since TagSvc last heard of it is left out.
-        let items = page.items.compactMap { tags in byId[tags.imageId].map { ImageJSON($0, tags: tags) } }
+        let items = page.items.compactMap { tags in
+            byId[tags.imageId].map { ImageJSON($0, tags: tags, signer: signer, caller: caller) }
+        }
         return ListJSON(items: items, nextCursor: page.nextCursor)
     }
 }

@@ -3,8 +3,11 @@ import Wire
 /// One Wire client per backend service, shared by every request.
 struct Backends: Sendable {
     let clients: [ServiceName: WireClient]
+    /// Signs the content and thumbnail URLs that Image JSON carries.
+    let signer: URLSigner
 
     init(peers: [ServiceName: WireEndpoint], secret: ClusterSecret) {
+        signer = URLSigner(secret: secret)
         var clients: [ServiceName: WireClient] = [:]
         for (service, endpoint) in peers where service != .gateway {
             clients[service] = WireClient(endpoint: endpoint, service: service.rawValue, secret: secret)

@@ -29,7 +29,8 @@ struct ImagesController: Sendable {
             }
             thumbnails.forget(image.id)  // an overwrite keeps the id and makes a new thumbnail
             return EditedResponse(
-                status: .created, headers: [.location: "/v1/images/\(image.id)"], response: ImageJSON(image))
+                status: .created, headers: [.location: "/v1/images/\(image.id)"],
+                response: ImageJSON(image, signer: backends.signer, caller: owner))
         }
         images.get { request, _ -> ListJSON<ImageJSON> in
             let owner = try await verifier.authenticate(request).sub
@@ -69,12 +70,12 @@ struct ImagesController: Sendable {
             return await backends.tagged(image, caller: owner)
         }
         images.get(":id/content") { request, context -> Response in
-            let owner = try await verifier.authenticate(request).sub
+            let owner = try await reader(request)
             let image = try await store(StoreContract.getImage, ImageRequest(owner: owner, id: try id(context)))
             return try await backends.content(of: image, owner: owner, request: request)
         }
         images.get(":id/thumbnail") { request, context -> Response in
-            let owner = try await verifier.authenticate(request).sub
+            let owner = try await reader(request)
             let wanted = ImageRequest(owner: owner, id: try id(context))
             let thumbnail: DerivativeContent
             if let cached = thumbnails.lookup(wanted.id, caller: owner) {
@@ -109,6 +110,18 @@ struct ImagesController: Sendable {
             let page = try await store(StoreContract.gallery, PageRequest(query: request))
             return ListJSON(items: await backends.tagged(page.items, caller: caller), nextCursor: page.nextCursor)
         }
+    }
+
+    /// Who reads an image's bytes: the bearer token's user, or the user a signed URL was issued to.
+    private func reader(_ request: Request) async throws -> String {
+        if request.headers[.authorization] != nil { return try await verifier.authenticate(request).sub }
+        var query: [String: String] = [:]
+        for (name, value) in request.uri.queryParameters { query[String(name)] = String(value) }
+        guard
+            let subject = try backends.signer.subject(
+                path: request.uri.path, query: query, now: Int64(Date().timeIntervalSince1970))
+        else { return try await verifier.authenticate(request).sub }
+        return subject
     }
 
     private func id(_ context: GatewayContext) throws -> String {

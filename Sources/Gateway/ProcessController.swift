@@ -20,7 +20,8 @@ struct ProcessController: Sendable {
             }
             if let image = result.image {
                 return try EditedResponse(
-                    status: .created, headers: [.location: "/v1/images/\(image.id)"], response: ImageJSON(image)
+                    status: .created, headers: [.location: "/v1/images/\(image.id)"],
+                    response: ImageJSON(image, signer: backends.signer, caller: owner)
                 ).response(from: request, context: context)
             }
             return Response(

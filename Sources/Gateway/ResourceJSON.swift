@@ -29,13 +29,20 @@ struct ImageJSON: ResponseEncodable {
     /// Why detection failed, when `tagging` is `error`.
     var taggingError: String?
 
-    /// `tags` nil: TagSvc has not answered for the image, so it counts as pending.
-    init(_ image: ImageRecord, tags: ImageTags? = nil) {
+    /// `tags` nil: TagSvc has not answered for the image, so it counts as pending. With a signer, `url`
+    /// and `thumbnailUrl` are signed for `caller`, so a browser can load them without a token.
+    init(_ image: ImageRecord, tags: ImageTags? = nil, signer: URLSigner? = nil, caller: String? = nil) {
         (id, key, filename, contentType, width, height, size, sha256) = (
             image.id, image.key, image.filename, image.contentType, image.width, image.height, image.size, image.sha256
         )
         (visibility, createdAt, derivedFrom) = (image.visibility, Timestamp.text(image.createdAt), image.derivedFrom)
         (url, thumbnailUrl) = (ImageURLs.content(image.id), ImageURLs.thumbnail(image.id))
+        if let signer, let caller {
+            let now = Int64(Date().timeIntervalSince1970)
+            (url, thumbnailUrl) = (
+                signer.sign(url, for: caller, now: now), signer.sign(thumbnailUrl, for: caller, now: now)
+            )
+        }
         self.tags = (tags?.tags ?? []).map {
             Tag(tag: $0.tag, count: $0.count, confidence: $0.confidence, source: $0.source.rawValue)
         }

@@ -27,7 +27,7 @@ struct TagsController: Sendable {
                 TagContract.setTags, SetTagsRequest(owner: owner, imageId: id, tags: body.tags.map(\.term)))
             let image = try await backends.client(.store).call(
                 StoreContract.getImage, ImageRequest(owner: owner, id: id))
-            return ImageJSON(image, tags: tags)
+            return ImageJSON(image, tags: tags, signer: backends.signer, caller: owner)
         }
         router.post("v1/tags/bulk") { request, context -> ListJSON<ImageJSON> in
             let owner = try await verifier.authenticate(request).sub

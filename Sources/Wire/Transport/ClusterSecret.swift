@@ -9,6 +9,12 @@ public struct ClusterSecret: Sendable {
         self.bytes = bytes
     }
 
+    /// A key for one purpose (`"signed-urls"`), the same in every process of the cluster and useless for
+    /// any other purpose or for the handshake: HMAC-SHA256 of the purpose under the secret.
+    public func derivedKey(_ purpose: String) -> [UInt8] {
+        Crypto.hmacSHA256(key: bytes, Array("clearsky derived key: \(purpose)".utf8))
+    }
+
     /// 32 random bytes from OpenSSL's generator.
     public static func random() -> ClusterSecret {
         ClusterSecret(bytes: Crypto.randomBytes(32))
