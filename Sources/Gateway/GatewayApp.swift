@@ -53,8 +53,11 @@ enum GatewayApp {
             on: router)
         AuthController(backends: backends, verifier: verifier, trustedProxies: settings.trustedProxies).register(
             on: router)
-        ImagesController(backends: backends, verifier: verifier, uploadLimit: uploadLimit, heavy: heavy)
-            .register(on: router)
+        ImagesController(
+            backends: backends, verifier: verifier, uploadLimit: uploadLimit, heavy: heavy,
+            publicBaseURL: publicBaseURL
+        )
+        .register(on: router)
         ProcessController(backends: backends, verifier: verifier, uploadLimit: uploadLimit, heavy: heavy)
             .register(on: router)
         TagsController(

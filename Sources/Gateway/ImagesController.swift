@@ -10,7 +10,13 @@ struct ImagesController: Sendable {
     let uploadLimit: Int
     /// Admission for uploads, processing and recognition.
     let heavy: HeavyRequests
+    /// The configured public URL, for share links.
+    let publicBaseURL: String
     let thumbnails = ThumbnailCache()
+
+    /// Share links live 60 s … 1 year; 7 days unless asked.
+    static let shareLifetimes: ClosedRange<Int> = 60...31_536_000
+    static let defaultShareLifetime = 7 * 86_400
 
     static let thumbnailCacheControl = "private, max-age=86400"
 
@@ -76,27 +82,45 @@ struct ImagesController: Sendable {
         }
         images.get(":id/thumbnail") { request, context -> Response in
             let owner = try await reader(request)
-            let wanted = ImageRequest(owner: owner, id: try id(context))
-            let thumbnail: DerivativeContent
-            if let cached = thumbnails.lookup(wanted.id, caller: owner) {
-                thumbnail = cached
-            } else {
-                do {
-                    thumbnail = try await store(
-                        StoreContract.derivative, DerivativeRequest(image: wanted, kind: .thumbnail))
-                    thumbnails.store(wanted.id, thumbnail)
-                } catch let error as WireError where error.code == .notFound {
-                    // Not made yet (the event is still queued): ProcessSvc makes it now, once.
-                    thumbnail = try await backends.client(.process).call(ProcessContract.thumbnail, wanted)
-                }
+            return try await thumbnail(ImageRequest(owner: owner, id: try id(context)), request: request)
+        }
+        // Share links: anyone with the link reads the image until it expires or is revoked.
+        images.post(":id/share") { request, context -> ShareJSON in
+            let owner = try await verifier.authenticate(request).sub
+            let body = try await request.decode(as: ShareBody.self, context: context)
+            let lifetime = body.expiresIn ?? Self.defaultShareLifetime
+            guard Self.shareLifetimes.contains(lifetime) else {
+                throw APIError(
+                    .badRequest, "InvalidParameter",
+                    "expiresIn is \(Self.shareLifetimes.lowerBound)…\(Self.shareLifetimes.upperBound) seconds")
             }
-            let etag = BinaryResponse.etag(thumbnail.info.sha256)
-            if BinaryResponse.notModified(request, etag: etag) {
-                return BinaryResponse.notModifiedResponse(etag: etag, cacheControl: Self.thumbnailCacheControl)
+            let now = Int64(Date().timeIntervalSince1970)
+            let share = try await store(
+                StoreContract.createShare,
+                CreateShareRequest(
+                    image: ImageRequest(owner: owner, id: try id(context)), expiresAt: now + Int64(lifetime)))
+            let base = String(publicBaseURL.reversed().drop(while: { $0 == "/" }).reversed())
+            func link(_ what: String) -> String {
+                base
+                    + backends.signer.sign(
+                        "/v1/shared/\(share.imageId)/\(what)", for: share.shareId, expires: share.expiresAt)
             }
-            return BinaryResponse.make(
-                thumbnail.bytes, contentType: thumbnail.info.contentType, etag: etag,
-                cacheControl: Self.thumbnailCacheControl)
+            return ShareJSON(
+                url: link("content"), thumbnailUrl: link("thumbnail"), expiresAt: Timestamp.text(share.expiresAt * 1000)
+            )
+        }
+        images.delete(":id/share") { request, context -> Response in
+            let owner = try await verifier.authenticate(request).sub
+            _ = try await store(StoreContract.deleteShare, ImageRequest(owner: owner, id: try id(context)))
+            return Response(status: .noContent)
+        }
+        router.get("v1/shared/:id/content") { request, context -> Response in
+            let image = try await sharedImage(request, context)
+            return try await backends.content(of: image, owner: image.owner, request: request)
+        }
+        router.get("v1/shared/:id/thumbnail") { request, context -> Response in
+            let image = try await sharedImage(request, context)
+            return try await thumbnail(ImageRequest(owner: image.owner, id: image.id), request: request)
         }
         images.delete(":id") { request, context -> Response in
             let owner = try await verifier.authenticate(request).sub
@@ -110,6 +134,41 @@ struct ImagesController: Sendable {
             let page = try await store(StoreContract.gallery, PageRequest(query: request))
             return ListJSON(items: await backends.tagged(page.items, caller: caller), nextCursor: page.nextCursor)
         }
+    }
+
+    /// The image a share link names, once its signature and the share itself check out.
+    private func sharedImage(_ request: Request, _ context: GatewayContext) async throws -> ImageRecord {
+        var query: [String: String] = [:]
+        for (name, value) in request.uri.queryParameters { query[String(name)] = String(value) }
+        guard
+            let shareId = try backends.signer.subject(
+                path: request.uri.path, query: query, now: Int64(Date().timeIntervalSince1970))
+        else { throw APIError(.unauthorized, "NotAuthorized", "Invalid link") }
+        return try await store(StoreContract.sharedImage, ShareRequest(imageId: try id(context), shareId: shareId))
+    }
+
+    /// The image's thumbnail, as `wanted.owner` may see it: the cached, the stored or one made now.
+    private func thumbnail(_ wanted: ImageRequest, request: Request) async throws -> Response {
+        let thumbnail: DerivativeContent
+        if let cached = thumbnails.lookup(wanted.id, caller: wanted.owner) {
+            thumbnail = cached
+        } else {
+            do {
+                thumbnail = try await store(
+                    StoreContract.derivative, DerivativeRequest(image: wanted, kind: .thumbnail))
+                thumbnails.store(wanted.id, thumbnail)
+            } catch let error as WireError where error.code == .notFound {
+                // Not made yet (the event is still queued): ProcessSvc makes it now, once.
+                thumbnail = try await backends.client(.process).call(ProcessContract.thumbnail, wanted)
+            }
+        }
+        let etag = BinaryResponse.etag(thumbnail.info.sha256)
+        if BinaryResponse.notModified(request, etag: etag) {
+            return BinaryResponse.notModifiedResponse(etag: etag, cacheControl: Self.thumbnailCacheControl)
+        }
+        return BinaryResponse.make(
+            thumbnail.bytes, contentType: thumbnail.info.contentType, etag: etag,
+            cacheControl: Self.thumbnailCacheControl)
     }
 
     /// Who reads an image's bytes: the bearer token's user, or the user a signed URL was issued to.
@@ -131,4 +190,12 @@ struct ImagesController: Sendable {
     private func store<Request, Reply>(_ method: Method<Request, Reply>, _ request: Request) async throws -> Reply {
         try await backends.client(.store).call(method, request)
     }
+}
+
+struct ShareBody: Decodable { var expiresIn: Int? }
+
+struct ShareJSON: ResponseEncodable {
+    var url: String
+    var thumbnailUrl: String
+    var expiresAt: String
 }

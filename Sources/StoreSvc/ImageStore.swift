@@ -62,6 +62,14 @@ struct ImageStore: Sendable {
                 table.column("cursor", .integer).notNull()
             }
         }
+        migrator.registerMigration("v2-shares") { db in
+            // One share per image; deleting the image (or its owner) ends it.
+            try db.create(table: "share") { table in
+                table.primaryKey("imageId", .text).references("image", column: "id", onDelete: .cascade)
+                table.column("shareId", .text).notNull()
+                table.column("expiresAt", .integer).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -42,6 +42,12 @@ enum StoreRouter {
             return Empty()
         }
         router.register(StoreContract.cacheStats) { _, _ in service.cache.stats }
+        router.register(StoreContract.createShare) { request, _ in try await service.createShare(request) }
+        router.register(StoreContract.deleteShare) { request, _ in
+            try await service.deleteShare(request)
+            return Empty()
+        }
+        router.register(StoreContract.sharedImage) { request, _ in try await service.sharedImage(request) }
         return router
     }
 }

@@ -87,3 +87,54 @@ import Wire
         }
     }
 }
+
+/// Share links: an image opened without an account until it expires or is revoked.
+@Suite struct ShareLinkTests {
+    @Test func aShareLinkOpensTheImageUntilRevoked() async throws {
+        try await ClusterHarness.run(workers: true, publicURL: "https://photos.example.org") { cluster in
+            let token = try await cluster.user("sharer")
+            let upload = try cluster.object(
+                try await cluster.upload("/v1/images", file: TestImages.building, token: token))
+            let id = try #require(upload["id"] as? String)
+            for bad in [0, 59, -1, Int.max, 31_536_001] {
+                let refused = try await cluster.json(.post, "/v1/images/\(id)/share", ["expiresIn": bad], token: token)
+                #expect(refused.status == .badRequest, "expiresIn \(bad)")
+            }
+            let wrongType = try await cluster.json(.post, "/v1/images/\(id)/share", ["expiresIn": "soon"], token: token)
+            #expect(wrongType.status == .badRequest)
+            let made = try await cluster.json(.post, "/v1/images/\(id)/share", ["expiresIn": 3600], token: token)
+            #expect(made.status == .ok)
+            let share = try cluster.object(made)
+            let url = try #require(share["url"] as? String)
+            #expect(url.hasPrefix("https://photos.example.org/v1/shared/\(id)/content?u="))
+            let path = String(url.dropFirst("https://photos.example.org".count))
+            let thumbnailPath = String(
+                try #require(share["thumbnailUrl"] as? String).dropFirst("https://photos.example.org".count))
+            // No account needed.
+            let opened = try await cluster.request(.get, path, token: nil)
+            #expect(opened.status == .ok && cluster.bytes(opened) == TestImages.building)
+            #expect(try await cluster.request(.get, thumbnailPath, token: nil).status == .ok)
+            // Someone else cannot share it, nor revoke it.
+            let other = try await cluster.user("other")
+            #expect(try await cluster.json(.post, "/v1/images/\(id)/share", [:], token: other).status == .notFound)
+            #expect(try await cluster.request(.delete, "/v1/images/\(id)/share", token: other).status == .notFound)
+            // A tampered link, or this link on another path, is refused.
+            #expect(
+                try await cluster.request(
+                    .get, path.replacingOccurrences(of: "/content", with: "/thumbnail"), token: nil
+                ).status == .unauthorized)
+            #expect(try await cluster.request(.get, String(path.dropLast()) + "0", token: nil).status != .ok)
+            // Revoked: the link stops working; a new share gives a new link, the old stays dead.
+            #expect(try await cluster.request(.delete, "/v1/images/\(id)/share", token: token).status == .noContent)
+            #expect(try await cluster.request(.get, path, token: nil).status == .notFound)
+            let again = try cluster.object(try await cluster.json(.post, "/v1/images/\(id)/share", [:], token: token))
+            let newPath = String(try #require(again["url"] as? String).dropFirst("https://photos.example.org".count))
+            #expect(newPath != path)
+            #expect(try await cluster.request(.get, newPath, token: nil).status == .ok)
+            #expect(try await cluster.request(.get, path, token: nil).status == .notFound)
+            // Deleting the image ends every link to it.
+            #expect(try await cluster.request(.delete, "/v1/images/\(id)", token: token).status == .noContent)
+            #expect(try await cluster.request(.get, newPath, token: nil).status == .notFound)
+        }
+    }
+}

@@ -21,6 +21,45 @@ public enum StoreContract {
     /// Appends `image.tagsChanged` for each of the caller's images among `ids` (TagSvc, after a person's
     /// edit), in one write; an id that is not the caller's image records nothing and is `notFound`.
     public static let recordTagsChanged = Method<ImagesRequest, Empty>(id: 215, name: "store.recordTagsChanged")
+    /// Makes the owner's image shareable until `expiresAt` with a new share id; an earlier share of the
+    /// image stops working.
+    public static let createShare = Method<CreateShareRequest, Share>(id: 216, name: "store.createShare")
+    /// Ends the image's share, if it has one.
+    public static let deleteShare = Method<ImageRequest, Empty>(id: 217, name: "store.deleteShare")
+    /// The image a live share names, for anyone holding its link; `notFound` once revoked or expired.
+    public static let sharedImage = Method<ShareRequest, ImageRecord>(id: 218, name: "store.sharedImage")
+}
+
+public struct CreateShareRequest: Codable, Sendable, Hashable {
+    public var image: ImageRequest
+    /// Seconds since 1970.
+    public var expiresAt: Int64
+
+    public init(image: ImageRequest, expiresAt: Int64) { (self.image, self.expiresAt) = (image, expiresAt) }
+
+    enum CodingKeys: Int, CodingKey { case image = 1, expiresAt }
+}
+
+/// A share of one image: who holds the link may read it until `expiresAt`.
+public struct Share: Codable, Sendable, Hashable {
+    public var imageId: String
+    public var shareId: String
+    public var expiresAt: Int64
+
+    public init(imageId: String, shareId: String, expiresAt: Int64) {
+        (self.imageId, self.shareId, self.expiresAt) = (imageId, shareId, expiresAt)
+    }
+
+    enum CodingKeys: Int, CodingKey { case imageId = 1, shareId, expiresAt }
+}
+
+public struct ShareRequest: Codable, Sendable, Hashable {
+    public var imageId: String
+    public var shareId: String
+
+    public init(imageId: String, shareId: String) { (self.imageId, self.shareId) = (imageId, shareId) }
+
+    enum CodingKeys: Int, CodingKey { case imageId = 1, shareId }
 }
 
 /// Error codes for image input, shared by StoreSvc and ProcessSvc.
