@@ -23,11 +23,12 @@ up: release models
 	.build/release/clearsky up --data-dir $(DATA_DIR) --port $(PORT)
 
 ## Every test: unit, contract, gateway journeys and the `clearsky up` test (which runs the built binaries).
-## (aiosmtpd is the SMTP server the notification tests send to.)
+## (aiosmtpd is the SMTP server the notification tests send to; Chromium with Selenium drives the web UI.)
 test: models
-	@./scripts/setup.sh python3-aiosmtpd openssl
+	@./scripts/setup.sh python3-aiosmtpd openssl chromium chromium-driver python3-selenium
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	/usr/bin/python3 Tests/Browser/ui_journeys.py
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift

@@ -49,6 +49,7 @@ let package = Package(
         .systemLibrary(
             name: "CTurboJPEG", pkgConfig: "libturbojpeg",
             providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CZlib"),
         .systemLibrary(
             name: "CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
@@ -164,7 +165,7 @@ let package = Package(
         .executableTarget(
             name: "Gateway",
             dependencies: [
-                "Wire", "ServiceRuntime", "AccessTokens", "NetworkAddresses",
+                "Wire", "ServiceRuntime", "AccessTokens", "NetworkAddresses", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),

@@ -47,6 +47,9 @@ struct GatewayCommand: AsyncParsableCommand {
     )
     var trustedProxies: String?
 
+    @Option(help: "Folder of the web UI (env CLEARSKY_WEB_DIR; default: share/clearsky/web or the repository's web/).")
+    var webDir: String?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         var http = try options.resolve(for: .gateway)
@@ -100,6 +103,15 @@ struct GatewayCommand: AsyncParsableCommand {
                 }
                 return range
             }
+        }
+        if let folder = webDir ?? WebAssets.defaultFolder() {
+            do {
+                settings.web = try WebAssets(folder: folder)
+            } catch {
+                host.logger.warning("No web UI", metadata: ["why": "\(error)"])
+            }
+        } else {
+            host.logger.warning("No web UI: no web folder found (set CLEARSKY_WEB_DIR)")
         }
         settings.restartsFile = environment["CLEARSKY_RESTARTS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         let app = GatewayApp.make(configuration: http, backends: backends, logger: host.logger, settings: settings)

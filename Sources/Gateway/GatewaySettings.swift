@@ -17,6 +17,8 @@ struct GatewaySettings: Sendable {
     /// Reverse proxies in front of the gateway, whose `X-Forwarded-For` names the client for throttling
     /// (M9). Default none: the socket's peer is the client.
     var trustedProxies: [AddressRange] = []
+    /// The web UI's files; nil serves the API alone.
+    var web: WebAssets?
     /// The supervisor's restart counts (`clearsky up` sets `CLEARSKY_RESTARTS_FILE`), shown by `/healthz`.
     var restartsFile: String?
     /// Open HTTP connections accepted at once; more wait in the listen backlog. Default 4096.

@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+"""The web UI in real Chromium (headless, through chromedriver and Selenium) against a real
+`clearsky up` on free ports with its own data folder: sign-up with the mailed code, sign-in,
+uploads with progress, thumbnails that load, tags after detection, an image page, a dehaze job to
+completed, bulk tagging, a subscription, hostile file names shown as text, sign-out. Any browser
+console error fails the run. Screenshots go to $SCREENSHOTS (default: a temporary folder, kept on
+failure); with UPDATE_SCREENSHOTS=1 the README's pictures in docs/screenshots/ are rewritten.
+
+Run by `make test` after the Swift tests; needs chromium, chromium-driver and python3-selenium
+(scripts/setup.sh installs them)."""
+
+import glob
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.environ.get("CLEARSKY_BIN_DIR", os.path.join(ROOT, ".build", "debug"))
+PHOTOS = os.path.join(ROOT, "Sources", "TestImages", "Resources")
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def free_ports():
+    def free(port):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+                return True
+            except OSError:
+                return False
+    for _ in range(200):
+        base = random.randint(1_100, 3_200) * 10
+        if all(free(base + offset) for offset in range(1, 7)):
+            return base, base + 6
+    raise RuntimeError("no free ports")
+
+
+class Journey:
+    def __init__(self):
+        self.data = tempfile.mkdtemp(prefix="clearsky-ui-")
+        self.shots = os.environ.get("SCREENSHOTS") or tempfile.mkdtemp(prefix="clearsky-ui-shots-")
+        self.update = os.environ.get("UPDATE_SCREENSHOTS") == "1"
+        base, self.port = free_ports()
+        environment = dict(os.environ, CLEARSKY_PASSWORD_ITERATIONS="1000")
+        self.up = subprocess.Popen(
+            [os.path.join(BIN, "clearsky"), "up", "--data-dir", self.data, "--port", str(self.port),
+             "--base-port", str(base), "--log-level", "warning"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment, text=True)
+        deadline = time.time() + 120
+        for line in self.up.stdout:
+            if "Clearsky is up" in line:
+                break
+            if time.time() > deadline:
+                raise RuntimeError("clearsky up did not come up")
+        self.url = f"http://127.0.0.1:{self.port}"
+        options = webdriver.ChromeOptions()
+        for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900",
+                     "--disable-gpu", "--lang=en-US"):
+            options.add_argument(flag)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+        if chromium:
+            options.binary_location = chromium
+        driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+        self.browser = webdriver.Chrome(service=Service(driver_path), options=options)
+        self.wait = WebDriverWait(self.browser, 60)
+        self.console = []
+
+    # Finding things the way a screen reader names them.
+    def field(self, label):
+        return self.wait.until(EC.presence_of_element_located(
+            (By.XPATH, f"//label[contains(normalize-space(.), '{label}')]//*[self::input or self::select]")))
+
+    def button(self, name):
+        return self.wait.until(EC.element_to_be_clickable((By.XPATH, f"//button[normalize-space(.)='{name}']")))
+
+    def link(self, name):
+        return self.wait.until(EC.element_to_be_clickable((By.XPATH, f"//a[normalize-space(.)='{name}']")))
+
+    def texts(self, selector):
+        """The text of every element `selector` finds, read in one go (the page may redraw meanwhile)."""
+        return " ".join(self.browser.execute_script(
+            "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent)", selector))
+
+    def heading(self, text):
+        self.wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), text))
+
+    def shot(self, name):
+        self.browser.save_screenshot(os.path.join(self.shots, f"{name}.png"))
+        if self.update:
+            os.makedirs(os.path.join(ROOT, "docs", "screenshots"), exist_ok=True)
+            self.browser.save_screenshot(os.path.join(ROOT, "docs", "screenshots", f"{name}.png"))
+
+    # The one failed request the journey provokes on purpose (a wrong password), which Chromium logs.
+    EXPECTED = (re.compile(r"/v1/auth/login - Failed to load resource: .* 401"),)
+
+    def collect_console(self):
+        for entry in self.browser.get_log("browser"):
+            if entry["level"] == "SEVERE" and not any(p.search(entry["message"]) for p in self.EXPECTED):
+                self.console.append(entry["message"])
+
+    def mailed_code(self, address):
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            for path in sorted(glob.glob(os.path.join(self.data, "mail", "outbox", "*.eml")), reverse=True):
+                text = open(path, encoding="utf-8", errors="replace").read()
+                if f"To: {address}" in text:
+                    found = re.search(r"code (\d{6})", text)
+                    if found:
+                        return found.group(1)
+            time.sleep(0.2)
+        raise AssertionError(f"no code mailed to {address}")
+
+    def run(self):
+        b = self.browser
+        b.get(self.url + "/")
+        self.heading("Sign in")
+        self.shot("signin")
+        self.link("Create an account").click()
+        self.heading("Create your account")
+        self.field("Username").send_keys("uma")
+        self.field("Email").send_keys("uma@example.com")
+        self.field("Password").send_keys("weak")
+        self.button("Create account").click()
+        # The browser's own check, or the API's words, say why; nothing is created.
+        self.field("Password").clear()
+        self.field("Password").send_keys("Corr3ct-horse")
+        self.button("Create account").click()
+        self.heading("Confirm your account")
+        self.field("Confirmation code").send_keys(self.mailed_code("uma@example.com"))
+        self.button("Confirm").click()
+        self.heading("Sign in")
+        self.field("Username or email").send_keys("uma")
+        self.field("Password").send_keys("Wr0ng-horse!")
+        self.button("Sign in").click()
+        self.wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "p.error"), "Incorrect"))
+        self.field("Password").clear()
+        self.field("Password").send_keys("Corr3ct-horse")
+        self.button("Sign in").click()
+        self.heading("Gallery")
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "view"), "No images yet"))
+
+        # Upload three photos, one with a hostile name, with a progress bar each.
+        folder = tempfile.mkdtemp(prefix="clearsky-ui-files-")
+        hostile = os.path.join(folder, f"{HOSTILE}.jpg")
+        shutil.copy(os.path.join(PHOTOS, "building.jpg"), hostile)
+        street = os.path.join(folder, "street.jpg")
+        shutil.copy(os.path.join(PHOTOS, "scenetext01.jpg"), street)
+        fruits = os.path.join(folder, "fruits.jpg")
+        shutil.copy(os.path.join(PHOTOS, "fruits.jpg"), fruits)
+        self.link("Upload").click()
+        self.heading("Upload images")
+        self.field("Images").send_keys("\n".join([hostile, street, fruits]))
+        self.button("Upload").click()
+        self.wait.until(lambda _: b.find_elements(By.CSS_SELECTOR, "ul.uploads progress")
+                        or b.find_elements(By.XPATH, "//ul[@class='uploads']//a"))
+        self.wait.until(lambda _: len(b.find_elements(By.XPATH, "//ul[@class='uploads']//a[normalize-space(.)='open']")) == 3)
+        self.shot("upload")
+
+        # The gallery: three thumbnails that load, the hostile name as text, tags after detection.
+        self.link("Gallery").click()
+        self.heading("Gallery")
+        self.wait.until(lambda _: len(b.find_elements(By.CSS_SELECTOR, ".tile img")) == 3)
+        self.wait.until(lambda _: all(b.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", image)
+                                      for image in b.find_elements(By.CSS_SELECTOR, ".tile img")))
+        alts = [image.get_attribute("alt") for image in b.find_elements(By.CSS_SELECTOR, ".tile img")]
+        assert f"{HOSTILE}.jpg" in alts, alts
+        assert not b.find_elements(By.CSS_SELECTOR, "img[src='x']"), "the hostile name became markup"
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if "person" in self.texts(".tile figcaption"):
+                break
+            time.sleep(2)
+            b.refresh()
+            self.wait.until(lambda _: len(b.find_elements(By.CSS_SELECTOR, ".tile img")) == 3)
+        else:
+            raise AssertionError("no tags appeared after detection")
+        self.shot("gallery")
+
+        # Bulk tagging: select two, add a tag.
+        boxes = b.find_elements(By.CSS_SELECTOR, ".tile input.pick")
+        boxes[0].click()
+        boxes[1].click()
+        b.find_element(By.CSS_SELECTOR, ".bulk input[aria-label='Tag']").send_keys("holiday")
+        self.button("Add tag").click()
+        self.wait.until(lambda _: "holiday" in self.texts(".tile figcaption"))
+
+        # The image page of the hostile one: its name as the heading's text, facts, share.
+        self.wait.until(EC.element_to_be_clickable((By.XPATH, f"//img[@alt={repr(HOSTILE + '.jpg')}]/ancestor::a"))).click()
+        self.wait.until(lambda _: self.texts("h1") == f"{HOSTILE}.jpg")
+        assert not b.find_elements(By.CSS_SELECTOR, "img[src='x']")
+        self.wait.until(lambda _: b.execute_script("return document.querySelector('.viewer img').naturalWidth > 0"))
+        self.button("Share").click()
+        self.wait.until(EC.presence_of_element_located((By.XPATH, "//a[normalize-space(.)='Share link']")))
+        self.shot("image")
+
+        # A dehaze job reaches completed and its result opens.
+        self.link("Jobs").click()
+        self.heading("Dehaze jobs")
+        b.find_element(By.CSS_SELECTOR, "input[aria-label='Image']").send_keys(hostile)
+        self.button("Dehaze").click()
+        self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "span.chip")))
+        WebDriverWait(b, 120).until(lambda _: b.find_elements(By.CSS_SELECTOR, "span.chip.completed"))
+        assert HOSTILE in self.texts("tbody") and not b.find_elements(By.CSS_SELECTOR, "img[src='x']")
+        self.shot("jobs")
+        self.link("Result").click()
+        self.wait.until(lambda _: b.execute_script("return (document.querySelector('.viewer img')||{}).naturalWidth > 0"))
+
+        # Tags and subscriptions.
+        self.link("Tags").click()
+        self.heading("Tags")
+        self.wait.until(EC.presence_of_element_located((By.XPATH, "//ul[@aria-label='My tags']//a[contains(., 'holiday')]")))
+        box = b.find_element(By.CSS_SELECTOR, "input[aria-label='Tags']")
+        box.send_keys("holiday")
+        self.button("Search").click()
+        self.wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "p[role='status']"), "2 image(s)"))
+        self.link("Subscriptions").click()
+        self.heading("Subscriptions")
+        self.field("Tags").send_keys("car, dog")
+        self.button("Subscribe").click()
+        self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "span.chip.active")))
+        self.shot("subscriptions")
+
+        # The account page, at phone width too; then sign out.
+        self.link("Account").click()
+        self.heading("Account")
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "view"), "uma@example.com"))
+        b.set_window_size(390, 844)
+        self.link("Gallery").click()
+        self.heading("Gallery")
+        self.shot("gallery-phone")
+        b.set_window_size(1280, 900)
+        self.button("Sign out").click()
+        self.heading("Sign in")
+        self.collect_console()
+        assert not self.console, "browser console errors:\n" + "\n".join(self.console)
+
+    def close(self, failed):
+        try:
+            self.collect_console()
+        except Exception:
+            pass
+        try:
+            self.browser.quit()
+        finally:
+            self.up.terminate()
+            try:
+                self.up.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.up.kill()
+            shutil.rmtree(self.data, ignore_errors=True)
+            if not failed and not os.environ.get("SCREENSHOTS"):
+                shutil.rmtree(self.shots, ignore_errors=True)
+
+
+def main():
+    journey = Journey()
+    failed = False
+    try:
+        journey.run()
+        print("ui: every journey passed in Chromium")
+    except Exception:
+        failed = True
+        try:
+            journey.shot("failure")
+        except Exception:
+            pass
+        traceback.print_exc()
+        print(f"ui: failed; screenshots in {journey.shots}; console: {journey.console}", file=sys.stderr)
+    finally:
+        journey.close(failed)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

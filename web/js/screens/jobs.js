@@ -1,0 +1,66 @@
+import { call } from "../api.js";
+import { h, relativeTime, show, toast } from "../dom.js";
+
+export const title = "Jobs";
+
+function chip(status) { return h("span", { class: `chip ${status}` }, status); }
+
+export async function render(_params, _query, current) {
+  const files = h("input", { type: "file", name: "image", accept: "image/jpeg,image/png", multiple: true, "aria-label": "Image" });
+  const error = h("p", { class: "error", role: "alert" });
+  const form = h("form", { class: "row" }, files, h("button", { type: "submit", class: "primary" }, "Dehaze"));
+  const body = h("tbody", {});
+  const table = h("table", {}, h("thead", {}, h("tr", {},
+    h("th", {}, "Job ID"), h("th", {}, "Status"), h("th", {}, "File"), h("th", {}, "Created"), h("th", {}, "Timings"),
+    h("th", {}, h("span", { class: "muted" }, "Actions")))), body);
+  const jobId = h("input", { name: "job", "aria-label": "Job ID", placeholder: "job_…" });
+  const fetcher = h("form", { class: "row" }, jobId, h("button", { type: "submit" }, "Download result"));
+
+  async function refresh() {
+    const list = await call("GET", "/v1/jobs?limit=100");
+    body.replaceChildren(...list.items.map((job) => h("tr", {},
+      h("td", {}, h("code", {}, job.id)),
+      h("td", {}, chip(job.status), job.error ? h("div", { class: "error" }, job.error) : null),
+      h("td", {}, job.originalFilename),
+      h("td", { title: new Date(job.createdAt).toLocaleString() }, relativeTime(job.createdAt)),
+      h("td", {}, Object.entries(job.timings).map(([stage, ms]) => `${stage} ${Math.round(ms)} ms`).join(", ")),
+      h("td", { class: "row" },
+        job.status === "completed" && job.resultImageId
+          ? h("a", { class: "button", href: `/images/${encodeURIComponent(job.resultImageId)}` }, "Result") : null,
+        h("button", { type: "button", onclick: async () => { await call("DELETE", `/v1/jobs/${encodeURIComponent(job.id)}`); refresh(); } }, "Delete")))));
+    if (list.items.length === 0) body.append(h("tr", {}, h("td", { colspan: 6, class: "muted" }, "No jobs yet — choose an image and Dehaze.")));
+    return list.items.some((job) => job.status === "pending" || job.status === "running");
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    for (const file of files.files) {
+      const data = new FormData();
+      data.append("file", file, file.name);
+      try { await call("POST", "/v1/jobs", data); } catch (failure) { error.textContent = `${file.name}: ${failure.message}`; }
+    }
+    form.reset();
+    await refresh();
+  });
+  fetcher.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const blob = await call("GET", `/v1/jobs/${encodeURIComponent(jobId.value.trim())}/result`, undefined, { as: "blob" });
+      const link = h("a", { href: URL.createObjectURL(blob), download: `${jobId.value.trim()}-result` });
+      document.body.append(link);
+      link.click();
+      link.remove();
+    } catch (failure) { toast(failure.message); }
+  });
+  const clear = h("button", { type: "button" }, "Clear history");
+  clear.addEventListener("click", async () => { await call("DELETE", "/v1/jobs"); toast("Finished jobs cleared"); refresh(); });
+  show(h("h1", {}, "Dehaze jobs"), form, error, h("h2", {}, "My jobs"), table, h("div", { class: "row" }, clear),
+    h("h2", {}, "By job ID"), fetcher);
+  // Statuses change by themselves while any job is unfinished.
+  let busy = await refresh();
+  const timer = setInterval(async () => {
+    if (!current()) return clearInterval(timer);
+    if (busy || document.visibilityState === "visible") busy = await refresh().catch(() => busy);
+  }, 1500);
+}
