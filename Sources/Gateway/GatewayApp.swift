@@ -63,6 +63,7 @@ enum GatewayApp {
         TagsController(
             backends: backends, verifier: verifier, uploadLimit: uploadLimit, heavy: heavy, publicBaseURL: publicBaseURL
         ).register(on: router)
+        EventsController(backends: backends, verifier: verifier).register(on: router)
         if let web = settings.web { WebController(assets: web).register(on: router) }
         router.get("/metrics") { _, _ -> Response in
             await StoreCacheMetrics.update(registry: registry, backends: backends)

@@ -10,7 +10,12 @@ final class HeavyRequests: Sendable {
     let total: Int
     private let state = Mutex<(total: Int, users: [String: Int])>((0, [:]))
 
-    init(perUser: Int, total: Int) { (self.perUser, self.total) = (max(1, perUser), max(1, total)) }
+    /// What a refusal says one account has too many of.
+    let what: String
+
+    init(perUser: Int, total: Int, what: String = "uploads, processing or recognition requests") {
+        (self.perUser, self.total, self.what) = (max(1, perUser), max(1, total), what)
+    }
 
     /// Runs `body` in one of `user`'s slots, or throws when none is free.
     func run<T>(_ user: String, _ body: () async throws -> T) async throws -> T {
@@ -19,12 +24,12 @@ final class HeavyRequests: Sendable {
         return try await body()
     }
 
-    private func enter(_ user: String) throws {
+    func enter(_ user: String) throws {
         let refusal: APIError? = state.withLock { state in
             if state.users[user, default: 0] >= perUser {
                 return APIError(
                     .tooManyRequests, "TooManyRequests",
-                    "At most \(perUser) uploads, processing or recognition requests at once per account",
+                    "At most \(perUser) \(what) at once per account",
                     headers: [.retryAfter: "1"])
             }
             if state.total >= total {
@@ -39,7 +44,7 @@ final class HeavyRequests: Sendable {
         if let refusal { throw refusal }
     }
 
-    private func leave(_ user: String) {
+    func leave(_ user: String) {
         state.withLock { state in
             state.total -= 1
             let left = state.users[user, default: 1] - 1

@@ -41,6 +41,7 @@ struct JobWorkers: Service {
         while !Task.isCancelled {
             do {
                 if let job = try await claim() {
+                    await service.announceJobChanged(owner: job.owner, id: job.id)
                     try await runJob(job)
                 } else {
                     try await Task.sleep(for: service.settings.idlePoll)
@@ -141,6 +142,7 @@ struct JobWorkers: Service {
             // The job was deleted while it ran: its result has no one to show it.
             _ = try? await service.store(StoreContract.deleteImage, ImageRequest(owner: job.owner, id: result))
         }
+        await service.announceJobChanged(owner: job.owner, id: job.id)
     }
 
     /// Puts a running job back to `pending`. The write is synchronous because it must also happen in a

@@ -31,6 +31,7 @@ extension ProcessService {
             throw WireError(
                 .tooManyRequests, "At most \(quota) jobs may wait or run at once; retry after 10 seconds")
         }
+        await announceJobChanged(owner: request.owner, id: inserted.id)
         return inserted
     }
 

@@ -25,6 +25,16 @@ final class ProcessService: Sendable {
         try await storeClient().call(method, request)
     }
 
+    /// Tells the owner's event stream that a job changed (`job.changed` in StoreSvc's log). Best effort:
+    /// the job's state is in ProcessSvc's database either way; a missed event only delays a page's update.
+    func announceJobChanged(owner: String, id: String) async {
+        do {
+            _ = try await store(StoreContract.recordJobChanged, JobChangedRequest(owner: owner, jobId: id))
+        } catch {
+            logger.info("job.changed not recorded", metadata: ["job": "\(id)", "why": "\(error)"])
+        }
+    }
+
     /// `POST /v1/process`: the result's bytes, or the saved image.
     func process(_ request: ProcessRequest) async throws -> ProcessResult {
         let pipeline = try Self.pipeline(request.operations)

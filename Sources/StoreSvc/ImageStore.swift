@@ -70,6 +70,10 @@ struct ImageStore: Sendable {
                 table.column("expiresAt", .integer).notNull()
             }
         }
+        migrator.registerMigration("v3-owner-events") { db in
+            // A user's own stream reads the log by owner.
+            try db.create(index: "event_owner_sequence", on: "event", columns: ["owner", "sequence"])
+        }
         return migrator
     }
 }
@@ -135,6 +139,13 @@ struct EventRow: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
     init(_ kind: StoreEvent.Kind, _ image: ImageRow, at time: Int64) {
         (self.kind, imageId, owner, visibility, createdAt) = (
             kind.rawValue, image.id, image.owner, image.visibility, time
+        )
+    }
+
+    /// An event about something that is not an image (a job): its id, its owner.
+    init(_ kind: StoreEvent.Kind, subject: String, owner: String, at time: Int64) {
+        (self.kind, imageId, self.owner, visibility, createdAt) = (
+            kind.rawValue, subject, owner, Visibility.private.rawValue, time
         )
     }
 

@@ -48,6 +48,11 @@ enum StoreRouter {
             return Empty()
         }
         router.register(StoreContract.sharedImage) { request, _ in try await service.sharedImage(request) }
+        router.register(StoreContract.readEvents) { request, _ in try await service.readEvents(request) }
+        router.register(StoreContract.recordJobChanged) { request, _ in
+            try await service.recordJobChanged(request)
+            return Empty()
+        }
         return router
     }
 }

@@ -24,6 +24,39 @@ extension StoreService {
         }
     }
 
+    /// The owner's events after `request.after`, waiting up to `waitMillis` for the first one.
+    func readEvents(_ request: ReadEventsRequest) async throws -> EventBatch {
+        guard (1...1000).contains(request.limit) else { throw WireError(.invalidArgument, "limit must be 1…1000") }
+        guard request.after >= 0 else { throw WireError(.invalidArgument, "after must be 0 or more") }
+        let deadline = ContinuousClock.now + .milliseconds(min(max(0, request.waitMillis), Self.maximumPollWait))
+        var seen = request.after
+        while true {
+            let last = lastSequence.load(ordering: .acquiring)
+            if last > seen {
+                let rows = try await store.database.read { db in
+                    try EventRow.filter(Column("owner") == request.owner && Column("sequence") > request.after)
+                        .order(Column("sequence")).limit(request.limit).fetchAll(db)
+                }
+                if !rows.isEmpty { return EventBatch(events: rows.map(\.event), committed: last) }
+                seen = last
+            }
+            guard ContinuousClock.now < deadline, !Task.isCancelled else {
+                return EventBatch(events: [], committed: last)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    func recordJobChanged(_ request: JobChangedRequest) async throws {
+        let now = self.now
+        let sequence = try await store.database.write { db in
+            var event = EventRow(.jobChanged, subject: request.jobId, owner: request.owner, at: now())
+            try event.insert(db)
+            return event.sequence ?? 0
+        }
+        published(sequence)
+    }
+
     /// Appends `image.tagsChanged` for each of the caller's images among `ids`, all in one write, or none.
     func recordTagsChanged(_ request: ImagesRequest) async throws {
         guard request.ids.count <= 500 else { throw WireError(.invalidArgument, "At most 500 ids at once") }

@@ -32,7 +32,7 @@ struct DetectionConsumer: Service {
         for event in batch.events {
             switch StoreEvent.Kind(rawValue: event.kind) {
             case .imageCreated, .imageReplaced, .imageDeleted: try await handle(event)
-            case .imageTagsChanged, nil: break
+            case .imageTagsChanged, .jobChanged, nil: break
             }
             // One commit per event: an image is detected once even when a later one in the batch fails.
             try await service.store(

@@ -117,6 +117,12 @@ final class TagService: Sendable {
             return gained
         }
         if !gained.isEmpty { deliveriesQueued.signal() }
+        // The owner's pages (gallery, image) learn through their event stream that tagging finished.
+        do {
+            try await store(StoreContract.recordTagsChanged, ImagesRequest(caller: image.owner, ids: [image.id]))
+        } catch {
+            logger.info("image.tagsChanged not recorded", metadata: ["image": "\(image.id)", "why": "\(error)"])
+        }
         if case .failure(let error) = outcome {
             logger.warning("Image not tagged", metadata: ["image": "\(image.id)", "why": "\(error)"])
         }

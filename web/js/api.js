@@ -124,3 +124,19 @@ export async function upload(file, fields, onProgress) {
   if (request.status === 401) forget();
   throw new APIError(request.status, body?.error?.code ?? "Error", body?.error?.message ?? `HTTP ${request.status}`);
 }
+
+/** A GET whose body the caller reads as it arrives (the event stream), with the token and one refresh. */
+export async function open(path, headers = {}, signal) {
+  if (accessToken === null) await refresh();
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const response = await fetch(path, { headers: { ...headers, Authorization: `Bearer ${accessToken}` }, signal });
+    if (response.status === 401 && attempt === 0 && (await refresh())) continue;
+    if (response.status === 401) {
+      forget();
+      throw await failure(response);
+    }
+    if (!response.ok) throw await failure(response);
+    return response;
+  }
+  throw new APIError(401, "NotAuthorized", "Please sign in again");
+}

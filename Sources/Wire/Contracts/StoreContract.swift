@@ -28,6 +28,11 @@ public enum StoreContract {
     public static let deleteShare = Method<ImageRequest, Empty>(id: 217, name: "store.deleteShare")
     /// The image a live share names, for anyone holding its link; `notFound` once revoked or expired.
     public static let sharedImage = Method<ShareRequest, ImageRecord>(id: 218, name: "store.sharedImage")
+    /// One owner's events after a sequence, waiting up to `waitMillis` for the first (a user's stream).
+    /// `committed` of the answer is the log's last sequence when read, so an idle stream can move on.
+    public static let readEvents = Method<ReadEventsRequest, EventBatch>(id: 219, name: "store.readEvents")
+    /// Appends `job.changed` for one of the owner's jobs (ProcessSvc, as a job starts and ends).
+    public static let recordJobChanged = Method<JobChangedRequest, Empty>(id: 220, name: "store.recordJobChanged")
 }
 
 public struct CreateShareRequest: Codable, Sendable, Hashable {

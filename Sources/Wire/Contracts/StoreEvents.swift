@@ -6,6 +6,8 @@ public struct StoreEvent: Codable, Sendable, Hashable {
         case imageDeleted = "image.deleted"
         case imageReplaced = "image.replaced"
         case imageTagsChanged = "image.tagsChanged"
+        /// A job of the owner changed state; `imageId` holds the job's id (ProcessSvc records it).
+        case jobChanged = "job.changed"
     }
 
     /// Increasing, without reuse; a consumer's cursor is the last sequence it handled.
@@ -66,4 +68,29 @@ public struct CommitEventsRequest: Codable, Sendable, Hashable {
     public init(consumer: String, sequence: Int64) { (self.consumer, self.sequence) = (consumer, sequence) }
 
     enum CodingKeys: Int, CodingKey { case consumer = 1, sequence }
+}
+
+/// One owner's events after `after`, for a user's own stream (the gateway's `GET /v1/events`); no
+/// consumer cursor is kept: the caller remembers where it is (Last-Event-ID).
+public struct ReadEventsRequest: Codable, Sendable, Hashable {
+    public var owner: String
+    public var after: Int64
+    public var limit: Int
+    public var waitMillis: Int
+
+    public init(owner: String, after: Int64, limit: Int = 100, waitMillis: Int = 25_000) {
+        (self.owner, self.after, self.limit, self.waitMillis) = (owner, after, limit, waitMillis)
+    }
+
+    enum CodingKeys: Int, CodingKey { case owner = 1, after, limit, waitMillis }
+}
+
+/// Records that one of `owner`'s jobs changed state.
+public struct JobChangedRequest: Codable, Sendable, Hashable {
+    public var owner: String
+    public var jobId: String
+
+    public init(owner: String, jobId: String) { (self.owner, self.jobId) = (owner, jobId) }
+
+    enum CodingKeys: Int, CodingKey { case owner = 1, jobId }
 }

@@ -1,5 +1,6 @@
 import { call } from "../api.js";
 import { h, show, toast } from "../dom.js";
+import { subscribe } from "../events.js";
 import { navigate } from "../router.js";
 
 export let title = "Gallery";
@@ -8,7 +9,7 @@ export let title = "Gallery";
 export function tile(image, { selectable = false, selected = null } = {}) {
   const name = image.filename || image.key;
   const width = Math.max(1, Math.round((200 * image.width) / Math.max(1, image.height)));
-  const figure = h("figure", { class: "tile", role: "listitem" },
+  const figure = h("figure", { class: "tile", role: "listitem", "data-id": image.id },
     h("a", { href: `/images/${encodeURIComponent(image.id)}` },
       h("img", { src: image.thumbnailUrl, alt: name, loading: "lazy", decoding: "async", width, height: 200 })),
     h("figcaption", {}, (image.tags ?? []).map((tag) => tag.count > 1 ? `${tag.tag} ×${tag.count}` : tag.tag).join(", ")));
@@ -86,6 +87,17 @@ export async function render(_params, query, current) {
   show(h("h1", {}, title), everyone ? null : opener, query.get("tags") ? h("p", {}, `Tagged ${query.get("tags")}`) : null,
     bulk, grid, more);
   await page();
+  // New uploads appear first, and tags appear under a thumbnail when detection is done.
+  const stop = subscribe(async (event) => {
+    if (!current()) return stop();
+    if (everyone || !event.kind.startsWith("image.")) return;
+    const shown = grid.querySelector(`[data-id="${CSS.escape(event.id)}"]`);
+    if (event.kind === "image.deleted") return shown?.remove();
+    let image;
+    try { image = await call("GET", `/v1/images/${encodeURIComponent(event.id)}`); } catch { return; }
+    const fresh = tile(image, { selectable: true, selected });
+    if (shown) shown.replaceWith(fresh); else if (event.kind === "image.created" && grid.isConnected) grid.prepend(fresh);
+  });
   const observer = new IntersectionObserver((entries) => {
     if (!current()) return observer.disconnect();
     if (entries.some((entry) => entry.isIntersecting)) page().catch((failure) => { more.textContent = failure.message; });

@@ -1,5 +1,6 @@
 import { call } from "../api.js";
 import { bytes, h, show, toast } from "../dom.js";
+import { subscribe } from "../events.js";
 import { navigate } from "../router.js";
 
 export const title = "Image";
@@ -21,13 +22,13 @@ export async function render(params, _query, current) {
       : image.tagging === "error" ? `Tagging failed: ${image.taggingError ?? "unknown reason"}` : "";
   }
   drawTags();
-  // While detection runs, look again every two seconds.
-  const poll = setInterval(async () => {
-    if (!current()) return clearInterval(poll);
-    if (image.tagging !== "pending") return clearInterval(poll);
+  // Tagging finishing (or an edit elsewhere) arrives as an event; the page redraws its tags.
+  const stop = subscribe(async (event) => {
+    if (!current()) return stop();
+    if (event.id !== id || (event.kind !== "image.tagsChanged" && event.kind !== "image.replaced")) return;
     image = await call("GET", `/v1/images/${encodeURIComponent(id)}`);
     drawTags();
-  }, 2000);
+  });
 
   const editor = h("form", { class: "row" }, tagsInput, h("button", { type: "submit" }, "Save tags"));
   editor.addEventListener("submit", async (event) => {

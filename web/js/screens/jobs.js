@@ -1,5 +1,6 @@
 import { call } from "../api.js";
 import { h, relativeTime, show, toast } from "../dom.js";
+import { subscribe } from "../events.js";
 
 export const title = "Jobs";
 
@@ -57,10 +58,13 @@ export async function render(_params, _query, current) {
   clear.addEventListener("click", async () => { await call("DELETE", "/v1/jobs"); toast("Finished jobs cleared"); refresh(); });
   show(h("h1", {}, "Dehaze jobs"), form, error, h("h2", {}, "My jobs"), table, h("div", { class: "row" }, clear),
     h("h2", {}, "By job ID"), fetcher);
-  // Statuses change by themselves while any job is unfinished.
-  let busy = await refresh();
-  const timer = setInterval(async () => {
-    if (!current()) return clearInterval(timer);
-    if (busy || document.visibilityState === "visible") busy = await refresh().catch(() => busy);
-  }, 1500);
+  await refresh();
+  // Statuses change by themselves: the server pushes each job's change.
+  let queued = null;
+  const stop = subscribe((event) => {
+    if (!current()) return stop();
+    if (event.kind !== "job.changed" && event.kind !== "image.created") return;
+    clearTimeout(queued);
+    queued = setTimeout(() => { if (current()) refresh().catch(() => {}); }, 100);
+  });
 }
