@@ -166,7 +166,11 @@ import WireTesting
 
             let events = try await harness.store.call(
                 StoreContract.pollEvents, PollEventsRequest(consumer: "test", limit: 10, waitMillis: 0))
-            #expect(events.events.map(\.kind) == ["image.created", "image.tagsChanged"])
+            // Each detection and the edit record image.tagsChanged (the owner's event stream shows them).
+            #expect(
+                events.events.map(\.kind) == [
+                    "image.created", "image.tagsChanged", "image.tagsChanged", "image.tagsChanged",
+                ])
 
             // Only the owner edits.
             let theirs = SetTagsRequest(owner: TagHarness.owner(), imageId: street.id, tags: [TagTerm(tag: "dog")])
