@@ -198,7 +198,19 @@ class Journey:
         self.wait.until(lambda _: b.execute_script("return document.querySelector('.viewer img').naturalWidth > 0"))
         self.button("Share").click()
         self.wait.until(EC.presence_of_element_located((By.XPATH, "//a[normalize-space(.)='Share link']")))
+        # Detections drawn over the picture, on demand.
+        self.button("Show detections").click()
+        WebDriverWait(b, 60).until(lambda _: b.find_elements(By.CSS_SELECTOR, ".stage svg rect"))
         self.shot("image")
+        # By keyboard: → moves to the next image of the gallery, Esc goes back to it.
+        first = self.texts("h1")
+        b.find_element(By.TAG_NAME, "body").send_keys("\ue014")  # ArrowRight
+        time.sleep(1)
+        if self.texts("h1") == first:  # the last image: ← goes to the one before
+            b.find_element(By.TAG_NAME, "body").send_keys("\ue012")  # ArrowLeft
+        self.wait.until(lambda _: self.texts("h1") not in ("", first))
+        b.find_element(By.TAG_NAME, "body").send_keys("\ue00c")  # Escape
+        self.heading("Gallery")
 
         # A dehaze job reaches completed and its result opens.
         self.link("Jobs").click()

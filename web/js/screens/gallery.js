@@ -5,17 +5,45 @@ import { navigate } from "../router.js";
 
 export let title = "Gallery";
 
+/** The ids in the order the last gallery showed them, for the image page's ← and → keys. */
+export const order = [];
+
+/** "Today", "Yesterday", a day this year, or a month further back. */
+function dateHeading(iso) {
+  const date = new Date(iso);
+  const today = new Date();
+  const days = Math.floor((new Date(today.toDateString()) - new Date(date.toDateString())) / 86400000);
+  if (days === 0) return "Today";
+  if (days === 1) return "Yesterday";
+  if (days < 180) return date.toLocaleDateString(undefined, { weekday: "short", day: "numeric", month: "long" });
+  return date.toLocaleDateString(undefined, { month: "long", year: "numeric" });
+}
+
 /** One thumbnail: the image keeps its aspect ratio in a row of equal height. */
 export function tile(image, { selectable = false, selected = null } = {}) {
   const name = image.filename || image.key;
   const width = Math.max(1, Math.round((200 * image.width) / Math.max(1, image.height)));
-  const figure = h("figure", { class: "tile", role: "listitem", "data-id": image.id },
+  const figure = h("figure", { class: "tile", "data-id": image.id },
     h("a", { href: `/images/${encodeURIComponent(image.id)}` },
       h("img", { src: image.thumbnailUrl, alt: name, loading: "lazy", decoding: "async", width, height: 200 })),
     h("figcaption", {}, (image.tags ?? []).map((tag) => tag.count > 1 ? `${tag.tag} ×${tag.count}` : tag.tag).join(", ")));
   figure.style.setProperty("--ratio", String(image.width / Math.max(1, image.height)));
   if (selectable) {
     const box = h("input", { type: "checkbox", class: "pick", "aria-label": `Select ${name}` });
+    box.addEventListener("click", (event) => {
+      // Shift-click selects the range from the last box clicked.
+      const boxes = [...document.querySelectorAll(".tile input.pick")];
+      const here = boxes.indexOf(box);
+      const from = boxes.indexOf(selected.last);
+      if (event.shiftKey && from >= 0 && here >= 0) {
+        for (const other of boxes.slice(Math.min(from, here), Math.max(from, here) + 1)) {
+          other.checked = box.checked;
+          const id = other.closest(".tile").dataset.id;
+          if (box.checked) selected.add(id); else selected.delete(id);
+        }
+      }
+      selected.last = box;
+    });
     box.addEventListener("change", () => { if (box.checked) selected.add(image.id); else selected.delete(image.id); selected.changed(); });
     figure.append(box);
   }
@@ -25,7 +53,7 @@ export function tile(image, { selectable = false, selected = null } = {}) {
 export async function render(_params, query, current) {
   const everyone = location.pathname === "/public";
   title = everyone ? "Public gallery" : "Gallery";
-  const grid = h("div", { class: "grid", role: "list" });
+  const grid = h("div", { class: "grid", "aria-label": everyone ? "Public images" : "My images" });
   const more = h("p", { class: "loading" }, "Loading…");
   const selected = new Set();
   const count = h("span", {});
@@ -38,6 +66,8 @@ export async function render(_params, query, current) {
   let cursor = null;
   let done = false;
   let loading = false;
+  let heading = null;
+  order.length = 0;
 
   async function page() {
     if (loading || done) return;
@@ -48,7 +78,15 @@ export async function render(_params, query, current) {
     if (!everyone && query.get("tags")) search.set("tags", query.get("tags"));
     const list = await call("GET", `${path}?${search}`);
     if (!current()) return;
-    for (const image of list.items) grid.append(tile(image, { selectable: !everyone, selected }));
+    for (const image of list.items) {
+      const label = dateHeading(image.createdAt);
+      if (label !== heading) {
+        heading = label;
+        grid.append(h("h2", { class: "day" }, label));
+      }
+      grid.append(tile(image, { selectable: !everyone, selected }));
+      order.push(image.id);
+    }
     cursor = list.nextCursor;
     done = !cursor;
     loading = false;
@@ -96,7 +134,11 @@ export async function render(_params, query, current) {
     let image;
     try { image = await call("GET", `/v1/images/${encodeURIComponent(event.id)}`); } catch { return; }
     const fresh = tile(image, { selectable: true, selected });
-    if (shown) shown.replaceWith(fresh); else if (event.kind === "image.created" && grid.isConnected) grid.prepend(fresh);
+    if (shown) return shown.replaceWith(fresh);
+    if (event.kind !== "image.created" || !grid.isConnected) return;
+    const first = grid.querySelector("h2.day");
+    if (first && first.textContent === "Today") first.after(fresh); else grid.prepend(h("h2", { class: "day" }, "Today"), fresh);
+    order.unshift(image.id);
   });
   const observer = new IntersectionObserver((entries) => {
     if (!current()) return observer.disconnect();

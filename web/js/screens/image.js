@@ -2,6 +2,7 @@ import { call } from "../api.js";
 import { bytes, h, show, toast } from "../dom.js";
 import { subscribe } from "../events.js";
 import { navigate } from "../router.js";
+import { order } from "./gallery.js";
 
 export const title = "Image";
 
@@ -61,10 +62,60 @@ export async function render(params, _query, current) {
     navigate("/gallery", { replace: true });
   });
   const name = image.filename || image.key;
+  const picture = h("img", { src: image.url, alt: name, width: image.width, height: image.height });
+  const stage = h("div", { class: "stage" }, picture);
+  const boxes = h("button", { type: "button", "aria-pressed": "false" }, "Show detections");
+  boxes.addEventListener("click", async () => {
+    const shown = stage.querySelector("svg");
+    if (shown) {
+      shown.remove();
+      boxes.setAttribute("aria-pressed", "false");
+      return;
+    }
+    try {
+      const data = new FormData();
+      data.append("file", await call("GET", `/v1/images/${encodeURIComponent(id)}/content`, undefined, { as: "blob" }), "image");
+      const answer = await call("POST", "/v1/recognize", data);
+      const ns = "http://www.w3.org/2000/svg";
+      const overlay = document.createElementNS(ns, "svg");
+      overlay.setAttribute("viewBox", `0 0 ${answer.width} ${answer.height}`);
+      overlay.setAttribute("preserveAspectRatio", "none");
+      overlay.setAttribute("aria-hidden", "true");
+      for (const found of answer.detections) {
+        const rect = document.createElementNS(ns, "rect");
+        for (const [key, value] of Object.entries({ x: found.box.x, y: found.box.y, width: found.box.width, height: found.box.height, fill: "none", stroke: "#22d3ee", "stroke-width": Math.max(2, answer.width / 300) })) rect.setAttribute(key, String(value));
+        const label = document.createElementNS(ns, "text");
+        label.setAttribute("x", String(found.box.x));
+        label.setAttribute("y", String(Math.max(14, found.box.y - 4)));
+        label.setAttribute("fill", "#22d3ee");
+        label.setAttribute("font-size", String(Math.max(14, answer.width / 45)));
+        label.textContent = `${found.label} ${Math.round(found.confidence * 100)}%`;
+        overlay.append(rect, label);
+      }
+      stage.append(overlay);
+      boxes.setAttribute("aria-pressed", "true");
+      toast(`${answer.detections.length} object(s) found`);
+    } catch (failure) { toast(failure.message); }
+  });
+  const viewer = h("div", { class: "viewer" });
+  // ← and → move through the gallery's order, Esc goes back to it, i hides or shows the facts.
+  const onKey = (event) => {
+    if (!current()) return document.removeEventListener("keydown", onKey);
+    if (event.target.closest("input, select, textarea")) return;
+    const at = order.indexOf(id);
+    if (event.key === "ArrowRight" && at >= 0 && at + 1 < order.length) navigate(`/images/${encodeURIComponent(order[at + 1])}`);
+    else if (event.key === "ArrowLeft" && at > 0) navigate(`/images/${encodeURIComponent(order[at - 1])}`);
+    else if (event.key === "Escape") navigate("/gallery");
+    else if (event.key === "i") viewer.classList.toggle("wide");
+    else return;
+    event.preventDefault();
+  };
+  document.addEventListener("keydown", onKey);
   show(
     h("h1", {}, name),
-    h("div", { class: "viewer" },
-      h("img", { src: image.url, alt: name, width: image.width, height: image.height }),
+    viewer,
+  );
+  viewer.append(stage,
       h("div", { class: "card" },
         h("dl", { class: "facts" },
           h("dt", {}, "File"), h("dd", {}, image.filename),
@@ -77,6 +128,6 @@ export async function render(params, _query, current) {
         h("h2", {}, "Tags"), state, tagList, editor,
         h("div", { class: "row" },
           h("a", { class: "button", href: image.url, download: image.filename }, "Download"), share,
-          h("a", { class: "button", href: `/tags?similar=${encodeURIComponent(id)}` }, "Find similar"), remove),
-        shareOut)));
+          h("a", { class: "button", href: `/tags?similar=${encodeURIComponent(id)}` }, "Find similar"), boxes, remove),
+        shareOut));
 }

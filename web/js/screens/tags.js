@@ -5,7 +5,7 @@ import { tile } from "./gallery.js";
 export const title = "Tags";
 
 export async function render(_params, query) {
-  const results = h("div", { class: "grid", role: "list", "aria-label": "Results" });
+  const results = h("div", { class: "grid", "aria-label": "Results" });
   const box = h("input", { name: "q", "aria-label": "Tags", placeholder: "person:2, dog", value: query.get("q") ?? "" });
   const search = h("form", { class: "row", role: "search" }, box, h("button", { type: "submit", class: "primary" }, "Search"));
   const url = h("input", { name: "url", "aria-label": "Thumbnail URL", placeholder: "https://…/v1/images/…/thumbnail" });
