@@ -224,6 +224,33 @@ class Journey:
         self.link("Result").click()
         self.wait.until(lambda _: b.execute_script("return (document.querySelector('.viewer img')||{}).naturalWidth > 0"))
 
+        # Processing: one of my images, a resize and a gray conversion, the result beside it, saved.
+        from selenium.webdriver.support.ui import Select
+        self.link("Process").click()
+        self.heading("Process an image")
+        Select(self.field("Image")).select_by_index(1)
+        Select(b.find_element(By.CSS_SELECTOR, "select[aria-label='Operation']")).select_by_visible_text("resize")
+        self.button("Add operation").click()
+        b.find_element(By.CSS_SELECTOR, "fieldset[data-op='resize'] input[name='width']").send_keys("120")
+        Select(b.find_element(By.CSS_SELECTOR, "select[aria-label='Operation']")).select_by_visible_text("color")
+        self.button("Add operation").click()
+        self.button("Preview").click()
+        WebDriverWait(b, 60).until(lambda _: b.execute_script(
+            "const r = document.querySelector('img[alt=Result]'); return r && r.complete && r.naturalWidth === 120"))
+        self.field("Key").send_keys("processed/small.jpg")
+        self.button("Save to gallery").click()
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "toast"), "Saved"))
+        self.shot("process")
+
+        # Recognition: boxes over the picture and a table of labels.
+        self.link("Recognize").click()
+        self.heading("Recognize objects")
+        Select(self.field("Image")).select_by_visible_text("street.jpg")
+        self.button("Recognize").click()
+        WebDriverWait(b, 60).until(lambda _: b.find_elements(By.CSS_SELECTOR, "svg[aria-label='Detections'] rect"))
+        assert "person" in self.texts("tbody")
+        self.shot("recognize")
+
         # Tags and subscriptions.
         self.link("Tags").click()
         self.heading("Tags")

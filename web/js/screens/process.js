@@ -46,7 +46,7 @@ function read(box) {
 export async function render() {
   const mine = await call("GET", "/v1/images?limit=100");
   const source = h("select", { name: "image" }, h("option", { value: "" }, "— a file instead —"),
-    mine.items.map((image) => h("option", { value: image.id }, image.key || image.filename)));
+    mine.items.map((image) => h("option", { value: image.id }, image.filename || image.key)));
   const file = h("input", { type: "file", accept: "image/jpeg,image/png" });
   const chain = h("div", { class: "uploads", "aria-label": "Operations" });
   const adder = h("select", { "aria-label": "Operation" }, Object.keys(operations).map((kind) => h("option", { value: kind }, kind)));
