@@ -48,7 +48,7 @@ export async function render() {
   const source = h("select", { name: "image" }, h("option", { value: "" }, "— a file instead —"),
     mine.items.map((image) => h("option", { value: image.id }, image.filename || image.key)));
   const file = h("input", { type: "file", accept: "image/jpeg,image/png" });
-  const chain = h("div", { class: "uploads", "aria-label": "Operations" });
+  const chain = h("div", { class: "chain", "aria-label": "Operations" });
   const adder = h("select", { "aria-label": "Operation" }, Object.keys(operations).map((kind) => h("option", { value: kind }, kind)));
   const add = h("button", { type: "button" }, "Add operation");
   add.addEventListener("click", () => chain.append(step(adder.value)));
