@@ -93,11 +93,14 @@ def main():
                     browser.execute_cdp_cmd("Network.clearBrowserCache", {})
                 browser.execute_script("performance.clearResourceTimings()")
                 browser.get(url + "/gallery")
-                wait.until(lambda b: b.execute_script("""
+                WebDriverWait(browser, 60, poll_frequency=0.05).until(lambda b: b.execute_script("""
                     const visible = [...document.querySelectorAll('.tile img')].filter(i => i.getBoundingClientRect().top < innerHeight);
                     return visible.length > 0 && visible.every(i => i.complete && i.naturalWidth > 0);"""))
                 figures = browser.execute_script("""
-                    const now = performance.now();
+                    // When the last thumbnail in view arrived (the resource timing of each one's URL).
+                    const inView = [...document.querySelectorAll('.tile img')].filter(i => i.getBoundingClientRect().top < innerHeight);
+                    const arrived = inView.map(i => performance.getEntriesByName(i.currentSrc).map(e => e.responseEnd)).flat();
+                    const now = arrived.length ? Math.max(...arrived) : performance.now();
                     const kinds = {shell: 0, code: 0, json: 0, thumbnails: 0, other: 0};
                     const nav = performance.getEntriesByType('navigation')[0];
                     kinds.shell += nav.transferSize;

@@ -53,20 +53,22 @@ struct ProcessController: Sendable {
                     CreateJobRequest(owner: owner, imageId: imageId, operations: body.operations)
                 )
                 return EditedResponse(
-                    status: .accepted, headers: [.location: "/v1/jobs/\(job.id)"], response: JobJSON(job))
+                    status: .accepted, headers: [.location: "/v1/jobs/\(job.id)"],
+                    response: JobJSON(job, signer: backends.signer))
             }
         }
         jobs.get { request, _ -> ListJSON<JobJSON> in
             let owner = try await verifier.authenticate(request).sub
             let page = try await process(
                 ProcessContract.listJobs, ListJobsRequest(owner: owner, page: PageRequest(query: request)))
-            return ListJSON(items: page.items.map(JobJSON.init), nextCursor: page.nextCursor)
+            return ListJSON(items: page.items.map { JobJSON($0, signer: backends.signer) }, nextCursor: page.nextCursor)
         }
         jobs.get(":id") { request, context -> JobJSON in
             let owner = try await verifier.authenticate(request).sub
             return JobJSON(
                 try await process(
-                    ProcessContract.getJob, JobRequest(owner: owner, id: try context.parameters.require("id"))))
+                    ProcessContract.getJob, JobRequest(owner: owner, id: try context.parameters.require("id"))),
+                signer: backends.signer)
         }
         jobs.get(":id/result") { request, context -> Response in
             let owner = try await verifier.authenticate(request).sub

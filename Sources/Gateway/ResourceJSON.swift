@@ -63,18 +63,28 @@ struct JobJSON: ResponseEncodable {
     var finishedAt: String?
     var resultImageId: String?
     var resultUrl: String?
+    /// The input's and the result's thumbnails, signed for the owner when the gateway has a signer.
+    var thumbnailUrl: String?
+    var resultThumbnailUrl: String?
     var error: String?
     var attempts: Int
     /// Milliseconds per stage.
     var timings: [String: Double]
 
-    init(_ job: JobRecord) {
+    init(_ job: JobRecord, signer: URLSigner? = nil) {
         (id, status, imageId, originalFilename) = (job.id, job.status, job.imageId, job.originalFilename)
         ops = JSONValue(text: job.operations) ?? .null
         createdAt = Timestamp.text(job.createdAt)
         (startedAt, finishedAt) = (job.startedAt.map(Timestamp.text), job.finishedAt.map(Timestamp.text))
         (resultImageId, error, attempts, timings) = (job.resultImageId, job.error, job.attempts, job.timings)
         resultUrl = job.status == .completed ? "/v1/jobs/\(job.id)/result" : nil
+        if let signer {
+            let now = Int64(Date().timeIntervalSince1970)
+            thumbnailUrl = signer.sign(ImageURLs.thumbnail(job.imageId), for: job.owner, now: now)
+            if job.status == .completed, let result = job.resultImageId {
+                resultThumbnailUrl = signer.sign(ImageURLs.thumbnail(result), for: job.owner, now: now)
+            }
+        }
     }
 }
 

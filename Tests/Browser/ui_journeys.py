@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """The web UI in real Chromium (headless, through chromedriver and Selenium) against a real
 `clearsky up` on free ports with its own data folder: sign-up with the mailed code, sign-in,
-uploads with progress, thumbnails that load, tags after detection, an image page, a dehaze job to
-completed, bulk tagging, a subscription, hostile file names shown as text, sign-out. Any browser
+uploads with progress (and a refused one with its reason), thumbnails that load, tags after detection,
+the public gallery and opening by key, an image page, a dehaze job to completed with its result
+downloaded from its row and by job ID, bulk tagging, processing, recognition, tag search and similar
+search, a subscription made and removed, hostile file names shown as text, sign-out, a forgotten
+password reset by mailed code, and the account deleted. Any browser
 console error fails the run. Screenshots go to $SCREENSHOTS (default: a temporary folder, kept on
 failure); with UPDATE_SCREENSHOTS=1 the README's pictures in docs/screenshots/ are rewritten.
 
@@ -104,13 +107,21 @@ class Journey:
             os.makedirs(os.path.join(ROOT, "docs", "screenshots"), exist_ok=True)
             self.browser.save_screenshot(os.path.join(ROOT, "docs", "screenshots", f"{name}.png"))
 
-    # The one failed request the journey provokes on purpose (a wrong password), which Chromium logs.
-    EXPECTED = (re.compile(r"/v1/auth/login - Failed to load resource: .* 401"),)
+    # The failed requests the journey provokes on purpose (wrong passwords, a file that is no image),
+    # which Chromium logs.
+    EXPECTED = (re.compile(r"/v1/auth/login - Failed to load resource: .* 401"),
+                re.compile(r"/v1/images - Failed to load resource: .* 415"))
 
     def collect_console(self):
         for entry in self.browser.get_log("browser"):
             if entry["level"] == "SEVERE" and not any(p.search(entry["message"]) for p in self.EXPECTED):
                 self.console.append(entry["message"])
+
+    def downloaded(self, name):
+        path = os.path.join(self.downloads, name)
+        WebDriverWait(self.browser, 30).until(lambda _: os.path.exists(path) and os.path.getsize(path) > 1000)
+        with open(path, "rb") as result:
+            assert result.read(3) == b"\xff\xd8\xff", f"{name} is not a JPEG"
 
     def mailed_code(self, address):
         deadline = time.time() + 20
@@ -169,11 +180,28 @@ class Journey:
                         or b.find_elements(By.XPATH, "//ul[@class='uploads']//a"))
         self.wait.until(lambda _: len(b.find_elements(By.XPATH, "//ul[@class='uploads']//a[normalize-space(.)='open']")) == 3)
         self.shot("upload")
+        # One more under a key and public; and a file that is no image, refused with the reason.
+        self.field("Images").send_keys(fruits)
+        self.field("Key").send_keys("shared/fruit.jpg")
+        b.find_element(By.XPATH, "//label[contains(., 'Public')]/input").click()
+        self.button("Upload").click()
+        self.wait.until(lambda _: len(b.find_elements(By.XPATH, "//ul[@class='uploads']//a[normalize-space(.)='open']")) == 4)
+        notes = os.path.join(folder, "notes.jpg")
+        with open(notes, "w") as text:
+            text.write("not a picture at all\n")
+        self.field("Images").send_keys(notes)
+        self.button("Upload").click()
+        self.wait.until(EC.presence_of_element_located(
+            (By.XPATH, "//ul[@class='uploads']/li[contains(., 'notes.jpg')]//span[@class='error']")))
+        refusal = self.texts("ul.uploads li:last-child .error")
+        assert "image" in refusal.lower() and "Code" not in refusal, refusal
+        self.downloads = tempfile.mkdtemp(prefix="clearsky-ui-downloads-")
+        b.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": self.downloads})
 
         # The gallery: three thumbnails that load, the hostile name as text, tags after detection.
         self.link("Gallery").click()
         self.heading("Gallery")
-        self.wait.until(lambda _: len(b.find_elements(By.CSS_SELECTOR, ".tile img")) == 3)
+        self.wait.until(lambda _: len(b.find_elements(By.CSS_SELECTOR, ".tile img")) == 4)
         self.wait.until(lambda _: all(b.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", image)
                                       for image in b.find_elements(By.CSS_SELECTOR, ".tile img")))
         alts = [image.get_attribute("alt") for image in b.find_elements(By.CSS_SELECTOR, ".tile img")]
@@ -182,11 +210,29 @@ class Journey:
         # Tags appear by themselves when detection is done (pushed by the event stream, no reload).
         WebDriverWait(b, 120).until(lambda _: "person" in self.texts(".tile figcaption"))
         self.shot("gallery")
+        # The public one is in the public gallery; the Key box opens it by its key.
+        self.link("Public gallery").click()
+        self.heading("Public gallery")
+        self.wait.until(lambda _: [i.get_attribute("alt") for i in b.find_elements(By.CSS_SELECTOR, ".tile img")]
+                        == ["shared/fruit.jpg"])
+        self.link("Gallery").click()
+        self.heading("Gallery")
+        self.wait.until(lambda _: len(b.find_elements(By.CSS_SELECTOR, ".tile img")) == 4)
+        key = b.find_element(By.CSS_SELECTOR, "input[aria-label='Key']")
+        key.send_keys("shared/fruit.jpg\n")
+        self.wait.until(lambda _: self.texts("h1") == "shared/fruit.jpg")
+        self.wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "dl.facts"), "public"))
+        self.link("Gallery").click()
+        self.heading("Gallery")
+        self.wait.until(lambda _: len(b.find_elements(By.CSS_SELECTOR, ".tile input.pick")) == 4)
 
         # Bulk tagging: select two, add a tag.
-        boxes = b.find_elements(By.CSS_SELECTOR, ".tile input.pick")
-        boxes[0].click()
-        boxes[1].click()
+        # (Once every tile has its tags, so none is redrawn under the pointer.)
+        WebDriverWait(b, 120).until(lambda _: b.execute_script(
+            "return [...document.querySelectorAll('.tile figcaption')].every(c => c.textContent !== '')"))
+        for index in (0, 1):
+            b.find_elements(By.CSS_SELECTOR, ".tile input.pick")[index].click()
+        self.wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".bulk"), "2 selected"))
         b.find_element(By.CSS_SELECTOR, ".bulk input[aria-label='Tag']").send_keys("holiday")
         self.button("Add tag").click()
         self.wait.until(lambda _: "holiday" in self.texts(".tile figcaption"))
@@ -220,9 +266,24 @@ class Journey:
         self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "span.chip")))
         WebDriverWait(b, 120).until(lambda _: b.find_elements(By.CSS_SELECTOR, "span.chip.completed"))
         assert HOSTILE in self.texts("tbody") and not b.find_elements(By.CSS_SELECTOR, "img[src='x']")
+        self.wait.until(lambda _: b.execute_script("""
+            const pair = [...document.querySelectorAll('tbody .pair img')];
+            return pair.length === 2 && pair.every(i => i.complete && i.naturalWidth > 0);"""))
         self.shot("jobs")
+        job = self.texts("tbody code")
+        # Its result downloads from the row, and again by its Job ID, as the desktop client did.
+        self.wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, f"button[aria-label='Download result of {job}']"))).click()
+        self.downloaded(f"{job}-result.jpg")
+        os.remove(os.path.join(self.downloads, f"{job}-result.jpg"))
+        b.find_element(By.CSS_SELECTOR, "input[aria-label='Job ID']").send_keys(job)
+        self.button("Download result").click()
+        self.downloaded(f"{job}-result.jpg")
         self.link("Result").click()
         self.wait.until(lambda _: b.execute_script("return (document.querySelector('.viewer img')||{}).naturalWidth > 0"))
+        self.link("Jobs").click()
+        self.heading("Dehaze jobs")
+        self.wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, f"button[aria-label='Delete job {job}']"))).click()
+        self.wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "tbody"), "No jobs yet"))
 
         # Processing: one of my images, a resize and a gray conversion, the result beside it, saved.
         from selenium.webdriver.support.ui import Select
@@ -259,12 +320,22 @@ class Journey:
         box.send_keys("holiday")
         self.button("Search").click()
         self.wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "p[role='status']"), "2 image(s)"))
+        # A tag of mine opens its search; Find similar shows what it detected and the matches.
+        b.find_element(By.XPATH, "//ul[@aria-label='My tags']//a[starts-with(., 'person')]").click()
+        self.wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "p[role='status']"), "tagged person"))
+        b.find_element(By.CSS_SELECTOR, "input[aria-label='Image to match']").send_keys(street)
+        self.button("Find similar").click()
+        self.wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "p[role='status']"), "Detected: "))
+        assert "person" in self.texts("p[role='status']")
+        self.wait.until(lambda _: any(i.get_attribute("alt") == "street.jpg" for i in b.find_elements(By.CSS_SELECTOR, ".grid img")))
         self.link("Subscriptions").click()
         self.heading("Subscriptions")
         self.field("Tags").send_keys("car, dog")
         self.button("Subscribe").click()
         self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "span.chip.active")))
         self.shot("subscriptions")
+        self.button("Unsubscribe").click()
+        self.wait.until(lambda _: not b.find_elements(By.CSS_SELECTOR, "span.chip.active"))
 
         # The account page, at phone width too; then sign out.
         self.link("Account").click()
@@ -277,6 +348,33 @@ class Journey:
         b.set_window_size(1280, 900)
         self.button("Sign out").click()
         self.heading("Sign in")
+
+        # Forgot password: a mailed code sets a new one; then the account is deleted, after asking.
+        self.link("Forgot password").click()
+        self.heading("Forgot password")
+        before = len(glob.glob(os.path.join(self.data, "mail", "outbox", "*.eml")))
+        self.field("Username").send_keys("uma")
+        self.button("Send code").click()
+        self.heading("Set a new password")
+        self.wait.until(lambda _: len(glob.glob(os.path.join(self.data, "mail", "outbox", "*.eml"))) > before)
+        self.field("Code").send_keys(self.mailed_code("uma@example.com"))
+        self.field("New password").send_keys("N3w-horse-battery")
+        self.button("Set password").click()
+        self.heading("Sign in")
+        self.field("Username or email").send_keys("uma@example.com")
+        self.field("Password").send_keys("N3w-horse-battery")
+        self.button("Sign in").click()
+        self.heading("Gallery")
+        self.link("Account").click()
+        self.heading("Account")
+        self.field("Password").send_keys("N3w-horse-battery")
+        self.button("Delete account").click()
+        self.wait.until(EC.alert_is_present()).accept()
+        self.heading("Sign in")
+        self.field("Username or email").send_keys("uma")
+        self.field("Password").send_keys("N3w-horse-battery")
+        self.button("Sign in").click()
+        self.wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "p.error"), "Incorrect"))
         self.collect_console()
         assert not self.console, "browser console errors:\n" + "\n".join(self.console)
 

@@ -125,7 +125,15 @@ import Wire
             let dehazed = try ImageCodec.decode(cluster.bytes(result))
             #expect((dehazed.width, dehazed.height) == (868, 600))
             let list = try cluster.object(try await cluster.request(.get, "/v1/jobs", token: token))
-            #expect((list["items"] as? [[String: Any]])?.count == 1)
+            let items = try #require(list["items"] as? [[String: Any]])
+            #expect(items.count == 1)
+            // The input's and the result's thumbnails come signed, for the Jobs page's <img>s.
+            for field in ["thumbnailUrl", "resultThumbnailUrl"] {
+                let url = try #require(items.first?[field] as? String)
+                #expect(url.contains("&sig="))
+                let thumbnail = try await cluster.request(.get, url, token: nil)
+                #expect(thumbnail.status == .ok && thumbnail.headers[.contentType] == "image/jpeg")
+            }
             let cleared = try await cluster.request(.delete, "/v1/jobs", token: token)
             #expect(try cluster.object(cleared)["count"] as? Int == 1)
             let empty = try cluster.object(try await cluster.request(.get, "/v1/jobs", token: token))

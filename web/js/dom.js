@@ -59,3 +59,9 @@ export function bytes(count) {
   if (count < 1024 * 1024) return `${(count / 1024).toFixed(1)} KiB`;
   return `${(count / 1024 / 1024).toFixed(1)} MiB`;
 }
+
+/** What a person calls an image: the key they chose, else the file's name (generated keys are `<id>.<ext>`). */
+export function displayName(image) {
+  const chosen = image.key && !image.key.startsWith(`${image.id}.`);
+  return (chosen ? image.key : image.filename) || image.key;
+}

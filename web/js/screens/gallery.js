@@ -1,5 +1,5 @@
 import { call } from "../api.js";
-import { h, show, toast } from "../dom.js";
+import { h, show, toast, displayName } from "../dom.js";
 import { subscribe } from "../events.js";
 import { navigate } from "../router.js";
 
@@ -21,7 +21,7 @@ function dateHeading(iso) {
 
 /** One thumbnail: the image keeps its aspect ratio in a row of equal height. */
 export function tile(image, { selectable = false, selected = null } = {}) {
-  const name = image.filename || image.key;
+  const name = displayName(image);
   const width = Math.max(1, Math.round((200 * image.width) / Math.max(1, image.height)));
   const figure = h("figure", { class: "tile", "data-id": image.id },
     h("a", { href: `/images/${encodeURIComponent(image.id)}` },
@@ -29,7 +29,8 @@ export function tile(image, { selectable = false, selected = null } = {}) {
     h("figcaption", {}, (image.tags ?? []).map((tag) => tag.count > 1 ? `${tag.tag} ×${tag.count}` : tag.tag).join(", ")));
   figure.style.setProperty("--ratio", String(image.width / Math.max(1, image.height)));
   if (selectable) {
-    const box = h("input", { type: "checkbox", class: "pick", "aria-label": `Select ${name}` });
+    // A tile redrawn (its tags arrived) keeps its box ticked.
+    const box = h("input", { type: "checkbox", class: "pick", "aria-label": `Select ${name}`, checked: selected.has(image.id) });
     box.addEventListener("click", (event) => {
       // Shift-click selects the range from the last box clicked.
       const boxes = [...document.querySelectorAll(".tile input.pick")];

@@ -1,5 +1,5 @@
 import { call } from "../api.js";
-import { bytes, h, show, toast } from "../dom.js";
+import { bytes, h, show, toast, displayName } from "../dom.js";
 import { subscribe } from "../events.js";
 import { navigate } from "../router.js";
 import { order } from "./gallery.js";
@@ -61,7 +61,7 @@ export async function render(params, _query, current) {
     toast("Deleted");
     navigate("/gallery", { replace: true });
   });
-  const name = image.filename || image.key;
+  const name = displayName(image);
   const picture = h("img", { src: image.url, alt: name, width: image.width, height: image.height });
   const stage = h("div", { class: "stage" }, picture);
   const boxes = h("button", { type: "button", "aria-pressed": "false" }, "Show detections");

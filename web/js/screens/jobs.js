@@ -4,6 +4,8 @@ import { subscribe } from "../events.js";
 
 export const title = "Jobs";
 
+const STAGES = ["fetch", "decode", "process", "encode", "store"];
+
 function chip(status) { return h("span", { class: `chip ${status}` }, status); }
 
 export async function render(_params, _query, current) {
@@ -17,18 +19,40 @@ export async function render(_params, _query, current) {
   const jobId = h("input", { name: "job", "aria-label": "Job ID", placeholder: "job_…" });
   const fetcher = h("form", { class: "row" }, jobId, h("button", { type: "submit" }, "Download result"));
 
+  async function download(id) {
+    const blob = await call("GET", `/v1/jobs/${encodeURIComponent(id)}/result`, undefined, { as: "blob" });
+    const extension = blob.type === "image/png" ? "png" : "jpg";
+    const link = h("a", { href: URL.createObjectURL(blob), download: `${id}-result.${extension}` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+  }
+  function preview(url, alt) {
+    if (!url) return null;
+    const image = h("img", { src: url, alt, loading: "lazy", width: 64, height: 64 });
+    image.addEventListener("error", () => image.remove());
+    return image;
+  }
   async function refresh() {
     const list = await call("GET", "/v1/jobs?limit=100");
     body.replaceChildren(...list.items.map((job) => h("tr", {},
       h("td", {}, h("code", {}, job.id)),
       h("td", {}, chip(job.status), job.error ? h("div", { class: "error" }, job.error) : null),
-      h("td", {}, job.originalFilename),
+      h("td", {}, h("div", { class: "pair" },
+        preview(job.thumbnailUrl, `Input of ${job.id}`),
+        job.resultThumbnailUrl ? h("span", { "aria-hidden": "true" }, "→") : null,
+        preview(job.resultThumbnailUrl, `Result of ${job.id}`)), job.originalFilename),
       h("td", { title: new Date(job.createdAt).toLocaleString() }, relativeTime(job.createdAt)),
-      h("td", {}, Object.entries(job.timings).map(([stage, ms]) => `${stage} ${Math.round(ms)} ms`).join(", ")),
+      h("td", {}, Object.entries(job.timings).sort(([a], [b]) => STAGES.indexOf(a) - STAGES.indexOf(b)).map(([stage, ms]) => `${stage} ${Math.round(ms)} ms`).join(", ")),
       h("td", { class: "row" },
         job.status === "completed" && job.resultImageId
-          ? h("a", { class: "button", href: `/images/${encodeURIComponent(job.resultImageId)}` }, "Result") : null,
-        h("button", { type: "button", onclick: async () => { await call("DELETE", `/v1/jobs/${encodeURIComponent(job.id)}`); refresh(); } }, "Delete")))));
+          ? [h("button", { type: "button", "aria-label": `Download result of ${job.id}`,
+              onclick: () => download(job.id).catch((failure) => toast(failure.message)) }, "Download"),
+            h("a", { class: "button", href: `/images/${encodeURIComponent(job.resultImageId)}`, "aria-label": `Open result of ${job.id}` }, "Result")]
+          : null,
+        h("button", { type: "button", "aria-label": `Delete job ${job.id}`,
+          onclick: async () => { await call("DELETE", `/v1/jobs/${encodeURIComponent(job.id)}`); refresh(); } }, "Delete")))));
     if (list.items.length === 0) body.append(h("tr", {}, h("td", { colspan: 6, class: "muted" }, "No jobs yet — choose an image and Dehaze.")));
     return list.items.some((job) => job.status === "pending" || job.status === "running");
   }
@@ -44,15 +68,9 @@ export async function render(_params, _query, current) {
     form.reset();
     await refresh();
   });
-  fetcher.addEventListener("submit", async (event) => {
+  fetcher.addEventListener("submit", (event) => {
     event.preventDefault();
-    try {
-      const blob = await call("GET", `/v1/jobs/${encodeURIComponent(jobId.value.trim())}/result`, undefined, { as: "blob" });
-      const link = h("a", { href: URL.createObjectURL(blob), download: `${jobId.value.trim()}-result` });
-      document.body.append(link);
-      link.click();
-      link.remove();
-    } catch (failure) { toast(failure.message); }
+    download(jobId.value.trim()).catch((failure) => toast(failure.message));
   });
   const clear = h("button", { type: "button" }, "Clear history");
   clear.addEventListener("click", async () => { await call("DELETE", "/v1/jobs"); toast("Finished jobs cleared"); refresh(); });

@@ -1,5 +1,5 @@
 import { call } from "../api.js";
-import { field, h, show, toast } from "../dom.js";
+import { field, h, show, toast, displayName } from "../dom.js";
 
 export const title = "Process";
 
@@ -46,7 +46,7 @@ function read(box) {
 export async function render() {
   const mine = await call("GET", "/v1/images?limit=100");
   const source = h("select", { name: "image" }, h("option", { value: "" }, "— a file instead —"),
-    mine.items.map((image) => h("option", { value: image.id }, image.filename || image.key)));
+    mine.items.map((image) => h("option", { value: image.id }, displayName(image))));
   const file = h("input", { type: "file", accept: "image/jpeg,image/png" });
   const chain = h("div", { class: "chain", "aria-label": "Operations" });
   const adder = h("select", { "aria-label": "Operation" }, Object.keys(operations).map((kind) => h("option", { value: kind }, kind)));

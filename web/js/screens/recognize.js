@@ -1,5 +1,5 @@
 import { call } from "../api.js";
-import { field, h, show } from "../dom.js";
+import { field, h, show, displayName } from "../dom.js";
 
 export const title = "Recognize";
 
@@ -14,7 +14,7 @@ function svg(tag, attributes) {
 export async function render() {
   const mine = await call("GET", "/v1/images?limit=100");
   const source = h("select", { name: "image" }, h("option", { value: "" }, "— a file instead —"),
-    mine.items.map((image) => h("option", { value: image.id }, image.filename || image.key)));
+    mine.items.map((image) => h("option", { value: image.id }, displayName(image))));
   const file = h("input", { type: "file", accept: "image/jpeg,image/png" });
   const error = h("p", { class: "error", role: "alert" });
   const stage = h("div", {});
