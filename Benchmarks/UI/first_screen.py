@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -55,6 +56,8 @@ def main():
     for line in up.stdout:
         if "Clearsky is up" in line:
             break
+    # Keep reading what the cluster logs: a full pipe would stop every service that writes to it.
+    threading.Thread(target=lambda: [None for _ in up.stdout], daemon=True).start()
     url = f"http://127.0.0.1:{port}"
     try:
         user = {"username": "bench", "email": "bench@example.com", "password": "Corr3ct-horse"}

@@ -23,7 +23,7 @@ enum GatewayApp {
                     idleTimeout: .nanoseconds(Int64(settings.idleTimeout.components.seconds) * 1_000_000_000))),
             configuration: .init(
                 address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: "Clearsky",
-                availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections)),
+                availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections, logger: logger)),
             logger: logger)
     }
 

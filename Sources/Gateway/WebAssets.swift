@@ -17,12 +17,15 @@ struct WebAssets: Sendable {
     let version: String
     let files: [String: Asset]
     let shell: Asset
+    /// `openapi.yaml` as written and as JSON, when the folder has it.
+    let openAPIYAML: Asset?
+    let openAPIJSON: Asset?
 
     static let types = [
         "html": "text/html; charset=utf-8", "css": "text/css; charset=utf-8",
         "js": "text/javascript; charset=utf-8", "svg": "image/svg+xml", "png": "image/png",
         "ico": "image/x-icon", "json": "application/json", "webmanifest": "application/manifest+json",
-        "txt": "text/plain; charset=utf-8",
+        "txt": "text/plain; charset=utf-8", "yaml": "application/yaml; charset=utf-8",
     ]
 
     /// Reads every file below `folder` (dot files and unknown types left out).
@@ -56,6 +59,14 @@ struct WebAssets: Sendable {
         let html = String(decoding: index.1, as: UTF8.self).replacingOccurrences(
             of: "{{assets}}", with: "/assets/\(version)")
         shell = Self.asset(Array(html.utf8), type: Self.types["html"]!)
+        openAPIYAML = files["openapi.yaml"]
+        if let yaml = raw.first(where: { $0.0 == "openapi.yaml" }) {
+            openAPIJSON = Self.asset(
+                try OpenAPIDocument.json(fromYAML: String(decoding: yaml.1, as: UTF8.self)),
+                type: "application/json; charset=utf-8")
+        } else {
+            openAPIJSON = nil
+        }
     }
 
     private static func asset(_ bytes: [UInt8], type: String) -> Asset {

@@ -20,6 +20,15 @@ struct WebController: Sendable {
         router.get("/") { request, _ in shell(request) }
         for screen in Self.screens { router.get(RouterPath(screen)) { request, _ in shell(request) } }
         router.get("images/:id") { request, _ in shell(request) }
+        // The API's contract, for people and for generators (`no-cache`: revalidated by ETag).
+        router.get("openapi.yaml") { request, _ -> Response in
+            guard let document = assets.openAPIYAML else { throw APIError(.notFound, "NotFound", "No document") }
+            return serve(document, request: request, cacheControl: "no-cache")
+        }
+        router.get("openapi.json") { request, _ -> Response in
+            guard let document = assets.openAPIJSON else { throw APIError(.notFound, "NotFound", "No document") }
+            return serve(document, request: request, cacheControl: "no-cache")
+        }
         router.get("assets/**") { request, context -> Response in
             let parts = context.parameters.getCatchAll()
             guard parts.count >= 2, parts[0] == assets.version,

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 import Wire
 
 /// Runs one Clearsky service: logging, its Wire server with `health`, and its background services,
@@ -12,7 +13,7 @@ public struct ServiceHost: Sendable {
 
     public init(configuration: ServiceConfiguration) {
         self.configuration = configuration
-        LoggingBootstrap.once()
+        LoggingBootstrap.once(level: configuration.logLevel)
         var logger = Logger(label: "clearsky.\(configuration.service.key)")
         logger.logLevel = configuration.logLevel
         self.logger = logger
@@ -82,16 +83,21 @@ public struct ServiceHost: Sendable {
 
 /// Bootstraps swift-log once per process.
 public enum LoggingBootstrap {
-    private static let done: Void = {
+    private static let bootstrapped = Mutex(false)
+
+    /// Every logger starts at `level`, the process's configured one, so a library's own loggers
+    /// (Hummingbird logs each connection at trace) stay as quiet as ours. Our loggers set their level
+    /// again themselves. The first call decides.
+    public static func once(level: Logger.Level = .info) {
+        guard
+            bootstrapped.withLock({ done in
+                defer { done = true }; return !done
+            })
+        else { return }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .trace
+            handler.logLevel = level
             return handler
         }
-    }()
-
-    /// Loggers set their own level; the handler passes everything through.
-    public static func once() {
-        _ = done
     }
 }

@@ -41,9 +41,10 @@ struct UpCommand: AsyncParsableCommand {
             logLevel: logLevel ?? environment["CLEARSKY_LOG_LEVEL"] ?? "info",
             webhookAllow: webhookAllow ?? environment["CLEARSKY_WEBHOOK_ALLOW"])
         try plan.prepareDataDirectory()
-        LoggingBootstrap.once()
+        let level = Logger.Level(rawValue: plan.logLevel.lowercased()) ?? .info
+        LoggingBootstrap.once(level: level)
         var logger = Logger(label: "clearsky.up")
-        logger.logLevel = Logger.Level(rawValue: plan.logLevel.lowercased()) ?? .info
+        logger.logLevel = level
         let supervisor = Supervisor(plan: plan, logger: logger)
         let group = ServiceGroup(
             configuration: .init(

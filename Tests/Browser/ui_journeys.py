@@ -12,6 +12,7 @@ failure); with UPDATE_SCREENSHOTS=1 the README's pictures in docs/screenshots/ a
 Run by `make test` after the Swift tests; needs chromium, chromium-driver and python3-selenium
 (scripts/setup.sh installs them)."""
 
+import collections
 import glob
 import os
 import random
@@ -21,6 +22,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -68,6 +70,9 @@ class Journey:
                 break
             if time.time() > deadline:
                 raise RuntimeError("clearsky up did not come up")
+        # Keep reading what the cluster logs: a full pipe would stop every service that writes to it.
+        self.log = collections.deque(maxlen=200)
+        threading.Thread(target=lambda: self.log.extend(self.up.stdout), daemon=True).start()
         self.url = f"http://127.0.0.1:{self.port}"
         options = webdriver.ChromeOptions()
         for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900",
@@ -410,6 +415,7 @@ def main():
             pass
         traceback.print_exc()
         print(f"ui: failed; screenshots in {journey.shots}; console: {journey.console}", file=sys.stderr)
+        print("ui: the cluster's last log lines:\n" + "".join(getattr(journey, "log", [])), file=sys.stderr)
     finally:
         journey.close(failed)
     sys.exit(1 if failed else 0)
