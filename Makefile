@@ -22,13 +22,18 @@ models:
 up: release models
 	.build/release/clearsky up --data-dir $(DATA_DIR) --port $(PORT)
 
-## Every test: unit, contract, gateway journeys and the `clearsky up` test (which runs the built binaries).
-## (aiosmtpd is the SMTP server the notification tests send to; Chromium with Selenium drives the web UI.)
+## Every test: unit, contract, gateway journeys, the `clearsky up` and CLI tests (which run the built
+## binaries), the web UI in Chromium, and the API against its OpenAPI document.
+## (aiosmtpd is the SMTP server the notification tests send to; Chromium with Selenium drives the web UI;
+## schemathesis and openapi-spec-validator come from PyPI into .build/api-tools.)
 test: models
-	@./scripts/setup.sh python3-aiosmtpd openssl chromium chromium-driver python3-selenium
+	@./scripts/setup.sh python3-aiosmtpd openssl chromium chromium-driver python3-selenium python3-venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	/usr/bin/python3 Tests/Browser/ui_journeys.py
+	@test -x .build/api-tools/bin/python || python3 -m venv .build/api-tools
+	.build/api-tools/bin/python -m pip install --quiet --disable-pip-version-check -r Tests/API/requirements.txt
+	.build/api-tools/bin/python Tests/API/conformance.py
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift

@@ -13,15 +13,13 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "Browser"))
-from ui_journeys import free_ports  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "Support"))
+from cluster import Cluster  # noqa: E402
 
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
@@ -47,18 +45,8 @@ def main():
     parser.add_argument("--bin", default=os.path.join(ROOT, ".build", "release"))
     arguments = parser.parse_args()
     data = tempfile.mkdtemp(prefix="clearsky-uibench-")
-    base, port = free_ports()
-    up = subprocess.Popen(
-        [os.path.join(arguments.bin, "clearsky"), "up", "--data-dir", data, "--port", str(port), "--base-port", str(base),
-         "--log-level", "warning"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env=dict(os.environ, CLEARSKY_PASSWORD_ITERATIONS="1000"))
-    for line in up.stdout:
-        if "Clearsky is up" in line:
-            break
-    # Keep reading what the cluster logs: a full pipe would stop every service that writes to it.
-    threading.Thread(target=lambda: [None for _ in up.stdout], daemon=True).start()
-    url = f"http://127.0.0.1:{port}"
+    up = Cluster(arguments.bin, data)
+    url = up.url
     try:
         user = {"username": "bench", "email": "bench@example.com", "password": "Corr3ct-horse"}
         request("POST", url + "/v1/auth/signup", user)
@@ -70,7 +58,7 @@ def main():
         started = time.time()
         for index in range(arguments.images):
             request("POST", f"{url}/v1/images?key=bench/{index}.jpg", photos[index % 3], token, "image/jpeg")
-        print(f"uploaded {arguments.images} images in {time.time() - started:.1f} s")
+        print(f"uploaded {arguments.images} images in {time.time() - started:.1f} s", flush=True)
         # Let thumbnails be made, as they would be for a library that has been there a while.
         deadline = time.time() + 600
         while time.time() < deadline:
@@ -103,29 +91,35 @@ def main():
                     // When the last thumbnail in view arrived (the resource timing of each one's URL).
                     const inView = [...document.querySelectorAll('.tile img')].filter(i => i.getBoundingClientRect().top < innerHeight);
                     const arrived = inView.map(i => performance.getEntriesByName(i.currentSrc).map(e => e.responseEnd)).flat();
-                    const now = arrived.length ? Math.max(...arrived) : performance.now();
-                    const kinds = {shell: 0, code: 0, json: 0, thumbnails: 0, other: 0};
-                    const nav = performance.getEntriesByType('navigation')[0];
-                    kinds.shell += nav.transferSize;
+                    return {ms: arrived.length ? Math.max(...arrived) : performance.now(), visible: inView.length,
+                            tiles: document.querySelectorAll('.tile').length, inView: inView.map(i => i.currentSrc)};""")
+                # Then what the browser fetched while it settled (lazy thumbnails just below the fold too).
+                time.sleep(2)
+                kinds = browser.execute_script("""
+                    const inView = new Set(arguments[0]);
+                    const kinds = {shell: 0, code: 0, json: 0, thumbnailsInView: 0, thumbnailsBelow: 0, other: 0, below: 0};
+                    kinds.shell += performance.getEntriesByType('navigation')[0].transferSize;
                     for (const r of performance.getEntriesByType('resource')) {
                       const u = new URL(r.name);
-                      const kind = u.pathname.startsWith('/assets/') ? 'code' : u.pathname.endsWith('/thumbnail') ? 'thumbnails'
-                        : u.pathname.startsWith('/v1/') ? 'json' : 'other';
-                      kinds[kind] += r.transferSize;
+                      if (u.pathname.endsWith('/thumbnail')) {
+                        if (inView.has(r.name)) kinds.thumbnailsInView += r.transferSize;
+                        else { kinds.thumbnailsBelow += r.transferSize; if (r.transferSize > 0) kinds.below += 1; }
+                      } else {
+                        kinds[u.pathname.startsWith('/assets/') ? 'code' : u.pathname.startsWith('/v1/') ? 'json' : 'other'] += r.transferSize;
+                      }
                     }
-                    const visible = [...document.querySelectorAll('.tile img')].filter(i => i.getBoundingClientRect().top < innerHeight).length;
-                    return {kinds, ms: now, visible, tiles: document.querySelectorAll('.tile').length};""")
-                kinds = figures["kinds"]
-                total = sum(kinds.values())
-                print(f"{label}: first grid ({figures['visible']} thumbnails in view, {figures['tiles']} tiles) after "
-                      f"{figures['ms']:.0f} ms; transferred {total / 1024:.1f} KiB = shell {kinds['shell'] / 1024:.1f} + "
-                      f"code and styles {kinds['code'] / 1024:.1f} + API JSON {kinds['json'] / 1024:.1f} + thumbnails "
-                      f"{kinds['thumbnails'] / 1024:.1f} (+ other {kinds['other'] / 1024:.1f}) KiB")
+                    return kinds;""", figures["inView"])
+                app = kinds["shell"] + kinds["code"] + kinds["json"] + kinds["other"]
+                print(f"{label}: first grid ({figures['visible']} thumbnails in view of {figures['tiles']} tiles) after "
+                      f"{figures['ms']:.0f} ms; transferred: app {app / 1024:.1f} KiB (shell {kinds['shell'] / 1024:.1f} + "
+                      f"code and styles {kinds['code'] / 1024:.1f} + API JSON {kinds['json'] / 1024:.1f}) + thumbnails in "
+                      f"view {kinds['thumbnailsInView'] / 1024:.1f} KiB = first screen "
+                      f"{(app + kinds['thumbnailsInView']) / 1024:.1f} KiB; then {kinds['below']} lazy thumbnails below "
+                      f"the fold, {kinds['thumbnailsBelow'] / 1024:.1f} KiB", flush=True)
         finally:
             browser.quit()
     finally:
-        up.terminate()
-        up.wait(timeout=20)
+        up.stop()
         shutil.rmtree(data, ignore_errors=True)
 
 

@@ -15,4 +15,7 @@ struct GatewayContext: RequestContext {
 
     /// JSON bodies are small; 64 KiB leaves room for every account request with 10 KB fields.
     var maxUploadSize: Int { 64 * 1024 }
+
+    /// JSON answers, gzipped for clients that accept it.
+    var responseEncoder: CompressingJSONEncoder { CompressingJSONEncoder() }
 }

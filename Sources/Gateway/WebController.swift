@@ -51,8 +51,7 @@ struct WebController: Sendable {
         if request.headers[values: .ifNoneMatch].contains(where: { $0.contains(asset.etag) }) {
             return Response(status: .notModified, headers: headers)
         }
-        let acceptsGzip = request.headers[values: .acceptEncoding].contains { $0.lowercased().contains("gzip") }
-        if acceptsGzip, let gzipped = asset.gzipped {
+        if Gzip.accepted(by: request), let gzipped = asset.gzipped {
             headers[.contentEncoding] = "gzip"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: gzipped)))
         }

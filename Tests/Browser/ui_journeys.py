@@ -12,19 +12,17 @@ failure); with UPDATE_SCREENSHOTS=1 the README's pictures in docs/screenshots/ a
 Run by `make test` after the Swift tests; needs chromium, chromium-driver and python3-selenium
 (scripts/setup.sh installs them)."""
 
-import collections
 import glob
 import os
-import random
 import re
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import traceback
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Support"))
+from cluster import Cluster  # noqa: E402
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -38,42 +36,13 @@ PHOTOS = os.path.join(ROOT, "Sources", "TestImages", "Resources")
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
-def free_ports():
-    def free(port):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-                return True
-            except OSError:
-                return False
-    for _ in range(200):
-        base = random.randint(1_100, 3_200) * 10
-        if all(free(base + offset) for offset in range(1, 7)):
-            return base, base + 6
-    raise RuntimeError("no free ports")
-
-
 class Journey:
     def __init__(self):
         self.data = tempfile.mkdtemp(prefix="clearsky-ui-")
         self.shots = os.environ.get("SCREENSHOTS") or tempfile.mkdtemp(prefix="clearsky-ui-shots-")
         self.update = os.environ.get("UPDATE_SCREENSHOTS") == "1"
-        base, self.port = free_ports()
-        environment = dict(os.environ, CLEARSKY_PASSWORD_ITERATIONS="1000")
-        self.up = subprocess.Popen(
-            [os.path.join(BIN, "clearsky"), "up", "--data-dir", self.data, "--port", str(self.port),
-             "--base-port", str(base), "--log-level", "warning"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment, text=True)
-        deadline = time.time() + 120
-        for line in self.up.stdout:
-            if "Clearsky is up" in line:
-                break
-            if time.time() > deadline:
-                raise RuntimeError("clearsky up did not come up")
-        # Keep reading what the cluster logs: a full pipe would stop every service that writes to it.
-        self.log = collections.deque(maxlen=200)
-        threading.Thread(target=lambda: self.log.extend(self.up.stdout), daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.up = Cluster(BIN, self.data)
+        self.url = self.up.url
         options = webdriver.ChromeOptions()
         for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900",
                      "--disable-gpu", "--lang=en-US"):
@@ -391,11 +360,7 @@ class Journey:
         try:
             self.browser.quit()
         finally:
-            self.up.terminate()
-            try:
-                self.up.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.up.kill()
+            self.up.stop()
             shutil.rmtree(self.data, ignore_errors=True)
             if not failed and not os.environ.get("SCREENSHOTS"):
                 shutil.rmtree(self.shots, ignore_errors=True)
@@ -415,7 +380,7 @@ def main():
             pass
         traceback.print_exc()
         print(f"ui: failed; screenshots in {journey.shots}; console: {journey.console}", file=sys.stderr)
-        print("ui: the cluster's last log lines:\n" + "".join(getattr(journey, "log", [])), file=sys.stderr)
+        print("ui: the cluster's last log lines:\n" + "".join(journey.up.log), file=sys.stderr)
     finally:
         journey.close(failed)
     sys.exit(1 if failed else 0)

@@ -6,6 +6,8 @@ import TestImages
 import Testing
 import Wire
 
+@testable import Gateway
+
 /// Images, processing and jobs through HTTP: the gateway in front of real StoreSvc and ProcessSvc.
 @Suite struct ImageJourneyTests {
     @Test func uploadBrowseFetchProcessAndDelete() async throws {
@@ -98,6 +100,31 @@ import Wire
             // Delete: gone for good.
             #expect(try await cluster.request(.delete, "/v1/images/\(id)", token: token).status == .noContent)
             #expect(try await cluster.request(.get, "/v1/images/\(id)", token: token).status == .notFound)
+        }
+    }
+
+    @Test func largeJSONAnswersAreGzippedForClientsThatAcceptIt() async throws {
+        try await ClusterHarness.run { cluster in
+            let token = try await cluster.user("zippy")
+            for name in ["a.jpg", "b.jpg", "c.jpg"] {
+                _ = try await cluster.upload("/v1/images", file: TestImages.building, filename: name, token: token)
+            }
+            let plain = try await cluster.request(.get, "/v1/images", token: token)
+            #expect(
+                plain.headers[.contentEncoding] == nil && plain.body.readableBytes >= CompressingJSONEncoder.threshold)
+            #expect(plain.headers[.vary] == "Accept-Encoding")
+            let zipped = try await cluster.request(
+                .get, "/v1/images", token: token, headers: [.acceptEncoding: "gzip, deflate, br"])
+            #expect(zipped.headers[.contentEncoding] == "gzip")
+            #expect(zipped.headers[.contentLength] == String(zipped.body.readableBytes))
+            #expect(Array(zipped.body.readableBytesView.prefix(2)) == [0x1F, 0x8B])
+            #expect(zipped.body.readableBytes * 2 < plain.body.readableBytes)
+            // Refused with q=0, or a small answer: as it is.
+            let refused = try await cluster.request(
+                .get, "/v1/images", token: token, headers: [.acceptEncoding: "gzip;q=0"])
+            #expect(refused.headers[.contentEncoding] == nil)
+            let small = try await cluster.request(.get, "/v1/me", token: token, headers: [.acceptEncoding: "gzip"])
+            #expect(small.headers[.contentEncoding] == nil && small.status == .ok)
         }
     }
 

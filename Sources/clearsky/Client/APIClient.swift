@@ -91,6 +91,17 @@ actor APIClient {
         self.chosen = named != nil
     }
 
+    /// One client for the process, never shut down (it lives until exit): a refused or unreachable
+    /// server fails at once instead of being retried until the request's deadline, and gzipped JSON is
+    /// inflated (at most 100× its size).
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)),
+            decompression: .enabled(limit: .ratio(100)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
     /// Sends a request; `signedIn` adds the session's token. `progress` hears (sent, total) bytes.
     func send(
         _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: RequestBody = .none,
@@ -169,6 +180,7 @@ actor APIClient {
         request.method = method
         request.headers.add(name: "User-Agent", value: "clearsky-cli/\(ClearskyVersion.current)")
         request.headers.add(name: "Accept", value: "application/json, */*")
+        request.headers.add(name: "Accept-Encoding", value: "gzip")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let type = body.contentType {
             request.headers.add(name: "Content-Type", value: type)
@@ -181,7 +193,7 @@ actor APIClient {
         }
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: timeout)
+            response = try await Self.http.execute(request, timeout: timeout)
         } catch {
             throw CLIError.unreachable("cannot reach \(server): \(Self.reason(error))")
         }

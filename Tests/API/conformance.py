@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""The API against its document, web/openapi.yaml:
+
+1. the document is valid OpenAPI 3.1 (openapi-spec-validator);
+2. schemathesis drives a real `clearsky up` (free ports, its own data folder) with a signed-in
+   user's token, within a fixed example count and time budget: no 5xx, and every answer conforms to
+   the document (status, content type, headers, schema).
+
+Run by `make test` with the tools of Tests/API/requirements.txt (in .build/api-tools). Set
+API_MAX_EXAMPLES / API_MAX_SECONDS to search longer. Reports go to $API_REPORTS (default: a temporary
+folder, kept on failure)."""
+
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from openapi_spec_validator import validate
+from openapi_spec_validator.readers import read_from_filename
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.environ.get("CLEARSKY_BIN_DIR", os.path.join(ROOT, ".build", "debug"))
+sys.path.insert(0, os.path.join(ROOT, "Tests", "Support"))
+from cluster import Cluster  # noqa: E402
+
+# Left out of the generated requests, each for a reason the document's readers would accept:
+EXCLUDED = {
+    "logOutEverywhere": "it revokes the token the run signs in with; AccountJourneyTests covers it",
+    "events": "a stream that stays open by design; EventStreamTests covers it",
+}
+
+
+def request(method, url, body=None, token=None, content_type="application/json"):
+    data = json.dumps(body).encode() if isinstance(body, dict) else body
+    headers = {"Content-Type": content_type} if data is not None else {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    with urllib.request.urlopen(urllib.request.Request(url, data=data, method=method, headers=headers)) as answer:
+        text = answer.read()
+        return json.loads(text) if text else None
+
+
+def main():
+    document, _ = read_from_filename(os.path.join(ROOT, "web", "openapi.yaml"))
+    validate(document)
+    print(f"api: web/openapi.yaml is valid OpenAPI {document['openapi']} ({len(document['paths'])} paths)")
+
+    data = tempfile.mkdtemp(prefix="clearsky-api-")
+    reports = os.environ.get("API_REPORTS") or tempfile.mkdtemp(prefix="clearsky-api-reports-")
+    up = Cluster(BIN, data)
+    failed = True
+    try:
+        url = up.url
+        user = {"username": "schema", "email": "schema@example.com", "password": "Corr3ct-horse"}
+        request("POST", url + "/v1/auth/signup", user)
+        mail = "".join(open(path).read() for path in glob.glob(os.path.join(data, "mail", "outbox", "*.eml")))
+        request("POST", url + "/v1/auth/confirm", {"username": "schema", "code": re.search(r"code (\d{6})", mail)[1]})
+        token = request("POST", url + "/v1/auth/login", user)["accessToken"]
+        # Something to find: an image of the user's (generated IDs mostly miss it, examples name none).
+        photo = open(os.path.join(ROOT, "Sources", "TestImages", "Resources", "building.jpg"), "rb").read()
+        request("POST", url + "/v1/images?key=schema/building.jpg", photo, token, "image/jpeg")
+
+        command = [
+            os.path.join(os.path.dirname(sys.executable), "schemathesis"), "run", url + "/openapi.json",
+            "--header", f"Authorization: Bearer {token}",
+            "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,"
+                        "response_headers_conformance,response_schema_conformance",
+            "--max-examples", os.environ.get("API_MAX_EXAMPLES", "20"),
+            "--max-time", os.environ.get("API_MAX_SECONDS", "180"),
+            "--phases", "examples,coverage,fuzzing",
+            "--workers", "2", "--seed", "20261207", "--request-timeout", "30",
+            "--suppress-health-check", "all",
+            "--report", "junit", "--report-dir", reports,
+        ]
+        for operation in EXCLUDED:
+            command += ["--exclude-operation-id", operation]
+        started = time.time()
+        run = subprocess.run(command, cwd=reports)
+        print(f"api: schemathesis finished in {time.time() - started:.0f} s with exit status {run.returncode}")
+        failed = run.returncode != 0
+    finally:
+        up.stop()
+        shutil.rmtree(data, ignore_errors=True)
+        if failed:
+            print(f"api: failed; reports in {reports}; the cluster's last log lines:\n" + "".join(up.log), file=sys.stderr)
+        elif not os.environ.get("API_REPORTS"):
+            shutil.rmtree(reports, ignore_errors=True)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
