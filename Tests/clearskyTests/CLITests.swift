@@ -15,11 +15,11 @@ import WireTesting
 
         /// Runs `clearsky ARGUMENTS` with `input` on stdin; stdout and stderr go to files (a pipe read
         /// after exit could fill up and stall a command that prints an image).
-        func run(_ arguments: [String], input: String? = nil, server: String? = nil) async throws
-            -> (status: Int32, out: String, err: String)
+        func run(_ arguments: [String], input: String? = nil, server: String? = nil, executable: String? = nil)
+            async throws -> (status: Int32, out: String, err: String)
         {
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: "\(UpTests.binaryDirectory)/clearsky")
+            process.executableURL = URL(fileURLWithPath: executable ?? "\(UpTests.binaryDirectory)/clearsky")
             process.arguments = arguments
             var environment = ProcessInfo.processInfo.environment
             environment["XDG_CONFIG_HOME"] = home
@@ -108,6 +108,19 @@ import WireTesting
         #expect(try Self.mode("\(home)/clearsky") == 0o700 && Self.mode("\(home)/clearsky/session.json") == 0o600)
         #expect(try await cli.run(["auth", "whoami"]).out.contains("cleo <cleo@example.com>"))
         #expect(try await cli.json(["auth", "whoami"])["username"] as? String == "cleo")
+
+        // On a terminal (util-linux `script` gives the command a pty): the password prompt does not
+        // echo what is typed, and an upload draws its progress bar.
+        let typed = try await cli.run(
+            ["-qec", "\(UpTests.binaryDirectory)/clearsky auth login --username cleo", "/dev/null"],
+            input: "Corr3ct-horse\n", executable: "/usr/bin/script")
+        #expect(typed.status == 0 && typed.out.contains("Password:") && typed.out.contains("as cleo"), "\(typed)")
+        #expect(!typed.out.contains("Corr3ct-horse"), "the password was echoed")
+        let drawn = try await cli.run(
+            ["-qec", "\(UpTests.binaryDirectory)/clearsky image upload \(building)", "/dev/null"],
+            executable: "/usr/bin/script")
+        #expect(drawn.status == 0 && drawn.out.contains("100%") && drawn.out.contains("Uploaded"), "\(drawn)")
+        #expect(try await cli.json(["image", "rm", try #require(drawn.out.firstMatch(of: /→ (img_[0-9a-f]+)/)).1.description])["deleted"] != nil)
 
         // Images: uploads (piped: nothing on stderr), a refusal with its reason, list, get, bytes.
         let upload = try await cli.run(["image", "upload", building, street])

@@ -74,7 +74,8 @@ export async function render(_params, query, current) {
     if (loading || done) return;
     loading = true;
     const path = everyone ? "/v1/gallery" : "/v1/images";
-    const search = new URLSearchParams({ limit: "60" });
+    // A first page that fills a large screen keeps the first signed-in screen small; later ones are bigger.
+    const search = new URLSearchParams({ limit: cursor ? "120" : "40" });
     if (cursor) search.set("cursor", cursor);
     if (!everyone && query.get("tags")) search.set("tags", query.get("tags"));
     const list = await call("GET", `${path}?${search}`);
