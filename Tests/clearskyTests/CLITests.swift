@@ -15,9 +15,11 @@ import WireTesting
 
         /// Runs `clearsky ARGUMENTS` with `input` on stdin; stdout and stderr go to files (a pipe read
         /// after exit could fill up and stall a command that prints an image).
-        func run(_ arguments: [String], input: String? = nil, server: String? = nil, executable: String? = nil)
-            async throws -> (status: Int32, out: String, err: String)
-        {
+        /// With `after`, `input` is typed only once stdout shows that text (a prompt), as a person would.
+        func run(
+            _ arguments: [String], input: String? = nil, after prompt: String? = nil, server: String? = nil,
+            executable: String? = nil
+        ) async throws -> (status: Int32, out: String, err: String) {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable ?? "\(UpTests.binaryDirectory)/clearsky")
             process.arguments = arguments
@@ -32,9 +34,17 @@ import WireTesting
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
             let stdin = Pipe()
             process.standardInput = stdin
-            try stdin.fileHandleForWriting.write(contentsOf: Data((input ?? "").utf8))
-            try stdin.fileHandleForWriting.close()
+            let typing = Task {
+                if let prompt {
+                    _ = try? await eventually(timeout: .seconds(20)) {
+                        (try? String(contentsOfFile: out, encoding: .utf8))?.contains(prompt) == true
+                    }
+                }
+                try stdin.fileHandleForWriting.write(contentsOf: Data((input ?? "").utf8))
+                try stdin.fileHandleForWriting.close()
+            }
             let status = try await runToExit(process)
+            try await typing.value
             let result = (
                 status, try String(contentsOfFile: out, encoding: .utf8),
                 try String(contentsOfFile: err, encoding: .utf8)
@@ -113,14 +123,17 @@ import WireTesting
         // echo what is typed, and an upload draws its progress bar.
         let typed = try await cli.run(
             ["-qec", "\(UpTests.binaryDirectory)/clearsky auth login --username cleo", "/dev/null"],
-            input: "Corr3ct-horse\n", executable: "/usr/bin/script")
+            input: "Corr3ct-horse\n", after: "Password:", executable: "/usr/bin/script")
         #expect(typed.status == 0 && typed.out.contains("Password:") && typed.out.contains("as cleo"), "\(typed)")
         #expect(!typed.out.contains("Corr3ct-horse"), "the password was echoed")
         let drawn = try await cli.run(
             ["-qec", "\(UpTests.binaryDirectory)/clearsky image upload \(building)", "/dev/null"],
             executable: "/usr/bin/script")
         #expect(drawn.status == 0 && drawn.out.contains("100%") && drawn.out.contains("Uploaded"), "\(drawn)")
-        #expect(try await cli.json(["image", "rm", try #require(drawn.out.firstMatch(of: /→ (img_[0-9a-f]+)/)).1.description])["deleted"] != nil)
+        #expect(
+            try await cli.json([
+                "image", "rm", try #require(drawn.out.firstMatch(of: /→ (img_[0-9a-f]+)/)).1.description,
+            ])["deleted"] != nil)
 
         // Images: uploads (piped: nothing on stderr), a refusal with its reason, list, get, bytes.
         let upload = try await cli.run(["image", "upload", building, street])
