@@ -16,6 +16,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Wire", targets: ["Wire"]),
+        .library(name: "Contracts", targets: ["Contracts"]),
+        .library(name: "Primitives", targets: ["Primitives"]),
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "AccessTokens", targets: ["AccessTokens"]),
         .library(name: "Detection", targets: ["Detection"]),
@@ -58,11 +60,14 @@ let package = Package(
             name: "COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
 
-        // The protocol every service speaks, and the contracts they share.
+        // libcrypto's primitives (random bytes, HMAC-SHA256, PBKDF2, SHA-256, hex) and a fast UTF-8 check.
+        .target(name: "Primitives", dependencies: ["COpenSSL"]),
+
+        // The protocol every service speaks: codec, frames, handshake, client, server, methods, errors.
         .target(
             name: "Wire",
             dependencies: [
-                "COpenSSL",
+                "COpenSSL", "Primitives",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -71,6 +76,9 @@ let package = Package(
             // The codec's state is a class touched on every field; run-time exclusivity checks on it were
             // a tenth of encoding (the compile-time checks stay).
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
+
+        // What the services say to each other: each one's methods, messages, events and error codes.
+        .target(name: "Contracts", dependencies: ["Wire"]),
 
         // Decode/encode (TurboJPEG, libpng), pixel buffers, operations, dehaze.
         // Imaging and Detection are optimized in debug builds too: the tests run every operation and the
@@ -88,7 +96,7 @@ let package = Package(
         .target(
             name: "WireTesting",
             dependencies: [
-                "Wire", "ServiceRuntime",
+                "Wire", "Contracts", "Primitives", "ServiceRuntime",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -100,17 +108,18 @@ let package = Package(
         .target(
             name: "ServiceRuntime",
             dependencies: [
-                "Wire",
+                "Wire", "Contracts", "Primitives",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
         // YOLOv3-tiny: darknet cfg and weights, forward pass, detections.
-        .target(name: "Detection", dependencies: ["Imaging", "Wire", "COpenBLAS"], swiftSettings: optimizedInDebug),
+        .target(
+            name: "Detection", dependencies: ["Imaging", "Primitives", "COpenBLAS"], swiftSettings: optimizedInDebug),
 
         // HS256 JSON Web Tokens: signed by AuthSvc, verified by the gateway.
-        .target(name: "AccessTokens", dependencies: ["Wire", "COpenSSL"]),
+        .target(name: "AccessTokens", dependencies: ["Primitives", "COpenSSL"]),
 
         // Mail delivery (SMTP or the outbox folder), for AuthSvc's codes and TagSvc's notifications.
         .target(
@@ -123,18 +132,18 @@ let package = Package(
         .executableTarget(
             name: "AuthSvc",
             dependencies: [
-                "Wire", "ServiceRuntime", "AccessTokens", "Mail",
+                "Wire", "Contracts", "Primitives", "ServiceRuntime", "AccessTokens", "Mail",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // Taking images in: decoded once before acceptance, Imaging errors mapped to Wire codes.
-        .target(name: "ImageIntake", dependencies: ["Imaging", "Wire"]),
+        .target(name: "ImageIntake", dependencies: ["Imaging", "Wire", "Contracts"]),
 
         .executableTarget(
             name: "StoreSvc",
             dependencies: [
-                "Wire", "ServiceRuntime", "ImageIntake", "Imaging",
+                "Wire", "Contracts", "Primitives", "ServiceRuntime", "ImageIntake", "Imaging",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -142,7 +151,7 @@ let package = Package(
         .executableTarget(
             name: "ProcessSvc",
             dependencies: [
-                "Wire", "ServiceRuntime", "ImageIntake", "Imaging",
+                "Wire", "Contracts", "Primitives", "ServiceRuntime", "ImageIntake", "Imaging",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -151,11 +160,14 @@ let package = Package(
         // TagSvc's SQLite index: images, automatic and manual tags, visible tags, subscriptions, queries.
         // IP addresses and CIDR ranges as the C library reads them: webhook targets, trusted proxies.
         .target(name: "NetworkAddresses"),
-        .target(name: "TagIndex", dependencies: ["Wire", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "TagIndex",
+            dependencies: ["Wire", "Contracts", "Primitives", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "TagSvc",
             dependencies: [
-                "Wire", "TagIndex", "ServiceRuntime", "Detection", "Imaging", "ImageIntake", "Mail", "NetworkAddresses",
+                "Wire", "Contracts", "Primitives", "TagIndex", "ServiceRuntime", "Detection", "Imaging", "ImageIntake",
+                "Mail", "NetworkAddresses",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -166,7 +178,7 @@ let package = Package(
         .executableTarget(
             name: "Gateway",
             dependencies: [
-                "Wire", "ServiceRuntime", "AccessTokens", "NetworkAddresses", "CZlib",
+                "Wire", "Contracts", "Primitives", "ServiceRuntime", "AccessTokens", "NetworkAddresses", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -178,7 +190,7 @@ let package = Package(
         .executableTarget(
             name: "clearsky",
             dependencies: [
-                "Wire", "ServiceRuntime", "Imaging",
+                "Wire", "Contracts", "Primitives", "ServiceRuntime", "Imaging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -197,20 +209,28 @@ let package = Package(
             ]),
 
         .testTarget(
-            name: "ImagingTests", dependencies: ["Imaging", "ImagingKernels", "Wire", "WireTesting", "TestImages"],
+            name: "ImagingTests",
+            dependencies: [
+                "Imaging", "ImagingKernels", "Wire", "Contracts", "Primitives", "WireTesting", "TestImages",
+            ],
             resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "WireTests", dependencies: ["Wire", "WireTesting", .product(name: "NIOCore", package: "swift-nio")]),
-        .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime", "Wire"]),
+            name: "WireTests",
+            dependencies: [
+                "Wire", "Contracts", "Primitives", "WireTesting", .product(name: "NIOCore", package: "swift-nio"),
+            ]),
+        .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime", "Wire", "Contracts"]),
         .testTarget(
             name: "AuthSvcTests",
             dependencies: [
-                "AuthSvc", "AccessTokens", "Mail", "Wire", "WireTesting", "ServiceRuntime",
+                "AuthSvc", "AccessTokens", "Mail", "Wire", "Contracts", "Primitives", "WireTesting", "ServiceRuntime",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
-        .testTarget(name: "AccessTokensTests", dependencies: ["AccessTokens", "Wire", "WireTesting"]),
         .testTarget(
-            name: "DetectionTests", dependencies: ["Detection", "Imaging", "Wire", "TestImages"],
+            name: "AccessTokensTests", dependencies: ["AccessTokens", "Wire", "Contracts", "Primitives", "WireTesting"]),
+        .testTarget(
+            name: "DetectionTests",
+            dependencies: ["Detection", "Imaging", "Wire", "Contracts", "Primitives", "TestImages"],
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "MailTests",
@@ -218,18 +238,22 @@ let package = Package(
                 "Mail", "TestServers", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
-        .testTarget(name: "StoreSvcTests", dependencies: ["StoreSvc", "Wire", "WireTesting", "Imaging", "TestImages"]),
+        .testTarget(
+            name: "StoreSvcTests",
+            dependencies: ["StoreSvc", "Wire", "Contracts", "Primitives", "WireTesting", "Imaging", "TestImages"]),
         .testTarget(
             name: "ProcessSvcTests",
             dependencies: [
-                "ProcessSvc", "StoreSvc", "Wire", "WireTesting", "Imaging", "TestImages", "ServiceRuntime",
+                "ProcessSvc", "StoreSvc", "Wire", "Contracts", "Primitives", "WireTesting", "Imaging", "TestImages",
+                "ServiceRuntime",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(
             name: "TagSvcTests",
             dependencies: [
-                "TagSvc", "TagIndex", "StoreSvc", "Detection", "Mail", "Wire", "WireTesting", "TestImages",
+                "TagSvc", "TagIndex", "StoreSvc", "Detection", "Mail", "Wire", "Contracts", "Primitives", "WireTesting",
+                "TestImages",
                 "NetworkAddresses",
                 "TestServers",
                 "ServiceRuntime", .product(name: "GRDB", package: "GRDB.swift"),
@@ -239,7 +263,8 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Wire", "WireTesting", "ServiceRuntime", "AuthSvc", "AccessTokens", "Mail", "StoreSvc",
+                "Gateway", "Wire", "Contracts", "Primitives", "WireTesting", "ServiceRuntime", "AuthSvc",
+                "AccessTokens", "Mail", "StoreSvc",
                 "NetworkAddresses",
                 "ProcessSvc", "TagSvc", "TagIndex", "Detection", "Imaging", "TestImages", "TestServers",
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -249,7 +274,8 @@ let package = Package(
         .testTarget(
             name: "clearskyTests",
             dependencies: [
-                "clearsky", "AuthSvc", "StoreSvc", "ProcessSvc", "TagSvc", "Gateway", "Wire", "WireTesting",
+                "clearsky", "AuthSvc", "StoreSvc", "ProcessSvc", "TagSvc", "Gateway", "Wire", "Contracts", "Primitives",
+                "WireTesting",
                 "TestImages",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),

@@ -17,7 +17,8 @@ let package = Package(
         .executableTarget(
             name: "WireBench",
             dependencies: [
-                .product(name: "Wire", package: "main"),
+                .product(name: "Wire", package: "main"), .product(name: "Contracts", package: "main"),
+                .product(name: "Primitives", package: "main"),
                 "BenchSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -26,7 +27,8 @@ let package = Package(
         .executableTarget(
             name: "AuthBench",
             dependencies: [
-                "BenchSupport", .product(name: "AccessTokens", package: "main"), .product(name: "Wire", package: "main"),
+                "BenchSupport", .product(name: "AccessTokens", package: "main"), .product(name: "Wire", package: "main"), .product(name: "Contracts", package: "main"),
+                .product(name: "Primitives", package: "main"),
             ]),
         .executableTarget(
             name: "DetectionBench",
@@ -43,7 +45,8 @@ let package = Package(
         .executableTarget(
             name: "TagBench",
             dependencies: [
-                "BenchSupport", .product(name: "TagIndex", package: "main"), .product(name: "Wire", package: "main"),
+                "BenchSupport", .product(name: "TagIndex", package: "main"), .product(name: "Wire", package: "main"), .product(name: "Contracts", package: "main"),
+                .product(name: "Primitives", package: "main"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .executableTarget(

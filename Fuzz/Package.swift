@@ -16,10 +16,11 @@ let package = Package(
     targets: [
         .target(name: "CFuzzer"),
         .target(name: "FuzzDriver", dependencies: ["CFuzzer"]),
-        fuzzer("WireFuzz", [.product(name: "Wire", package: "main"), .product(name: "NIOCore", package: "swift-nio")]),
+        fuzzer("WireFuzz", [.product(name: "Wire", package: "main"), .product(name: "Contracts", package: "main"),
+                .product(name: "Primitives", package: "main"), .product(name: "NIOCore", package: "swift-nio")]),
         fuzzer("JPEGFuzz", [.product(name: "Imaging", package: "main")]),
         fuzzer("PNGFuzz", [.product(name: "Imaging", package: "main")]),
-        fuzzer("JWTFuzz", [.product(name: "AccessTokens", package: "main")]),
+        fuzzer("JWTFuzz", [.product(name: "AccessTokens", package: "main"), .product(name: "Primitives", package: "main")]),
         // The gateway is an executable: its multipart reader and header parser are linked in as sources
         // (symlinks to Sources/Gateway), so the fuzzer runs exactly what serves uploads.
         fuzzer(

@@ -1,4 +1,4 @@
-import Wire
+import Primitives
 
 /// A parser for one flat JSON object (string keys; string, number, boolean or null values), which is
 /// all a JWT header or payload holds. Verifying tokens must be cheap; Foundation's JSONDecoder is not.

@@ -1,6 +1,5 @@
 import COpenSSL
 import Foundation
-import Wire
 
 /// JSON Web Tokens signed with HMAC-SHA256 (OpenSSL), with a `kid` naming the key.
 public enum JWT {

@@ -1,4 +1,4 @@
-import Wire
+import Primitives
 
 /// One HMAC-SHA256 key of the ring: its id (the JWT `kid`) and its secret bytes.
 public struct SigningKey: Sendable, Equatable, Codable {

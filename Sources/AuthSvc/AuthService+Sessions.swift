@@ -1,6 +1,8 @@
 import AccessTokens
+import Contracts
 import Foundation
 import GRDB
+import Primitives
 import Wire
 
 extension AuthService {

@@ -1,5 +1,7 @@
+import Contracts
 import Foundation
 import GRDB
+import Primitives
 import Wire
 
 extension AuthService {

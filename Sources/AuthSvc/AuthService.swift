@@ -1,8 +1,10 @@
 import AccessTokens
+import Contracts
 import Foundation
 import GRDB
 import Logging
 import Mail
+import Primitives
 import Synchronization
 import Wire
 

@@ -1,3 +1,4 @@
+import Contracts
 import Wire
 
 /// Usernames and email addresses: what is accepted and the key uniqueness is checked on.

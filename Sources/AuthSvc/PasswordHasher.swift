@@ -1,3 +1,5 @@
+import Contracts
+import Primitives
 import ServiceRuntime
 import Wire
 

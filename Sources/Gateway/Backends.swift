@@ -1,3 +1,4 @@
+import Contracts
 import Wire
 
 /// One Wire client per backend service, shared by every request.
@@ -7,6 +8,7 @@ struct Backends: Sendable {
     let signer: URLSigner
 
     init(peers: [ServiceName: WireEndpoint], secret: ClusterSecret) {
+        ContractErrors.register()
         signer = URLSigner(secret: secret)
         var clients: [ServiceName: WireClient] = [:]
         for (service, endpoint) in peers where service != .gateway {

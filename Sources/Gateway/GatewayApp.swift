@@ -1,3 +1,4 @@
+import Contracts
 import Hummingbird
 import HummingbirdCore
 import Logging

@@ -1,3 +1,4 @@
+import Contracts
 import Prometheus
 import Wire
 

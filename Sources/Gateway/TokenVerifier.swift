@@ -1,4 +1,5 @@
 import AccessTokens
+import Contracts
 import Foundation
 import Hummingbird
 import Synchronization

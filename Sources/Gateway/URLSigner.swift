@@ -1,4 +1,6 @@
+import Contracts
 import Foundation
+import Primitives
 import Wire
 
 /// Capability URLs for what a browser loads without an `Authorization` header (`<img>`, downloads):

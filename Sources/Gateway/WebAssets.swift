@@ -1,4 +1,6 @@
+import Contracts
 import Foundation
+import Primitives
 import Wire
 
 /// The web UI's files (`web/`), read once at start into memory with their type, ETag and gzip form.

@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -14,6 +15,7 @@ public struct ServiceHost: Sendable {
     public init(configuration: ServiceConfiguration) {
         self.configuration = configuration
         LoggingBootstrap.once(level: configuration.logLevel)
+        ContractErrors.register()
         var logger = Logger(label: "clearsky.\(configuration.service.key)")
         logger.logLevel = configuration.logLevel
         self.logger = logger

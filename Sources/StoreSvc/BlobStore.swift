@@ -1,4 +1,6 @@
+import Contracts
 import Foundation
+import Primitives
 import Wire
 
 /// Content-addressed files: `ROOT/blobs/<owner>/<sha[0..2]>/<sha>`. A blob is written to `ROOT/tmp`,

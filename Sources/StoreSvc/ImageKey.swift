@@ -1,3 +1,4 @@
+import Contracts
 import Wire
 
 /// The rules for a user's image keys: what a key may hold, and the one made up when none is given.

@@ -1,7 +1,9 @@
+import Contracts
 import Foundation
 import GRDB
 import ImageIntake
 import Imaging
+import Primitives
 import ServiceRuntime
 import Wire
 

@@ -1,3 +1,4 @@
+import Contracts
 import GRDB
 import Wire
 

@@ -1,5 +1,7 @@
+import Contracts
 import Foundation
 import GRDB
+import Primitives
 import Wire
 
 /// Share links: a random id per image, kept with its expiry; the gateway signs links that name it.

@@ -1,3 +1,4 @@
+import Contracts
 import Detection
 import Foundation
 import Mail

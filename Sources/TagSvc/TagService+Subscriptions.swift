@@ -1,8 +1,10 @@
 import AsyncHTTPClient
+import Contracts
 import Foundation
 import GRDB
 import Mail
 import NIOCore
+import Primitives
 import TagIndex
 import Wire
 

@@ -1,3 +1,4 @@
+import Contracts
 import Wire
 
 /// The code of the `WireError` that `body` throws: nil when it throws nothing, `unknown` for another error.

@@ -1,3 +1,4 @@
+import Contracts
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -10,6 +11,7 @@ public func withWireServer<T: Sendable>(
     configure: (inout WireServerConfiguration) -> Void = { _ in },
     _ body: (WireHarness) async throws -> T
 ) async throws -> T {
+    ContractErrors.register()
     var configuration = WireServerConfiguration(service: service)
     configure(&configuration)
     var logger = Logger(label: "test.\(service)")

@@ -1,4 +1,6 @@
+import Contracts
 import Foundation
+import Primitives
 import TestImages
 import Testing
 import Wire

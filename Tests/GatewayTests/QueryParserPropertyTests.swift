@@ -1,3 +1,4 @@
+import Contracts
 import TagIndex
 import Testing
 import Wire

@@ -1,6 +1,8 @@
+import Contracts
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Primitives
 import TestImages
 import TestServers
 import Testing

@@ -1,5 +1,7 @@
+import Contracts
 import Foundation
 import Imaging
+import Primitives
 import Wire
 
 /// The files in Fixtures/ (made by scripts/imaging_fixtures.py from refbench's photos and OpenCV 4.14).

@@ -1,4 +1,6 @@
+import Contracts
 import Foundation
+import Primitives
 import ServiceRuntime
 import TestImages
 import Testing

@@ -1,5 +1,7 @@
+import Contracts
 import Foundation
 import Mail
+import Primitives
 import TagIndex
 import TestImages
 import TestServers

@@ -1,5 +1,7 @@
 import AccessTokens
 import BenchSupport
+import Contracts
+import Primitives
 import Foundation
 import Wire
 

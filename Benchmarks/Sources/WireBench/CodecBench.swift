@@ -1,4 +1,5 @@
 import BenchSupport
+import Contracts
 import Foundation
 import Wire
 

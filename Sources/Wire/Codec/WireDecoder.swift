@@ -1,4 +1,5 @@
 import Foundation
+import Primitives
 
 /// Decodes any `Decodable` value from Wire's binary format (see docs/wire.md).
 public struct WireDecoder: Sendable {

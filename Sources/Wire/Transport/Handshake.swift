@@ -1,3 +1,5 @@
+import Primitives
+
 /// HELLO: the versions a client speaks, the service it expects, and its nonce.
 struct Hello: Codable, Sendable {
     var minVersion: UInt32

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import Primitives
 import Synchronization
 
 /// One accepted connection: handshake, then requests served concurrently up to the in-flight bound.

@@ -1,4 +1,5 @@
 import NIOCore
+import Primitives
 import Synchronization
 
 /// A boolean that one thread sets and others read.

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// An error that crosses the wire: an extensible code and a human-readable message.
 public struct WireError: Error, Sendable, Hashable, CustomStringConvertible {
     public var code: Code
@@ -49,16 +51,27 @@ public struct WireError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The peer broke the protocol (bad frame, bad handshake); the connection is closed.
         public static let protocolViolation = Code(100, "protocolViolation")
 
-        static let known: [Code] =
-            [
-                .cancelled, .unknown, .invalidArgument, .deadlineExceeded, .notFound, .alreadyExists,
-                .permissionDenied, .resourceExhausted, .failedPrecondition, .aborted, .outOfRange,
-                .unimplemented, .internal, .unavailable, .dataLoss, .unauthenticated, .protocolViolation,
-            ] + AuthContract.errorCodes + WireError.Code.imageCodes + WireError.Code.tagCodes
+        /// The transport's own codes. Services register theirs (`register`), so a code read off the wire
+        /// gets its name back; the transport names none of them.
+        static let builtIn: [Code] = [
+            .cancelled, .unknown, .invalidArgument, .deadlineExceeded, .notFound, .alreadyExists,
+            .permissionDenied, .resourceExhausted, .failedPrecondition, .aborted, .outOfRange,
+            .unimplemented, .internal, .unavailable, .dataLoss, .unauthenticated, .protocolViolation,
+        ]
+
+        private static let registry = Mutex<[UInt32: Code]>(
+            Dictionary(uniqueKeysWithValues: builtIn.map { ($0.rawValue, $0) }))
+
+        /// Makes `codes` known by number. A number registered twice keeps its first name.
+        public static func register(_ codes: [Code]) {
+            registry.withLock { table in
+                for code in codes where table[code.rawValue] == nil { table[code.rawValue] = code }
+            }
+        }
 
         /// The code for a raw value read off the wire; unknown values keep their number.
         public init(rawValue: UInt32) {
-            self = Code.known.first { $0.rawValue == rawValue } ?? Code(rawValue, "code\(rawValue)")
+            self = Code.registry.withLock { $0[rawValue] } ?? Code(rawValue, "code\(rawValue)")
         }
     }
 }

@@ -1,3 +1,5 @@
+import Wire
+
 /// The REST paths of an image's content and thumbnail: the gateway hands them out, StoreSvc reads a
 /// thumbnail URL back to its image.
 public enum ImageURLs {

@@ -1,3 +1,5 @@
+import Wire
+
 /// AuthSvc's methods: the user pool's flows, the key ring and revocations. Ids 100–199.
 public enum AuthContract {
     public static let signUp = Method<SignUpRequest, SignUpResponse>(id: 100, name: "auth.signUp")

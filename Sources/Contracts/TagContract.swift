@@ -1,3 +1,5 @@
+import Wire
+
 /// TagSvc's methods: detection, the tag index and its queries, manual edits, subscriptions. Ids 400–499.
 public enum TagContract {
     /// The tags of images the caller may see (their own and public ones); unknown ids come back pending.

@@ -1,3 +1,5 @@
+import Wire
+
 /// An entry of StoreSvc's event log, appended in the transaction that made the change.
 public struct StoreEvent: Codable, Sendable, Hashable {
     /// What happened; consumers skip the kinds they do not know.

@@ -1,3 +1,5 @@
+import Wire
+
 /// StoreSvc's methods: image blobs and metadata, keys, derivatives, the cache and the event log. Ids 200–299.
 public enum StoreContract {
     public static let putImage = Method<PutImageRequest, ImageRecord>(id: 200, name: "store.putImage")

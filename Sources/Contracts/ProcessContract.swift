@@ -1,3 +1,5 @@
+import Wire
+
 /// ProcessSvc's methods: synchronous processing, thumbnails and the dehaze jobs. Ids 300–399.
 public enum ProcessContract {
     public static let process = Method<ProcessRequest, ProcessResult>(id: 300, name: "process.process")

@@ -1,3 +1,5 @@
+import Wire
+
 /// Methods every service serves, whatever its bounded context. Ids 1–99 are reserved for these.
 public enum CommonContract {
     /// Liveness and readiness of one service.

@@ -1,3 +1,5 @@
+import Wire
+
 /// The processes of a Clearsky cluster, with the names they use in HELLO and their default ports.
 public enum ServiceName: String, Sendable, CaseIterable, Codable {
     case auth = "AuthSvc"
