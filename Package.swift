@@ -219,6 +219,7 @@ let package = Package(
             dependencies: [
                 "Wire", "Contracts", "Primitives", "WireTesting", .product(name: "NIOCore", package: "swift-nio"),
             ]),
+        .testTarget(name: "ContractsTests", dependencies: ["Contracts", "Wire", "WireTesting"]),
         .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime", "Wire", "Contracts"]),
         .testTarget(
             name: "AuthSvcTests",
