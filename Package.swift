@@ -220,6 +220,9 @@ let package = Package(
                 "Wire", "Contracts", "Primitives", "WireTesting", .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "Wire", "WireTesting"]),
+        .testTarget(name: "TagIndexTests", dependencies: ["TagIndex", "Contracts", "Wire"]),
+        .testTarget(
+            name: "ImageIntakeTests", dependencies: ["ImageIntake", "Imaging", "Contracts", "Wire", "TestImages"]),
         .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime", "Wire", "Contracts"]),
         .testTarget(
             name: "AuthSvcTests",

@@ -21,7 +21,7 @@ extension AuthService {
 
     /// A new signing key; the old ones keep verifying until the tokens they signed have expired.
     func rotateKey() async throws -> KeyRotation {
-        let time = now()
+        let time = nowSeconds()
         let key = SigningKey.generate()
         try await store.database.write { db in
             try SigningKeyRecord.filter(Column("retiredAt") == nil).updateAll(db, Column("retiredAt").set(to: time))
@@ -34,7 +34,7 @@ extension AuthService {
 
     /// Keys that may have signed a token that is still valid, newest first.
     func verificationKeys() async throws -> VerificationKeys {
-        let oldest = now() - Int64(settings.tokenLifetime)
+        let oldest = nowSeconds() - Int64(settings.tokenLifetime)
         let records = try await store.database.read { db in
             // The active key first, then retired ones, newest first.
             try SigningKeyRecord.filter(Column("retiredAt") == nil || Column("retiredAt") > oldest)
@@ -47,7 +47,7 @@ extension AuthService {
 
     /// Revoked sign-ins whose access tokens may still be unexpired, after a sequence number.
     func revocations(_ request: RevocationsRequest) async throws -> Revocations {
-        let time = now()
+        let time = nowSeconds()
         return try await store.database.write { db in
             // Entries past every token's lifetime are of no use to anyone.
             try RevocationRecord.filter(Column("expiresAt") <= time).deleteAll(db)

@@ -55,7 +55,7 @@ extension AuthService {
     private func setPassword(_ hash: PasswordHash, for user: UserRecord, verifiesEmail: Bool, keeping: String?)
         async throws
     {
-        let time = now()
+        let time = nowSeconds()
         try await store.database.write { db in
             var updated = user
             updated.passwordHash = hash.encoded

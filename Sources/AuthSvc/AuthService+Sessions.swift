@@ -26,7 +26,7 @@ extension AuthService {
             let upgraded = user
             try await store.database.write { db in try upgraded.update(db) }
         }
-        let time = now()
+        let time = nowSeconds()
         let signIn = SignInRecord(
             originJti: UUID().uuidString.lowercased(), sub: user.sub, authTime: time,
             expiresAt: time + Int64(settings.refreshLifetime), revokedAt: nil)
@@ -42,7 +42,7 @@ extension AuthService {
     /// New tokens for a refresh token, which is used up: the answer carries its successor. Presenting a
     /// used-up token again means it was copied, so the whole sign-in is revoked.
     func refresh(_ request: RefreshRequest) async throws -> TokenSet {
-        let time = now()
+        let time = nowSeconds()
         let presented = Self.refreshHash(request.refreshToken)
         let (next, nextRecord) = newRefreshToken(originJti: "", at: time)
         enum Outcome { case refused(String), reused, rotated(SignInRecord) }
@@ -106,7 +106,7 @@ extension AuthService {
     static func refreshHash(_ token: String) -> Data { Data(Crypto.sha256(Array(token.utf8))) }
 
     func issue(for user: UserRecord, signIn: SignInRecord, refreshToken: String) -> TokenSet {
-        let time = Int(now())
+        let time = Int(nowSeconds())
         let key = currentKey.withLock { $0 }
         func claims(_ use: TokenClaims.TokenUse) -> TokenClaims {
             TokenClaims(

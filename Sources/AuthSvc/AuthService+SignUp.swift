@@ -9,11 +9,11 @@ extension AuthService {
         let usernameKey = try Identity.usernameKey(request.username)
         let emailKey = try Identity.emailKey(request.email)
         try checkPolicy(request.password)
-        if let wait = addressThrottle.attempt("signup:" + request.client.address, now: now()) {
+        if let wait = addressThrottle.attempt("signup:" + request.client.address, now: nowSeconds()) {
             throw WireError.tooManyRequests(retryAfter: wait)
         }
         let hash = await PasswordHasher.hash(request.password, iterations: settings.passwordIterations)
-        let time = now()
+        let time = nowSeconds()
         let sub = UUID().uuidString.lowercased()
         let user = UserRecord(
             sub: sub, username: request.username, usernameKey: usernameKey, email: request.email, emailKey: emailKey,
@@ -49,7 +49,7 @@ extension AuthService {
             throw WireError(.notAuthorized, "User cannot be confirmed. Current status is CONFIRMED")
         }
         try await consumeCode(request.code, for: user, purpose: .signUp)
-        let time = now()
+        let time = nowSeconds()
         try await store.database.write { db in
             var confirmed = user
             confirmed.confirmed = true

@@ -15,7 +15,7 @@ final class AuthService: Sendable {
     let settings: AuthSettings
     let mail: any MailDelivery
     let logger: Logger
-    let now: @Sendable () -> Int64
+    let nowSeconds: @Sendable () -> Int64
     let usernameThrottle: Throttle
     let usernameTotalThrottle: Throttle
     let addressThrottle: Throttle
@@ -28,13 +28,13 @@ final class AuthService: Sendable {
 
     init(
         store: UserStore, settings: AuthSettings, mail: any MailDelivery, logger: Logger,
-        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+        nowSeconds: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
     ) throws {
         self.store = store
         self.settings = settings
         self.mail = mail
         self.logger = logger
-        self.now = now
+        self.nowSeconds = nowSeconds
         usernameThrottle = Throttle(limit: settings.attemptsPerUsername, window: settings.throttleWindow)
         usernameTotalThrottle = Throttle(limit: settings.attemptsPerUsernameTotal, window: settings.throttleWindow)
         addressThrottle = Throttle(limit: settings.attemptsPerAddress, window: settings.throttleWindow)
@@ -42,7 +42,7 @@ final class AuthService: Sendable {
         decoyHash = PasswordHash(
             iterations: settings.passwordIterations, salt: Crypto.randomBytes(PasswordHasher.saltSize),
             hash: Crypto.randomBytes(PasswordHasher.hashSize))
-        currentKey = Mutex(try Self.activeKey(in: store, now: now()))
+        currentKey = Mutex(try Self.activeKey(in: store, now: nowSeconds()))
     }
 
     // MARK: Shared steps
@@ -63,7 +63,7 @@ final class AuthService: Sendable {
     /// only themselves out of a name; it takes `attemptsPerUsernameTotal / attemptsPerUsername`
     /// addresses to lock its owner out of one flow, and never out of the others (L15).
     func throttle(_ flow: Flow, username: String, client: ClientContext) throws(WireError) {
-        let time = now()
+        let time = nowSeconds()
         if let wait = usernameThrottle.attempt("\(flow.rawValue):\(username)|\(client.address)", now: time)
             ?? usernameTotalThrottle.attempt("\(flow.rawValue):\(username)", now: time)
             ?? addressThrottle.attempt("addr:" + client.address, now: time)
@@ -113,7 +113,7 @@ final class AuthService: Sendable {
     @discardableResult
     func sendCode(to user: UserRecord, purpose: CodeRecord.Purpose) async throws -> CodeDelivery {
         let delivery = CodeDelivery(medium: "EMAIL", destination: Identity.masked(user.email))
-        if codeMailThrottle.attempt("\(purpose.rawValue):\(user.sub)", now: now()) != nil {
+        if codeMailThrottle.attempt("\(purpose.rawValue):\(user.sub)", now: nowSeconds()) != nil {
             logger.notice(
                 "code not sent: daily limit", metadata: ["sub": "\(user.sub)", "purpose": "\(purpose.rawValue)"])
             return delivery
@@ -121,7 +121,7 @@ final class AuthService: Sendable {
         let code = Self.newCode()
         let record = CodeRecord(
             sub: user.sub, purpose: purpose, codeHash: Self.codeHash(code, sub: user.sub),
-            expiresAt: now() + Int64(settings.codeLifetime), failedAttempts: 0)
+            expiresAt: nowSeconds() + Int64(settings.codeLifetime), failedAttempts: 0)
         try await store.database.write { db in try record.save(db) }
         let subject = purpose == .signUp ? "Your Clearsky confirmation code" : "Your Clearsky password reset code"
         let reason = purpose == .signUp ? "confirm your account" : "reset your password"
@@ -136,7 +136,7 @@ final class AuthService: Sendable {
     /// Checks a code: LimitExceeded after too many wrong tries, ExpiredCode, CodeMismatch; a right code is
     /// used up.
     func consumeCode(_ code: String, for user: UserRecord, purpose: CodeRecord.Purpose) async throws {
-        let time = now()
+        let time = nowSeconds()
         let attempts = settings.codeAttempts
         let expected = Self.codeHash(code, sub: user.sub)
         // The outcome leaves the transaction as a value: throwing inside would roll back the count of
@@ -165,7 +165,7 @@ final class AuthService: Sendable {
     /// Revokes sign-ins: their refresh tokens stop working and their access tokens go on the list
     /// the gateway checks until they expire.
     func revoke(_ db: Database, signIns: [SignInRecord]) throws {
-        let time = now()
+        let time = nowSeconds()
         for var signIn in signIns where signIn.revokedAt == nil {
             signIn.revokedAt = time
             try signIn.update(db)

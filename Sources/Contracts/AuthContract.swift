@@ -226,7 +226,7 @@ public struct UserInfo: Codable, Sendable, Hashable {
     public var username: String
     public var email: String
     public var emailVerified: Bool
-    /// The user's own storage folder name (the seed's "bucketfolder").
+    /// The user's own storage folder name (the Cognito-era "bucketfolder" attribute; docs/api.md).
     public var storageFolder: String
     /// Seconds since 1970.
     public var createdAt: Int64

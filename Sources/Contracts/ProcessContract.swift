@@ -20,7 +20,7 @@ public struct ProcessRequest: Codable, Sendable, Hashable {
     public var upload: [UInt8]?
     /// The upload's file name, for a saved result.
     public var filename: String?
-    /// The operations as DESIGN.md's JSON array (`[{"op":"resize","width":100}]`).
+    /// The operations as the API's JSON array (docs/api.md) (`[{"op":"resize","width":100}]`).
     public var operations: String
     /// `jpeg` or `png`; nil keeps the input's format.
     public var format: String?
@@ -81,7 +81,7 @@ public struct CreateJobRequest: Codable, Sendable, Hashable {
     enum CodingKeys: Int, CodingKey { case owner = 1, imageId, operations }
 }
 
-/// One job, as DESIGN.md's Job plus its attempts and timings.
+/// One job, as the API's Job (web/openapi.yaml) plus its attempts and timings.
 public struct JobRecord: Codable, Sendable, Hashable {
     public var id: String
     public var owner: String

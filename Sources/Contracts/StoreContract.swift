@@ -96,7 +96,7 @@ extension Visibility {
     public func lets(_ caller: String, read owner: String) -> Bool { caller == owner || self == .public }
 }
 
-/// One stored image: the metadata of DESIGN.md's Image, without tags (TagSvc's).
+/// One stored image: the metadata of the API's Image (docs/api.md, web/openapi.yaml), without tags (TagSvc's).
 public struct ImageRecord: Codable, Sendable, Hashable {
     public var id: String
     /// The owner's `sub`.

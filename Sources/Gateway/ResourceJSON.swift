@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import Wire
 
-/// DESIGN.md's Image as clients see it.
+/// The API's Image as clients see it (web/openapi.yaml).
 struct ImageJSON: ResponseEncodable {
     struct Tag: Codable, Sendable {
         var tag: String
@@ -52,7 +52,7 @@ struct ImageJSON: ResponseEncodable {
     }
 }
 
-/// DESIGN.md's Job as clients see it.
+/// The API's Job as clients see it (web/openapi.yaml).
 struct JobJSON: ResponseEncodable {
     var id: String
     var status: JobStatus

@@ -168,7 +168,7 @@ struct SubscribeBody: Decodable {
     var target: String?
 }
 
-/// `POST /v1/recognize`'s answer, boxes as DESIGN.md has them.
+/// `POST /v1/recognize`'s answer, boxes in the image's pixels (web/openapi.yaml's Recognition).
 struct RecognitionJSON: ResponseEncodable {
     struct Box: Codable, Sendable {
         var x: Double

@@ -26,7 +26,7 @@ struct JobWorkers: Service {
 
     func recover() async throws {
         let settings = service.settings
-        let time = service.now()
+        let time = service.nowMillis()
         try await service.jobs.database.write { db in
             try db.execute(
                 sql: """
@@ -60,7 +60,7 @@ struct JobWorkers: Service {
     /// claim is oldest (a newcomer before everyone), and it gets its oldest pending job. So a user with
     /// a thousand queued jobs delays another user's job by at most one job per worker.
     func claim() async throws -> JobRow? {
-        let time = service.now()
+        let time = service.nowMillis()
         return try await service.jobs.database.write { db in
             guard
                 let row = try Row.fetchOne(
@@ -130,7 +130,7 @@ struct JobWorkers: Service {
     private func finish(
         _ job: JobRow, status: JobStatus, result: String?, error: String?, timings: [String: Double]
     ) async throws {
-        let time = service.now()
+        let time = service.nowMillis()
         let encoded = String(decoding: try JSONEncoder().encode(timings), as: UTF8.self)
         let updated = try await service.jobs.database.write { db in
             try JobRow.filter(Column("id") == job.id && Column("status") == JobStatus.running.rawValue)

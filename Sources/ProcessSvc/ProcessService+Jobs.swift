@@ -15,7 +15,8 @@ extension ProcessService {
         guard image.owner == request.owner else { throw WireError(.notFound, "No image \(request.imageId)") }
         let row = JobRow(
             id: "job_" + Crypto.hex(Crypto.randomBytes(10)), owner: request.owner, status: JobStatus.pending.rawValue,
-            imageId: image.id, originalFilename: image.filename, operations: operations, createdAt: now(), attempts: 0,
+            imageId: image.id, originalFilename: image.filename, operations: operations, createdAt: nowMillis(),
+            attempts: 0,
             timings: "{}")
         let quota = settings.maxQueuedJobsPerOwner
         let inserted: JobRecord? = try await jobs.database.write { db in

@@ -12,14 +12,16 @@ final class ProcessService: Sendable {
     let jobs: JobStore
     let settings: ProcessSettings
     let logger: Logger
-    let now: @Sendable () -> Int64
+    let nowMillis: @Sendable () -> Int64
     let thumbnailsInFlight = SharedWork<DerivativeContent>()
 
     init(
         store: @escaping @Sendable () throws -> WireClient, jobs: JobStore, settings: ProcessSettings, logger: Logger,
-        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+        nowMillis: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
     ) {
-        (storeClient, self.jobs, self.settings, self.logger, self.now) = (store, jobs, settings, logger, now)
+        (storeClient, self.jobs, self.settings, self.logger, self.nowMillis) = (
+            store, jobs, settings, logger, nowMillis
+        )
     }
 
     func store<Request, Response>(_ method: Method<Request, Response>, _ request: Request) async throws -> Response {

@@ -2,7 +2,7 @@ import Contracts
 import Synchronization
 import Wire
 
-/// An in-memory LRU of blob bytes bounded by their total size (the seed's memcache). Entries larger than
+/// An in-memory LRU of blob bytes bounded by their total size (what memcache was to the AWS system Clearsky replaces). Entries larger than
 /// a quarter of the capacity are not kept, so one huge upload cannot flush every thumbnail.
 final class BlobCache: Sendable {
     private struct Entry {

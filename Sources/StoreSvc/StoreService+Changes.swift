@@ -31,8 +31,9 @@ extension StoreService {
             key: request.key ?? ImageKey.generated(id: id, fileExtension: header.format.fileExtension),
             filename: Self.cleanFilename(request.filename, fallback: "image.\(header.format.fileExtension)"),
             contentType: header.format.mediaType, width: width, height: height, size: request.bytes.count,
-            sha256: sha256, visibility: request.visibility.rawValue, createdAt: now(), derivedFrom: request.derivedFrom)
-        let (stored, sequence) = try await changing(owner: request.owner, staged: staged) { [blobs, now] db in
+            sha256: sha256, visibility: request.visibility.rawValue, createdAt: nowMillis(),
+            derivedFrom: request.derivedFrom)
+        let (stored, sequence) = try await changing(owner: request.owner, staged: staged) { [blobs, nowMillis] db in
             var row = fresh
             var event = EventRow(.imageCreated, row, at: row.createdAt)
             var released: [String] = []
@@ -46,7 +47,7 @@ extension StoreService {
                 try DerivativeRow.filter(Column("imageId") == existing.id).deleteAll(db)
                 (row.position, row.id, row.createdAt) = (existing.position, existing.id, existing.createdAt)
                 try row.update(db)
-                event = EventRow(.imageReplaced, row, at: now())
+                event = EventRow(.imageReplaced, row, at: nowMillis())
                 released = [existing.sha256] + stale.map(\.sha256)
             } else {
                 try row.insert(db)
@@ -107,7 +108,7 @@ extension StoreService {
     }
 
     private func delete(owner: String, ids: [String]) async throws {
-        let sequence = try await changing(owner: owner) { [now] db in
+        let sequence = try await changing(owner: owner) { [nowMillis] db in
             var sequence: Int64 = 0
             var released: [String] = []
             for id in ids {
@@ -116,7 +117,7 @@ extension StoreService {
                 let stale = try DerivativeRow.filter(Column("imageId") == id).fetchAll(db)
                 try image.delete(db)
                 try db.execute(sql: "UPDATE image SET derivedFrom = NULL WHERE derivedFrom = ?", arguments: [id])
-                var event = EventRow(.imageDeleted, image, at: now())
+                var event = EventRow(.imageDeleted, image, at: nowMillis())
                 try event.insert(db)
                 sequence = event.sequence ?? sequence
                 released += [image.sha256] + stale.map(\.sha256)

@@ -15,15 +15,17 @@ final class StoreService: Sendable {
     let derivatives = DerivativeIndex()
     let settings: StoreSettings
     let logger: Logger
-    let now: @Sendable () -> Int64
+    let nowMillis: @Sendable () -> Int64
     /// The newest event sequence committed, so that waiting pollers need not query.
     let lastSequence: Atomic<Int64>
 
     init(
         store: ImageStore, blobs: BlobStore, settings: StoreSettings, logger: Logger,
-        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+        nowMillis: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
     ) throws {
-        (self.store, self.blobs, self.settings, self.logger, self.now) = (store, blobs, settings, logger, now)
+        (self.store, self.blobs, self.settings, self.logger, self.nowMillis) = (
+            store, blobs, settings, logger, nowMillis
+        )
         cache = BlobCache(capacity: settings.cacheCapacity)
         lastSequence = Atomic(
             try store.database.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM event") } ?? 0)

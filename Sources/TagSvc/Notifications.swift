@@ -36,7 +36,7 @@ extension TagService {
                 """, arguments: arguments)
         guard !subscriptions.isEmpty else { return }
         let tags = try TagStore.tags(db, of: [image.id])[image.id]?.1 ?? []
-        let time = now()
+        let time = nowMillis()
         for subscription in subscriptions {
             let (id, baseURL): (String, String) = (subscription["id"], subscription["baseURL"])
             let matched = (subscription["matched"] as String).split(separator: "\u{1F}").map(String.init).sorted()
@@ -69,7 +69,7 @@ extension TagService {
     /// ones in `inFlight` (which are still pending), and none of `inFlight` itself.
     func dueDeliveries(limit: Int, inFlight: Set<Int64>) async throws -> [Due] {
         guard limit > 0 else { return [] }
-        let (time, perOwner) = (now(), max(1, settings.deliveriesPerOwner))
+        let (time, perOwner) = (nowMillis(), max(1, settings.deliveriesPerOwner))
         let rows = try await tags.database.read { db in
             try Row.fetchAll(
                 db,
@@ -103,7 +103,7 @@ extension TagService {
             ).first { !inFlight.contains($0["id"]) }.map { $0["nextAttemptAt"] as Int64 }
         }
         guard let first else { return .seconds(1) }
-        return .milliseconds(min(1000, max(0, first - now())))
+        return .milliseconds(min(1000, max(0, first - nowMillis())))
     }
 
     /// One round, for tests: sends what is due now and waits for every attempt.
@@ -147,7 +147,7 @@ extension TagService {
         // Cut off by a shutdown: not an attempt; the notification stays due for the next start.
         if Task.isCancelled { return }
         let attempts = item.attempts + 1
-        let time = now()
+        let time = nowMillis()
         do {
             let failure = failure
             try await tags.database.write { db in

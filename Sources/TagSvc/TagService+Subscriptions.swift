@@ -8,7 +8,7 @@ import Primitives
 import TagIndex
 import Wire
 
-/// Subscriptions to tags, as SNS topics were in the seed: an email address or a webhook that confirmed
+/// Subscriptions to tags, as SNS topics were in the AWS system Clearsky replaces: an email address or a webhook that confirmed
 /// it wants them, told once per image that gains one of its tags.
 extension TagService {
     /// Header of every webhook request: `t=<unix seconds>,sha256=<hex HMAC-SHA256 of "<t>.<body>" under the
@@ -53,10 +53,10 @@ extension TagService {
         }
         let subscription = Subscription(
             id: id, owner: request.owner, tags: tags, channel: request.channel, target: target, status: status,
-            createdAt: now(), secret: request.channel == .webhook ? secret : nil)
+            createdAt: nowMillis(), secret: request.channel == .webhook ? secret : nil)
         let (state, token) = (status, confirmToken)
         let baseURL = String(request.publicBaseURL.reversed().drop(while: { $0 == "/" }).reversed())
-        let (time, settings) = (now(), settings)
+        let (time, settings) = (nowMillis(), settings)
         let refused: WireError? = try await self.tags.database.write { db in
             if token != nil {
                 // A confirmation mail goes to an address nobody proved is theirs: few per address and per
@@ -132,7 +132,7 @@ extension TagService {
 
     /// Activates the pending subscription a mailed token names, if its link has not expired (L5).
     func confirm(_ request: ConfirmSubscriptionRequest) async throws -> Subscription {
-        let oldest = now() - settings.confirmationLifetimeMillis
+        let oldest = nowMillis() - settings.confirmationLifetimeMillis
         let found = try await tags.database.write { db -> Subscription? in
             guard
                 let row = try Row.fetchOne(
@@ -154,7 +154,7 @@ extension TagService {
     /// Webhook subscriptions make Clearsky send a request and email ones a mail, so the attempts count,
     /// not the subscriptions kept.
     private func admitSubscribeAttempt(owner: String) async throws {
-        let (time, limit) = (now(), settings.subscribesPerHour)
+        let (time, limit) = (nowMillis(), settings.subscribesPerHour)
         let wait = try await tags.database.write { db -> Int64? in
             try TagStore.pruneRateEvents(db, before: time - 2 * 86_400_000)
             let hour: Int64 = 3_600_000
@@ -266,7 +266,7 @@ extension TagService {
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: "Clearsky-Notifications/1")
         request.headers.add(name: "X-Clearsky-Delivery", value: delivery)
-        let timestamp = String(now() / 1000)
+        let timestamp = String(nowMillis() / 1000)
         request.headers.add(name: Self.timestampHeader, value: timestamp)
         request.headers.add(
             name: Self.signatureHeader, value: Self.signature(body: body, timestamp: timestamp, secret: secret))

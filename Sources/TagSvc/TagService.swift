@@ -19,7 +19,7 @@ final class TagService: Sendable {
     let settings: TagSettings
     let mail: any MailDelivery
     let logger: Logger
-    let now: @Sendable () -> Int64
+    let nowMillis: @Sendable () -> Int64
     /// One detection at a time (see `DetectionGate`).
     let detectionGate = DetectionGate()
     /// Woken when a notification is queued, so that it goes out at once.
@@ -28,10 +28,10 @@ final class TagService: Sendable {
     init(
         store: @escaping @Sendable () throws -> WireClient, detector: Detector, tags: TagStore, settings: TagSettings,
         mail: any MailDelivery, logger: Logger,
-        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+        nowMillis: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
     ) {
         (storeClient, self.detector, self.tags, self.settings) = (store, detector, tags, settings)
-        (self.mail, self.logger, self.now) = (mail, logger, now)
+        (self.mail, self.logger, self.nowMillis) = (mail, logger, nowMillis)
     }
 
     func store<Request, Response>(_ method: Method<Request, Response>, _ request: Request) async throws -> Response {

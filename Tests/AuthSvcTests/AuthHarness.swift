@@ -66,7 +66,7 @@ func withAuthHarness(
         let outbox = try Outbox(folder: "\(host.configuration.dataDirectory)/mail/outbox")
         let clock = TestClock()
         let service = try AuthService(
-            store: store, settings: settings, mail: outbox, logger: host.logger, now: { clock.now })
+            store: store, settings: settings, mail: outbox, logger: host.logger, nowSeconds: { clock.now })
         try await withWireServer(
             service: ServiceName.auth.rawValue, router: AuthRouter.make(host: host, service: service)
         ) {
