@@ -8,13 +8,13 @@ extension AuthService {
     /// The newest unretired key; on first start, a new one.
     static func activeKey(in store: UserStore, now: Int64) throws -> SigningKey {
         try store.database.write { db in
-            if let record = try SigningKeyRecord.filter(Column("retiredAt") == nil).order(Column("createdAt").desc)
+            if let record = try SigningKeyRow.filter(Column("retiredAt") == nil).order(Column("createdAt").desc)
                 .fetchOne(db)
             {
                 return SigningKey(kid: record.kid, secret: Array(record.secret))
             }
             let key = SigningKey.generate()
-            try SigningKeyRecord(kid: key.kid, secret: Data(key.secret), createdAt: now, retiredAt: nil).insert(db)
+            try SigningKeyRow(kid: key.kid, secret: Data(key.secret), createdAt: now, retiredAt: nil).insert(db)
             return key
         }
     }
@@ -24,8 +24,8 @@ extension AuthService {
         let time = nowSeconds()
         let key = SigningKey.generate()
         try await store.database.write { db in
-            try SigningKeyRecord.filter(Column("retiredAt") == nil).updateAll(db, Column("retiredAt").set(to: time))
-            try SigningKeyRecord(kid: key.kid, secret: Data(key.secret), createdAt: time, retiredAt: nil).insert(db)
+            try SigningKeyRow.filter(Column("retiredAt") == nil).updateAll(db, Column("retiredAt").set(to: time))
+            try SigningKeyRow(kid: key.kid, secret: Data(key.secret), createdAt: time, retiredAt: nil).insert(db)
         }
         currentKey.withLock { $0 = key }
         logger.notice("signing key rotated", metadata: ["kid": "\(key.kid)"])
@@ -37,7 +37,7 @@ extension AuthService {
         let oldest = nowSeconds() - Int64(settings.tokenLifetime)
         let records = try await store.database.read { db in
             // The active key first, then retired ones, newest first.
-            try SigningKeyRecord.filter(Column("retiredAt") == nil || Column("retiredAt") > oldest)
+            try SigningKeyRow.filter(Column("retiredAt") == nil || Column("retiredAt") > oldest)
                 .order(sql: "retiredAt IS NOT NULL, createdAt DESC, retiredAt DESC").fetchAll(db)
         }
         return VerificationKeys(
@@ -50,8 +50,8 @@ extension AuthService {
         let time = nowSeconds()
         return try await store.database.write { db in
             // Entries past every token's lifetime are of no use to anyone.
-            try RevocationRecord.filter(Column("expiresAt") <= time).deleteAll(db)
-            let records = try RevocationRecord.filter(Column("sequence") > request.after).order(Column("sequence"))
+            try RevocationRow.filter(Column("expiresAt") <= time).deleteAll(db)
+            let records = try RevocationRow.filter(Column("sequence") > request.after).order(Column("sequence"))
                 .fetchAll(db)
             let latest = try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM revocation") ?? request.after
             return Revocations(originJtis: records.map(\.originJti), sequence: max(latest, request.after))

@@ -42,7 +42,7 @@ extension AuthService {
 
     /// The signed-in user `sub`, once `password` is theirs; the attempt counts toward the password flow.
     private func signedInUser(_ sub: String, proving password: String, client: ClientContext) async throws
-        -> UserRecord
+        -> UserRow
     {
         try throttle(.password, username: "sub:" + sub, client: client)
         let user = try await user(sub: sub)
@@ -52,7 +52,7 @@ extension AuthService {
         return user
     }
 
-    private func setPassword(_ hash: PasswordHash, for user: UserRecord, verifiesEmail: Bool, keeping: String?)
+    private func setPassword(_ hash: PasswordHash, for user: UserRow, verifiesEmail: Bool, keeping: String?)
         async throws
     {
         let time = nowSeconds()
@@ -65,7 +65,7 @@ extension AuthService {
                 updated.emailVerified = true
             }
             try updated.update(db)
-            let signIns = try SignInRecord.filter(Column("sub") == user.sub && Column("revokedAt") == nil).fetchAll(db)
+            let signIns = try SignInRow.filter(Column("sub") == user.sub && Column("revokedAt") == nil).fetchAll(db)
             try self.revoke(db, signIns: signIns.filter { $0.originJti != keeping })
         }
     }
@@ -78,7 +78,7 @@ extension AuthService {
     func deleteUser(_ request: UserRequest) async throws {
         let user = try await user(sub: request.sub)
         try await store.database.write { db in
-            let signIns = try SignInRecord.filter(Column("sub") == user.sub).fetchAll(db)
+            let signIns = try SignInRow.filter(Column("sub") == user.sub).fetchAll(db)
             try self.revoke(db, signIns: signIns)
             _ = try user.delete(db)
         }

@@ -27,13 +27,13 @@ extension AuthService {
             try await store.database.write { db in try upgraded.update(db) }
         }
         let time = nowSeconds()
-        let signIn = SignInRecord(
+        let signIn = SignInRow(
             originJti: UUID().uuidString.lowercased(), sub: user.sub, authTime: time,
             expiresAt: time + Int64(settings.refreshLifetime), revokedAt: nil)
-        let (refreshToken, refreshRecord) = newRefreshToken(originJti: signIn.originJti, at: time)
+        let (refreshToken, refreshRow) = newRefreshToken(originJti: signIn.originJti, at: time)
         try await store.database.write { db in
             try signIn.insert(db)
-            try refreshRecord.insert(db)
+            try refreshRow.insert(db)
         }
         logger.info("logged in", metadata: ["sub": "\(user.sub)"])
         return issue(for: user, signIn: signIn, refreshToken: refreshToken)
@@ -44,11 +44,11 @@ extension AuthService {
     func refresh(_ request: RefreshRequest) async throws -> TokenSet {
         let time = nowSeconds()
         let presented = Self.refreshHash(request.refreshToken)
-        let (next, nextRecord) = newRefreshToken(originJti: "", at: time)
-        enum Outcome { case refused(String), reused, rotated(SignInRecord) }
+        let (next, nextRow) = newRefreshToken(originJti: "", at: time)
+        enum Outcome { case refused(String), reused, rotated(SignInRow) }
         let outcome: Outcome = try await store.database.write { db in
-            guard var token = try RefreshTokenRecord.fetchOne(db, key: presented),
-                let signIn = try SignInRecord.fetchOne(db, key: token.originJti)
+            guard var token = try RefreshTokenRow.fetchOne(db, key: presented),
+                let signIn = try SignInRow.fetchOne(db, key: token.originJti)
             else { return .refused("Invalid refresh token") }
             if signIn.revokedAt != nil { return .refused("Refresh token has been revoked") }
             if signIn.expiresAt <= time { return .refused("Refresh token has expired") }
@@ -58,7 +58,7 @@ extension AuthService {
             }
             token.rotatedAt = time
             try token.update(db)
-            var successor = nextRecord
+            var successor = nextRow
             successor.originJti = signIn.originJti
             try successor.insert(db)
             return .rotated(signIn)
@@ -78,8 +78,8 @@ extension AuthService {
     func logout(_ request: RefreshRequest) async throws {
         let presented = Self.refreshHash(request.refreshToken)
         let found = try await store.database.write { db -> Bool in
-            guard let token = try RefreshTokenRecord.fetchOne(db, key: presented),
-                let signIn = try SignInRecord.fetchOne(db, key: token.originJti)
+            guard let token = try RefreshTokenRow.fetchOne(db, key: presented),
+                let signIn = try SignInRow.fetchOne(db, key: token.originJti)
             else { return false }
             try self.revoke(db, signIns: [signIn])
             return true
@@ -90,22 +90,22 @@ extension AuthService {
     /// Global sign-out: every sign-in of the user, except `keeping`.
     func logoutAll(sub: String, keeping: String? = nil) async throws {
         try await store.database.write { db in
-            let signIns = try SignInRecord.filter(Column("sub") == sub && Column("revokedAt") == nil).fetchAll(db)
+            let signIns = try SignInRow.filter(Column("sub") == sub && Column("revokedAt") == nil).fetchAll(db)
             try self.revoke(db, signIns: signIns.filter { $0.originJti != keeping })
         }
     }
 
-    func newRefreshToken(originJti: String, at time: Int64) -> (String, RefreshTokenRecord) {
+    func newRefreshToken(originJti: String, at time: Int64) -> (String, RefreshTokenRow) {
         let token = Crypto.hex(Crypto.randomBytes(32))
         return (
             token,
-            RefreshTokenRecord(tokenHash: Self.refreshHash(token), originJti: originJti, issuedAt: time, rotatedAt: nil)
+            RefreshTokenRow(tokenHash: Self.refreshHash(token), originJti: originJti, issuedAt: time, rotatedAt: nil)
         )
     }
 
     static func refreshHash(_ token: String) -> Data { Data(Crypto.sha256(Array(token.utf8))) }
 
-    func issue(for user: UserRecord, signIn: SignInRecord, refreshToken: String) -> TokenSet {
+    func issue(for user: UserRow, signIn: SignInRow, refreshToken: String) -> TokenSet {
         let time = Int(nowSeconds())
         let key = currentKey.withLock { $0 }
         func claims(_ use: TokenClaims.TokenUse) -> TokenClaims {

@@ -15,18 +15,18 @@ extension AuthService {
         let hash = await PasswordHasher.hash(request.password, iterations: settings.passwordIterations)
         let time = nowSeconds()
         let sub = UUID().uuidString.lowercased()
-        let user = UserRecord(
+        let user = UserRow(
             sub: sub, username: request.username, usernameKey: usernameKey, email: request.email, emailKey: emailKey,
             emailVerified: false, confirmed: false, passwordHash: hash.encoded,
             storageFolder: "u-" + Crypto.hex(Crypto.randomBytes(12)), createdAt: time, updatedAt: time)
         let clash: WireError? = try await store.database.write { db in
             // A name is taken by anyone's username or email, so that login by either stays unambiguous.
-            if try UserRecord.filter(Column("usernameKey") == usernameKey || Column("emailKey") == usernameKey)
+            if try UserRow.filter(Column("usernameKey") == usernameKey || Column("emailKey") == usernameKey)
                 .fetchCount(db) > 0
             {
                 return WireError(.usernameExists, "User already exists")
             }
-            if try UserRecord.filter(Column("emailKey") == emailKey || Column("usernameKey") == emailKey)
+            if try UserRow.filter(Column("emailKey") == emailKey || Column("usernameKey") == emailKey)
                 .fetchCount(db) > 0
             {
                 return WireError(.aliasExists, "An account with the given email already exists")

@@ -72,15 +72,15 @@ final class AuthService: Sendable {
         }
     }
 
-    func user(named name: String) async throws -> UserRecord? {
+    func user(named name: String) async throws -> UserRow? {
         let key = name.lowercased()
         return try await store.database.read { db in
-            try UserRecord.filter(Column("usernameKey") == key || Column("emailKey") == key).fetchOne(db)
+            try UserRow.filter(Column("usernameKey") == key || Column("emailKey") == key).fetchOne(db)
         }
     }
 
-    func user(sub: String) async throws -> UserRecord {
-        guard let user = try await store.database.read({ db in try UserRecord.fetchOne(db, key: sub) }) else {
+    func user(sub: String) async throws -> UserRow {
+        guard let user = try await store.database.read({ db in try UserRow.fetchOne(db, key: sub) }) else {
             throw WireError(.notAuthorized, "The user no longer exists")
         }
         return user
@@ -111,7 +111,7 @@ final class AuthService: Sendable {
     /// answers as if it had been (M7). So at most `codesPerDay × codeAttempts` codes can be guessed a day
     /// (L1: 50 of a million by default).
     @discardableResult
-    func sendCode(to user: UserRecord, purpose: CodeRecord.Purpose) async throws -> CodeDelivery {
+    func sendCode(to user: UserRow, purpose: CodeRow.Purpose) async throws -> CodeDelivery {
         let delivery = CodeDelivery(medium: "EMAIL", destination: Identity.masked(user.email))
         if codeMailThrottle.attempt("\(purpose.rawValue):\(user.sub)", now: nowSeconds()) != nil {
             logger.notice(
@@ -119,7 +119,7 @@ final class AuthService: Sendable {
             return delivery
         }
         let code = Self.newCode()
-        let record = CodeRecord(
+        let record = CodeRow(
             sub: user.sub, purpose: purpose, codeHash: Self.codeHash(code, sub: user.sub),
             expiresAt: nowSeconds() + Int64(settings.codeLifetime), failedAttempts: 0)
         try await store.database.write { db in try record.save(db) }
@@ -135,14 +135,14 @@ final class AuthService: Sendable {
 
     /// Checks a code: LimitExceeded after too many wrong tries, ExpiredCode, CodeMismatch; a right code is
     /// used up.
-    func consumeCode(_ code: String, for user: UserRecord, purpose: CodeRecord.Purpose) async throws {
+    func consumeCode(_ code: String, for user: UserRow, purpose: CodeRow.Purpose) async throws {
         let time = nowSeconds()
         let attempts = settings.codeAttempts
         let expected = Self.codeHash(code, sub: user.sub)
         // The outcome leaves the transaction as a value: throwing inside would roll back the count of
         // failed attempts along with everything else.
         let outcome: WireError? = try await store.database.write { db in
-            guard var record = try CodeRecord.fetchOne(db, key: ["sub": user.sub, "purpose": purpose.rawValue]) else {
+            guard var record = try CodeRow.fetchOne(db, key: ["sub": user.sub, "purpose": purpose.rawValue]) else {
                 return WireError(.codeMismatch, "Invalid verification code provided, please try again")
             }
             if record.failedAttempts >= attempts {
@@ -164,18 +164,18 @@ final class AuthService: Sendable {
 
     /// Revokes sign-ins: their refresh tokens stop working and their access tokens go on the list
     /// the gateway checks until they expire.
-    func revoke(_ db: Database, signIns: [SignInRecord]) throws {
+    func revoke(_ db: Database, signIns: [SignInRow]) throws {
         let time = nowSeconds()
         for var signIn in signIns where signIn.revokedAt == nil {
             signIn.revokedAt = time
             try signIn.update(db)
-            var revocation = RevocationRecord(
+            var revocation = RevocationRow(
                 sequence: nil, originJti: signIn.originJti, expiresAt: time + Int64(settings.tokenLifetime))
             try revocation.insert(db)
         }
     }
 
-    static func userInfo(_ user: UserRecord) -> UserInfo {
+    static func userInfo(_ user: UserRow) -> UserInfo {
         UserInfo(
             sub: user.sub, username: user.username, email: user.email, emailVerified: user.emailVerified,
             storageFolder: user.storageFolder, createdAt: user.createdAt, updatedAt: user.updatedAt)

@@ -66,7 +66,7 @@ struct UserStore: Sendable {
     }
 }
 
-struct UserRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+struct UserRow: Codable, FetchableRecord, PersistableRecord, Sendable {
     static let databaseTableName = "user"
     var sub: String
     var username: String
@@ -81,7 +81,7 @@ struct UserRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var updatedAt: Int64
 }
 
-struct CodeRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+struct CodeRow: Codable, FetchableRecord, PersistableRecord, Sendable {
     static let databaseTableName = "code"
     enum Purpose: String, Codable, Sendable { case signUp = "signup", reset }
     var sub: String
@@ -91,7 +91,7 @@ struct CodeRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var failedAttempts: Int
 }
 
-struct SignInRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+struct SignInRow: Codable, FetchableRecord, PersistableRecord, Sendable {
     static let databaseTableName = "signIn"
     var originJti: String
     var sub: String
@@ -100,7 +100,7 @@ struct SignInRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var revokedAt: Int64?
 }
 
-struct RefreshTokenRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+struct RefreshTokenRow: Codable, FetchableRecord, PersistableRecord, Sendable {
     static let databaseTableName = "refreshToken"
     var tokenHash: Data
     var originJti: String
@@ -108,7 +108,7 @@ struct RefreshTokenRecord: Codable, FetchableRecord, PersistableRecord, Sendable
     var rotatedAt: Int64?
 }
 
-struct SigningKeyRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+struct SigningKeyRow: Codable, FetchableRecord, PersistableRecord, Sendable {
     static let databaseTableName = "signingKey"
     var kid: String
     var secret: Data
@@ -116,7 +116,7 @@ struct SigningKeyRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var retiredAt: Int64?
 }
 
-struct RevocationRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
+struct RevocationRow: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
     static let databaseTableName = "revocation"
     var sequence: Int64?
     var originJti: String

@@ -320,7 +320,7 @@ import WireTesting
             let store = try UserStore(path: path)
             let new = try AuthService(store: store, settings: AuthHarness.settings(), mail: outbox, logger: host.logger)
             _ = try await new.login(LoginRequest(username: "ken", password: "Corr3ct-horse", client: client))
-            let stored = try await store.database.read { db in try UserRecord.fetchOne(db, key: signUp.userSub) }
+            let stored = try await store.database.read { db in try UserRow.fetchOne(db, key: signUp.userSub) }
             #expect(PasswordHash(encoded: try #require(stored).passwordHash)?.iterations == 1_000)
             _ = try await new.login(LoginRequest(username: "ken", password: "Corr3ct-horse", client: client))
         }
