@@ -2,6 +2,7 @@ import ArgumentParser
 import Contracts
 import Foundation
 import Mail
+import ServiceLifecycle
 import ServiceRuntime
 import Wire
 
@@ -30,7 +31,11 @@ struct AuthCommand: WireServiceCommand {
     @Option(help: "SMTP relay host:port for codes (env CLEARSKY_SMTP_ADDR; default: files in DATA/mail/outbox).")
     var smtp: String?
 
-    func router(host: ServiceHost) throws -> WireRouter {
+    func parts(host: ServiceHost) throws -> (router: WireRouter, services: [any Service]) {
+        (try router(host: host), [])
+    }
+
+    private func router(host: ServiceHost) throws -> WireRouter {
         let environment = ProcessInfo.processInfo.environment
         var settings = AuthSettings()
         if let iterations = try integerSetting(

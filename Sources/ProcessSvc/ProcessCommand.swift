@@ -28,8 +28,6 @@ struct ProcessCommand: WireServiceCommand {
     @Option(help: "Jobs one user may have pending or running at once (env CLEARSKY_MAX_QUEUED_JOBS; default 100).")
     var maxQueuedJobs: Int?
 
-    func router(host: ServiceHost) throws -> WireRouter { try parts(host: host).router }
-
     func parts(host: ServiceHost) throws -> (router: WireRouter, services: [any Service]) {
         var settings = ProcessSettings()
         if let count = try integerSetting(workers, flagName: "workers", variable: "CLEARSKY_WORKERS", in: 1...256) {

@@ -9,17 +9,12 @@ public protocol WireServiceCommand: AsyncParsableCommand {
     static var service: ServiceName { get }
     /// The flags every service takes.
     var options: ServiceOptions { get }
-    /// Every Wire method the service serves (opening its stores as needed).
-    func router(host: ServiceHost) throws -> WireRouter
-    /// The router and the background work (workers, event consumers) that run beside it.
+    /// Every Wire method the service serves (opening its stores as needed), and the background work
+    /// (workers, event consumers) that runs beside it.
     func parts(host: ServiceHost) throws -> (router: WireRouter, services: [any Service])
 }
 
 extension WireServiceCommand {
-    public func parts(host: ServiceHost) throws -> (router: WireRouter, services: [any Service]) {
-        (try router(host: host), [])
-    }
-
     public func run() async throws {
         let host = ServiceHost(configuration: try options.resolve(for: Self.service))
         let (router, services) = try parts(host: host)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Contracts
 import Foundation
+import ServiceLifecycle
 import ServiceRuntime
 import Wire
 
@@ -21,7 +22,11 @@ struct StoreCommand: WireServiceCommand {
     @Option(help: "Largest width × height accepted at upload (env CLEARSKY_PIXEL_LIMIT; default 100000000).")
     var pixelLimit: Int?
 
-    func router(host: ServiceHost) throws -> WireRouter {
+    func parts(host: ServiceHost) throws -> (router: WireRouter, services: [any Service]) {
+        (try router(host: host), [])
+    }
+
+    private func router(host: ServiceHost) throws -> WireRouter {
         var settings = StoreSettings()
         if let megabytes = try integerSetting(
             cacheMB, flagName: "cache-mb", variable: "CLEARSKY_CACHE_MB", in: 0...(1 << 40))

@@ -57,8 +57,6 @@ struct TagCommand: WireServiceCommand {
     @Option(help: "Notifications in flight at once (env CLEARSKY_DELIVERY_CONCURRENCY; default 32).")
     var deliveryConcurrency: Int?
 
-    func router(host: ServiceHost) throws -> WireRouter { try parts(host: host).router }
-
     func parts(host: ServiceHost) throws -> (router: WireRouter, services: [any Service]) {
         var settings = TagSettings()
         if let limit = try integerSetting(
