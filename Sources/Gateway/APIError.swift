@@ -37,7 +37,7 @@ extension APIError {
     /// The single place where Wire codes become HTTP statuses and API error names.
     init(_ error: WireError) {
         // The contract's own name, whether or not this process registered the codes.
-        let named = ContractErrors.all.first { $0 == error.code }?.name ?? error.code.name
+        let named = ContractRegistry.errorCodes.first { $0 == error.code }?.name ?? error.code.name
         let (status, code): (HTTPResponse.Status, String) =
             switch error.code {
             case .invalidArgument, .outOfRange: (.badRequest, "InvalidParameter")

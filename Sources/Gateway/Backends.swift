@@ -8,7 +8,7 @@ struct Backends: Sendable {
     let signer: URLSigner
 
     init(peers: [ServiceName: WireEndpoint], secret: ClusterSecret) {
-        ContractErrors.register()
+        ContractRegistry.register()
         signer = URLSigner(secret: secret)
         var clients: [ServiceName: WireClient] = [:]
         for (service, endpoint) in peers where service != .gateway {

@@ -15,7 +15,7 @@ public struct ServiceHost: Sendable {
     public init(configuration: ServiceConfiguration) {
         self.configuration = configuration
         LoggingBootstrap.once(level: configuration.logLevel)
-        ContractErrors.register()
+        ContractRegistry.register()
         var logger = Logger(label: "clearsky.\(configuration.service.key)")
         logger.logLevel = configuration.logLevel
         self.logger = logger

@@ -15,18 +15,23 @@ public struct RandomDecoder: Decoder {
     final class Source {
         var generator: SeededGenerator
         var depth = 0
-        init(seed: UInt64) { generator = SeededGenerator(seed: seed) }
+        /// Every optional present, every collection non-empty, strings from `words`: a value that shows
+        /// every field of its type (golden encodings).
+        let complete: Bool
+        init(seed: UInt64, complete: Bool = false) {
+            (generator, self.complete) = (SeededGenerator(seed: seed), complete)
+        }
     }
 
     let source: Source
     public var codingPath: [any CodingKey] = []
     public var userInfo: [CodingUserInfoKey: Any] = [:]
 
-    public init(seed: UInt64) { source = Source(seed: seed) }
+    public init(seed: UInt64, complete: Bool = false) { source = Source(seed: seed, complete: complete) }
     init(source: Source, codingPath: [any CodingKey]) { (self.source, self.codingPath) = (source, codingPath) }
 
-    public static func value<T: Decodable>(_ type: T.Type, seed: UInt64) throws -> T {
-        try T(from: RandomDecoder(seed: seed))
+    public static func value<T: Decodable>(_ type: T.Type, seed: UInt64, complete: Bool = false) throws -> T {
+        try T(from: RandomDecoder(seed: seed, complete: complete))
     }
 
     public func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
@@ -56,7 +61,7 @@ public struct RandomDecoder: Decoder {
     }
 
     func string() -> String {
-        Int.random(in: 0..<3, using: &source.generator) == 0
+        !source.complete && Int.random(in: 0..<3, using: &source.generator) == 0
             ? HostileValues.text(&source.generator, maxLength: 24)
             : Self.words.randomElement(using: &source.generator)!
     }
@@ -91,8 +96,10 @@ public struct RandomDecoder: Decoder {
         let decoder: RandomDecoder
         var codingPath: [any CodingKey] { decoder.codingPath }
         var allKeys: [Key] { [] }
-        func contains(_ key: Key) -> Bool { decoder.bool() || decoder.bool() }
-        func decodeNil(forKey key: Key) throws -> Bool { Int.random(in: 0..<3, using: &decoder.source.generator) == 0 }
+        func contains(_ key: Key) -> Bool { decoder.source.complete || decoder.bool() || decoder.bool() }
+        func decodeNil(forKey key: Key) throws -> Bool {
+            !decoder.source.complete && Int.random(in: 0..<3, using: &decoder.source.generator) == 0
+        }
         func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try decoder.nested(T.self, key: key) }
         func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
             -> KeyedDecodingContainer<NestedKey>
@@ -115,7 +122,9 @@ public struct RandomDecoder: Decoder {
 
         init(decoder: RandomDecoder) {
             self.decoder = decoder
-            count = decoder.source.depth > 4 ? 0 : Int.random(in: 0...4, using: &decoder.source.generator)
+            count =
+                decoder.source.depth > 4
+                ? 0 : Int.random(in: decoder.source.complete ? 1...2 : 0...4, using: &decoder.source.generator)
         }
 
         mutating func decodeNil() throws -> Bool { false }

@@ -11,7 +11,7 @@ public func withWireServer<T: Sendable>(
     configure: (inout WireServerConfiguration) -> Void = { _ in },
     _ body: (WireHarness) async throws -> T
 ) async throws -> T {
-    ContractErrors.register()
+    ContractRegistry.register()
     var configuration = WireServerConfiguration(service: service)
     configure(&configuration)
     var logger = Logger(label: "test.\(service)")

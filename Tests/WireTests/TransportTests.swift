@@ -130,6 +130,33 @@ import WireTesting
         }
     }
 
+    /// The handshake carries the contracts' version; a HELLO from a peer older than that field (fields
+    /// 1–4 only) is still answered, and the answer names this side's version.
+    @Test func theHandshakeCarriesTheContractsVersionAndOlderPeersStillConnect() async throws {
+        struct OldHello: Codable {
+            var minVersion: UInt32
+            var maxVersion: UInt32
+            var service: String
+            var nonce: [UInt8]
+            enum CodingKeys: Int, CodingKey { case minVersion = 1, maxVersion, service, nonce }
+        }
+        // (The harness registers the contracts, which announces their version.)
+        _ = try await withWireServer(service: "test", router: testRouter()) { harness in
+            let body = try WireEncoder().encode(
+                OldHello(minVersion: 1, maxVersion: 1, service: "test", nonce: Array(repeating: 1, count: 32)))
+            let length = UInt32(6 + body.count)
+            let frame =
+                withUnsafeBytes(of: length.bigEndian) { Array($0) } + [FrameType.hello.rawValue, 0, 0, 0, 0, 0] + body
+            let raw = try await harness.rawConnection()
+            let outcome = try await raw.send(frame, thenReadFor: .milliseconds(500))
+            #expect(outcome.received.count > 10 && outcome.received[4] == FrameType.helloAck.rawValue)
+            let ack = try WireDecoder().decode(HelloAck.self, from: Array(outcome.received[10...]))
+            #expect(ack.contracts != nil && ack.contracts == WireContracts.announced && ack.service == "test")
+            // And a client of today announces its own, which the server reads (the call goes through).
+            #expect(try await harness.client().call(TestMethods.numbers, [1]) == 1)
+        }
+    }
+
     @Test func silentPeerIsDroppedAfterTheHandshakeTimeout() async throws {
         _ = try await withWireServer(
             service: "test", router: testRouter(), configure: { $0.handshakeTimeout = .milliseconds(200) }

@@ -40,11 +40,12 @@ import WireTesting
                         (try? String(contentsOfFile: out, encoding: .utf8))?.contains(prompt) == true
                     }
                 }
-                try stdin.fileHandleForWriting.write(contentsOf: Data((input ?? "").utf8))
-                try stdin.fileHandleForWriting.close()
+                // A command that exits without reading its stdin closes the pipe: nothing to type then.
+                try? stdin.fileHandleForWriting.write(contentsOf: Data((input ?? "").utf8))
+                try? stdin.fileHandleForWriting.close()
             }
             let status = try await runToExit(process)
-            try await typing.value
+            await typing.value
             let result = (
                 status, try String(contentsOfFile: out, encoding: .utf8),
                 try String(contentsOfFile: err, encoding: .utf8)
@@ -84,6 +85,17 @@ import WireTesting
 
     @Test func aSessionThroughEveryCommand() async throws {
         let cluster = try await FaultTests.Cluster.start()
+        do {
+            try await session(cluster)
+        } catch {
+            // A failure must not leave the cluster running (its output pipe would keep the run waiting).
+            try? await cluster.stop()
+            throw error
+        }
+        try await cluster.stop()
+    }
+
+    private func session(_ cluster: FaultTests.Cluster) async throws {
         let home = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: home) }
         let cli = CLI(home: home, server: cluster.base)
@@ -283,6 +295,5 @@ import WireTesting
         let after = try await cli.run(
             ["auth", "login", "--username", "cleo", "--password-stdin"], input: "N3w-horse-battery\n")
         #expect(after.status == 1 && after.err.contains("(NotAuthorized)"))
-        try await cluster.stop()
     }
 }

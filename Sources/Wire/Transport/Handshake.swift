@@ -1,4 +1,5 @@
 import Primitives
+import Synchronization
 
 /// HELLO: the versions a client speaks, the service it expects, and its nonce.
 struct Hello: Codable, Sendable {
@@ -6,9 +7,11 @@ struct Hello: Codable, Sendable {
     var maxVersion: UInt32
     var service: String
     var nonce: [UInt8]
+    /// The version of the contracts the client speaks (absent from peers older than the field).
+    var contracts: UInt32?
 
     enum CodingKeys: Int, CodingKey {
-        case minVersion = 1, maxVersion, service, nonce
+        case minVersion = 1, maxVersion, service, nonce, contracts
     }
 }
 
@@ -18,10 +21,24 @@ struct HelloAck: Codable, Sendable {
     var service: String
     var nonce: [UInt8]
     var proof: [UInt8]
+    /// The version of the contracts the server speaks.
+    var contracts: UInt32?
 
     enum CodingKeys: Int, CodingKey {
-        case version = 1, service, nonce, proof
+        case version = 1, service, nonce, proof, contracts
     }
+}
+
+/// The contracts' version this process announces in its handshakes. Wire carries it and logs a peer
+/// whose version differs; what the number means is the contracts' business (`ContractRegistry`).
+public enum WireContracts {
+    private static let current = Mutex<UInt32?>(nil)
+
+    public static func announce(version: UInt32) {
+        current.withLock { $0 = version }
+    }
+
+    public static var announced: UInt32? { current.withLock { $0 } }
 }
 
 /// The mutual proof of the cluster secret: HMAC-SHA256 over both nonces, labelled by side.

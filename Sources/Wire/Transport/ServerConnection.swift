@@ -151,9 +151,16 @@ final class ServerConnection: Sendable {
         }
         let nonce = Crypto.randomBytes(Handshake.nonceSize)
         let secret = server.secret
+        let ours = WireContracts.announced
+        if let theirs = hello.contracts, let ours, theirs != ours {
+            // Both sides keep to docs/wire.md's evolution rules, so this works; it is worth knowing
+            // during a rolling upgrade.
+            logger.notice("Peer speaks other contracts", metadata: ["peer": "\(theirs)", "ours": "\(ours)"])
+        }
         let ack = HelloAck(
             version: Handshake.protocolVersion, service: service, nonce: nonce,
-            proof: Handshake.proof(secret, side: "server", service: service, client: hello.nonce, server: nonce))
+            proof: Handshake.proof(secret, side: "server", service: service, client: hello.nonce, server: nonce),
+            contracts: ours)
         let ackBody = try WireEncoder().encode(ack)
         try await outbound.write(
             Frame.outbound(.helloAck, id: 0, capacity: ackBody.count, allocator: allocator) { $0.writeBytes(ackBody) })

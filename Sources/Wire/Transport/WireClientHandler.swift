@@ -61,7 +61,7 @@ final class WireClientHandler: ChannelInboundHandler {
         helloSent = true
         let hello = Hello(
             minVersion: Handshake.protocolVersion, maxVersion: Handshake.protocolVersion, service: service,
-            nonce: clientNonce)
+            nonce: clientNonce, contracts: WireContracts.announced)
         let body = try! WireEncoder().encode(hello)
         context.writeAndFlush(
             wrapOutboundOut(

@@ -4,9 +4,9 @@ import Wire
 
 /// The services' error codes: each number means one thing, and once registered a code read off the
 /// wire has its contract's name again.
-@Suite struct ContractErrorsTests {
+@Suite struct ContractRegistryTests {
     @Test func everyCodeHasItsOwnNumberAndNameAboveTheTransportsRange() {
-        let codes = ContractErrors.all
+        let codes = ContractRegistry.errorCodes
         #expect(Set(codes.map(\.rawValue)).count == codes.count)
         #expect(Set(codes.map(\.name)).count == codes.count)
         #expect(codes.allSatisfy { $0.rawValue >= 1000 })
@@ -14,8 +14,8 @@ import Wire
     }
 
     @Test func registeredCodesAreReadBackByName() {
-        ContractErrors.register()
-        for code in ContractErrors.all {
+        ContractRegistry.register()
+        for code in ContractRegistry.errorCodes {
             #expect(WireError.Code(rawValue: code.rawValue).name == code.name)
         }
         // The transport's own, and a number nobody registered, which keeps its number.

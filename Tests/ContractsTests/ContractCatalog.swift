@@ -1,0 +1,72 @@
+import Contracts
+import Wire
+
+/// What a test does with each method of every contract.
+protocol ContractVisitor {
+    mutating func visit<Request, Reply>(_ method: Method<Request, Reply>) throws
+}
+
+/// Every method of every contract, in one list (`ContractPropertyTests` checks that it is complete).
+enum ContractCatalog {
+    static func visitAll(_ visitor: inout some ContractVisitor) throws {
+        try visitor.visit(AuthContract.signUp)
+        try visitor.visit(AuthContract.confirmSignUp)
+        try visitor.visit(AuthContract.resendCode)
+        try visitor.visit(AuthContract.login)
+        try visitor.visit(AuthContract.refresh)
+        try visitor.visit(AuthContract.logout)
+        try visitor.visit(AuthContract.logoutAll)
+        try visitor.visit(AuthContract.forgotPassword)
+        try visitor.visit(AuthContract.resetPassword)
+        try visitor.visit(AuthContract.changePassword)
+        try visitor.visit(AuthContract.getUser)
+        try visitor.visit(AuthContract.deleteUser)
+        try visitor.visit(AuthContract.verificationKeys)
+        try visitor.visit(AuthContract.revocations)
+        try visitor.visit(AuthContract.rotateKey)
+        try visitor.visit(AuthContract.verifyPassword)
+        try visitor.visit(CommonContract.health)
+        try visitor.visit(ProcessContract.process)
+        try visitor.visit(ProcessContract.thumbnail)
+        try visitor.visit(ProcessContract.createJob)
+        try visitor.visit(ProcessContract.listJobs)
+        try visitor.visit(ProcessContract.getJob)
+        try visitor.visit(ProcessContract.deleteJob)
+        try visitor.visit(ProcessContract.clearJobs)
+        try visitor.visit(ProcessContract.deleteOwner)
+        try visitor.visit(StoreContract.putImage)
+        try visitor.visit(StoreContract.getImage)
+        try visitor.visit(StoreContract.imageByKey)
+        try visitor.visit(StoreContract.imageByThumbnail)
+        try visitor.visit(StoreContract.listImages)
+        try visitor.visit(StoreContract.gallery)
+        try visitor.visit(StoreContract.content)
+        try visitor.visit(StoreContract.deleteImage)
+        try visitor.visit(StoreContract.deleteOwner)
+        try visitor.visit(StoreContract.putDerivative)
+        try visitor.visit(StoreContract.derivative)
+        try visitor.visit(StoreContract.pollEvents)
+        try visitor.visit(StoreContract.commitEvents)
+        try visitor.visit(StoreContract.cacheStats)
+        try visitor.visit(StoreContract.images)
+        try visitor.visit(StoreContract.recordTagsChanged)
+        try visitor.visit(StoreContract.createShare)
+        try visitor.visit(StoreContract.deleteShare)
+        try visitor.visit(StoreContract.sharedImage)
+        try visitor.visit(StoreContract.readEvents)
+        try visitor.visit(StoreContract.recordJobChanged)
+        try visitor.visit(TagContract.tagsOf)
+        try visitor.visit(TagContract.query)
+        try visitor.visit(TagContract.listTags)
+        try visitor.visit(TagContract.setTags)
+        try visitor.visit(TagContract.bulkEdit)
+        try visitor.visit(TagContract.recognize)
+        try visitor.visit(TagContract.similar)
+        try visitor.visit(TagContract.subscribe)
+        try visitor.visit(TagContract.listSubscriptions)
+        try visitor.visit(TagContract.unsubscribe)
+        try visitor.visit(TagContract.confirmSubscription)
+        try visitor.visit(TagContract.deleteOwner)
+        try visitor.visit(TagContract.getSubscription)
+    }
+}
