@@ -8,18 +8,14 @@ in the first screenful has loaded, cold (empty cache) and warm (a reload).
 """
 
 import argparse
-import glob
-import json
 import os
-import re
 import shutil
 import sys
 import tempfile
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "Support"))
-from cluster import Cluster  # noqa: E402
+from cluster import Cluster, request  # noqa: E402
 
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
@@ -27,16 +23,6 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-
-
-def request(method, url, body=None, token=None, content_type="application/json"):
-    data = json.dumps(body).encode() if isinstance(body, dict) else body
-    headers = {"Content-Type": content_type} if data is not None else {}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    with urllib.request.urlopen(urllib.request.Request(url, data=data, method=method, headers=headers)) as response:
-        text = response.read()
-        return json.loads(text) if text else None
 
 
 def main():
@@ -48,11 +34,7 @@ def main():
     up = Cluster(arguments.bin, data)
     url = up.url
     try:
-        user = {"username": "bench", "email": "bench@example.com", "password": "Corr3ct-horse"}
-        request("POST", url + "/v1/auth/signup", user)
-        mail = "".join(open(path).read() for path in glob.glob(os.path.join(data, "mail", "outbox", "*.eml")))
-        request("POST", url + "/v1/auth/confirm", {"username": "bench", "code": re.search(r"code (\d{6})", mail).group(1)})
-        token = request("POST", url + "/v1/auth/login", user)["accessToken"]
+        token = up.user("bench")
         photos = [open(os.path.join(ROOT, "Sources", "TestImages", "Resources", name), "rb").read()
                   for name in ("building.jpg", "fruits.jpg", "scenetext01.jpg")]
         started = time.time()

@@ -2,12 +2,16 @@
 own data folder, and its output read all along (a full pipe would stall every service writing to it)."""
 
 import collections
+import glob
+import json
 import os
 import random
+import re
 import socket
 import subprocess
 import threading
 import time
+import urllib.request
 
 
 def free_ports():
@@ -27,10 +31,22 @@ def free_ports():
     raise RuntimeError("no free ports")
 
 
+def request(method, url, body=None, token=None, content_type="application/json"):
+    """One REST call: a dict goes as JSON, bytes as `content_type`; the answer's JSON, or None."""
+    data = json.dumps(body).encode() if isinstance(body, dict) else body
+    headers = {"Content-Type": content_type} if data is not None else {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    with urllib.request.urlopen(urllib.request.Request(url, data=data, method=method, headers=headers)) as answer:
+        text = answer.read()
+        return json.loads(text) if text else None
+
+
 class Cluster:
     """`clearsky up` from `binaries` on `data`; `url` once it is up, `log` its last lines."""
 
     def __init__(self, binaries, data, environment=None, timeout=120):
+        self.data = data
         base, self.port = free_ports()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = collections.deque(maxlen=400)
@@ -50,6 +66,15 @@ class Cluster:
         else:
             raise RuntimeError("clearsky up exited:\n" + "".join(self.log))
         threading.Thread(target=lambda: self.log.extend(self.process.stdout), daemon=True).start()
+
+    def user(self, name):
+        """Signs `name` up, confirms it with the mailed code and signs in: its access token."""
+        user = {"username": name, "email": f"{name}@example.com", "password": "Corr3ct-horse"}
+        request("POST", self.url + "/v1/auth/signup", user)
+        mails = [open(path).read() for path in glob.glob(os.path.join(self.data, "mail", "outbox", "*.eml"))]
+        mail = "".join(text for text in mails if f"To: {name}@example.com" in text)
+        request("POST", self.url + "/v1/auth/confirm", {"username": name, "code": re.search(r"code (\d{6})", mail)[1]})
+        return request("POST", self.url + "/v1/auth/login", user)["accessToken"]
 
     def stop(self):
         self.process.terminate()
