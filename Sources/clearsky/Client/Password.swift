@@ -13,12 +13,14 @@ enum Password {
         guard isatty(STDIN_FILENO) == 1 else {
             throw CLIError.usage("stdin is not a terminal: give --password-stdin to read the password from it")
         }
-        StandardError.write(prompt)
+        // Echo goes off before the prompt appears: whatever is typed once the prompt shows is not echoed
+        // (someone, or a script on a pty, may type the moment they see it).
         var saved = termios()
         tcgetattr(STDIN_FILENO, &saved)
         var quiet = saved
         quiet.c_lflag &= ~tcflag_t(ECHO)
         tcsetattr(STDIN_FILENO, TCSANOW, &quiet)
+        StandardError.write(prompt)
         defer {
             tcsetattr(STDIN_FILENO, TCSANOW, &saved)
             StandardError.write("\n")
