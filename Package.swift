@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Wire", targets: ["Wire"]),
         .library(name: "Contracts", targets: ["Contracts"]),
         .library(name: "Primitives", targets: ["Primitives"]),
+        .library(name: "ImageOperations", targets: ["ImageOperations"]),
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "AccessTokens", targets: ["AccessTokens"]),
         .library(name: "Detection", targets: ["Detection"]),
@@ -78,13 +79,16 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
 
         // What the services say to each other: each one's methods, messages, events and error codes.
-        .target(name: "Contracts", dependencies: ["Wire"]),
+        .target(name: "Contracts", dependencies: ["Wire", "ImageOperations"]),
+        // What an image operation is (names, parameters, ranges, its JSON and Wire form), without pixels:
+        // the gateway, the contracts and the CLI use it; Imaging runs it.
+        .target(name: "ImageOperations"),
 
         // Decode/encode (TurboJPEG, libpng), pixel buffers, operations, dehaze.
         // Imaging and Detection are optimized in debug builds too: the tests run every operation and the
         // detector on real photos, and unoptimized pixel loops would make them the slowest part of a run.
         .target(
-            name: "Imaging", dependencies: ["CTurboJPEG", "CPNG", "ImagingKernels", "ImagingAVX2"],
+            name: "Imaging", dependencies: ["ImageOperations", "CTurboJPEG", "CPNG", "ImagingKernels", "ImagingAVX2"],
             swiftSettings: optimizedInDebug),
         // Kernels generic over their vector type (inlinable: each caller's module specialises them).
         .target(name: "ImagingKernels", swiftSettings: optimizedInDebug),
@@ -151,7 +155,7 @@ let package = Package(
         .executableTarget(
             name: "ProcessSvc",
             dependencies: [
-                "Wire", "Contracts", "Primitives", "ServiceRuntime", "ImageIntake", "Imaging",
+                "Wire", "Contracts", "Primitives", "ServiceRuntime", "ImageIntake", "Imaging", "ImageOperations",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -178,7 +182,8 @@ let package = Package(
         .executableTarget(
             name: "Gateway",
             dependencies: [
-                "Wire", "Contracts", "Primitives", "ServiceRuntime", "AccessTokens", "NetworkAddresses", "CZlib",
+                "Wire", "Contracts", "ImageOperations", "Primitives", "ServiceRuntime", "AccessTokens",
+                "NetworkAddresses", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -190,7 +195,7 @@ let package = Package(
         .executableTarget(
             name: "clearsky",
             dependencies: [
-                "Wire", "Contracts", "Primitives", "ServiceRuntime", "Imaging",
+                "Wire", "Contracts", "Primitives", "ServiceRuntime", "ImageOperations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -220,6 +225,7 @@ let package = Package(
                 "Wire", "Contracts", "Primitives", "WireTesting", .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "Wire", "WireTesting"]),
+        .testTarget(name: "ImageOperationsTests", dependencies: ["ImageOperations", "Wire"]),
         .testTarget(name: "TagIndexTests", dependencies: ["TagIndex", "Contracts", "Wire"]),
         .testTarget(
             name: "ImageIntakeTests", dependencies: ["ImageIntake", "Imaging", "Contracts", "Wire", "TestImages"]),
@@ -248,7 +254,8 @@ let package = Package(
         .testTarget(
             name: "ProcessSvcTests",
             dependencies: [
-                "ProcessSvc", "StoreSvc", "Wire", "Contracts", "Primitives", "WireTesting", "Imaging", "TestImages",
+                "ProcessSvc", "StoreSvc", "Wire", "Contracts", "Primitives", "WireTesting", "Imaging",
+                "ImageOperations", "TestImages",
                 "ServiceRuntime",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -8,7 +8,7 @@ enum OperationsFuzzing {
     static let image = PixelBuffer(width: 12, height: 9, layout: .rgb, fill: 90)
 
     static func check(_ bytes: [UInt8]) {
-        guard let operations = try? Operation.parseList(bytes), let pipeline = try? Pipeline(operations) else {
+        guard let operations = try? ImageOperation.parseList(bytes), let pipeline = try? Pipeline(operations) else {
             return
         }
         for operation in operations {

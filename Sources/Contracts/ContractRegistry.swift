@@ -5,7 +5,10 @@ import Wire
 public enum ContractRegistry {
     /// Raised when a contract changes in a way docs/wire.md's evolution rules call breaking; additions of
     /// optional fields and of methods do not raise it.
-    public static let version: UInt32 = 1
+    ///
+    /// - 2: ProcessContract's operations travel typed (`[ImageOperation]`, new field numbers) instead of as JSON
+    ///   text; gateways and ProcessSvc of version 1 and 2 do not understand each other's jobs.
+    public static let version: UInt32 = 2
 
     public static let errorCodes: [WireError.Code] =
         AuthContract.errorCodes + WireError.Code.imageCodes + WireError.Code.tagCodes

@@ -1,3 +1,4 @@
+import ImageOperations
 import Wire
 
 /// ProcessSvc's methods: synchronous processing, thumbnails and the dehaze jobs. Ids 300–399.
@@ -20,8 +21,9 @@ public struct ProcessRequest: Codable, Sendable, Hashable {
     public var upload: [UInt8]?
     /// The upload's file name, for a saved result.
     public var filename: String?
-    /// The operations as the API's JSON array (docs/api.md) (`[{"op":"resize","width":100}]`).
-    public var operations: String
+    /// The operations to run, in order (field 11; field 5 carried them as JSON text up to contract version 1
+    /// and is never reused).
+    public var operations: [ImageOperation]
     /// `jpeg` or `png`; nil keeps the input's format.
     public var format: String?
     /// JPEG quality 1…100; default 90.
@@ -32,7 +34,8 @@ public struct ProcessRequest: Codable, Sendable, Hashable {
     public var visibility: Visibility?
 
     public init(
-        owner: String, imageId: String? = nil, upload: [UInt8]? = nil, filename: String? = nil, operations: String,
+        owner: String, imageId: String? = nil, upload: [UInt8]? = nil, filename: String? = nil,
+        operations: [ImageOperation],
         format: String? = nil, quality: Int? = nil, save: Bool = false, key: String? = nil,
         visibility: Visibility? = nil
     ) {
@@ -42,7 +45,8 @@ public struct ProcessRequest: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: Int, CodingKey {
-        case owner = 1, imageId, upload, filename, operations, format, quality, save, key, visibility
+        case owner = 1, imageId = 2, upload = 3, filename = 4, format = 6, quality = 7, save = 8, key = 9
+        case visibility = 10, operations = 11
     }
 }
 
@@ -71,14 +75,15 @@ public struct CreateJobRequest: Codable, Sendable, Hashable {
     public var owner: String
     /// The stored image to run on.
     public var imageId: String
-    /// The operations as a JSON array; nil means `[{"op":"dehaze"}]`.
-    public var operations: String?
+    /// The operations to run; nil means a dehaze with the default parameters (field 4; field 3 carried
+    /// them as JSON text up to contract version 1 and is never reused).
+    public var operations: [ImageOperation]?
 
-    public init(owner: String, imageId: String, operations: String? = nil) {
+    public init(owner: String, imageId: String, operations: [ImageOperation]? = nil) {
         (self.owner, self.imageId, self.operations) = (owner, imageId, operations)
     }
 
-    enum CodingKeys: Int, CodingKey { case owner = 1, imageId, operations }
+    enum CodingKeys: Int, CodingKey { case owner = 1, imageId = 2, operations = 4 }
 }
 
 /// One job, as the API's Job (web/openapi.yaml) plus its attempts and timings.
@@ -88,8 +93,9 @@ public struct JobRecord: Codable, Sendable, Hashable {
     public var status: JobStatus
     public var imageId: String
     public var originalFilename: String
-    /// The operations as a JSON array.
-    public var operations: String
+    /// The operations the job runs (field 14; field 6 carried them as JSON text up to contract version 1
+    /// and is never reused).
+    public var operations: [ImageOperation]
     /// Milliseconds since 1970.
     public var createdAt: Int64
     public var startedAt: Int64?
@@ -103,7 +109,8 @@ public struct JobRecord: Codable, Sendable, Hashable {
     public var timings: [String: Double]
 
     public init(
-        id: String, owner: String, status: JobStatus, imageId: String, originalFilename: String, operations: String,
+        id: String, owner: String, status: JobStatus, imageId: String, originalFilename: String,
+        operations: [ImageOperation],
         createdAt: Int64, startedAt: Int64? = nil, finishedAt: Int64? = nil, resultImageId: String? = nil,
         error: String? = nil, attempts: Int = 0, timings: [String: Double] = [:]
     ) {
@@ -115,8 +122,8 @@ public struct JobRecord: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: Int, CodingKey {
-        case id = 1, owner, status, imageId, originalFilename, operations, createdAt, startedAt, finishedAt
-        case resultImageId, error, attempts, timings
+        case id = 1, owner = 2, status = 3, imageId = 4, originalFilename = 5, createdAt = 7, startedAt = 8
+        case finishedAt = 9, resultImageId = 10, error = 11, attempts = 12, timings = 13, operations = 14
     }
 }
 

@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import Hummingbird
+import ImageOperations
 import Wire
 
 /// `POST /v1/process` and `/v1/jobs*`: operations now, and dehaze jobs run by ProcessSvc's workers.
@@ -51,7 +52,7 @@ struct ProcessController: Sendable {
                 guard let imageId else { throw APIError(.badRequest, "InvalidParameter", "Give imageId or a file") }
                 let job = try await process(
                     ProcessContract.createJob,
-                    CreateJobRequest(owner: owner, imageId: imageId, operations: body.operations)
+                    CreateJobRequest(owner: owner, imageId: imageId, operations: body.ops)
                 )
                 return EditedResponse(
                     status: .accepted, headers: [.location: "/v1/jobs/\(job.id)"],
@@ -107,10 +108,11 @@ struct ProcessController: Sendable {
 extension DeletedCount: ResponseEncodable {}
 
 /// The body of `POST /v1/process` and `POST /v1/jobs`: JSON naming a stored image, or an upload with
-/// the same fields as form fields (`ops` as JSON text).
+/// the same fields as form fields (`ops` as JSON text). `ops` decodes straight into typed operations,
+/// its errors naming the operation and parameter.
 struct ProcessBody: Decodable {
     var imageId: String?
-    var ops: JSONValue?
+    var ops: [ImageOperation]?
     var format: String?
     var quality: Int?
     var save: Bool?
@@ -121,15 +123,37 @@ struct ProcessBody: Decodable {
 
     enum CodingKeys: String, CodingKey { case imageId, ops, format, quality, save, key, visibility }
 
+    init(upload: [UInt8]? = nil, filename: String? = nil) { (self.upload, self.filename) = (upload, filename) }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        imageId = try container.decodeIfPresent(String.self, forKey: .imageId)
+        if container.contains(.ops), try !container.decodeNil(forKey: .ops) {
+            let field = try container.superDecoder(forKey: .ops)
+            ops = try Self.operations { () throws(InvalidOperation) in try ImageOperation.decodeList(from: field) }
+        }
+        format = try container.decodeIfPresent(String.self, forKey: .format)
+        quality = try container.decodeIfPresent(Int.self, forKey: .quality)
+        save = try container.decodeIfPresent(Bool.self, forKey: .save)
+        key = try container.decodeIfPresent(String.self, forKey: .key)
+        visibility = try container.decodeIfPresent(Visibility.self, forKey: .visibility)
+    }
+
+    /// An operations error as the API's: 400 InvalidParameter with the operation and parameter named.
+    private static func operations(_ decode: () throws(InvalidOperation) -> [ImageOperation]) throws(APIError)
+        -> [ImageOperation]
+    {
+        do { return try decode() } catch { throw APIError(.badRequest, "InvalidParameter", error.description) }
+    }
+
     static func read(_ request: Request, context: GatewayContext, uploadLimit: Int) async throws -> ProcessBody {
         guard Upload.isUpload(request) else { return try await request.decode(as: ProcessBody.self, context: context) }
         let upload = try await Upload.read(request, limit: uploadLimit)
         var body = ProcessBody(upload: try upload.file(), filename: upload.filename)
         if let text = upload.fields["ops"] {
-            guard let ops = JSONValue(text: text) else {
-                throw APIError(.badRequest, "InvalidParameter", "ops must be a JSON array of operations")
+            body.ops = try Self.operations { () throws(InvalidOperation) in
+                try ImageOperation.parseList(Array(text.utf8))
             }
-            body.ops = ops
         }
         body.imageId = upload.fields["imageId"]
         body.format = upload.fields["format"]
@@ -145,11 +169,10 @@ struct ProcessBody: Decodable {
         return body
     }
 
-    /// The operations as JSON text, nil when none were given.
-    var operations: String? { ops.map(\.text) }
-
     func request(owner: String) throws -> ProcessRequest {
-        guard let operations else { throw APIError(.badRequest, "InvalidParameter", "Give ops, a list of operations") }
+        guard let operations = ops else {
+            throw APIError(.badRequest, "InvalidParameter", "Give ops, a list of operations")
+        }
         return ProcessRequest(
             owner: owner, imageId: upload == nil ? imageId : nil, upload: upload, filename: filename,
             operations: operations, format: format, quality: quality, save: save ?? false, key: key,

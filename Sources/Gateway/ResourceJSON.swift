@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import Hummingbird
+import ImageOperations
 import Wire
 
 /// The API's Image as clients see it (web/openapi.yaml).
@@ -58,7 +59,7 @@ struct JobJSON: ResponseEncodable {
     var status: JobStatus
     var imageId: String
     var originalFilename: String
-    var ops: JSONValue
+    var ops: [ImageOperation]
     var createdAt: String
     var startedAt: String?
     var finishedAt: String?
@@ -74,7 +75,7 @@ struct JobJSON: ResponseEncodable {
 
     init(_ job: JobRecord, signer: URLSigner? = nil) {
         (id, status, imageId, originalFilename) = (job.id, job.status, job.imageId, job.originalFilename)
-        ops = JSONValue(text: job.operations) ?? .null
+        ops = job.operations
         createdAt = Timestamp.text(job.createdAt)
         (startedAt, finishedAt) = (job.startedAt.map(Timestamp.text), job.finishedAt.map(Timestamp.text))
         (resultImageId, error, attempts, timings) = (job.resultImageId, job.error, job.attempts, job.timings)

@@ -23,6 +23,13 @@ public enum ImagingError: Error, Sendable, Equatable {
     case cancelled
 }
 
+extension ImagingError {
+    /// An operation's parameter out of range, as the kernels report it.
+    public init(_ invalid: InvalidOperation) {
+        self = .invalidParameter(operation: invalid.operation, message: invalid.message)
+    }
+}
+
 extension ImagingError: CustomStringConvertible {
     public var description: String {
         switch self {

@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import GRDB
+import ImageOperations
 import Wire
 
 /// ProcessSvc's SQLite database: the jobs. One file in the service's state folder, WAL mode.
@@ -45,6 +46,34 @@ struct JobStore: Sendable {
                     CREATE INDEX job_status_owner_position ON job(status, owner, position);
                     """)
         }
+        migrator.registerMigration("v3-typed-operations") { db in
+            // The operations were JSON text; now they are the Wire encoding of `[ImageOperation]`, as they travel.
+            try db.alter(table: "job") { table in
+                table.add(column: "operationList", .blob).notNull().defaults(to: Data())
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT position, operations FROM job") {
+                let position: Int64 = row["position"]
+                let text: String = row["operations"]
+                let operations: [ImageOperation]
+                do {
+                    operations = try ImageOperation.parseList(Array(text.utf8), limit: .max)
+                } catch {
+                    // Every stored list was checked when its job was made; one that no longer reads ends
+                    // its job, if unfinished, with the reason instead of stopping the migration.
+                    operations = []
+                    try db.execute(
+                        sql: """
+                            UPDATE job SET status = 'error', error = ?
+                            WHERE position = ? AND status IN ('pending', 'running')
+                            """,
+                        arguments: ["The job's operations no longer read: \(error)", position])
+                }
+                try db.execute(
+                    sql: "UPDATE job SET operationList = ? WHERE position = ?",
+                    arguments: [try JobRow.encoded(operations), position])
+            }
+            try db.alter(table: "job") { table in table.drop(column: "operations") }
+        }
         return migrator
     }
 }
@@ -58,7 +87,8 @@ struct JobRow: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
     var status: String
     var imageId: String
     var originalFilename: String
-    var operations: String
+    /// The Wire encoding of the `[ImageOperation]` the job runs (`encoded(_:)`).
+    var operationList: Data
     var createdAt: Int64
     var startedAt: Int64?
     var finishedAt: Int64?
@@ -70,11 +100,31 @@ struct JobRow: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
 
     mutating func didInsert(_ inserted: InsertionSuccess) { position = inserted.rowID }
 
+    /// The column's form of a list of operations.
+    private struct StoredOperations: Codable {
+        var operations: [ImageOperation]
+        enum CodingKeys: Int, CodingKey { case operations = 1 }
+    }
+
+    static func encoded(_ operations: [ImageOperation]) throws -> Data {
+        Data(try WireEncoder().encode(StoredOperations(operations: operations)))
+    }
+
+    /// The operations the job runs; a row that does not decode is data loss (its job fails with that).
+    func operations() throws(WireError) -> [ImageOperation] {
+        do {
+            return try WireDecoder().decode(StoredOperations.self, from: Array(operationList)).operations
+        } catch {
+            throw WireError(.dataLoss, "Job \(id)'s stored operations do not decode: \(error)")
+        }
+    }
+
     var record: JobRecord {
         let stages = (try? JSONDecoder().decode([String: Double].self, from: Data(timings.utf8))) ?? [:]
         return JobRecord(
             id: id, owner: owner, status: JobStatus(rawValue: status) ?? .error, imageId: imageId,
-            originalFilename: originalFilename, operations: operations, createdAt: createdAt, startedAt: startedAt,
+            originalFilename: originalFilename, operations: (try? operations()) ?? [], createdAt: createdAt,
+            startedAt: startedAt,
             finishedAt: finishedAt, resultImageId: resultImageId, error: error, attempts: attempts, timings: stages)
     }
 }

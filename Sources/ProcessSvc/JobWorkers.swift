@@ -93,7 +93,7 @@ struct JobWorkers: Service {
     func runJob(_ job: JobRow) async throws {
         var clock = StageClock()
         do {
-            let pipeline = try ProcessService.pipeline(job.operations)
+            let pipeline = try ProcessService.pipeline(job.operations())
             let source = try await service.store(
                 StoreContract.content, ContentRequest(image: ImageRequest(owner: job.owner, id: job.imageId)))
             clock.lap("fetch")

@@ -1,11 +1,13 @@
 import Contracts
 import Foundation
 import GRDB
+import ImageOperations
 import Primitives
 import Wire
 
 extension ProcessService {
-    static let defaultOperations = #"[{"op":"dehaze"}]"#
+    /// What a job runs when its request names no operations.
+    static let defaultOperations: [ImageOperation] = [.dehaze(DehazeParameters())]
 
     /// A new `pending` job on one of the owner's stored images.
     func createJob(_ request: CreateJobRequest) async throws -> JobRecord {
@@ -15,7 +17,8 @@ extension ProcessService {
         guard image.owner == request.owner else { throw WireError(.notFound, "No image \(request.imageId)") }
         let row = JobRow(
             id: "job_" + Crypto.hex(Crypto.randomBytes(10)), owner: request.owner, status: JobStatus.pending.rawValue,
-            imageId: image.id, originalFilename: image.filename, operations: operations, createdAt: nowMillis(),
+            imageId: image.id, originalFilename: image.filename, operationList: try JobRow.encoded(operations),
+            createdAt: nowMillis(),
             attempts: 0,
             timings: "{}")
         let quota = settings.maxQueuedJobsPerOwner

@@ -102,10 +102,10 @@ final class ProcessService: Sendable {
         do { return try result.get() } catch { throw WireError(error) }
     }
 
-    /// Parses and validates the JSON list of operations.
-    static func pipeline(_ json: String) throws(WireError) -> Pipeline {
+    /// Validates a list of operations (their count; each was checked as it decoded, and is again here).
+    static func pipeline(_ operations: [ImageOperation]) throws(WireError) -> Pipeline {
         do {
-            return try Pipeline(Operation.parseList(Array(json.utf8)))
+            return try Pipeline(operations)
         } catch {
             throw WireError(error)
         }

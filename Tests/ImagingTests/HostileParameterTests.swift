@@ -26,7 +26,7 @@ import WireTesting
         var generator = SeededGenerator(seed: 0x4831)
         let ints = HostileValues.integers + (0..<20).map { _ in HostileValues.integer(&generator) }
         let doubles = HostileValues.doubles
-        var operations: [Imaging.Operation] = []
+        var operations: [Imaging.ImageOperation] = []
         for value in ints {
             operations += [
                 .crop(x: value, y: 0, width: 10, height: 10), .crop(x: 0, y: 0, width: value, height: value),
@@ -65,7 +65,7 @@ import WireTesting
                 #"[{"op":"blur","sigma":\#(text)}]"#, #"[{"op":"dehaze","patch":\#(text)}]"#,
             ] {
                 do {
-                    _ = try Pipeline(Imaging.Operation.parseList(Array(json.utf8)))
+                    _ = try Imaging.ImageOperation.parseList(Array(json.utf8))
                 } catch {
                     #expect(!error.description.isEmpty)
                 }

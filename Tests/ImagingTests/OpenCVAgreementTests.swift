@@ -6,7 +6,7 @@ import Testing
 /// are two refbench photos at half size: robin (RGB) and camera (gray).
 @Suite(.offCooperativePool) struct OpenCVAgreementTests {
     /// Largest allowed per-byte difference and mean difference for each operation, with the reason.
-    static let cases: [(name: String, operation: Operation, maximum: Int, mean: Double)] = [
+    static let cases: [(name: String, operation: ImageOperation, maximum: Int, mean: Double)] = [
         // Coverage weights as INTER_AREA: only float rounding differs.
         ("resize_area_quarter", .resize(width: nil, height: nil, fit: .fill, filter: .area), 1, 0.05),
         ("resize_area_third", .resize(width: nil, height: nil, fit: .fill, filter: .area), 1, 0.05),
@@ -57,7 +57,7 @@ import Testing
     }
 
     /// Resizes take their size from the expected output (the fixtures name the scale, not the size).
-    static func run(_ operation: Operation, named name: String, on input: PixelBuffer, expectedSize: (Int, Int))
+    static func run(_ operation: ImageOperation, named name: String, on input: PixelBuffer, expectedSize: (Int, Int))
         throws -> PixelBuffer
     {
         if case .resize(_, _, let fit, let filter) = operation {

@@ -4,72 +4,7 @@ import TestImages
 import Testing
 
 @Suite(.offCooperativePool) struct PipelineTests {
-    @Test func parsesTheJSONFormOfEveryOperation() throws {
-        let json = """
-            [{"op":"autorotate"},
-             {"op":"resize","width":800,"fit":"cover","filter":"lanczos3"},
-             {"op":"sharpen","sigma":1.5,"amount":0.8,"threshold":3},
-             {"op":"threshold","method":"otsu","mode":"binary_inv"},
-             {"op":"threshold","value":128},
-             {"op":"color","mode":"sepia"},
-             {"op":"blur","sigma":2,"kind":"median"},
-             {"op":"rotate","degrees":17,"expand":false,"background":"#ffffff80"},
-             {"op":"flip","axis":"vertical"},
-             {"op":"crop","x":1,"y":2,"width":30,"height":40},
-             {"op":"dehaze","patch":7,"radius":30,"subsampling":2}]
-            """
-        let operations = try Operation.parseList(Array(json.utf8))
-        #expect(
-            operations == [
-                .autorotate,
-                .resize(width: 800, height: nil, fit: .cover, filter: .lanczos3),
-                .sharpen(sigma: 1.5, amount: 0.8, threshold: 3),
-                .threshold(.otsu, mode: .binaryInverted),
-                .threshold(.value(128), mode: .binary),
-                .color(.sepia),
-                .blur(sigma: 2, kind: .median),
-                .rotate(degrees: 17, expand: false, background: Color(red: 255, green: 255, blue: 255, alpha: 128)),
-                .flip(.vertical),
-                .crop(x: 1, y: 2, width: 30, height: 40),
-                .dehaze(DehazeParameters(patch: 7, radius: 30, subsampling: 2)),
-            ])
-        // And back: encoding then parsing gives the same list.
-        let encoded = try JSONEncoder().encode(operations)
-        #expect(try Operation.parseList(encoded) == operations)
-        #expect(try Operation.parseList(Array(#"[{"op":"dehaze"}]"#.utf8)) == [.dehaze(DehazeParameters())])
-    }
-
-    @Test(arguments: [
-        (#"[{"op":"explode"}]"#, "unknown operation 'explode'"),
-        (#"[{"op":"resize","widht":10}]"#, "resize has no parameter 'widht'"),
-        (#"[{"op":"resize"}]"#, "give width, height or both"),
-        (#"[{"op":"resize","width":"ten"}]"#, "expected an integer"),
-        (#"[{"op":"resize","width":0}]"#, "width must be 1…32768, got 0"),
-        (#"[{"op":"resize","width":10,"fit":"squash"}]"#, "'fit' has an unknown value"),
-        (#"[{"op":"threshold","value":300}]"#, "value must be 0…255, got 300"),
-        (#"[{"op":"threshold"}]"#, "threshold needs 'value'"),
-        (#"[{"op":"threshold","method":"mean"}]"#, "method must be 'otsu'"),
-        (#"[{"op":"blur","sigma":-2}]"#, "sigma must be in (0, 200]"),
-        (#"[{"op":"rotate"}]"#, "rotate needs 'degrees'"),
-        (#"[{"op":"rotate","degrees":10,"background":"red"}]"#, "#RRGGBB"),
-        (#"[{"op":"crop","x":0,"y":0,"width":0,"height":5}]"#, "width and height must be 1 or more"),
-        (#"[{"op":"dehaze","omega":2}]"#, "omega must be in (0, 1]"),
-        (#"[{"width":5}]"#, "'op' is missing"),
-        (#"{"op":"flip"}"#, "not a JSON array"),
-        (#"[{"op":"flip"}"#, "not a JSON array"),
-    ])
-    func rejectsBadOperationsWithAClearMessage(json: String, message: String) {
-        do {
-            _ = try Operation.parseList(Array(json.utf8))
-            Issue.record("\(json) parsed")
-        } catch {
-            #expect(error.description.contains(message), "\(json): \(error.description)")
-        }
-    }
-
     @Test func rejectsTooManyOperations() {
-        let json = "[" + Array(repeating: #"{"op":"flip"}"#, count: 33).joined(separator: ",") + "]"
-        #expect(throws: ImagingError.self) { try Operation.parseList(Array(json.utf8)) }
         #expect(throws: ImagingError.self) { try Pipeline(Array(repeating: .flip(.horizontal), count: 33)) }
     }
 

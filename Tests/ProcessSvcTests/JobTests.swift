@@ -16,7 +16,7 @@ import WireTesting
             let image = try await harness.put(owner, TestImages.building, filename: "building.jpg")
             let created = try await harness.process.call(
                 ProcessContract.createJob, CreateJobRequest(owner: owner, imageId: image.id))
-            #expect(created.status == .pending && created.operations == #"[{"op":"dehaze"}]"#)
+            #expect(created.status == .pending && created.operations == [.dehaze(DehazeParameters())])
             #expect(created.originalFilename == "building.jpg" && created.attempts == 0)
             try await running([JobWorkers(service: harness.service)]) {
                 let job = try await harness.finished(JobRequest(owner: owner, id: created.id))
@@ -47,7 +47,7 @@ import WireTesting
                 ProcessContract.createJob,
                 CreateJobRequest(
                     owner: owner, imageId: image.id,
-                    operations: #"[{"op":"crop","x":900,"y":0,"width":10,"height":10}]"#))
+                    operations: [.crop(x: 900, y: 0, width: 10, height: 10)]))
             let doomed = try await harness.put(owner, TestImages.camera, filename: "c.png")
             let gone = try await harness.process.call(
                 ProcessContract.createJob, CreateJobRequest(owner: owner, imageId: doomed.id))
@@ -61,7 +61,10 @@ import WireTesting
             }
             let bad = await wireCode {
                 _ = try await harness.process.call(
-                    ProcessContract.createJob, CreateJobRequest(owner: owner, imageId: image.id, operations: "[{}]"))
+                    ProcessContract.createJob,
+                    CreateJobRequest(
+                        owner: owner, imageId: image.id,
+                        operations: [.resize(width: 0, height: nil, fit: .contain, filter: .area)]))
             }
             #expect(bad == .invalidArgument)
         }
@@ -135,8 +138,10 @@ import WireTesting
                 CreateJobRequest(
                     owner: owner, imageId: image.id,
                     // Seconds of work, so that the shutdown lands while it runs.
-                    operations:
-                        #"[{"op":"resize","width":4000,"height":3000,"fit":"fill"},{"op":"dehaze"},{"op":"dehaze"},{"op":"dehaze"}]"#
+                    operations: [
+                        .resize(width: 4000, height: 3000, fit: .fill, filter: .area), .dehaze(DehazeParameters()),
+                        .dehaze(DehazeParameters()), .dehaze(DehazeParameters()),
+                    ]
                 ))
             let request = JobRequest(owner: owner, id: created.id)
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -177,7 +182,7 @@ import WireTesting
             let image = try await harness.put(owner, TestImages.camera, filename: "camera.png")
             let created = try await harness.process.call(
                 ProcessContract.createJob,
-                CreateJobRequest(owner: owner, imageId: image.id, operations: #"[{"op":"color","mode":"invert"}]"#))
+                CreateJobRequest(owner: owner, imageId: image.id, operations: [.color(.invert)]))
             let workers = JobWorkers(service: harness.service)
             // First run stores its result, then "dies" before marking the job: back to pending, run again.
             try await workers.runJob(try #require(try await workers.claim()))

@@ -44,7 +44,9 @@ import WireTesting
             for (ops, width, height) in Self.sizes {
                 let result = try await harness.process.call(
                     ProcessContract.process,
-                    ProcessRequest(owner: owner, imageId: image.id, operations: ops, format: "png"))
+                    ProcessRequest(
+                        owner: owner, imageId: image.id, operations: try ImageOperation.parseList(Array(ops.utf8)),
+                        format: "png"))
                 #expect(result.contentType == "image/png" && result.image == nil)
                 let decoded = try ImageCodec.decode(result.bytes)
                 #expect((decoded.width, decoded.height) == (width, height), "\(ops)")
@@ -60,7 +62,7 @@ import WireTesting
             let saved = try await harness.process.call(
                 ProcessContract.process,
                 ProcessRequest(
-                    owner: owner, imageId: source.id, operations: #"[{"op":"color","mode":"gray"}]"#, save: true,
+                    owner: owner, imageId: source.id, operations: [.color(.gray)], save: true,
                     key: "gray/building.jpg"))
             let image = try #require(saved.image)
             #expect(saved.bytes.isEmpty)
@@ -70,7 +72,7 @@ import WireTesting
                 ProcessContract.process,
                 ProcessRequest(
                     owner: owner, upload: TestImages.camera, filename: "camera.png",
-                    operations: #"[{"op":"flip","axis":"vertical"}]"#, save: true))
+                    operations: [.flip(.vertical)], save: true))
             #expect(fromUpload.image?.contentType == "image/png" && fromUpload.image?.derivedFrom == nil)
         }
     }
@@ -82,31 +84,37 @@ import WireTesting
             func code(_ request: ProcessRequest) async -> WireError.Code? {
                 await wireCode { _ = try await harness.process.call(ProcessContract.process, request) }
             }
+            // Typed operations cannot name an unknown one; out-of-range values and overlong lists a peer can
+            // still send, and they do not pass.
+            let tooMany = [ImageOperation](repeating: .flip(.both), count: 33)
             #expect(
-                await code(ProcessRequest(owner: owner, imageId: image.id, operations: #"[{"op":"melt"}]"#))
-                    == .invalidArgument)
-            #expect(
-                await code(ProcessRequest(owner: owner, imageId: image.id, operations: "not json")) == .invalidArgument)
-            #expect(
-                await code(ProcessRequest(owner: owner, imageId: image.id, operations: #"[{"op":"blur","sigma":-1}]"#))
-                    == .invalidArgument)
-            #expect(await code(ProcessRequest(owner: owner, operations: "[]")) == .invalidArgument)
-            #expect(await code(ProcessRequest(owner: stranger, imageId: image.id, operations: "[]")) == .notFound)
+                await code(ProcessRequest(owner: owner, imageId: image.id, operations: tooMany)) == .invalidArgument)
             #expect(
                 await code(
-                    ProcessRequest(owner: owner, upload: Array(TestImages.building.prefix(5000)), operations: "[]"))
+                    ProcessRequest(
+                        owner: owner, imageId: image.id,
+                        operations: [.rotate(degrees: .nan, expand: true, background: nil)])) == .invalidArgument)
+            #expect(
+                await code(
+                    ProcessRequest(owner: owner, imageId: image.id, operations: [.blur(sigma: -1, kind: .gaussian)]))
+                    == .invalidArgument)
+            #expect(await code(ProcessRequest(owner: owner, operations: [])) == .invalidArgument)
+            #expect(await code(ProcessRequest(owner: stranger, imageId: image.id, operations: [])) == .notFound)
+            #expect(
+                await code(
+                    ProcessRequest(owner: owner, upload: Array(TestImages.building.prefix(5000)), operations: []))
                     == .invalidImage)
             #expect(
-                await code(ProcessRequest(owner: owner, upload: Array("text".utf8), operations: "[]"))
+                await code(ProcessRequest(owner: owner, upload: Array("text".utf8), operations: []))
                     == .unsupportedMediaType)
             #expect(
                 await code(
                     ProcessRequest(
                         owner: owner, imageId: image.id,
-                        operations: #"[{"op":"crop","x":800,"y":0,"width":500,"height":10}]"#))
+                        operations: [.crop(x: 800, y: 0, width: 500, height: 10)]))
                     == .invalidArgument)
             #expect(
-                await code(ProcessRequest(owner: owner, imageId: image.id, operations: "[]", format: "gif"))
+                await code(ProcessRequest(owner: owner, imageId: image.id, operations: [], format: "gif"))
                     == .invalidArgument)
         }
     }

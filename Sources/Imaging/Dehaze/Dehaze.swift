@@ -22,7 +22,7 @@ extension PixelBuffer {
     public func dehazedWithReport(
         _ parameters: DehazeParameters = DehazeParameters(), parallelism: Parallelism = .allCores
     ) throws(ImagingError) -> (image: PixelBuffer, report: DehazeReport) {
-        try parameters.validate()
+        do { try parameters.validate() } catch { throw ImagingError(error) }
         return DarkChannelPrior(image: self, parameters: parameters, parallelism: parallelism).run()
     }
 }

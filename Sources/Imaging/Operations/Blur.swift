@@ -1,12 +1,3 @@
-/// The blurs `blur` offers.
-public enum BlurKind: String, Sendable, Codable, CaseIterable {
-    case gaussian
-    /// A mean over a (2·radius + 1)² square.
-    case box
-    /// The median over a (2·radius + 1)² square, per channel.
-    case median
-}
-
 extension PixelBuffer {
     /// A Gaussian blur with standard deviation `sigma` pixels (kernel size round(6σ + 1), made odd, as
     /// OpenCV); borders mirrored without repeating the edge pixel.
@@ -36,32 +27,22 @@ extension PixelBuffer {
     }
 }
 
-/// The parameter ranges of the blurs and of sharpen, checked here for the operations and for
-/// `Operation.validate`, so that both give the same answer.
+/// The parameter ranges of the blurs and of sharpen: `OperationLimits`, which `ImageOperation.validate` checks
+/// too, so that both give the same answer.
 extension PixelBuffer {
-    /// A Gaussian's sigma: (0, 200] pixels.
     static func checkSigma(_ sigma: Double, operation: String) throws(ImagingError) {
-        guard sigma > 0, sigma <= 200 else {
-            throw .invalidParameter(operation: operation, message: "sigma must be in (0, 200], got \(sigma)")
-        }
+        do { try OperationLimits.checkSigma(sigma, operation: operation) } catch { throw ImagingError(error) }
     }
 
-    /// A box radius is 1…200; a median radius 1…50 (its cost grows with the radius).
     static func checkRadius(_ radius: Int, of kind: BlurKind) throws(ImagingError) {
-        let limit = kind == .median ? 50 : 200
-        guard (1...limit).contains(radius) else {
-            throw .invalidParameter(
-                operation: "blur", message: "a \(kind.rawValue) radius must be 1…\(limit), got \(radius)")
-        }
+        do { try OperationLimits.checkRadius(radius, of: kind) } catch { throw ImagingError(error) }
     }
 
     static func checkSharpen(sigma: Double, amount: Double, threshold: Int) throws(ImagingError) {
-        try checkSigma(sigma, operation: "sharpen")
-        guard amount >= 0, amount <= 20 else {
-            throw .invalidParameter(operation: "sharpen", message: "amount must be 0…20, got \(amount)")
-        }
-        guard (0...255).contains(threshold) else {
-            throw .invalidParameter(operation: "sharpen", message: "threshold must be 0…255, got \(threshold)")
+        do {
+            try OperationLimits.checkSharpen(sigma: sigma, amount: amount, threshold: threshold)
+        } catch {
+            throw ImagingError(error)
         }
     }
 }

@@ -3,17 +3,6 @@
     import ImagingAVX2
 #endif
 
-/// The colour conversions `color` offers.
-public enum ColorMode: String, Sendable, Codable, CaseIterable {
-    /// Luma Y = 0.299 R + 0.587 G + 0.114 B (OpenCV's 15-bit fixed-point weights).
-    case gray
-    /// OpenCV's 8-bit HSV: H in 0…179 (degrees / 2), S and V in 0…255, stored in the R, G, B bytes.
-    case hsv
-    case sepia
-    /// 255 − value for the colour channels; alpha kept.
-    case invert
-}
-
 extension PixelBuffer {
     public func converted(_ mode: ColorMode, parallelism: Parallelism = .allCores) -> PixelBuffer {
         switch mode {

@@ -1,12 +1,3 @@
-/// Which way `flip` mirrors.
-public enum FlipAxis: String, Sendable, Codable, CaseIterable {
-    /// Left and right swap (a mirror).
-    case horizontal
-    /// Top and bottom swap.
-    case vertical
-    case both
-}
-
 extension PixelBuffer {
     /// Mirrors the image in place.
     public mutating func flip(_ axis: FlipAxis) {

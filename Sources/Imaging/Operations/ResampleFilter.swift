@@ -1,14 +1,6 @@
 import Foundation
 
-/// The interpolation kernels `resize` offers.
-public enum ResampleFilter: String, Sendable, Codable, CaseIterable {
-    /// Box coverage (OpenCV's INTER_AREA) when shrinking; bilinear when enlarging.
-    case area
-    case bilinear
-    /// Keys' cubic with a = −0.75, as OpenCV's INTER_CUBIC.
-    case bicubic
-    case lanczos3
-
+extension ResampleFilter {
     /// Half the kernel's width at scale 1.
     var radius: Double {
         switch self {

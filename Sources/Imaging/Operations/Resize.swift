@@ -2,16 +2,6 @@
     import ImagingAVX2
 #endif
 
-/// How `resize` fits an image into the requested box.
-public enum ResizeFit: String, Sendable, Codable, CaseIterable {
-    /// Fit inside the box, keeping the aspect ratio (one side may be smaller than asked).
-    case contain
-    /// Cover the box, keeping the aspect ratio, then crop the overflow from the centre.
-    case cover
-    /// Stretch to exactly the box.
-    case fill
-}
-
 extension PixelBuffer {
     /// The image resized into `width` × `height` (either may be nil to follow the aspect ratio).
     public func resized(
@@ -324,18 +314,13 @@ struct ResizeBox: Equatable {
     var scaledHeight: Int
 
     /// Largest side accepted for an output: keeps a typo from asking for gigapixels.
-    static let maximumSide = 32_768
+    static let maximumSide = OperationLimits.maximumSide
 
     static let missingSize = ImagingError.invalidParameter(operation: "resize", message: "give width, height or both")
 
     /// At least one side, each 1…`maximumSide`.
     static func check(width: Int?, height: Int?) throws(ImagingError) {
-        if width == nil && height == nil { throw missingSize }
-        for (name, value) in [("width", width), ("height", height)] {
-            if let value, !(1...maximumSide).contains(value) {
-                throw .invalidParameter(operation: "resize", message: "\(name) must be 1…\(maximumSide), got \(value)")
-            }
-        }
+        do { try OperationLimits.checkResize(width: width, height: height) } catch { throw ImagingError(error) }
     }
 
     init(sourceWidth: Int, sourceHeight: Int, width: Int?, height: Int?, fit: ResizeFit) throws(ImagingError) {

@@ -2,14 +2,6 @@
     import ImagingAVX2
 #endif
 
-/// How `threshold` maps pixels above the threshold.
-public enum ThresholdMode: String, Sendable, Codable, CaseIterable {
-    /// Above the threshold → 255, else 0.
-    case binary
-    /// Above the threshold → 0, else 255.
-    case binaryInverted = "binary_inv"
-}
-
 extension PixelBuffer {
     /// A black-and-white image: gray value > `value` maps by `mode`. Colour images are converted to gray
     /// first; alpha is kept.
@@ -60,9 +52,7 @@ extension PixelBuffer {
 
     /// A threshold level: 0…255.
     static func checkThreshold(_ value: Int) throws(ImagingError) {
-        guard (0...255).contains(value) else {
-            throw .invalidParameter(operation: "threshold", message: "value must be 0…255, got \(value)")
-        }
+        do { try OperationLimits.checkThreshold(value) } catch { throw ImagingError(error) }
     }
 
     /// Thresholds at Otsu's level (the one that maximises the between-class variance of the gray

@@ -1,21 +1,23 @@
 /// A list of operations run on one image. Each step either changes the buffer in place (flip, invert)
 /// or replaces it, so at most two full-size buffers are alive at once.
 public struct Pipeline: Sendable, Equatable {
-    public var operations: [Operation]
+    public var operations: [ImageOperation]
 
     /// Longest pipeline accepted.
-    public static let maximumOperations = 32
+    public static let maximumOperations = OperationLimits.maximumOperations
 
     /// Largest image (width × height) any step may produce, unless the caller gives another budget: a
     /// request cannot make one operation allocate gigabytes (a 32768² resize, a 45° expanded rotate).
     public static let defaultPixelBudget = DecodeOptions.defaultPixelLimit
 
-    public init(_ operations: [Operation]) throws(ImagingError) {
+    public init(_ operations: [ImageOperation]) throws(ImagingError) {
         guard operations.count <= Self.maximumOperations else {
             throw .invalidParameter(
                 operation: "ops", message: "at most \(Self.maximumOperations) operations, got \(operations.count)")
         }
-        for operation in operations { try operation.validate() }
+        for operation in operations {
+            do { try operation.validate() } catch { throw ImagingError(error) }
+        }
         self.operations = operations
     }
 
@@ -48,7 +50,9 @@ public struct Pipeline: Sendable, Equatable {
         if parallelism.isCancelled { throw .cancelled }
     }
 
-    private static func check(_ operation: Operation, _ width: Int, _ height: Int, budget: Int) throws(ImagingError) {
+    private static func check(_ operation: ImageOperation, _ width: Int, _ height: Int, budget: Int)
+        throws(ImagingError)
+    {
         let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
         if overflow || pixels > budget {
             throw .overBudget(operation: operation.name, width: width, height: height, budget: budget)
@@ -90,7 +94,8 @@ public struct Pipeline: Sendable, Equatable {
     }
 
     static func apply(
-        _ operation: Operation, to image: inout PixelBuffer, orientation: inout Orientation, parallelism: Parallelism
+        _ operation: ImageOperation, to image: inout PixelBuffer, orientation: inout Orientation,
+        parallelism: Parallelism
     ) throws(ImagingError) {
         switch operation {
         case .resize(let width, let height, let fit, let filter):

@@ -1,5 +1,5 @@
 import Foundation
-import Imaging
+import ImageOperations
 
 /// `--op 'resize width=800 fit=cover'` as the API's operation JSON, checked by the same decoder the
 /// server uses, so a mistake is named (operation and parameter) before anything is sent.
@@ -8,7 +8,7 @@ enum OperationText {
         let operations = try texts.map(parseOne)
         let data = try JSONSerialization.data(withJSONObject: operations)
         do {
-            _ = try Operation.parseList(Array(data))
+            _ = try ImageOperation.parseList(Array(data))
         } catch {
             var reason = error.description
             if reason.hasPrefix("ops: ") { reason.removeFirst(5) }

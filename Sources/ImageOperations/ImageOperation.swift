@@ -1,5 +1,5 @@
 /// One step of a processing pipeline, as `POST /v1/process` and jobs name them.
-public enum Operation: Sendable, Equatable {
+public enum ImageOperation: Sendable, Hashable {
     case resize(width: Int?, height: Int?, fit: ResizeFit, filter: ResampleFilter)
     case sharpen(sigma: Double, amount: Double, threshold: Int)
     case threshold(Threshold, mode: ThresholdMode)
@@ -15,7 +15,7 @@ public enum Operation: Sendable, Equatable {
     case autorotate
 
     /// A fixed level or Otsu's.
-    public enum Threshold: Sendable, Equatable {
+    public enum Threshold: Sendable, Hashable {
         case value(Int)
         case otsu
     }
@@ -41,22 +41,22 @@ public enum Operation: Sendable, Equatable {
     ]
 
     /// Checks the parameters that do not depend on the image (crop and resize bounds are checked on use).
-    public func validate() throws(ImagingError) {
-        func fail(_ message: String) -> ImagingError { .invalidParameter(operation: name, message: message) }
+    public func validate() throws(InvalidOperation) {
+        func fail(_ message: String) -> InvalidOperation { InvalidOperation(operation: name, message: message) }
         switch self {
         case .resize(let width, let height, _, _):
-            try ResizeBox.check(width: width, height: height)
+            try OperationLimits.checkResize(width: width, height: height)
         case .sharpen(let sigma, let amount, let threshold):
-            try PixelBuffer.checkSharpen(sigma: sigma, amount: amount, threshold: threshold)
+            try OperationLimits.checkSharpen(sigma: sigma, amount: amount, threshold: threshold)
         case .threshold(.value(let value), _):
-            try PixelBuffer.checkThreshold(value)
+            try OperationLimits.checkThreshold(value)
         case .blur(let sigma, .gaussian):
-            try PixelBuffer.checkSigma(sigma, operation: name)
+            try OperationLimits.checkSigma(sigma, operation: name)
         case .blur(let sigma, let kind):
             // For box and median, sigma is the radius, rounded to whole pixels.
             let limit: Double = kind == .median ? 50 : 200
             guard sigma > 0, sigma <= limit else { throw fail("sigma must be in (0, \(Int(limit))], got \(sigma)") }
-            try PixelBuffer.checkRadius(Int(sigma.rounded()), of: kind)
+            try OperationLimits.checkRadius(Int(sigma.rounded()), of: kind)
         case .rotate(let degrees, _, _):
             guard degrees.isFinite, abs(degrees) <= 36_000 else { throw fail("degrees must be a finite angle") }
         case .crop(let x, let y, let width, let height):

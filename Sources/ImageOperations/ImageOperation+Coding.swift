@@ -1,14 +1,29 @@
 import Foundation
 
-/// The JSON form: `{"op": "resize", "width": 800, "fit": "cover"}`. Unknown operations, unknown
+/// One Codable form for both encodings an operation travels in. In JSON (the REST API) it is
+/// `{"op": "resize", "width": 800, "fit": "cover"}`; in Wire each parameter name has a field number
+/// (``Key/numbers``), so the same code writes a binary message. Unknown operations, unknown
 /// parameters, wrong types and out-of-range values are errors that say which.
-extension Operation: Codable {
-    private struct Key: CodingKey {
+extension ImageOperation: Codable {
+    struct Key: CodingKey {
         var stringValue: String
-        var intValue: Int? { nil }
+        var intValue: Int? { Self.numbers[stringValue] }
         init(_ string: String) { stringValue = string }
         init?(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
+        init?(intValue: Int) {
+            guard let name = Self.names[intValue] else { return nil }
+            stringValue = name
+        }
+
+        /// Wire field numbers of the parameter names. A number keeps its name for ever (docs/wire.md);
+        /// a new parameter takes the next one.
+        static let numbers: [String: Int] = [
+            "op": 1, "width": 2, "height": 3, "fit": 4, "filter": 5, "sigma": 6, "amount": 7, "threshold": 8,
+            "value": 9, "method": 10, "mode": 11, "kind": 12, "degrees": 13, "expand": 14, "background": 15,
+            "axis": 16, "x": 17, "y": 18, "patch": 19, "omega": 20, "t0": 21, "radius": 22, "eps": 23,
+            "subsampling": 24,
+        ]
+        static let names = Dictionary(uniqueKeysWithValues: numbers.map { ($1, $0) })
     }
 
     /// The parameters each operation takes (besides `op`).
@@ -80,7 +95,13 @@ extension Operation: Codable {
                 x: try required("x"), y: try required("y"), width: try required("width"), height: try required("height")
             )
         case "dehaze":
-            self = .dehaze(try DehazeParameters(from: decoder))
+            let defaults = DehazeParameters()
+            self = .dehaze(
+                DehazeParameters(
+                    patch: try optional("patch") ?? defaults.patch, omega: try optional("omega") ?? defaults.omega,
+                    t0: try optional("t0") ?? defaults.t0, radius: try optional("radius") ?? defaults.radius,
+                    eps: try optional("eps") ?? defaults.eps,
+                    subsampling: try optional("subsampling") ?? defaults.subsampling))
         default:
             self = .autorotate
         }
@@ -126,7 +147,12 @@ extension Operation: Codable {
                 try container.encode(value, forKey: Key(key))
             }
         case .dehaze(let parameters):
-            try parameters.encode(to: encoder)
+            try container.encode(parameters.patch, forKey: Key("patch"))
+            try container.encode(parameters.omega, forKey: Key("omega"))
+            try container.encode(parameters.t0, forKey: Key("t0"))
+            try container.encode(parameters.radius, forKey: Key("radius"))
+            try container.encode(parameters.eps, forKey: Key("eps"))
+            try container.encode(parameters.subsampling, forKey: Key("subsampling"))
         case .autorotate:
             break
         }
@@ -137,46 +163,71 @@ extension Operation: Codable {
     }
 
     /// Parses a JSON array of operations, with an error message a client can act on.
-    public static func parseList(_ json: some ContiguousBytes & DataProtocol, limit: Int = Pipeline.maximumOperations)
-        throws(ImagingError) -> [Operation]
-    {
-        let operations: [Operation]
+    public static func parseList(
+        _ json: some ContiguousBytes & DataProtocol, limit: Int = OperationLimits.maximumOperations
+    ) throws(InvalidOperation) -> [ImageOperation] {
+        let operations: [ImageOperation]
         do {
-            operations = try JSONDecoder().decode([Operation].self, from: Data(json))
-        } catch let DecodingError.dataCorrupted(context) {
-            throw .invalidParameter(operation: "ops", message: describe(context))
-        } catch let DecodingError.keyNotFound(key, context) {
-            throw .invalidParameter(operation: "ops", message: "\(position(context))'\(key.stringValue)' is missing")
-        } catch let DecodingError.typeMismatch(type, context) {
-            if context.codingPath.isEmpty {
-                throw .invalidParameter(operation: "ops", message: "not a JSON array of operations")
-            }
-            throw .invalidParameter(operation: "ops", message: "\(position(context))expected \(typeName(type))")
-        } catch let DecodingError.valueNotFound(type, context) {
-            throw .invalidParameter(
-                operation: "ops", message: "\(position(context))expected \(typeName(type)), got null")
+            operations = try JSONDecoder().decode(WholeList.self, from: Data(json)).operations
+        } catch let error as InvalidOperation {
+            throw error
         } catch {
-            throw .invalidParameter(operation: "ops", message: "not a JSON array of operations")
+            throw InvalidOperation(operation: "ops", message: "not a JSON array of operations")
         }
+        return try checked(operations, limit: limit)
+    }
+
+    /// Decodes the list of operations at `decoder`'s position (a whole body, or one field of it, as the
+    /// gateway's `ops`), with the same messages as `parseList`, counted from that position.
+    public static func decodeList(from decoder: any Decoder, limit: Int = OperationLimits.maximumOperations)
+        throws(InvalidOperation) -> [ImageOperation]
+    {
+        let depth = decoder.codingPath.count
+        let operations: [ImageOperation]
+        do {
+            operations = try decoder.singleValueContainer().decode([ImageOperation].self)
+        } catch let DecodingError.dataCorrupted(context) {
+            throw InvalidOperation(operation: "ops", message: describe(context, depth))
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw InvalidOperation(
+                operation: "ops", message: "\(position(context, depth))'\(key.stringValue)' is missing")
+        } catch let DecodingError.typeMismatch(type, context) {
+            if context.codingPath.count <= depth {
+                throw InvalidOperation(operation: "ops", message: "not a JSON array of operations")
+            }
+            throw InvalidOperation(operation: "ops", message: "\(position(context, depth))expected \(typeName(type))")
+        } catch let DecodingError.valueNotFound(type, context) {
+            throw InvalidOperation(
+                operation: "ops", message: "\(position(context, depth))expected \(typeName(type)), got null")
+        } catch {
+            throw InvalidOperation(operation: "ops", message: "not a JSON array of operations")
+        }
+        return try checked(operations, limit: limit)
+    }
+
+    private static func checked(_ operations: [ImageOperation], limit: Int) throws(InvalidOperation) -> [ImageOperation]
+    {
         guard operations.count <= limit else {
-            throw .invalidParameter(operation: "ops", message: "at most \(limit) operations, got \(operations.count)")
+            throw InvalidOperation(operation: "ops", message: "at most \(limit) operations, got \(operations.count)")
         }
         return operations
     }
 
-    private static func describe(_ context: DecodingError.Context) -> String {
+    private static func describe(_ context: DecodingError.Context, _ depth: Int) -> String {
         // An invalid enum value reads "Cannot initialize ResizeFit from invalid String value x".
         let text = context.debugDescription
         if text.hasPrefix("Cannot initialize"), let last = context.codingPath.last {
-            return "\(position(context))'\(last.stringValue)' has an unknown value"
+            return "\(position(context, depth))'\(last.stringValue)' has an unknown value"
         }
-        if context.codingPath.isEmpty { return "not a JSON array of operations" }
-        return position(context) + text
+        if context.codingPath.count <= depth { return "not a JSON array of operations" }
+        return position(context, depth) + text
     }
 
-    private static func position(_ context: DecodingError.Context) -> String {
-        guard let index = context.codingPath.first?.intValue else { return "" }
-        let key = context.codingPath.dropFirst().last.map { " '\($0.stringValue)'" } ?? ""
+    /// "operation N 'key': " for a path below the list at `depth`.
+    private static func position(_ context: DecodingError.Context, _ depth: Int) -> String {
+        let path = context.codingPath.dropFirst(depth)
+        guard let index = path.first?.intValue else { return "" }
+        let key = path.dropFirst().last.map { " '\($0.stringValue)'" } ?? ""
         return "operation \(index + 1)\(key): "
     }
 
@@ -189,4 +240,10 @@ extension Operation: Codable {
         default: "an object"
         }
     }
+}
+
+/// A JSON text that is one list of operations (`parseList`).
+private struct WholeList: Decodable {
+    var operations: [ImageOperation]
+    init(from decoder: any Decoder) throws { operations = try ImageOperation.decodeList(from: decoder, limit: .max) }
 }

@@ -1,5 +1,5 @@
 /// The dark channel prior's parameters (He, Sun and Tang), with the paper's defaults.
-public struct DehazeParameters: Sendable, Equatable, Codable {
+public struct DehazeParameters: Sendable, Hashable, Codable {
     /// Side of the square the dark channel takes its minimum over, in pixels; odd, 1…101. Default 15.
     public var patch: Int
     /// How much haze to remove, (0, 1]; 1 removes all of it and looks unnatural. Default 0.95.
@@ -23,8 +23,8 @@ public struct DehazeParameters: Sendable, Equatable, Codable {
     }
 
     /// Throws for a parameter out of its range.
-    public func validate() throws(ImagingError) {
-        func fail(_ message: String) -> ImagingError { .invalidParameter(operation: "dehaze", message: message) }
+    public func validate() throws(InvalidOperation) {
+        func fail(_ message: String) -> InvalidOperation { InvalidOperation(operation: "dehaze", message: message) }
         guard (1...101).contains(patch), patch % 2 == 1 else { throw fail("patch must be odd and 1…101, got \(patch)") }
         guard omega > 0, omega <= 1 else { throw fail("omega must be in (0, 1], got \(omega)") }
         guard t0 > 0, t0 < 1 else { throw fail("t0 must be in (0, 1), got \(t0)") }

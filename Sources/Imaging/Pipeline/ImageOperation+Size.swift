@@ -1,6 +1,6 @@
 import Foundation
 
-extension Operation {
+extension ImageOperation {
     /// The size of the largest buffer this step allocates on a `width` × `height` input, computed without
     /// allocating, so the pipeline can refuse it first. Sizes that do not fit in `Int` saturate.
     public func largestOutput(width: Int, height: Int, orientation: Orientation) -> (width: Int, height: Int) {
