@@ -47,6 +47,7 @@ enum GatewayApp {
         let uploadLimit = settings.uploadLimit
         // Links in mails and payloads: the configured URL, else the gateway's loopback address.
         let publicBaseURL = settings.publicURL ?? "http://localhost"
+        router.add(middleware: TraceMiddleware())
         router.add(middleware: SecurityHeadersMiddleware(hsts: settings.servedOverHTTPS))
         router.add(middleware: RequestMetricsMiddleware(registry: registry))
         router.add(middleware: APIErrorMiddleware())

@@ -89,17 +89,19 @@ public enum LoggingBootstrap {
 
     /// Every logger starts at `level`, the process's configured one, so a library's own loggers
     /// (Hummingbird logs each connection at trace) stay as quiet as ours. Our loggers set their level
-    /// again themselves. The first call decides.
+    /// again themselves. Every line written while a request is served carries its trace id
+    /// (`Logger.MetadataProvider.wireTrace`). The first call decides.
     public static func once(level: Logger.Level = .info) {
         guard
             bootstrapped.withLock({ done in
                 defer { done = true }; return !done
             })
         else { return }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap(
+            { label, metadata in
+                var handler = StreamLogHandler.standardError(label: label, metadataProvider: metadata)
+                handler.logLevel = level
+                return handler
+            }, metadataProvider: .wireTrace)
     }
 }

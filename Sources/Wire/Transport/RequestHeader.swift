@@ -22,7 +22,7 @@ struct RequestHeader {
     func context(_ route: WireRouter.Route, connectionLogger: Logger) -> WireContext {
         var logger = connectionLogger
         logger[metadataKey: "method"] = "\(route.name)"
-        if !trace.isEmpty { logger[metadataKey: "trace"] = "\(trace)" }
+        if !trace.isEmpty { logger[metadataKey: "trace"] = "\(WireContext.traceId(trace))" }
         return WireContext(deadline: deadline, trace: trace, logger: logger)
     }
 

@@ -244,7 +244,9 @@ final class ServerConnection: Sendable {
         // is needed (a dead connection cancels everything).
         let result: Result<EncodedMessage, any Error>
         do {
-            result = .success(try await route.run(body, context, server.configuration.limits))
+            let limits = server.configuration.limits
+            result = .success(
+                try await WireContext.$current.withValue(context) { try await route.run(body, context, limits) })
         } catch {
             result = .failure(error)
         }

@@ -59,9 +59,22 @@ public final class WireClient: Sendable {
     }
 
     /// Calls `method`; throws `WireError` (`deadlineExceeded` after `timeout`, `unavailable` when unreachable).
+    /// Made while serving a request (`WireContext.current`), the call waits at most what is left of that
+    /// request's deadline and carries its trace unless given another.
     public func call<Request, Response>(
-        _ method: Method<Request, Response>, _ request: Request, timeout: Duration? = .seconds(30), trace: String = ""
+        _ method: Method<Request, Response>, _ request: Request, timeout: Duration? = .seconds(30),
+        trace: String? = nil
     ) async throws -> Response {
+        let inherited = WireContext.current
+        var timeout = timeout
+        if let deadline = inherited?.deadline {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else {
+                throw WireError(.deadlineExceeded, "\(method.name) not sent: the request it serves ran out of time")
+            }
+            timeout = min(timeout ?? left, left)
+        }
+        let trace = trace ?? inherited?.trace ?? ""
         let body: EncodedMessage
         do {
             body = try WireEncoder().encodeMessage(request)

@@ -8,6 +8,30 @@ public struct WireContext: Sendable {
     /// The caller's trace metadata (a W3C traceparent or a request id).
     public var trace: String
     public var logger: Logger
+
+    public init(deadline: ContinuousClock.Instant? = nil, trace: String = "", logger: Logger) {
+        (self.deadline, self.trace, self.logger) = (deadline, trace, logger)
+    }
+
+    /// The request the current task serves, set by the server around every handler that runs in a task
+    /// (and by the gateway around an HTTP request). `WireClient.call` made under it inherits its deadline
+    /// (what is left of it) and its trace, so both cross every hop without being passed by hand.
+    @TaskLocal public static var current: WireContext?
+
+    /// What log lines show of a trace: a W3C `traceparent`'s trace id (`00-<id>-<span>-<flags>`), or the
+    /// text as it came.
+    public static func traceId(_ trace: String) -> Substring {
+        let parts = trace.split(separator: "-", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[1].utf8.count == 32 ? parts[1] : Substring(trace)
+    }
+
+    /// Runs `work` with the current trace but no deadline: for work shared by callers with different
+    /// deadlines (the first one's must not cut the others short).
+    public static func withoutDeadline<T>(_ work: () async throws -> T) async rethrows -> T {
+        guard var context = current else { return try await work() }
+        context.deadline = nil
+        return try await $current.withValue(context) { try await work() }
+    }
 }
 
 /// Handlers by method id, fixed before the server starts.
@@ -78,5 +102,14 @@ extension WireRouter {
     /// Whether a handler is registered for `method`'s id.
     public func handles<Request, Response>(_ method: Method<Request, Response>) -> Bool {
         handlers[method.id] != nil
+    }
+}
+
+extension Logger.MetadataProvider {
+    /// `trace` on every log line written while a task serves a request (`WireContext.current`), whichever
+    /// logger writes it: a process bootstraps its logging with this provider.
+    public static let wireTrace = Logger.MetadataProvider {
+        guard let trace = WireContext.current?.trace, !trace.isEmpty else { return [:] }
+        return ["trace": "\(WireContext.traceId(trace))"]
     }
 }
