@@ -26,10 +26,15 @@ up: release models
 ## binaries), the web UI in Chromium, and the API against its OpenAPI document.
 ## (aiosmtpd is the SMTP server the notification tests send to; Chromium with Selenium drives the web UI;
 ## schemathesis and openapi-spec-validator come from PyPI into .build/api-tools.)
+# Tests that start processes run in a test process of their own: Foundation's Process.run on Linux
+# (swift-corelibs-foundation #5472, unfixed in Swift 6.3) over-reads /proc/self/fd and can crash a process
+# that holds more than about 1,350 descriptors, which the connection-limit tests reach in the main run.
+SPAWNING_TESTS = clearskyTests|MailTests|SubscriptionTests
 test: models
 	@./scripts/setup.sh python3-aiosmtpd openssl chromium chromium-driver python3-selenium python3-venv
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --skip '$(SPAWNING_TESTS)'
+	$(SWIFT) test --skip-build --filter '$(SPAWNING_TESTS)'
 	/usr/bin/python3 Tests/Browser/ui_journeys.py
 	@test -x .build/api-tools/bin/python || python3 -m venv .build/api-tools
 	.build/api-tools/bin/python -m pip install --quiet --disable-pip-version-check -r Tests/API/requirements.txt

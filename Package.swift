@@ -44,6 +44,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.36.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
     ],
     targets: [
         // System libraries: module maps and shims only.
@@ -64,6 +65,15 @@ let package = Package(
         // libcrypto's primitives (random bytes, HMAC-SHA256, PBKDF2, SHA-256, hex) and a fast UTF-8 check.
         .target(name: "Primitives", dependencies: ["COpenSSL"]),
 
+        // The tracer every process installs: W3C Trace Context propagation, the trace id on every log line.
+        .target(
+            name: "TraceContext",
+            dependencies: [
+                "Primitives",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]),
+
         // The protocol every service speaks: codec, frames, handshake, client, server, methods, errors.
         .target(
             name: "Wire",
@@ -73,6 +83,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             // The codec's state is a class touched on every field; run-time exclusivity checks on it were
             // a tenth of encoding (the compile-time checks stay).
@@ -112,7 +123,7 @@ let package = Package(
         .target(
             name: "ServiceRuntime",
             dependencies: [
-                "Wire", "Contracts", "Primitives",
+                "Wire", "Contracts", "Primitives", "TraceContext",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -159,6 +170,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         // TagSvc's SQLite index: images, automatic and manual tags, visible tags, subscriptions, queries.
@@ -175,6 +187,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -189,6 +202,7 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
             ]),
@@ -222,7 +236,8 @@ let package = Package(
         .testTarget(
             name: "WireTests",
             dependencies: [
-                "Wire", "Contracts", "Primitives", "WireTesting", .product(name: "NIOCore", package: "swift-nio"),
+                "Wire", "Contracts", "Primitives", "WireTesting", "TraceContext",
+                .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "Wire", "WireTesting"]),
         .testTarget(name: "ImageOperationsTests", dependencies: ["ImageOperations", "Wire"]),
@@ -286,8 +301,7 @@ let package = Package(
             name: "clearskyTests",
             dependencies: [
                 "clearsky", "AuthSvc", "StoreSvc", "ProcessSvc", "TagSvc", "Gateway", "Wire", "Contracts", "Primitives",
-                "WireTesting",
-                "TestImages",
+                "WireTesting", "TestImages",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
     ],

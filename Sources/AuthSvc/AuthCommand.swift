@@ -31,11 +31,7 @@ struct AuthCommand: WireServiceCommand {
     @Option(help: "SMTP relay host:port for codes (env CLEARSKY_SMTP_ADDR; default: files in DATA/mail/outbox).")
     var smtp: String?
 
-    func parts(host: ServiceHost) throws -> (router: WireRouter, services: [any Service]) {
-        (try router(host: host), [])
-    }
-
-    private func router(host: ServiceHost) throws -> WireRouter {
+    func parts(host: ServiceHost, secret: ClusterSecret) throws -> (router: WireRouter, services: [any Service]) {
         let environment = ProcessInfo.processInfo.environment
         var settings = AuthSettings()
         if let iterations = try integerSetting(
@@ -51,7 +47,11 @@ struct AuthCommand: WireServiceCommand {
             settings.attemptsPerUsername = attempts
             settings.attemptsPerUsernameTotal = attempts * 10
         }
-        let mail = try MailConfiguration.delivery(smtp: smtp, dataDirectory: host.configuration.dataDirectory)
-        return try AuthRouter.make(host: host, settings: settings, mail: mail)
+        // Mail goes over SMTP when configured, else to the outbox folder.
+        let configuration = host.configuration
+        let mail = try MailConfiguration.delivery(smtp: smtp, dataDirectory: configuration.dataDirectory)
+        let store = try UserStore(path: "\(configuration.stateDirectory)/users.sqlite")
+        let service = try AuthService(store: store, settings: settings, mail: mail, logger: host.logger)
+        return (AuthRouter.make(host: host, service: service), [])
     }
 }

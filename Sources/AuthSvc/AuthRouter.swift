@@ -6,16 +6,6 @@ import Wire
 
 /// Every Wire method AuthSvc serves, bound to its handlers.
 enum AuthRouter {
-    /// Mail goes to `mail` when given (SMTP), else to the outbox folder.
-    static func make(host: ServiceHost, settings: AuthSettings, mail: (any MailDelivery)? = nil) throws -> WireRouter {
-        let folder = host.configuration.stateDirectory
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let store = try UserStore(path: "\(folder)/users.sqlite")
-        let delivery = try mail ?? Outbox(folder: "\(host.configuration.dataDirectory)/mail/outbox")
-        let service = try AuthService(store: store, settings: settings, mail: delivery, logger: host.logger)
-        return make(host: host, service: service)
-    }
-
     static func make(host: ServiceHost, service: AuthService) -> WireRouter {
         var router = WireRouter()
         router.registerOnEventLoop(CommonContract.health, host.healthHandler())

@@ -20,15 +20,19 @@ public struct StoreEvent: Codable, Sendable, Hashable {
     public var visibility: Visibility
     /// Milliseconds since 1970.
     public var createdAt: Int64
+    /// The trace context of the request that made the change (a Wire trace field), so that what consumers
+    /// do about it joins that request's trace; nil when there was none (and from older StoreSvcs).
+    public var trace: String?
 
     public init(
-        sequence: Int64, kind: String, imageId: String, owner: String, visibility: Visibility, createdAt: Int64
+        sequence: Int64, kind: String, imageId: String, owner: String, visibility: Visibility, createdAt: Int64,
+        trace: String? = nil
     ) {
         (self.sequence, self.kind, self.imageId, self.owner) = (sequence, kind, imageId, owner)
-        (self.visibility, self.createdAt) = (visibility, createdAt)
+        (self.visibility, self.createdAt, self.trace) = (visibility, createdAt, trace)
     }
 
-    enum CodingKeys: Int, CodingKey { case sequence = 1, kind, imageId, owner, visibility, createdAt }
+    enum CodingKeys: Int, CodingKey { case sequence = 1, kind, imageId, owner, visibility, createdAt, trace }
 }
 
 /// Events after the consumer's committed cursor; waits up to `waitMillis` when there are none yet.

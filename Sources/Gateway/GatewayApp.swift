@@ -47,7 +47,9 @@ enum GatewayApp {
         let uploadLimit = settings.uploadLimit
         // Links in mails and payloads: the configured URL, else the gateway's loopback address.
         let publicBaseURL = settings.publicURL ?? "http://localhost"
-        router.add(middleware: TraceMiddleware())
+        // Signed URLs' query parameters stay out of span attributes.
+        router.add(middleware: TracingMiddleware(redactingQueryParameters: ["sig", "u"]))
+        router.add(middleware: TraceResponseMiddleware())
         router.add(middleware: SecurityHeadersMiddleware(hsts: settings.servedOverHTTPS))
         router.add(middleware: RequestMetricsMiddleware(registry: registry))
         router.add(middleware: APIErrorMiddleware())
@@ -60,8 +62,11 @@ enum GatewayApp {
             publicBaseURL: publicBaseURL
         )
         .register(on: router)
-        ProcessController(backends: backends, verifier: verifier, uploadLimit: uploadLimit, heavy: heavy)
-            .register(on: router)
+        ProcessController(
+            backends: backends, verifier: verifier, uploadLimit: uploadLimit, heavy: heavy,
+            timeout: settings.processTimeout
+        )
+        .register(on: router)
         TagsController(
             backends: backends, verifier: verifier, uploadLimit: uploadLimit, heavy: heavy, publicBaseURL: publicBaseURL
         ).register(on: router)

@@ -65,7 +65,8 @@ struct GatewayCommand: AsyncParsableCommand {
         var wire = http
         wire.listen = wireEndpoint
         let host = ServiceHost(configuration: wire)
-        let backends = Backends(peers: http.peers, secret: try host.prepare())
+        let secret = try host.prepare()
+        let backends = Backends(peers: http.peers, secret: secret)
         let uploadMB =
             try integerSetting(
                 maxUploadMB, flagName: "max-upload-mb", variable: "CLEARSKY_MAX_UPLOAD_MB", in: 1...60,
@@ -117,6 +118,6 @@ struct GatewayCommand: AsyncParsableCommand {
         settings.restartsFile = environment["CLEARSKY_RESTARTS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         let app = GatewayApp.make(configuration: http, backends: backends, logger: host.logger, settings: settings)
         // The HTTP application and the Wire `health` server share one ServiceGroup.
-        try await host.run(router: GatewayRouter.make(host: host), services: [app])
+        try await host.run(router: GatewayRouter.make(host: host), services: [app], secret: secret)
     }
 }

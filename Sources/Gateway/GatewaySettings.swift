@@ -29,6 +29,10 @@ struct GatewaySettings: Sendable {
     var headerTimeout = Duration.seconds(20)
     /// A request's body must arrive within this of its head. Default 120 s (50 MiB at 3.5 Mbit/s).
     var bodyTimeout = Duration.seconds(120)
+    /// How long a request waits for ProcessSvc (synchronous processing included). Past it the request answers
+    /// 504 and the work it started is cancelled on every hop, since each Wire call inherits what is left of
+    /// the deadline. Default 120 s.
+    var processTimeout = Duration.seconds(120)
 
     /// `publicURL` without a trailing slash, when it is an absolute http(s) URL with a host.
     static func checkedPublicURL(_ text: String) -> String? {

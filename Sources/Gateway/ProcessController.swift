@@ -12,6 +12,8 @@ struct ProcessController: Sendable {
     let uploadLimit: Int
     /// Admission for uploads, processing and recognition.
     let heavy: HeavyRequests
+    /// The deadline of every call to ProcessSvc.
+    let timeout: Duration
 
     func register(on router: Router<GatewayContext>) {
         router.post("v1/process") { request, context -> Response in
@@ -101,7 +103,7 @@ struct ProcessController: Sendable {
     }
 
     private func process<Request, Reply>(_ method: Method<Request, Reply>, _ request: Request) async throws -> Reply {
-        try await backends.client(.process).call(method, request, timeout: .seconds(120))
+        try await backends.client(.process).call(method, request, timeout: timeout)
     }
 }
 

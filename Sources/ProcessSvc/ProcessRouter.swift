@@ -4,29 +4,8 @@ import ServiceLifecycle
 import ServiceRuntime
 import Wire
 
-/// Every Wire method ProcessSvc serves, bound to its handlers, and its background services.
+/// Every Wire method ProcessSvc serves, bound to its handlers.
 enum ProcessRouter {
-    /// Opens the jobs database under the service's state folder and connects to StoreSvc.
-    static func make(host: ServiceHost, settings: ProcessSettings = ProcessSettings()) throws -> (
-        router: WireRouter, services: [any Service]
-    ) {
-        let configuration = host.configuration
-        let folder = configuration.stateDirectory
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        guard let endpoint = configuration.peers[.store] else {
-            throw WireError(.failedPrecondition, "ProcessSvc needs StoreSvc's address (--store)")
-        }
-        let storeClient = WireClient(
-            endpoint: endpoint, service: ServiceName.store.rawValue,
-            secret: try ClusterSecret.load(from: configuration.secretFile))
-        let service = ProcessService(
-            store: { storeClient }, jobs: try JobStore(folder: folder), settings: settings,
-            logger: host.logger)
-        return (
-            make(host: host, service: service), [JobWorkers(service: service), ThumbnailConsumer(service: service)]
-        )
-    }
-
     static func make(host: ServiceHost, service: ProcessService) -> WireRouter {
         var router = WireRouter()
         router.registerOnEventLoop(CommonContract.health, host.healthHandler())

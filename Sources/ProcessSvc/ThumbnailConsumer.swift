@@ -2,6 +2,7 @@ import Contracts
 import Logging
 import ServiceLifecycle
 import ServiceRuntime
+import Tracing
 import Wire
 
 /// Makes the thumbnail of every new or replaced image, following StoreSvc's event log from its
@@ -28,17 +29,26 @@ struct ThumbnailConsumer: Service {
         where event.kind == StoreEvent.Kind.imageCreated.rawValue
             || event.kind == StoreEvent.Kind.imageReplaced.rawValue
         {
-            do {
-                _ = try await service.thumbnail(ImageRequest(owner: event.owner, id: event.imageId))
-            } catch let error as WireError where !error.isTransient {
-                // Deleted since, an image that cannot be thumbnailed, a blob gone missing: retrying would
-                // fail the same way and hold up every event behind this one.
-                service.logger.log(
-                    level: error.code == .notFound ? .info : .warning, "No thumbnail",
-                    metadata: ["image": "\(event.imageId)", "why": "\(error)"])
+            // In the trace of the request that made the change.
+            try await ServiceContext.$current.withValue(WireTrace.context(trace: event.trace ?? "")) {
+                try await withSpan("process.thumbnail", ofKind: .consumer) { _ in try await thumbnail(event) }
             }
         }
         _ = try await service.store(
             StoreContract.commitEvents, CommitEventsRequest(consumer: Self.consumer, sequence: last.sequence))
+    }
+
+    private func thumbnail(_ event: StoreEvent) async throws {
+        do {
+            let thumbnail = try await service.thumbnail(ImageRequest(owner: event.owner, id: event.imageId))
+            service.logger.info(
+                "Thumbnail ready", metadata: ["image": "\(event.imageId)", "bytes": "\(thumbnail.bytes.count)"])
+        } catch let error as WireError where !error.isTransient {
+            // Deleted since, an image that cannot be thumbnailed, a blob gone missing: retrying would
+            // fail the same way and hold up every event behind this one.
+            service.logger.log(
+                level: error.code == .notFound ? .info : .warning, "No thumbnail",
+                metadata: ["image": "\(event.imageId)", "why": "\(error)"])
+        }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import TraceContext
 import Wire
 
 /// Runs one Clearsky service: logging, its Wire server with `health`, and its background services,
@@ -57,12 +58,21 @@ public struct ServiceHost: Sendable {
         access(folder, W_OK) == 0 ? (.serving, ["dataFolder": "writable"]) : (.degraded, ["dataFolder": "not writable"])
     }
 
-    /// Serves `router` (plus `health`) and runs `services` until a signal arrives.
-    public func run(router: WireRouter, services: [any Service] = []) async throws {
-        let secret = try prepare()
-        var router = router
-        if !router.handles(CommonContract.health) {
-            router.registerOnEventLoop(CommonContract.health, healthHandler())
+    /// A client of `peer`, whose address the configuration must give (`--store` and the like).
+    public func client(of peer: ServiceName, secret: ClusterSecret) throws -> WireClient {
+        guard let endpoint = configuration.peers[peer] else {
+            throw WireError(
+                .failedPrecondition,
+                "\(configuration.service.rawValue) needs \(peer.rawValue)'s address (--\(peer.key))")
+        }
+        return WireClient(endpoint: endpoint, service: peer.rawValue, secret: secret)
+    }
+
+    /// Serves `router` with `secret` (from `prepare()`) and runs `services` until a signal arrives. The
+    /// router must answer `health` (every `*Router.make` registers `healthHandler()` or its own).
+    public func run(router: WireRouter, services: [any Service] = [], secret: ClusterSecret) async throws {
+        guard router.handles(CommonContract.health) else {
+            throw WireError(.failedPrecondition, "\(configuration.service.rawValue) serves no health method")
         }
         let server = WireServer(
             configuration: WireServerConfiguration(
@@ -83,25 +93,26 @@ public struct ServiceHost: Sendable {
     }
 }
 
-/// Bootstraps swift-log once per process.
+/// Bootstraps swift-log and the tracer (`W3CTracer`) once per process.
 public enum LoggingBootstrap {
     private static let bootstrapped = Mutex(false)
 
     /// Every logger starts at `level`, the process's configured one, so a library's own loggers
     /// (Hummingbird logs each connection at trace) stay as quiet as ours. Our loggers set their level
-    /// again themselves. Every line written while a request is served carries its trace id
-    /// (`Logger.MetadataProvider.wireTrace`). The first call decides.
+    /// again themselves. Every line written inside a trace (an HTTP request, a Wire request, an event
+    /// being handled) carries its trace id (`Logger.MetadataProvider.traceId`). The first call decides.
     public static func once(level: Logger.Level = .info) {
         guard
             bootstrapped.withLock({ done in
                 defer { done = true }; return !done
             })
         else { return }
+        W3CTracer.bootstrap()
         LoggingSystem.bootstrap(
             { label, metadata in
                 var handler = StreamLogHandler.standardError(label: label, metadataProvider: metadata)
                 handler.logLevel = level
                 return handler
-            }, metadataProvider: .wireTrace)
+            }, metadataProvider: .traceId)
     }
 }

@@ -3,21 +3,24 @@ import Contracts
 import ServiceLifecycle
 import Wire
 
-/// An executable that runs one Wire service: resolve its options, build its router, serve until a signal.
+/// An executable that runs one Wire service: resolve its options, assemble the service, serve until a signal.
 public protocol WireServiceCommand: AsyncParsableCommand {
     /// Which service this executable is.
     static var service: ServiceName { get }
     /// The flags every service takes.
     var options: ServiceOptions { get }
-    /// Every Wire method the service serves (opening its stores as needed), and the background work
+    /// The one place a service is assembled: its settings from the options, its stores opened in the
+    /// state folder that `host.prepare()` made, clients of its peers with `secret`, the service, the router
+    /// that binds its methods (`*Router.make`, which registers `health` too), and the background work
     /// (workers, event consumers) that runs beside it.
-    func parts(host: ServiceHost) throws -> (router: WireRouter, services: [any Service])
+    func parts(host: ServiceHost, secret: ClusterSecret) throws -> (router: WireRouter, services: [any Service])
 }
 
 extension WireServiceCommand {
     public func run() async throws {
         let host = ServiceHost(configuration: try options.resolve(for: Self.service))
-        let (router, services) = try parts(host: host)
-        try await host.run(router: router, services: services)
+        let secret = try host.prepare()
+        let (router, services) = try parts(host: host, secret: secret)
+        try await host.run(router: router, services: services, secret: secret)
     }
 }

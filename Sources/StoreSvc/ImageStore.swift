@@ -75,6 +75,10 @@ struct ImageStore: Sendable {
             // A user's own stream reads the log by owner.
             try db.create(index: "event_owner_sequence", on: "event", columns: ["owner", "sequence"])
         }
+        migrator.registerMigration("v4-event-trace") { db in
+            // What consumers do about an event joins the trace of the request that made it.
+            try db.alter(table: "event") { table in table.add(column: "trace", .text) }
+        }
         return migrator
     }
 }
@@ -136,18 +140,22 @@ struct EventRow: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
     var owner: String
     var visibility: String
     var createdAt: Int64
+    /// The trace context of the request that made the change (`WireTrace.current` when it was served).
+    var trace: String?
 
-    init(_ kind: StoreEvent.Kind, _ image: ImageRow, at time: Int64) {
+    init(_ kind: StoreEvent.Kind, _ image: ImageRow, at time: Int64, trace: String) {
         (self.kind, imageId, owner, visibility, createdAt) = (
             kind.rawValue, image.id, image.owner, image.visibility, time
         )
+        self.trace = trace.isEmpty ? nil : trace
     }
 
     /// An event about something that is not an image (a job): its id, its owner.
-    init(_ kind: StoreEvent.Kind, subject: String, owner: String, at time: Int64) {
+    init(_ kind: StoreEvent.Kind, subject: String, owner: String, at time: Int64, trace: String) {
         (self.kind, imageId, self.owner, visibility, createdAt) = (
             kind.rawValue, subject, owner, Visibility.private.rawValue, time
         )
+        self.trace = trace.isEmpty ? nil : trace
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) { sequence = inserted.rowID }
@@ -155,6 +163,6 @@ struct EventRow: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
     var event: StoreEvent {
         StoreEvent(
             sequence: sequence ?? 0, kind: kind, imageId: imageId, owner: owner,
-            visibility: Visibility(rawValue: visibility) ?? .private, createdAt: createdAt)
+            visibility: Visibility(rawValue: visibility) ?? .private, createdAt: createdAt, trace: trace)
     }
 }

@@ -22,11 +22,7 @@ struct StoreCommand: WireServiceCommand {
     @Option(help: "Largest width × height accepted at upload (env CLEARSKY_PIXEL_LIMIT; default 100000000).")
     var pixelLimit: Int?
 
-    func parts(host: ServiceHost) throws -> (router: WireRouter, services: [any Service]) {
-        (try router(host: host), [])
-    }
-
-    private func router(host: ServiceHost) throws -> WireRouter {
+    func parts(host: ServiceHost, secret: ClusterSecret) throws -> (router: WireRouter, services: [any Service]) {
         var settings = StoreSettings()
         if let megabytes = try integerSetting(
             cacheMB, flagName: "cache-mb", variable: "CLEARSKY_CACHE_MB", in: 0...(1 << 40))
@@ -38,6 +34,8 @@ struct StoreCommand: WireServiceCommand {
         {
             settings.pixelLimit = limit
         }
-        return try StoreRouter.make(host: host, settings: settings)
+        let service = try StoreService.open(
+            folder: host.configuration.stateDirectory, settings: settings, logger: host.logger)
+        return (StoreRouter.make(host: host, service: service), [])
     }
 }

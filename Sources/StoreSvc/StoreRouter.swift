@@ -6,13 +6,6 @@ import Wire
 /// Every Wire method StoreSvc serves, bound to its handlers.
 enum StoreRouter {
     /// Opens the database and blob folders under the service's state folder.
-    static func make(host: ServiceHost, settings: StoreSettings = StoreSettings()) throws -> WireRouter {
-        let folder = host.configuration.stateDirectory
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let service = try StoreService.open(folder: folder, settings: settings, logger: host.logger)
-        return make(host: host, service: service)
-    }
-
     static func make(host: ServiceHost, service: StoreService) -> WireRouter {
         var router = WireRouter()
         router.registerOnEventLoop(CommonContract.health, host.healthHandler())

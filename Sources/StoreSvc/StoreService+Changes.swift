@@ -33,9 +33,10 @@ extension StoreService {
             contentType: header.format.mediaType, width: width, height: height, size: request.bytes.count,
             sha256: sha256, visibility: request.visibility.rawValue, createdAt: nowMillis(),
             derivedFrom: request.derivedFrom)
+        let trace = WireTrace.current
         let (stored, sequence) = try await changing(owner: request.owner, staged: staged) { [blobs, nowMillis] db in
             var row = fresh
-            var event = EventRow(.imageCreated, row, at: row.createdAt)
+            var event = EventRow(.imageCreated, row, at: row.createdAt, trace: trace)
             var released: [String] = []
             if let existing = try ImageRow.filter(Column("owner") == row.owner && Column("key") == row.key)
                 .fetchOne(db)
@@ -47,7 +48,7 @@ extension StoreService {
                 try DerivativeRow.filter(Column("imageId") == existing.id).deleteAll(db)
                 (row.position, row.id, row.createdAt) = (existing.position, existing.id, existing.createdAt)
                 try row.update(db)
-                event = EventRow(.imageReplaced, row, at: nowMillis())
+                event = EventRow(.imageReplaced, row, at: nowMillis(), trace: trace)
                 released = [existing.sha256] + stale.map(\.sha256)
             } else {
                 try row.insert(db)
@@ -58,6 +59,9 @@ extension StoreService {
         }
         derivatives.forget([stored.id])
         published(sequence)
+        logger.info(
+            "Image stored",
+            metadata: ["image": "\(stored.id)", "bytes": "\(stored.size)", "event": "\(sequence)"])
         return stored.record
     }
 
@@ -108,6 +112,7 @@ extension StoreService {
     }
 
     private func delete(owner: String, ids: [String]) async throws {
+        let trace = WireTrace.current
         let sequence = try await changing(owner: owner) { [nowMillis] db in
             var sequence: Int64 = 0
             var released: [String] = []
@@ -117,7 +122,7 @@ extension StoreService {
                 let stale = try DerivativeRow.filter(Column("imageId") == id).fetchAll(db)
                 try image.delete(db)
                 try db.execute(sql: "UPDATE image SET derivedFrom = NULL WHERE derivedFrom = ?", arguments: [id])
-                var event = EventRow(.imageDeleted, image, at: nowMillis())
+                var event = EventRow(.imageDeleted, image, at: nowMillis(), trace: trace)
                 try event.insert(db)
                 sequence = event.sequence ?? sequence
                 released += [image.sha256] + stale.map(\.sha256)

@@ -49,9 +49,10 @@ extension StoreService {
     }
 
     func recordJobChanged(_ request: JobChangedRequest) async throws {
-        let nowMillis = self.nowMillis
+        let (nowMillis, trace) = (self.nowMillis, WireTrace.current)
         let sequence = try await store.database.write { db in
-            var event = EventRow(.jobChanged, subject: request.jobId, owner: request.owner, at: nowMillis())
+            var event = EventRow(
+                .jobChanged, subject: request.jobId, owner: request.owner, at: nowMillis(), trace: trace)
             try event.insert(db)
             return event.sequence ?? 0
         }
@@ -61,7 +62,7 @@ extension StoreService {
     /// Appends `image.tagsChanged` for each of the caller's images among `ids`, all in one write, or none.
     func recordTagsChanged(_ request: ImagesRequest) async throws {
         guard request.ids.count <= 500 else { throw WireError(.invalidArgument, "At most 500 ids at once") }
-        let nowMillis = self.nowMillis
+        let (nowMillis, trace) = (self.nowMillis, WireTrace.current)
         let sequence = try await store.database.write { db in
             let images = try ImageRow.filter(request.ids.contains(Column("id")) && Column("owner") == request.caller)
                 .fetchAll(db)
@@ -69,7 +70,7 @@ extension StoreService {
             var sequence: Int64 = 0
             for id in request.ids {
                 guard let image = found[id] else { throw WireError(.notFound, "No image \(id)") }
-                var event = EventRow(.imageTagsChanged, image, at: nowMillis())
+                var event = EventRow(.imageTagsChanged, image, at: nowMillis(), trace: trace)
                 try event.insert(db)
                 sequence = event.sequence ?? sequence
             }

@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import ServiceRuntime
 import TagIndex
+import Tracing
 import Wire
 
 /// Tags every new or replaced image and forgets deleted ones, following StoreSvc's event log from its
@@ -32,7 +33,11 @@ struct DetectionConsumer: Service {
             PollEventsRequest(consumer: Self.consumer, limit: 20, wait: wait))
         for event in batch.events {
             switch StoreEvent.Kind(rawValue: event.kind) {
-            case .imageCreated, .imageReplaced, .imageDeleted: try await handle(event)
+            case .imageCreated, .imageReplaced, .imageDeleted:
+                // In the trace of the request that made the change.
+                try await ServiceContext.$current.withValue(WireTrace.context(trace: event.trace ?? "")) {
+                    try await withSpan("tag.detect \(event.kind)", ofKind: .consumer) { _ in try await handle(event) }
+                }
             case .imageTagsChanged, .jobChanged, nil: break
             }
             // One commit per event: an image is detected once even when a later one in the batch fails.

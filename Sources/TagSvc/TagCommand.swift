@@ -57,7 +57,7 @@ struct TagCommand: WireServiceCommand {
     @Option(help: "Notifications in flight at once (env CLEARSKY_DELIVERY_CONCURRENCY; default 32).")
     var deliveryConcurrency: Int?
 
-    func parts(host: ServiceHost) throws -> (router: WireRouter, services: [any Service]) {
+    func parts(host: ServiceHost, secret: ClusterSecret) throws -> (router: WireRouter, services: [any Service]) {
         var settings = TagSettings()
         if let limit = try integerSetting(
             pixelLimit, flagName: "pixel-limit", variable: "CLEARSKY_PIXEL_LIMIT", in: 1...Int.max)
@@ -102,7 +102,15 @@ struct TagCommand: WireServiceCommand {
             }
         }
         let mail = try MailConfiguration.delivery(smtp: smtp, dataDirectory: host.configuration.dataDirectory)
-        return try TagRouter.make(
-            host: host, settings: settings, modelFolder: modelDir ?? ModelFiles.defaultFolder(), mail: mail)
+        // The model is loaded and checked before anything listens.
+        let detector = try settings.detector(modelFolder: modelDir ?? ModelFiles.defaultFolder())
+        let store = try host.client(of: .store, secret: secret)
+        let service = TagService(
+            store: { store }, detector: detector, tags: try TagStore(folder: host.configuration.stateDirectory),
+            settings: settings, mail: mail, logger: host.logger)
+        return (
+            TagRouter.make(host: host, service: service),
+            [DetectionConsumer(service: service), Notifier(service: service)]
+        )
     }
 }

@@ -7,29 +7,8 @@ import ServiceRuntime
 import TagIndex
 import Wire
 
-/// Every Wire method TagSvc serves, bound to its handlers, and its background services.
+/// Every Wire method TagSvc serves, bound to its handlers.
 enum TagRouter {
-    /// Loads and checks the model, opens the tag database under the service's state folder and connects
-    /// to StoreSvc.
-    static func make(host: ServiceHost, settings: TagSettings, modelFolder: String, mail: any MailDelivery) throws
-        -> (router: WireRouter, services: [any Service])
-    {
-        let configuration = host.configuration
-        let folder = configuration.stateDirectory
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        guard let endpoint = configuration.peers[.store] else {
-            throw WireError(.failedPrecondition, "TagSvc needs StoreSvc's address (--store)")
-        }
-        let detector = try settings.detector(modelFolder: modelFolder)
-        let storeClient = WireClient(
-            endpoint: endpoint, service: ServiceName.store.rawValue,
-            secret: try ClusterSecret.load(from: configuration.secretFile))
-        let service = TagService(
-            store: { storeClient }, detector: detector, tags: try TagStore(folder: folder), settings: settings,
-            mail: mail, logger: host.logger)
-        return (make(host: host, service: service), [DetectionConsumer(service: service), Notifier(service: service)])
-    }
-
     static func make(host: ServiceHost, service: TagService) -> WireRouter {
         var router = WireRouter()
         router.registerOnEventLoop(CommonContract.health, host.healthHandler())

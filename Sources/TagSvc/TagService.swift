@@ -124,7 +124,15 @@ final class TagService: Sendable {
         } catch {
             logger.info("image.tagsChanged not recorded", metadata: ["image": "\(image.id)", "why": "\(error)"])
         }
-        if case .failure(let error) = outcome {
+        switch outcome {
+        case .success(let detected):
+            logger.info(
+                "Image tagged",
+                metadata: [
+                    "image": "\(image.id)",
+                    "tags": "\(detected.map { "\($0.tag):\($0.count)" }.joined(separator: ","))",
+                ])
+        case .failure(let error):
             logger.warning("Image not tagged", metadata: ["image": "\(image.id)", "why": "\(error)"])
         }
     }

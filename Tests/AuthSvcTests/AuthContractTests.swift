@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import Mail
 import ServiceRuntime
 import Testing
 import Wire
@@ -12,7 +13,13 @@ import WireTesting
         try await withServiceHost(.auth) { host in
             try await withWireServer(
                 service: ServiceName.auth.rawValue,
-                router: AuthRouter.make(host: host, settings: AuthHarness.settings())
+                router: AuthRouter.make(
+                    host: host,
+                    service: try AuthService(
+                        store: UserStore(path: host.configuration.stateDirectory + "/users.sqlite"),
+                        settings: AuthHarness.settings(),
+                        mail: Outbox(folder: host.configuration.dataDirectory + "/outbox"),
+                        logger: host.logger))
             ) {
                 harness in
                 let status = try await harness.client().call(CommonContract.health, Empty())

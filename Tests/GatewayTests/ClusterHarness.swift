@@ -29,7 +29,9 @@ struct ClusterHarness: Sendable {
 
     static func run(
         workers: Bool = true, tagging: Bool = false, uploadLimit: Int = GatewayApp.defaultUploadLimit,
-        publicURL: String? = nil, _ body: @escaping @Sendable (ClusterHarness) async throws -> Void
+        publicURL: String? = nil, adjustGateway: @escaping @Sendable (inout GatewaySettings) -> Void = { _ in },
+        adjustStore: @escaping @Sendable (inout WireRouter) -> Void = { _ in },
+        _ body: @escaping @Sendable (ClusterHarness) async throws -> Void
     ) async throws {
         try await withServiceHost(.auth) { authHost in
             var authSettings = AuthSettings()
@@ -42,9 +44,11 @@ struct ClusterHarness: Sendable {
                 let folder = storeHost.configuration.stateDirectory
                 let store = try StoreService.open(folder: folder, settings: StoreSettings(), logger: storeHost.logger)
                 try await withServiceHost(.process) { processHost in
+                    var storeRouter = StoreRouter.make(host: storeHost, service: store)
+                    adjustStore(&storeRouter)
                     let servers = [
                         (ServiceName.auth.rawValue, AuthRouter.make(host: authHost, service: auth)),
-                        (ServiceName.store.rawValue, StoreRouter.make(host: storeHost, service: store)),
+                        (ServiceName.store.rawValue, storeRouter),
                     ]
                     try await withWireServers(servers.map { (service: $0.0, router: $0.1) }) { endpoints in
                         var peers: [ServiceName: WireEndpoint] = [:]
@@ -81,6 +85,7 @@ struct ClusterHarness: Sendable {
                                 let verifier = TokenVerifier(revocationMaxAge: .zero) { try backends.client(.auth) }
                                 var settings = GatewaySettings()
                                 (settings.uploadLimit, settings.publicURL) = (uploadLimit, publicURL)
+                                adjustGateway(&settings)
                                 let app = Application(
                                     router: GatewayApp.router(
                                         backends: backends, registry: .init(), verifier: verifier, settings: settings)

@@ -30,7 +30,9 @@ import WireTesting
         try await withServiceHost(.tag) { host in
             for bad in ["0", "257", "-1"] {
                 let command = try TagCommand.parse(["--detection-threads=\(bad)"])
-                let error = #expect(throws: ValidationError.self) { try command.parts(host: host) }
+                let error = #expect(throws: ValidationError.self) {
+                    try command.parts(host: host, secret: WireHarness.secret)
+                }
                 #expect(error?.message.contains("--detection-threads") == true, "\(bad)")
             }
         }

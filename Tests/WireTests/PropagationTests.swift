@@ -1,13 +1,17 @@
 import Foundation
 import NIOConcurrencyHelpers
 import Testing
+import TraceContext
+import Tracing
 import WireTesting
 
 @testable import Wire
 
-/// A call made while a request is served inherits that request's trace and what is left of its
+/// A call made while a request is served inherits that request's trace context and what is left of its
 /// deadline, hop after hop: a caller's deadline cancels the work two servers down.
 @Suite struct PropagationTests {
+    init() { W3CTracer.bootstrap() }
+
     struct Seen: Codable, Sendable, Equatable {
         var trace: String
         /// What was left of the deadline when the handler ran; -1 for none.
@@ -28,8 +32,9 @@ import WireTesting
     func withTwoHops(_ cancelled: NIOLockedValueBox<Int>, _ body: (WireClient) async throws -> Void) async throws {
         var down = WireRouter()
         down.register(Methods.seen) { _, context in
-            let current = WireContext.current
-            #expect(current?.trace == context.trace)
+            // The handler runs in a server span of the caller's trace.
+            let current = ServiceContext.current?.spanIdentity
+            #expect(current?.traceId == SpanIdentity(traceparent: context.trace)?.traceId)
             let left = context.deadline.map { Int(($0 - .now) / .milliseconds(1)) } ?? -1
             return Seen(trace: context.trace, remainingMilliseconds: left)
         }
@@ -54,25 +59,34 @@ import WireTesting
     @Test func theTraceAndTheDeadlineCrossTwoHops() async throws {
         try await withTwoHops(NIOLockedValueBox(0)) { client in
             let seen = try await client.call(Methods.relaySeen, Empty(), timeout: .seconds(2), trace: Self.trace)
-            #expect(seen.trace == Self.trace)
+            // Same trace; the parent is the first hop's server span, not the caller's span.
+            let original = try #require(SpanIdentity(traceparent: Self.trace))
+            let second = try #require(SpanIdentity(traceparent: seen.trace), "\(seen)")
+            #expect(second.traceId == original.traceId && second.spanId != original.spanId && second.sampled)
             // The second hop's own default is 30 s; it got what was left of the first call's 2 s.
             #expect(seen.remainingMilliseconds > 0 && seen.remainingMilliseconds <= 2_000, "\(seen)")
-            // Without a deadline upstream, the hop keeps its own timeout and no trace appears.
+            // Without a deadline upstream, the hop keeps its own timeout; without a trace, the first hop
+            // starts one.
             let plain = try await client.call(Methods.relaySeen, Empty(), timeout: nil)
-            #expect(plain.trace.isEmpty && plain.remainingMilliseconds > 2_000, "\(plain)")
+            #expect(plain.remainingMilliseconds > 2_000, "\(plain)")
+            let started = try #require(SpanIdentity(traceparent: plain.trace), "\(plain)")
+            #expect(started.traceId != original.traceId && !started.sampled)
         }
     }
 
     @Test func aCallersDeadlineCancelsTheWorkTwoHopsDown() async throws {
         let cancelled = NIOLockedValueBox(0)
         try await withTwoHops(cancelled) { client in
+            // Both hops connected first, so that the deadline covers the call, not handshakes on a busy machine
+            // (a server that gets a request after its deadline rightly never starts it).
+            _ = try await client.call(Methods.relaySeen, Empty())
             let started = ContinuousClock.now
             await #expect(throws: WireError.self) {
-                try await client.call(Methods.relaySlow, Empty(), timeout: .milliseconds(300))
+                try await client.call(Methods.relaySlow, Empty(), timeout: .seconds(1))
             }
             #expect(ContinuousClock.now - started < .seconds(5))
             // The second hop's call ran out with the first one's deadline and cancelled its handler.
-            let until = ContinuousClock.now + .seconds(5)
+            let until = ContinuousClock.now + .seconds(10)
             while cancelled.withLockedValue({ $0 }) == 0, ContinuousClock.now < until {
                 try await Task.sleep(for: .milliseconds(10))
             }
@@ -82,11 +96,41 @@ import WireTesting
 
     @Test func aRequestWhoseDeadlineHasPassedSendsNothingMore() async throws {
         try await withTwoHops(NIOLockedValueBox(0)) { client in
-            let context = WireContext(deadline: .now - .milliseconds(1), trace: Self.trace, logger: .init(label: "t"))
+            let context = WireTrace.context(trace: Self.trace, deadline: .now - .milliseconds(1))
             let error = await #expect(throws: WireError.self) {
-                try await WireContext.$current.withValue(context) { try await client.call(Methods.relaySeen, Empty()) }
+                try await ServiceContext.$current.withValue(context) {
+                    try await client.call(Methods.relaySeen, Empty())
+                }
             }
             #expect(error?.code == .deadlineExceeded)
         }
+    }
+}
+
+/// W3C `traceparent` parsing: what is refused, what a child keeps.
+@Suite struct SpanIdentityTests {
+    @Test func validHeadersParseAndWriteBack() throws {
+        let header = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        let identity = try #require(SpanIdentity(traceparent: header))
+        #expect(identity.traceparent == header && identity.sampled)
+        let child = SpanIdentity(childOf: identity)
+        #expect(child.traceId == identity.traceId && child.spanId != identity.spanId && child.sampled)
+        let root = SpanIdentity(childOf: nil)
+        #expect(SpanIdentity(traceparent: root.traceparent) == root)
+    }
+
+    @Test(arguments: [
+        "", "00", "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+        "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+        "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1",
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-zz",
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-+1",
+    ])
+    func malformedHeadersAreRefused(_ header: String) {
+        #expect(SpanIdentity(traceparent: header) == nil)
     }
 }

@@ -17,7 +17,8 @@ import WireTesting
 
         var base: String { "http://127.0.0.1:\(port)" }
 
-        static func start() async throws -> Cluster {
+        /// Starts the cluster, logging at `logLevel` to `log` (a file path; else the test's own stderr).
+        static func start(logLevel: String = "warning", log: String? = nil) async throws -> Cluster {
             let executable = "\(UpTests.binaryDirectory)/clearsky"
             try #require(FileManager.default.isExecutableFile(atPath: executable), "Build every product first")
             let data = try temporaryFolder()
@@ -26,13 +27,17 @@ import WireTesting
             up.executableURL = URL(fileURLWithPath: executable)
             up.arguments = [
                 "up", "--data-dir", data, "--port", String(port), "--base-port", String(basePort), "--log-level",
-                "warning",
+                logLevel,
             ]
             var environment = ProcessInfo.processInfo.environment
             environment["CLEARSKY_PASSWORD_ITERATIONS"] = "1000"
             up.environment = environment
             let output = Pipe()
             up.standardOutput = output
+            if let log {
+                FileManager.default.createFile(atPath: log, contents: nil)
+                up.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+            }
             try up.run()
             _ = try await readLine(
                 from: output.fileHandleForReading, containing: "Clearsky is up", within: .seconds(60))

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import Primitives
 import Synchronization
+import Tracing
 
 /// One accepted connection: handshake, then requests served concurrently up to the in-flight bound.
 final class ServerConnection: Sendable {
@@ -245,8 +246,13 @@ final class ServerConnection: Sendable {
         let result: Result<EncodedMessage, any Error>
         do {
             let limits = server.configuration.limits
+            // The caller's trace context and deadline become the task's, so calls the handler makes inherit
+            // them; the handler runs in a server span of that trace.
+            let restored = WireTrace.context(trace: context.trace, deadline: context.deadline)
             result = .success(
-                try await WireContext.$current.withValue(context) { try await route.run(body, context, limits) })
+                try await ServiceContext.$current.withValue(restored) {
+                    try await withSpan(route.name, ofKind: .server) { _ in try await route.run(body, context, limits) }
+                })
         } catch {
             result = .failure(error)
         }

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
+import Tracing
 
 /// Where a service listens.
 public struct WireEndpoint: Sendable, Hashable, CustomStringConvertible {
@@ -59,22 +60,22 @@ public final class WireClient: Sendable {
     }
 
     /// Calls `method`; throws `WireError` (`deadlineExceeded` after `timeout`, `unavailable` when unreachable).
-    /// Made while serving a request (`WireContext.current`), the call waits at most what is left of that
-    /// request's deadline and carries its trace unless given another.
+    /// Made inside a request (`ServiceContext.current`: a Wire handler, the gateway's HTTP request, an event
+    /// being handled), the call waits at most what is left of that request's deadline and carries its trace
+    /// context unless given another `trace`.
     public func call<Request, Response>(
         _ method: Method<Request, Response>, _ request: Request, timeout: Duration? = .seconds(30),
         trace: String? = nil
     ) async throws -> Response {
-        let inherited = WireContext.current
         var timeout = timeout
-        if let deadline = inherited?.deadline {
+        if let deadline = ServiceContext.current?.wireDeadline {
             let left = deadline - ContinuousClock.now
             guard left > .zero else {
                 throw WireError(.deadlineExceeded, "\(method.name) not sent: the request it serves ran out of time")
             }
             timeout = min(timeout ?? left, left)
         }
-        let trace = trace ?? inherited?.trace ?? ""
+        let trace = trace ?? WireTrace.current
         let body: EncodedMessage
         do {
             body = try WireEncoder().encodeMessage(request)

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import Tracing
 
 /// What a handler knows about the request it serves.
 public struct WireContext: Sendable {
@@ -13,11 +14,6 @@ public struct WireContext: Sendable {
         (self.deadline, self.trace, self.logger) = (deadline, trace, logger)
     }
 
-    /// The request the current task serves, set by the server around every handler that runs in a task
-    /// (and by the gateway around an HTTP request). `WireClient.call` made under it inherits its deadline
-    /// (what is left of it) and its trace, so both cross every hop without being passed by hand.
-    @TaskLocal public static var current: WireContext?
-
     /// What log lines show of a trace: a W3C `traceparent`'s trace id (`00-<id>-<span>-<flags>`), or the
     /// text as it came.
     public static func traceId(_ trace: String) -> Substring {
@@ -25,12 +21,12 @@ public struct WireContext: Sendable {
         return parts.count == 4 && parts[1].utf8.count == 32 ? parts[1] : Substring(trace)
     }
 
-    /// Runs `work` with the current trace but no deadline: for work shared by callers with different
-    /// deadlines (the first one's must not cut the others short).
+    /// Runs `work` in the current trace but without the request's deadline: for work shared by callers
+    /// with different deadlines (the first one's must not cut the others short).
     public static func withoutDeadline<T>(_ work: () async throws -> T) async rethrows -> T {
-        guard var context = current else { return try await work() }
-        context.deadline = nil
-        return try await $current.withValue(context) { try await work() }
+        guard var context = ServiceContext.current, context.wireDeadline != nil else { return try await work() }
+        context.wireDeadline = nil
+        return try await ServiceContext.$current.withValue(context) { try await work() }
     }
 }
 
@@ -102,14 +98,5 @@ extension WireRouter {
     /// Whether a handler is registered for `method`'s id.
     public func handles<Request, Response>(_ method: Method<Request, Response>) -> Bool {
         handlers[method.id] != nil
-    }
-}
-
-extension Logger.MetadataProvider {
-    /// `trace` on every log line written while a task serves a request (`WireContext.current`), whichever
-    /// logger writes it: a process bootstraps its logging with this provider.
-    public static let wireTrace = Logger.MetadataProvider {
-        guard let trace = WireContext.current?.trace, !trace.isEmpty else { return [:] }
-        return ["trace": "\(WireContext.traceId(trace))"]
     }
 }
