@@ -16,6 +16,9 @@ import WireTesting
         var subject: String
     }
 
+    /// What an event's data names: the image or job it is about.
+    struct Subject: Decodable { var id: String }
+
     static func frames(_ text: String) -> [Frame] {
         text.components(separatedBy: "\n\n").compactMap { block -> Frame? in
             var id: Int64?
@@ -24,10 +27,8 @@ import WireTesting
             for line in block.split(separator: "\n") {
                 if line.hasPrefix("id: ") { id = Int64(line.dropFirst(4)) }
                 if line.hasPrefix("event: ") { event = String(line.dropFirst(7)) }
-                if line.hasPrefix("data: "),
-                    let object = try? JSONSerialization.jsonObject(with: Data(line.dropFirst(6).utf8)) as? [String: Any]
-                {
-                    subject = object["id"] as? String
+                if line.hasPrefix("data: ") {
+                    subject = (try? JSONDecoder().decode(Subject.self, from: Data(line.dropFirst(6).utf8)))?.id
                 }
             }
             guard let id, let event, let subject else { return nil }
@@ -42,14 +43,13 @@ import WireTesting
             let start = try await cluster.request(.get, "/v1/events?once=1", token: alice)
             #expect(start.status == .ok && start.headers[.contentType] == "text/event-stream")
             #expect(start.headers[.cacheControl] == "no-store")
-            let image = try #require(
-                try cluster.object(try await cluster.upload("/v1/images", file: TestImages.building, token: alice))[
-                    "id"]
-                    as? String)
+            let image = try cluster.decode(
+                API.Image.self, try await cluster.upload("/v1/images", file: TestImages.building, token: alice)
+            ).id
             _ = try await cluster.upload("/v1/images", file: TestImages.camera, filename: "b.png", token: bob)
-            let job = try #require(
-                try cluster.object(try await cluster.json(.post, "/v1/jobs", ["imageId": image], token: alice))["id"]
-                    as? String)
+            let job = try cluster.decode(
+                API.Job.self, try await cluster.json(.post, "/v1/jobs", ["imageId": image], token: alice)
+            ).id
             // Everything of Alice's since the start: the upload, her job's changes, tagging done; none of Bob's.
             var seen: [Frame] = []
             let complete = try await eventually(timeout: .seconds(60)) {

@@ -18,36 +18,36 @@ import Wire
                 "/v1/images", file: TestImages.building, filename: "building.jpg", fields: ["key": "trip/building.jpg"],
                 token: token)
             #expect(jpeg.status == .created)
-            let image = try cluster.object(jpeg)
-            let id = try #require(image["id"] as? String)
-            #expect(image["width"] as? Int == 868 && image["height"] as? Int == 600)
-            #expect(image["key"] as? String == "trip/building.jpg" && image["filename"] as? String == "building.jpg")
-            #expect((image["url"] as? String)?.hasPrefix("/v1/images/\(id)/content?u=") == true)
-            #expect(image["visibility"] as? String == "private" && image["tagging"] as? String == "pending")
+            let image = try cluster.decode(API.Image.self, jpeg)
+            let id = image.id
+            #expect(image.width == 868 && image.height == 600 && image.size == TestImages.building.count)
+            #expect(image.key == "trip/building.jpg" && image.filename == "building.jpg")
+            #expect(image.url.hasPrefix("/v1/images/\(id)/content?u="))
+            #expect(image.visibility == "private" && image.tagging == "pending" && image.tags.isEmpty)
             let png = try await cluster.request(
                 .post, "/v1/images?key=gray/camera.png&filename=camera.png", token: token,
                 headers: [.contentType: "image/png"], body: TestImages.camera)
             #expect(png.status == .created)
-            #expect(try cluster.object(png)["contentType"] as? String == "image/png")
+            #expect(try cluster.decode(API.Image.self, png).contentType == "image/png")
             let unkeyed = try await cluster.request(
                 .post, "/v1/images", token: token, headers: [.contentType: "image/jpeg"], body: TestImages.building)
             #expect(unkeyed.status == .created)
-            #expect((try cluster.object(unkeyed)["key"] as? String)?.hasSuffix(".jpg") == true)
+            #expect(try cluster.decode(API.Image.self, unkeyed).key.hasSuffix(".jpg"))
 
             // The gallery lists all three, newest first, in pages.
-            let firstPage = try cluster.object(try await cluster.request(.get, "/v1/images?limit=2", token: token))
-            let items = try #require(firstPage["items"] as? [[String: Any]])
-            #expect(items.count == 2 && items[1]["key"] as? String == "gray/camera.png")
-            let cursor = try #require(firstPage["nextCursor"] as? String)
-            let secondPage = try cluster.object(
+            let firstPage = try cluster.decode(
+                API.Page<API.Image>.self, try await cluster.request(.get, "/v1/images?limit=2", token: token))
+            #expect(firstPage.items.count == 2 && firstPage.items.last?.key == "gray/camera.png")
+            let cursor = try #require(firstPage.nextCursor)
+            let secondPage = try cluster.decode(
+                API.Page<API.Image>.self,
                 try await cluster.request(.get, "/v1/images?limit=2&cursor=\(cursor)", token: token))
-            #expect((secondPage["items"] as? [[String: Any]])?.first?["id"] as? String == id)
-            #expect(secondPage["nextCursor"] is NSNull)
+            #expect(secondPage.items.map(\.id) == [id] && secondPage.nextCursor == nil)
 
             // By key, content with ETag and Range.
-            let byKey = try cluster.object(
-                try await cluster.request(.get, "/v1/images/by-key/trip/building.jpg", token: token))
-            #expect(byKey["id"] as? String == id)
+            let byKey = try cluster.decode(
+                API.Image.self, try await cluster.request(.get, "/v1/images/by-key/trip/building.jpg", token: token))
+            #expect(byKey.id == id)
             let content = try await cluster.request(.get, "/v1/images/by-key/trip/building.jpg/content", token: token)
             #expect(content.status == .ok && cluster.bytes(content) == TestImages.building)
             #expect(content.headers[.contentType] == "image/jpeg")
@@ -73,10 +73,11 @@ import Wire
             let small = try ImageCodec.decode(cluster.bytes(thumbnail))
             #expect((small.width, small.height) == (256, 177))
             let thumbnailURL = try #require(
-                (image["thumbnailUrl"] as? String)?.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
-            let behind = try cluster.object(
+                image.thumbnailUrl.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+            let behind = try cluster.decode(
+                API.Image.self,
                 try await cluster.request(.get, "/v1/images/by-thumbnail?url=\(thumbnailURL)", token: token))
-            #expect(behind["id"] as? String == id)
+            #expect(behind.id == id)
 
             // Processing: bytes back, or a saved image.
             let resized = try await cluster.json(
@@ -96,7 +97,7 @@ import Wire
                 .post, "/v1/process", ["imageId": id, "ops": [["op": "color", "mode": "sepia"]], "save": true],
                 token: token)
             #expect(saved.status == .created)
-            #expect(try cluster.object(saved)["derivedFrom"] as? String == id)
+            #expect(try cluster.decode(API.Image.self, saved).derivedFrom == id)
 
             // Delete: gone for good.
             #expect(try await cluster.request(.delete, "/v1/images/\(id)", token: token).status == .noContent)
@@ -135,37 +136,41 @@ import Wire
             let accepted = try await cluster.upload(
                 "/v1/jobs", file: TestImages.building, filename: "hazy.jpg", token: token)
             #expect(accepted.status == .accepted)
-            let job = try cluster.object(accepted)
-            let id = try #require(job["id"] as? String)
-            #expect(job["status"] as? String == "pending" && job["originalFilename"] as? String == "hazy.jpg")
-            #expect((job["ops"] as? [[String: Any]])?.first?["op"] as? String == "dehaze")
+            let job = try cluster.decode(API.Job.self, accepted)
+            let id = job.id
+            #expect(job.status == "pending" && job.originalFilename == "hazy.jpg" && job.attempts == 0)
+            #expect(job.ops.map(\.op) == ["dehaze"])
             var status = "pending"
             let deadline = ContinuousClock.now + .seconds(60)
             while status == "pending" || status == "running", ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(50))
-                status =
-                    try cluster.object(try await cluster.request(.get, "/v1/jobs/\(id)", token: token))["status"]
-                    as? String ?? ""
+                status = try cluster.decode(
+                    API.Job.self, try await cluster.request(.get, "/v1/jobs/\(id)", token: token)
+                )
+                .status
             }
             #expect(status == "completed")
             let result = try await cluster.request(.get, "/v1/jobs/\(id)/result", token: token)
             #expect(result.status == .ok && result.headers[.contentType] == "image/jpeg")
             let dehazed = try ImageCodec.decode(cluster.bytes(result))
             #expect((dehazed.width, dehazed.height) == (868, 600))
-            let list = try cluster.object(try await cluster.request(.get, "/v1/jobs", token: token))
-            let items = try #require(list["items"] as? [[String: Any]])
-            #expect(items.count == 1)
+            let list = try cluster.decode(
+                API.Page<API.Job>.self, try await cluster.request(.get, "/v1/jobs", token: token))
+            let done = try #require(list.items.first)
+            #expect(list.items.count == 1 && done.status == "completed" && done.resultImageId != nil)
+            #expect(done.timings.keys.contains("process") && done.finishedAt != nil)
             // The input's and the result's thumbnails come signed, for the Jobs page's <img>s.
-            for field in ["thumbnailUrl", "resultThumbnailUrl"] {
-                let url = try #require(items.first?[field] as? String)
+            for url in [done.thumbnailUrl, done.resultThumbnailUrl] {
+                let url = try #require(url)
                 #expect(url.contains("&sig="))
                 let thumbnail = try await cluster.request(.get, url, token: nil)
                 #expect(thumbnail.status == .ok && thumbnail.headers[.contentType] == "image/jpeg")
             }
             let cleared = try await cluster.request(.delete, "/v1/jobs", token: token)
-            #expect(try cluster.object(cleared)["count"] as? Int == 1)
-            let empty = try cluster.object(try await cluster.request(.get, "/v1/jobs", token: token))
-            #expect((empty["items"] as? [Any])?.isEmpty == true)
+            #expect(try cluster.decode(API.Count.self, cleared).count == 1)
+            let empty = try cluster.decode(
+                API.Page<API.Job>.self, try await cluster.request(.get, "/v1/jobs", token: token))
+            #expect(empty.items.isEmpty)
         }
     }
 
@@ -173,11 +178,11 @@ import Wire
         try await ClusterHarness.run(workers: false) { cluster in
             let alice = try await cluster.user("alice")
             let bob = try await cluster.user("bob")
-            let image = try cluster.object(
-                try await cluster.upload("/v1/images", file: TestImages.building, token: alice))
-            let id = try #require(image["id"] as? String)
+            let image = try cluster.decode(
+                API.Image.self, try await cluster.upload("/v1/images", file: TestImages.building, token: alice))
+            let id = image.id
             let created = try await cluster.json(.post, "/v1/jobs", ["imageId": id], token: alice)
-            let jobId = try #require(try cluster.object(created)["id"] as? String, "\(String(buffer: created.body))")
+            let jobId = try cluster.decode(API.Job.self, created).id
             // Without workers the job stays pending: its result is a conflict, not a 404.
             let pending = try await cluster.request(.get, "/v1/jobs/\(jobId)/result", token: alice)
             #expect(pending.status == .conflict && cluster.errorCode(pending) == "JobNotFinished")
@@ -187,7 +192,7 @@ import Wire
             }
             for path in [
                 "/v1/images/\(id)", "/v1/images/\(id)/content", "/v1/images/\(id)/thumbnail", "/v1/jobs/\(jobId)",
-                "/v1/jobs/\(jobId)/result", "/v1/images/by-key/\(image["key"] as! String)",
+                "/v1/jobs/\(jobId)/result", "/v1/images/by-key/\(image.key)",
             ] {
                 let response = try await cluster.request(.get, path, token: bob)
                 #expect(response.status == .notFound, "\(path)")
@@ -196,8 +201,9 @@ import Wire
             #expect(try await cluster.request(.delete, "/v1/jobs/\(jobId)", token: bob).status == .notFound)
             let theirs = try await cluster.json(.post, "/v1/process", ["imageId": id, "ops": []], token: bob)
             #expect(theirs.status == .notFound)
-            let gallery = try cluster.object(try await cluster.request(.get, "/v1/gallery", token: bob))
-            #expect((gallery["items"] as? [Any])?.isEmpty == true)
+            let gallery = try cluster.decode(
+                API.Page<API.Image>.self, try await cluster.request(.get, "/v1/gallery", token: bob))
+            #expect(gallery.items.isEmpty)
             #expect(try await cluster.request(.get, "/v1/images", token: nil).status == .unauthorized)
             // Deleting an image forgets its cached thumbnail at once.
             #expect(try await cluster.request(.delete, "/v1/images/\(id)", token: alice).status == .noContent)
@@ -207,14 +213,16 @@ import Wire
             #expect(try await cluster.request(.delete, "/v1/me", token: alice).status == .badRequest)
             let wrong = try await cluster.json(.delete, "/v1/me", ["password": "Wr0ng-horse"], token: alice)
             #expect(wrong.status == .unauthorized)
-            let kept = try cluster.object(try await cluster.request(.get, "/v1/images", token: alice))
-            #expect((kept["items"] as? [Any])?.count == 1)
+            let kept = try cluster.decode(
+                API.Page<API.Image>.self, try await cluster.request(.get, "/v1/images", token: alice))
+            #expect(kept.items.count == 1)
             #expect(
                 try await cluster.json(.delete, "/v1/me", ["password": "Corr3ct-horse"], token: alice).status
                     == .noContent)
             let again = try await cluster.user("alice")
-            let none = try cluster.object(try await cluster.request(.get, "/v1/images", token: again))
-            #expect((none["items"] as? [Any])?.isEmpty == true)
+            let none = try cluster.decode(
+                API.Page<API.Image>.self, try await cluster.request(.get, "/v1/images", token: again))
+            #expect(none.items.isEmpty)
         }
     }
 
@@ -287,17 +295,18 @@ import Wire
             let again = try await cluster.upload(
                 "/v1/images", file: TestImages.camera, fields: ["key": "k.jpg"], token: token)
             #expect(again.status == .conflict && cluster.errorCode(again) == "KeyExists")
-            let list = try cluster.object(try await cluster.request(.get, "/v1/images", token: token))
-            #expect((list["items"] as? [Any])?.count == 1)
+            let list = try cluster.decode(
+                API.Page<API.Image>.self, try await cluster.request(.get, "/v1/images", token: token))
+            #expect(list.items.count == 1)
         }
     }
 
     @Test func badParametersGetClearErrors() async throws {
         try await ClusterHarness.run(workers: false) { cluster in
             let token = try await cluster.user("dora")
-            let image = try cluster.object(
-                try await cluster.upload("/v1/images", file: TestImages.building, token: token))
-            let id = try #require(image["id"] as? String)
+            let id = try cluster.decode(
+                API.Image.self, try await cluster.upload("/v1/images", file: TestImages.building, token: token)
+            ).id
             let multipart: HTTPFields = [.contentType: "multipart/form-data; boundary=x"]
             let cases: [(String, TestResponse, Int, String)] = [
                 (

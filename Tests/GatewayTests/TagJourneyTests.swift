@@ -15,22 +15,19 @@ import WireTesting
 /// services, with TagSvc detecting as images arrive.
 @Suite struct TagJourneyTests {
     /// Polls `GET /v1/images/{id}` until tagging is no longer pending; the Image.
-    static func tagged(_ cluster: ClusterHarness, _ id: String, token: String) async throws -> [String: Any] {
+    static func tagged(_ cluster: ClusterHarness, _ id: String, token: String) async throws -> API.Image {
         let deadline = ContinuousClock.now + .seconds(60)
         while true {
-            let image = try cluster.object(try await cluster.request(.get, "/v1/images/\(id)", token: token))
-            if image["tagging"] as? String != "pending" || ContinuousClock.now > deadline { return image }
+            let image = try cluster.decode(
+                API.Image.self, try await cluster.request(.get, "/v1/images/\(id)", token: token))
+            if image.tagging != "pending" || ContinuousClock.now > deadline { return image }
             try await Task.sleep(for: .milliseconds(50))
         }
     }
 
-    static func tags(_ image: [String: Any]) -> [String] {
-        (image["tags"] as? [[String: Any]] ?? []).map { "\($0["tag"] as? String ?? "")×\($0["count"] as? Int ?? 0)" }
-    }
-
     static func ids(_ cluster: ClusterHarness, _ path: String, token: String) async throws -> [String] {
-        let page = try cluster.object(try await cluster.request(.get, path, token: token))
-        return (page["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        try cluster.decode(API.Page<API.Image>.self, try await cluster.request(.get, path, token: token)).items.map(
+            \.id)
     }
 
     @Test func uploadTagQuerySearchAndEdit() async throws {
@@ -42,35 +39,38 @@ import WireTesting
             ] {
                 let response = try await cluster.upload(
                     "/v1/images", file: bytes, filename: "\(name).jpg", token: token)
-                ids[name] = try cluster.object(response)["id"] as? String
+                ids[name] = try cluster.decode(API.Image.self, response).id
             }
             let (street, building, fruits) = (ids["street"]!, ids["building"]!, ids["fruits"]!)
 
             // The tags are the detector's: what the Detection tests expect of these photos.
             let streetImage = try await Self.tagged(cluster, street, token: token)
-            #expect(streetImage["tagging"] as? String == "done")
-            #expect(Self.tags(streetImage) == ["car×1", "person×2"])
-            let firstTag = try #require((streetImage["tags"] as? [[String: Any]])?.first)
-            #expect(firstTag["source"] as? String == "auto" && (firstTag["confidence"] as? Double ?? 0) > 0.7)
-            #expect(Self.tags(try await Self.tagged(cluster, building, token: token)) == ["car×1", "person×1"])
-            #expect(Self.tags(try await Self.tagged(cluster, fruits, token: token)) == ["donut×1", "orange×1"])
+            #expect(streetImage.tagging == "done" && streetImage.taggingError == nil)
+            #expect(streetImage.tagCounts == ["car×1", "person×2"])
+            let firstTag = try #require(streetImage.tags.first)
+            #expect(firstTag.source == "auto" && (firstTag.confidence ?? 0) > 0.7)
+            #expect(try await Self.tagged(cluster, building, token: token).tagCounts == ["car×1", "person×1"])
+            #expect(try await Self.tagged(cluster, fruits, token: token).tagCounts == ["donut×1", "orange×1"])
 
             // Queries by one and by two tags, with counts; pages.
             #expect(try await Self.ids(cluster, "/v1/images?tags=car", token: token) == [building, street])
             #expect(try await Self.ids(cluster, "/v1/images?tags=person:2", token: token) == [street])
             #expect(try await Self.ids(cluster, "/v1/images?tags=car,person:2", token: token) == [street])
             #expect(try await Self.ids(cluster, "/v1/images?tags=orange,donut", token: token) == [fruits])
-            let page = try cluster.object(try await cluster.request(.get, "/v1/images?tags=car&limit=1", token: token))
-            #expect(Self.tags((page["items"] as? [[String: Any]])?.first ?? [:]) == ["car×1", "person×1"])
-            let cursor = try #require(page["nextCursor"] as? String)
+            let page = try cluster.decode(
+                API.Page<API.Image>.self, try await cluster.request(.get, "/v1/images?tags=car&limit=1", token: token))
+            #expect(page.items.map(\.tagCounts) == [["car×1", "person×1"]])
+            let cursor = try #require(page.nextCursor)
             #expect(
                 try await Self.ids(cluster, "/v1/images?tags=car&limit=1&cursor=\(cursor)", token: token) == [street])
             // The plain list carries tags too.
-            let all = try cluster.object(try await cluster.request(.get, "/v1/images", token: token))
-            #expect((all["items"] as? [[String: Any]])?.map(Self.tags).contains(["donut×1", "orange×1"]) == true)
+            let all = try cluster.decode(
+                API.Page<API.Image>.self, try await cluster.request(.get, "/v1/images", token: token))
+            #expect(all.items.map(\.tagCounts).contains(["donut×1", "orange×1"]))
 
-            let counts = try cluster.object(try await cluster.request(.get, "/v1/tags", token: token))
-            let listed = (counts["items"] as? [[String: Any]] ?? []).map { "\($0["tag"]!)=\($0["images"]!)" }
+            let counts = try cluster.decode(
+                API.Page<API.TagCount>.self, try await cluster.request(.get, "/v1/tags", token: token))
+            let listed = counts.items.map { "\($0.tag)=\($0.images)" }
             #expect(listed == ["car=2", "person=2", "donut=1", "orange=1"])
 
             // Similar search: an uploaded photo (not stored) finds the images carrying all of its tags.
@@ -78,18 +78,18 @@ import WireTesting
                 .post, "/v1/search/similar", token: token, headers: [.contentType: "image/jpeg"],
                 body: TestImages.street)
             #expect(similar.status == .ok)
-            let found = try cluster.object(similar)
-            #expect((found["tags"] as? [[String: Any]])?.compactMap { $0["tag"] as? String } == ["car", "person"])
-            #expect((found["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [building, street])
+            let found = try cluster.decode(API.Similar.self, similar)
+            #expect(found.tags.map(\.tag) == ["car", "person"])
+            #expect(found.items.map(\.id) == [building, street])
             #expect(try await Self.ids(cluster, "/v1/images", token: token).count == 3)
 
             // Recognition: detections with boxes, nothing stored.
-            let recognized = try cluster.object(
-                try await cluster.upload("/v1/recognize", file: TestImages.building, token: token))
-            let detections = try #require(recognized["detections"] as? [[String: Any]])
-            #expect(detections.compactMap { $0["label"] as? String } == ["car", "person"])
-            #expect((detections.first?["box"] as? [String: Any])?["width"] as? Double ?? 0 > 10)
-            #expect(recognized["width"] as? Int == 868 && recognized["model"] as? String == "yolov3-tiny")
+            let recognized = try cluster.decode(
+                API.Recognition.self, try await cluster.upload("/v1/recognize", file: TestImages.building, token: token)
+            )
+            #expect(recognized.detections.map(\.label) == ["car", "person"])
+            #expect((recognized.detections.first?.box.width ?? 0) > 10)
+            #expect(recognized.width == 868 && recognized.model == "yolov3-tiny")
             #expect(try await Self.ids(cluster, "/v1/images", token: token).count == 3)
 
             // A person's tags replace what is shown and survive; bulk edits add and remove on many at once.
@@ -97,40 +97,42 @@ import WireTesting
                 .put, "/v1/images/\(street)/tags", ["tags": [["tag": "person", "count": 3], ["tag": "bicycle"]]],
                 token: token)
             #expect(put.status == .ok)
-            #expect(Self.tags(try cluster.object(put)) == ["bicycle×1", "person×3"])
-            #expect((try cluster.object(put)["tags"] as? [[String: Any]])?.first?["source"] as? String == "manual")
+            let manual = try cluster.decode(API.Image.self, put)
+            #expect(manual.tagCounts == ["bicycle×1", "person×3"] && manual.tags.first?.source == "manual")
             let bulk = try await cluster.json(
                 .post, "/v1/tags/bulk",
                 ["imageIds": [street, building], "add": [["tag": "holiday", "count": 1]], "remove": ["car"]],
                 token: token)
             #expect(bulk.status == .ok)
-            let edited = try cluster.object(bulk)["items"] as? [[String: Any]] ?? []
-            #expect(edited.map(Self.tags) == [["bicycle×1", "holiday×1", "person×3"], ["holiday×1", "person×1"]])
+            let edited = try cluster.decode(API.Page<API.Image>.self, bulk).items
+            #expect(edited.map(\.tagCounts) == [["bicycle×1", "holiday×1", "person×3"], ["holiday×1", "person×1"]])
             #expect(try await Self.ids(cluster, "/v1/images?tags=car", token: token).isEmpty)
             #expect(try await Self.ids(cluster, "/v1/images?tags=holiday", token: token) == [building, street])
             let removed = try await cluster.json(
                 .post, "/v1/tags/bulk", ["imageIds": [building], "remove": ["holiday"]], token: token)
-            #expect(Self.tags((try cluster.object(removed)["items"] as? [[String: Any]])?.first ?? [:]) == ["person×1"])
+            #expect(try cluster.decode(API.Page<API.Image>.self, removed).items.map(\.tagCounts) == [["person×1"]])
 
             // The image behind a thumbnail URL comes with its tags.
-            let byThumbnail = try cluster.object(
+            let byThumbnail = try cluster.decode(
+                API.Image.self,
                 try await cluster.request(
                     .get, "/v1/images/by-thumbnail?url=http://x.test/v1/images/\(fruits)/thumbnail", token: token))
-            #expect(Self.tags(byThumbnail) == ["donut×1", "orange×1"])
+            #expect(byThumbnail.tagCounts == ["donut×1", "orange×1"])
         }
     }
 
     @Test func tagsStayWithTheirOwnerAndBadInputsAreRefused() async throws {
         try await ClusterHarness.run(tagging: true) { cluster in
             let (owner, stranger) = (try await cluster.user("olga"), try await cluster.user("sam"))
-            let street = try cluster.object(
-                try await cluster.upload("/v1/images", file: TestImages.street, token: owner))
-            let id = try #require(street["id"] as? String)
+            let id = try cluster.decode(
+                API.Image.self, try await cluster.upload("/v1/images", file: TestImages.street, token: owner)
+            ).id
             _ = try await Self.tagged(cluster, id, token: owner)
 
             #expect(try await Self.ids(cluster, "/v1/images?tags=car", token: stranger).isEmpty)
-            let counts = try cluster.object(try await cluster.request(.get, "/v1/tags", token: stranger))
-            #expect((counts["items"] as? [Any])?.isEmpty == true)
+            let counts = try cluster.decode(
+                API.Page<API.TagCount>.self, try await cluster.request(.get, "/v1/tags", token: stranger))
+            #expect(counts.items.isEmpty)
             let theirs = try await cluster.json(
                 .put, "/v1/images/\(id)/tags", ["tags": [["tag": "x"]]], token: stranger)
             #expect(theirs.status == .notFound)
@@ -140,7 +142,7 @@ import WireTesting
             let similar = try await cluster.request(
                 .post, "/v1/search/similar", token: stranger, headers: [.contentType: "image/jpeg"],
                 body: TestImages.street)
-            #expect((try cluster.object(similar)["items"] as? [Any])?.isEmpty == true)
+            #expect(try cluster.decode(API.Similar.self, similar).items.isEmpty)
 
             func status(_ response: TestResponse) -> (Int, String?) {
                 (Int(response.status.code), cluster.errorCode(response))
@@ -233,17 +235,19 @@ import WireTesting
                     .post, "/v1/subscriptions", ["tags": ["person"], "channel": "webhook", "target": url + "/hook"],
                     token: token)
                 #expect(created.status == .created)
-                let subscription = try cluster.object(created)
-                let id = try #require(subscription["id"] as? String)
-                let secret = try #require(subscription["secret"] as? String)
+                let subscription = try cluster.decode(API.Subscription.self, created)
+                let id = subscription.id
+                let secret = try #require(subscription.secret)
+                #expect(subscription.channel == "webhook" && subscription.tags == ["person"])
                 // Email to the account's verified address: active at once.
                 let mail = try await cluster.json(.post, "/v1/subscriptions", ["tags": ["car"]], token: token)
-                #expect(try cluster.object(mail)["status"] as? String == "active")
-                #expect(try cluster.object(mail)["target"] as? String == "una@example.com")
+                let byMail = try cluster.decode(API.Subscription.self, mail)
+                #expect(byMail.status == "active" && byMail.target == "una@example.com" && byMail.channel == "email")
                 // Email to another address waits for the link mailed there, which needs no sign-in.
                 let friend = try await cluster.json(
                     .post, "/v1/subscriptions", ["tags": ["car"], "target": "friend@example.org"], token: token)
-                #expect(try cluster.object(friend)["status"] as? String == "pending")
+                let friendId = try cluster.decode(API.Subscription.self, friend).id
+                #expect(try cluster.decode(API.Subscription.self, friend).status == "pending")
                 let letter = try #require(
                     try cluster.outbox.messages().last { $0.text.contains("To: friend@example.org") }?.text)
                 let link = String(
@@ -254,10 +258,10 @@ import WireTesting
                 #expect(page.status == .ok && page.headers[.contentType]?.hasPrefix("text/html") == true)
                 #expect(html.contains(#"<form method="post" action="/v1/subscriptions/confirm">"#))
                 #expect(page.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
-                let friendId = try #require(try cluster.object(friend)["id"] as? String)
-                let stillPending = try cluster.object(
+                let stillPending = try cluster.decode(
+                    API.Subscription.self,
                     try await cluster.request(.get, "/v1/subscriptions/\(friendId)", token: token))
-                #expect(stillPending["status"] as? String == "pending")
+                #expect(stillPending.status == "pending")
                 // The form's POST confirms and answers with a page.
                 let token48 = String(link.split(separator: "=").last ?? "")
                 let confirmed = try await cluster.request(
@@ -265,16 +269,17 @@ import WireTesting
                     headers: [.contentType: "application/x-www-form-urlencoded"], body: Array("token=\(token48)".utf8))
                 #expect(confirmed.status == .ok)
                 #expect(String(buffer: confirmed.body).contains("Subscription confirmed"))
-                let active = try cluster.object(
+                let active = try cluster.decode(
+                    API.Subscription.self,
                     try await cluster.request(.get, "/v1/subscriptions/\(friendId)", token: token))
-                #expect(active["status"] as? String == "active")
+                #expect(active.status == "active")
 
-                let list = try cluster.object(try await cluster.request(.get, "/v1/subscriptions", token: token))
-                #expect((list["items"] as? [[String: Any]])?.count == 3)
-                #expect((list["items"] as? [[String: Any]])?.allSatisfy { $0["secret"] == nil } == true)
+                let list = try cluster.decode(
+                    API.Page<API.Subscription>.self, try await cluster.request(.get, "/v1/subscriptions", token: token))
+                #expect(list.items.count == 3 && list.items.allSatisfy { $0.secret == nil })
 
                 let upload = try await cluster.upload("/v1/images", file: TestImages.street, token: token)
-                let image = try #require(try cluster.object(upload)["id"] as? String)
+                let image = try cluster.decode(API.Image.self, upload).id
                 let delivered = try await eventually { receiver.delivered.count == 1 }
                 #expect(delivered)
                 let hook = try #require(receiver.delivered.first)
@@ -290,9 +295,9 @@ import WireTesting
                 }
                 #expect(mailed)
                 let recorded = try await eventually {
-                    let stats = try cluster.object(
-                        try await cluster.request(.get, "/v1/subscriptions/\(id)", token: token))
-                    return (stats["deliveries"] as? [String: Any])?["delivered"] as? Int == 1
+                    let stats = try cluster.decode(
+                        API.Subscription.self, try await cluster.request(.get, "/v1/subscriptions/\(id)", token: token))
+                    return stats.deliveries.delivered == 1
                 }
                 #expect(recorded)
 
@@ -302,8 +307,7 @@ import WireTesting
                     try await cluster.request(.delete, "/v1/subscriptions/\(id)", token: token).status == .noContent)
                 #expect(try await cluster.request(.get, "/v1/subscriptions/\(id)", token: token).status == .notFound)
 
-                let me = try cluster.object(try await cluster.request(.get, "/v1/me", token: token))
-                let sub = try #require(me["sub"] as? String)
+                let sub = try cluster.decode(API.User.self, try await cluster.request(.get, "/v1/me", token: token)).sub
                 #expect(
                     try await cluster.json(.delete, "/v1/me", ["password": "Corr3ct-horse"], token: token).status
                         == .noContent)
