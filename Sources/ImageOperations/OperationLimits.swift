@@ -18,11 +18,12 @@ public enum OperationLimits {
     /// Largest side accepted for a resize: keeps a typo from asking for gigapixels.
     public static let maximumSide = 32_768
 
+    /// What a resize that names neither side is told.
+    public static let missingSize = InvalidOperation(operation: "resize", message: "give width, height or both")
+
     /// A resize names at least one side, each 1…`maximumSide`.
     public static func checkResize(width: Int?, height: Int?) throws(InvalidOperation) {
-        if width == nil && height == nil {
-            throw InvalidOperation(operation: "resize", message: "give width, height or both")
-        }
+        if width == nil && height == nil { throw missingSize }
         for (name, value) in [("width", width), ("height", height)] {
             if let value, !(1...maximumSide).contains(value) {
                 throw InvalidOperation(operation: "resize", message: "\(name) must be 1…\(maximumSide), got \(value)")

@@ -316,7 +316,7 @@ struct ResizeBox: Equatable {
     /// Largest side accepted for an output: keeps a typo from asking for gigapixels.
     static let maximumSide = OperationLimits.maximumSide
 
-    static let missingSize = ImagingError.invalidParameter(operation: "resize", message: "give width, height or both")
+    static let missingSize = ImagingError(OperationLimits.missingSize)
 
     /// At least one side, each 1…`maximumSide`.
     static func check(width: Int?, height: Int?) throws(ImagingError) {
