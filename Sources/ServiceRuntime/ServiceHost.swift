@@ -16,19 +16,23 @@ public struct ServiceHost: Sendable {
     public init(configuration: ServiceConfiguration) {
         self.configuration = configuration
         LoggingBootstrap.once(level: configuration.logLevel)
+        PrivateFiles.restrictNewFiles()
         ContractRegistry.register()
         var logger = Logger(label: "clearsky.\(configuration.service.key)")
         logger.logLevel = configuration.logLevel
         self.logger = logger
     }
 
-    /// Creates the service's state folder and loads the cluster secret; fails with a clear message.
+    /// Creates the service's state folder (private, with the data folder: `PrivateFiles`) and loads the
+    /// cluster secret; fails with a clear message.
     public func prepare() throws -> ClusterSecret {
         do {
             try FileManager.default.createDirectory(
                 atPath: configuration.stateDirectory, withIntermediateDirectories: true)
+            try PrivateFiles.tighten(configuration.dataDirectory)
+            try PrivateFiles.tighten(configuration.stateDirectory)
         } catch {
-            throw WireError(.failedPrecondition, "Cannot create \(configuration.stateDirectory): \(error)")
+            throw WireError(.failedPrecondition, "Cannot make \(configuration.stateDirectory) private: \(error)")
         }
         return try ClusterSecret.load(from: configuration.secretFile)
     }

@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import ServiceRuntime
 import Wire
 
 /// What `clearsky up` starts, where, and with which arguments.
@@ -54,15 +55,19 @@ struct ClusterPlan: Sendable {
     /// Restarts per service, kept by the supervisor for the gateway's `/healthz`.
     var restartsFile: String { "\(runDirectory)/restarts.json" }
 
-    /// Creates the data folder, its mail outbox and, on first run, a random cluster secret.
+    /// Creates the data folder, its mail outbox and, on first run, a random cluster secret, all private
+    /// to the user (`PrivateFiles`: folders 0700, files 0600, looser ones from before tightened).
     func prepareDataDirectory() throws {
+        PrivateFiles.restrictNewFiles()
         let manager = FileManager.default
-        for folder in [dataDirectory, "\(dataDirectory)/mail/outbox", runDirectory] {
+        let folders = [dataDirectory, "\(dataDirectory)/mail", "\(dataDirectory)/mail/outbox", runDirectory]
+        for folder in folders {
             try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
         if !manager.fileExists(atPath: secretFile) {
             try ClusterSecret.random().write(to: secretFile)
         }
+        for folder in folders { try PrivateFiles.tighten(folder) }
     }
 
     /// The folder this executable lives in, where `swift build` puts its siblings.

@@ -18,10 +18,13 @@ import WireTesting
         var base: String { "http://127.0.0.1:\(port)" }
 
         /// Starts the cluster, logging at `logLevel` to `log` (a file path; else the test's own stderr).
-        static func start(logLevel: String = "warning", log: String? = nil) async throws -> Cluster {
+        /// `data`, when given, is the data folder to use (else a new temporary one).
+        static func start(logLevel: String = "warning", log: String? = nil, data: String? = nil) async throws
+            -> Cluster
+        {
             let executable = "\(UpTests.binaryDirectory)/clearsky"
             try #require(FileManager.default.isExecutableFile(atPath: executable), "Build every product first")
-            let data = try temporaryFolder()
+            let data = try data ?? temporaryFolder()
             let (basePort, port) = try freePorts()
             let up = Process()
             up.executableURL = URL(fileURLWithPath: executable)
