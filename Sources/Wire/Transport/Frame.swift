@@ -85,9 +85,16 @@ public struct Frame: Sendable {
 public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
     public typealias InboundOut = Frame
     public let maxFrameSize: Int
+    /// Largest frame a peer may send before it has proved the cluster secret.
+    public static let handshakeFrameLimit = 4096
+    /// HELLO frames still to come before the peer is authenticated: 2 on a server's connection (the HELLO
+    /// and the proof), each at most `handshakeFrameLimit` bytes and nothing but HELLO, so an unauthenticated
+    /// peer cannot make the server reserve room for a 64 MiB frame. 0 on a client's connection.
+    private var handshakeFramesLeft: Int
 
-    public init(maxFrameSize: Int) {
+    public init(maxFrameSize: Int, handshakeFrames: Int = 0) {
         self.maxFrameSize = maxFrameSize
+        handshakeFramesLeft = handshakeFrames
     }
 
     public mutating func decode(buffer: inout ByteBuffer) throws -> Frame? {
@@ -95,13 +102,20 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
         guard length >= Frame.headerSize else {
             throw WireError(.protocolViolation, "Frame length \(length) is shorter than its header")
         }
-        guard UInt64(length) <= UInt64(maxFrameSize) else {
-            throw WireError(.protocolViolation, "Frame of \(length) bytes exceeds the limit of \(maxFrameSize)")
+        let limit = handshakeFramesLeft > 0 ? Self.handshakeFrameLimit : maxFrameSize
+        guard UInt64(length) <= UInt64(limit) else {
+            let when = handshakeFramesLeft > 0 ? " before authentication" : ""
+            throw WireError(.protocolViolation, "Frame of \(length) bytes exceeds the limit of \(limit)\(when)")
         }
         let typeIndex = buffer.readerIndex + 4
         guard let rawType = buffer.getInteger(at: typeIndex, as: UInt8.self) else { return nil }
         guard let type = FrameType(rawValue: rawType) else {
             throw WireError(.protocolViolation, "Unknown frame type \(rawType)")
+        }
+        if handshakeFramesLeft > 0 {
+            guard type == .hello else {
+                throw WireError(.protocolViolation, "Only the handshake's frames come before authentication")
+            }
         }
         guard buffer.readableBytes >= 4 + Int(length) else {
             // The length is trusted only up to maxFrameSize, checked above: make room once
@@ -113,6 +127,7 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
         let flags = buffer.readInteger(as: UInt8.self)!
         let id = buffer.readInteger(as: UInt32.self)!
         let payload = buffer.readSlice(length: Int(length) - Frame.headerSize)!
+        if handshakeFramesLeft > 0 { handshakeFramesLeft -= 1 }
         return Frame(type: type, flags: flags, id: id, payload: payload)
     }
 

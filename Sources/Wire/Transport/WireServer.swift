@@ -23,6 +23,8 @@ public final class WireServer: Service, Sendable {
     private struct State {
         var serverChannel: (any Channel)?
         var connections: [ObjectIdentifier: ServerConnection] = [:]
+        /// Open connections per peer address.
+        var perPeer: [String: Int] = [:]
         var shuttingDown = false
     }
 
@@ -57,7 +59,7 @@ public final class WireServer: Service, Sendable {
                     channel.eventLoop.makeCompletedFuture {
                         let gate = ConnectionGate()
                         try channel.pipeline.syncOperations.addHandlers(
-                            ByteToMessageHandler(FrameDecoder(maxFrameSize: maxFrameSize)),
+                            ByteToMessageHandler(FrameDecoder(maxFrameSize: maxFrameSize, handshakeFrames: 2)),
                             EventLoopRequests(
                                 router: router, limits: limits, logger: Self.connectionLogger(logger, channel),
                                 gate: gate))
@@ -113,16 +115,30 @@ public final class WireServer: Service, Sendable {
         let channel = accepted.channel
         let connection = ServerConnection(server: self, accepted: accepted)
         let key = ObjectIdentifier(connection)
-        let accepted = state.withLock { state -> Bool in
-            guard !state.shuttingDown else { return false }
+        let peer = channel.channel.remoteAddress?.ipAddress ?? "?"
+        let (total, perPeer) = (configuration.maxConnections, configuration.maxConnectionsPerPeer)
+        let refusal = state.withLock { state -> String?? in
+            guard !state.shuttingDown else { return .some(nil) }
+            if state.connections.count >= total { return "\(total) connections are open" }
+            if state.perPeer[peer, default: 0] >= perPeer { return "\(perPeer) connections from \(peer) are open" }
             state.connections[key] = connection
-            return true
+            state.perPeer[peer, default: 0] += 1
+            return nil
         }
-        guard accepted else {
+        if let refusal {
+            if let why = refusal {
+                logger.warning("Wire connection refused", metadata: ["peer": "\(peer)", "why": "\(why)"])
+            }
             try? await channel.channel.close()
             return
         }
-        defer { _ = state.withLock { $0.connections.removeValue(forKey: key) } }
+        defer {
+            state.withLock { state in
+                state.connections.removeValue(forKey: key)
+                let left = state.perPeer[peer, default: 1] - 1
+                state.perPeer[peer] = left > 0 ? left : nil
+            }
+        }
         await connection.run()
     }
 }

@@ -17,11 +17,16 @@ public struct WireServerConfiguration: Sendable {
     public var drainTimeout: Duration
     /// Depth and count limits for request bodies.
     public var limits: WireLimits
+    /// Connections open at once, in all (default 2,048) and from one peer address (default 512); a
+    /// connection past either is closed as it is accepted, before its handshake.
+    public var maxConnections: Int
+    public var maxConnectionsPerPeer: Int
 
     public init(
         host: String = "127.0.0.1", port: Int = 0, service: String, maxFrameSize: Int = 64 << 20,
         maxInFlightPerConnection: Int = 1024, handshakeTimeout: Duration = .seconds(20),
-        drainTimeout: Duration = .seconds(10), limits: WireLimits = WireLimits()
+        drainTimeout: Duration = .seconds(10), limits: WireLimits = WireLimits(), maxConnections: Int = 2048,
+        maxConnectionsPerPeer: Int = 512
     ) {
         self.host = host
         self.port = port
@@ -31,5 +36,7 @@ public struct WireServerConfiguration: Sendable {
         self.handshakeTimeout = handshakeTimeout
         self.drainTimeout = drainTimeout
         self.limits = limits
+        self.maxConnections = maxConnections
+        self.maxConnectionsPerPeer = maxConnectionsPerPeer
     }
 }
