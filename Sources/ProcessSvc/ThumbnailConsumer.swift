@@ -2,7 +2,6 @@ import Contracts
 import Logging
 import ServiceLifecycle
 import ServiceRuntime
-import Tracing
 import Wire
 
 /// Makes the thumbnail of every new or replaced image, following StoreSvc's event log from its
@@ -30,8 +29,8 @@ struct ThumbnailConsumer: Service {
             || event.kind == StoreEvent.Kind.imageReplaced.rawValue
         {
             // In the trace of the request that made the change.
-            try await ServiceContext.$current.withValue(WireTrace.context(trace: event.trace ?? "")) {
-                try await withSpan("process.thumbnail", ofKind: .consumer) { _ in try await thumbnail(event) }
+            try await WireTrace.run("process.thumbnail", ofKind: .consumer, trace: event.trace ?? "") {
+                try await thumbnail(event)
             }
         }
         _ = try await service.store(

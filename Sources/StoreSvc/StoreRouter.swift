@@ -5,7 +5,7 @@ import Wire
 
 /// Every Wire method StoreSvc serves, bound to its handlers.
 enum StoreRouter {
-    /// Opens the database and blob folders under the service's state folder.
+    /// Binds each method to `service` (which `StoreCommand.parts` opened), and `health`.
     static func make(host: ServiceHost, service: StoreService) -> WireRouter {
         var router = WireRouter()
         router.registerOnEventLoop(CommonContract.health, host.healthHandler())

@@ -3,7 +3,6 @@ import Logging
 import ServiceLifecycle
 import ServiceRuntime
 import TagIndex
-import Tracing
 import Wire
 
 /// Tags every new or replaced image and forgets deleted ones, following StoreSvc's event log from its
@@ -35,8 +34,8 @@ struct DetectionConsumer: Service {
             switch StoreEvent.Kind(rawValue: event.kind) {
             case .imageCreated, .imageReplaced, .imageDeleted:
                 // In the trace of the request that made the change.
-                try await ServiceContext.$current.withValue(WireTrace.context(trace: event.trace ?? "")) {
-                    try await withSpan("tag.detect \(event.kind)", ofKind: .consumer) { _ in try await handle(event) }
+                try await WireTrace.run("tag.detect \(event.kind)", ofKind: .consumer, trace: event.trace ?? "") {
+                    try await handle(event)
                 }
             case .imageTagsChanged, .jobChanged, nil: break
             }

@@ -248,10 +248,9 @@ final class ServerConnection: Sendable {
             let limits = server.configuration.limits
             // The caller's trace context and deadline become the task's, so calls the handler makes inherit
             // them; the handler runs in a server span of that trace.
-            let restored = WireTrace.context(trace: context.trace, deadline: context.deadline)
             result = .success(
-                try await ServiceContext.$current.withValue(restored) {
-                    try await withSpan(route.name, ofKind: .server) { _ in try await route.run(body, context, limits) }
+                try await WireTrace.run(route.name, ofKind: .server, trace: context.trace, deadline: context.deadline) {
+                    try await route.run(body, context, limits)
                 })
         } catch {
             result = .failure(error)

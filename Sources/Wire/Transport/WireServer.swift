@@ -117,18 +117,24 @@ public final class WireServer: Service, Sendable {
         let key = ObjectIdentifier(connection)
         let peer = channel.channel.remoteAddress?.ipAddress ?? "?"
         let (total, perPeer) = (configuration.maxConnections, configuration.maxConnectionsPerPeer)
-        let refusal = state.withLock { state -> String?? in
-            guard !state.shuttingDown else { return .some(nil) }
-            if state.connections.count >= total { return "\(total) connections are open" }
-            if state.perPeer[peer, default: 0] >= perPeer { return "\(perPeer) connections from \(peer) are open" }
+        enum Admission { case admitted, shuttingDown, refused(String) }
+        let admission = state.withLock { state -> Admission in
+            guard !state.shuttingDown else { return .shuttingDown }
+            if state.connections.count >= total { return .refused("\(total) connections are open") }
+            if state.perPeer[peer, default: 0] >= perPeer {
+                return .refused("\(perPeer) connections from \(peer) are open")
+            }
             state.connections[key] = connection
             state.perPeer[peer, default: 0] += 1
-            return nil
+            return .admitted
         }
-        if let refusal {
-            if let why = refusal {
-                logger.warning("Wire connection refused", metadata: ["peer": "\(peer)", "why": "\(why)"])
-            }
+        switch admission {
+        case .admitted: break
+        case .shuttingDown:
+            try? await channel.channel.close()
+            return
+        case .refused(let why):
+            logger.warning("Wire connection refused", metadata: ["peer": "\(peer)", "why": "\(why)"])
             try? await channel.channel.close()
             return
         }

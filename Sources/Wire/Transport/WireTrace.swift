@@ -22,6 +22,18 @@ public enum WireTrace {
         return context
     }
 
+    /// Runs `work` in a span named `operation` inside what a trace field (and a deadline) carried: how a
+    /// server runs a request's handler and a consumer handles an event, so that the calls they make carry
+    /// the trace on and wait no longer than the deadline.
+    public static func run<T>(
+        _ operation: String, ofKind kind: SpanKind, trace: String, deadline: ContinuousClock.Instant? = nil,
+        _ work: () async throws -> T
+    ) async throws -> T {
+        try await ServiceContext.$current.withValue(context(trace: trace, deadline: deadline)) {
+            try await withSpan(operation, ofKind: kind) { _ in try await work() }
+        }
+    }
+
     /// The trace field holds one header's value: `traceparent`.
     static let key = "traceparent"
 
