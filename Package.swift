@@ -43,6 +43,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.36.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
     ],
@@ -84,10 +87,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
             ],
             // The codec's state is a class touched on every field; run-time exclusivity checks on it were
             // a tenth of encoding (the compile-time checks stay).
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
+
+        // The cluster's CA and one certificate per identity, for Wire over mutual TLS (`clearsky certs`).
+        .target(
+            name: "ClusterCertificates",
+            dependencies: [
+                "Wire",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]),
 
         // What the services say to each other: each one's methods, messages, events and error codes.
         .target(name: "Contracts", dependencies: ["Wire", "ImageOperations"]),
@@ -111,7 +126,7 @@ let package = Package(
         .target(
             name: "WireTesting",
             dependencies: [
-                "Wire", "Contracts", "Primitives", "ServiceRuntime",
+                "Wire", "Contracts", "Primitives", "ServiceRuntime", "ClusterCertificates",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -123,7 +138,7 @@ let package = Package(
         .target(
             name: "ServiceRuntime",
             dependencies: [
-                "Wire", "Contracts", "Primitives", "TraceContext",
+                "Wire", "Contracts", "Primitives", "TraceContext", "ClusterCertificates",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -207,7 +222,7 @@ let package = Package(
         .executableTarget(
             name: "clearsky",
             dependencies: [
-                "Wire", "Contracts", "Primitives", "ServiceRuntime", "ImageOperations",
+                "Wire", "Contracts", "Primitives", "ServiceRuntime", "ImageOperations", "ClusterCertificates",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -234,7 +249,7 @@ let package = Package(
         .testTarget(
             name: "WireTests",
             dependencies: [
-                "Wire", "Contracts", "Primitives", "WireTesting", "TraceContext",
+                "Wire", "Contracts", "Primitives", "WireTesting", "TraceContext", "ClusterCertificates",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "Wire", "WireTesting"]),
@@ -299,7 +314,7 @@ let package = Package(
             name: "clearskyTests",
             dependencies: [
                 "clearsky", "AuthSvc", "StoreSvc", "ProcessSvc", "TagSvc", "Gateway", "Wire", "Contracts", "Primitives",
-                "WireTesting", "TestImages",
+                "WireTesting", "TestImages", "ClusterCertificates", "ServiceRuntime",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
     ],

@@ -31,7 +31,8 @@ struct AuthCommand: WireServiceCommand {
     @Option(help: "SMTP relay host:port for codes (env CLEARSKY_SMTP_ADDR; default: files in DATA/mail/outbox).")
     var smtp: String?
 
-    func parts(host: ServiceHost, secret: ClusterSecret) throws -> (router: WireRouter, services: [any Service]) {
+    func parts(host: ServiceHost, credentials: WireCredentials) throws -> (router: WireRouter, services: [any Service])
+    {
         let environment = ProcessInfo.processInfo.environment
         var settings = AuthSettings()
         if let iterations = try integerSetting(

@@ -46,6 +46,7 @@ enum AuthRouter {
         router.register(AuthContract.verificationKeys) { _, _ in try await service.verificationKeys() }
         router.register(AuthContract.revocations) { request, _ in try await service.revocations(request) }
         router.register(AuthContract.rotateKey) { _, _ in try await service.rotateKey() }
+        router.register(AuthContract.revokeKey) { request, _ in try await service.revokeKey(request) }
         return router
     }
 }

@@ -32,6 +32,27 @@ extension AuthService {
         return KeyRotation(kid: key.kid)
     }
 
+    /// Removes a key at once (it leaked): tokens it signed stop verifying once each gateway's key cache
+    /// refreshes. When it was the active key, a new one takes over.
+    func revokeKey(_ request: RevokeKeyRequest) async throws -> KeyRevocation {
+        let time = nowSeconds()
+        let replacement = SigningKey.generate()
+        let active = try await store.database.write { db -> SigningKey? in
+            guard let row = try SigningKeyRow.fetchOne(db, key: request.kid) else {
+                throw WireError(.notFound, "No signing key \(request.kid)")
+            }
+            try row.delete(db)
+            guard row.retiredAt == nil else { return nil }
+            try SigningKeyRow(kid: replacement.kid, secret: Data(replacement.secret), createdAt: time, retiredAt: nil)
+                .insert(db)
+            return replacement
+        }
+        if let active { currentKey.withLock { $0 = active } }
+        let activeKid = currentKey.withLock { $0.kid }
+        logger.notice("signing key revoked", metadata: ["kid": "\(request.kid)", "active": "\(activeKid)"])
+        return KeyRevocation(kid: request.kid, activeKid: activeKid)
+    }
+
     /// Keys that may have signed a token that is still valid, newest first.
     func verificationKeys() async throws -> VerificationKeys {
         let oldest = nowSeconds() - Int64(settings.tokenLifetime)

@@ -2,23 +2,37 @@ import Wire
 
 /// AuthSvc's methods: the user pool's flows, the key ring and revocations. Ids 100–199.
 public enum AuthContract {
-    public static let signUp = Method<SignUpRequest, SignUpResponse>(id: 100, name: "auth.signUp")
-    public static let confirmSignUp = Method<ConfirmRequest, Empty>(id: 101, name: "auth.confirmSignUp")
-    public static let resendCode = Method<UsernameRequest, CodeDelivery>(id: 102, name: "auth.resendCode")
-    public static let login = Method<LoginRequest, TokenSet>(id: 103, name: "auth.login")
-    public static let refresh = Method<RefreshRequest, TokenSet>(id: 104, name: "auth.refresh")
-    public static let logout = Method<RefreshRequest, Empty>(id: 105, name: "auth.logout")
-    public static let logoutAll = Method<UserRequest, Empty>(id: 106, name: "auth.logoutAll")
-    public static let forgotPassword = Method<UsernameRequest, CodeDelivery>(id: 107, name: "auth.forgotPassword")
-    public static let resetPassword = Method<ResetPasswordRequest, Empty>(id: 108, name: "auth.resetPassword")
-    public static let changePassword = Method<ChangePasswordRequest, Empty>(id: 109, name: "auth.changePassword")
-    public static let getUser = Method<UserRequest, UserInfo>(id: 110, name: "auth.getUser")
-    public static let deleteUser = Method<UserRequest, Empty>(id: 111, name: "auth.deleteUser")
-    public static let verificationKeys = Method<Empty, VerificationKeys>(id: 112, name: "auth.verificationKeys")
-    public static let revocations = Method<RevocationsRequest, Revocations>(id: 113, name: "auth.revocations")
-    public static let rotateKey = Method<Empty, KeyRotation>(id: 114, name: "auth.rotateKey")
+    public static let signUp = Method<SignUpRequest, SignUpResponse>(id: 100, name: "auth.signUp", callers: .gateway)
+    public static let confirmSignUp = Method<ConfirmRequest, Empty>(
+        id: 101, name: "auth.confirmSignUp", callers: .gateway)
+    public static let resendCode = Method<UsernameRequest, CodeDelivery>(
+        id: 102, name: "auth.resendCode", callers: .gateway)
+    public static let login = Method<LoginRequest, TokenSet>(id: 103, name: "auth.login", callers: .gateway)
+    public static let refresh = Method<RefreshRequest, TokenSet>(id: 104, name: "auth.refresh", callers: .gateway)
+    public static let logout = Method<RefreshRequest, Empty>(id: 105, name: "auth.logout", callers: .gateway)
+    public static let logoutAll = Method<UserRequest, Empty>(id: 106, name: "auth.logoutAll", callers: .gateway)
+    public static let forgotPassword = Method<UsernameRequest, CodeDelivery>(
+        id: 107, name: "auth.forgotPassword", callers: .gateway)
+    public static let resetPassword = Method<ResetPasswordRequest, Empty>(
+        id: 108, name: "auth.resetPassword", callers: .gateway)
+    public static let changePassword = Method<ChangePasswordRequest, Empty>(
+        id: 109, name: "auth.changePassword", callers: .gateway)
+    public static let getUser = Method<UserRequest, UserInfo>(id: 110, name: "auth.getUser", callers: .gateway)
+    public static let deleteUser = Method<UserRequest, Empty>(
+        id: 111, name: "auth.deleteUser", callers: .gateway.or(.operatorCommands))
+    public static let verificationKeys = Method<Empty, VerificationKeys>(
+        id: 112, name: "auth.verificationKeys", callers: .gateway)
+    public static let revocations = Method<RevocationsRequest, Revocations>(
+        id: 113, name: "auth.revocations", callers: .gateway)
+    public static let rotateKey = Method<Empty, KeyRotation>(
+        id: 114, name: "auth.rotateKey", callers: .operatorCommands)
     /// Checks a signed-in user's password before an irreversible step (deleting the account, L14).
-    public static let verifyPassword = Method<VerifyPasswordRequest, Empty>(id: 115, name: "auth.verifyPassword")
+    public static let verifyPassword = Method<VerifyPasswordRequest, Empty>(
+        id: 115, name: "auth.verifyPassword", callers: .gateway)
+    /// Emergency revocation of a signing key (leaked, say): tokens it signed stop verifying as soon as
+    /// each gateway's key cache refreshes (within `GatewaySettings.keyCacheAge`); an active key is replaced.
+    public static let revokeKey = Method<RevokeKeyRequest, KeyRevocation>(
+        id: 116, name: "auth.revokeKey", callers: .operatorCommands)
 }
 
 /// AuthSvc's error codes, named as Cognito names them.
@@ -293,6 +307,25 @@ public struct Revocations: Codable, Sendable, Hashable {
     public init(originJtis: [String], sequence: Int64) { (self.originJtis, self.sequence) = (originJtis, sequence) }
 
     enum CodingKeys: Int, CodingKey { case originJtis = 1, sequence }
+}
+
+public struct RevokeKeyRequest: Codable, Sendable, Hashable {
+    public var kid: String
+
+    public init(kid: String) { self.kid = kid }
+
+    enum CodingKeys: Int, CodingKey { case kid = 1 }
+}
+
+public struct KeyRevocation: Codable, Sendable, Hashable {
+    /// The key that was revoked.
+    public var kid: String
+    /// The key that signs from now on (new when the revoked one was the active key).
+    public var activeKid: String
+
+    public init(kid: String, activeKid: String) { (self.kid, self.activeKid) = (kid, activeKid) }
+
+    enum CodingKeys: Int, CodingKey { case kid = 1, activeKid }
 }
 
 public struct KeyRotation: Codable, Sendable, Hashable {

@@ -3,15 +3,20 @@ import Wire
 
 /// ProcessSvc's methods: synchronous processing, thumbnails and the dehaze jobs. Ids 300–399.
 public enum ProcessContract {
-    public static let process = Method<ProcessRequest, ProcessResult>(id: 300, name: "process.process")
-    public static let thumbnail = Method<ImageRequest, DerivativeContent>(id: 301, name: "process.thumbnail")
-    public static let createJob = Method<CreateJobRequest, JobRecord>(id: 302, name: "process.createJob")
-    public static let listJobs = Method<ListJobsRequest, JobPage>(id: 303, name: "process.listJobs")
-    public static let getJob = Method<JobRequest, JobRecord>(id: 304, name: "process.getJob")
-    public static let deleteJob = Method<JobRequest, Empty>(id: 305, name: "process.deleteJob")
-    public static let clearJobs = Method<OwnerRequest, DeletedCount>(id: 306, name: "process.clearJobs")
+    public static let process = Method<ProcessRequest, ProcessResult>(
+        id: 300, name: "process.process", callers: .gateway)
+    public static let thumbnail = Method<ImageRequest, DerivativeContent>(
+        id: 301, name: "process.thumbnail", callers: .gateway)
+    public static let createJob = Method<CreateJobRequest, JobRecord>(
+        id: 302, name: "process.createJob", callers: .gateway)
+    public static let listJobs = Method<ListJobsRequest, JobPage>(id: 303, name: "process.listJobs", callers: .gateway)
+    public static let getJob = Method<JobRequest, JobRecord>(id: 304, name: "process.getJob", callers: .gateway)
+    public static let deleteJob = Method<JobRequest, Empty>(id: 305, name: "process.deleteJob", callers: .gateway)
+    public static let clearJobs = Method<OwnerRequest, DeletedCount>(
+        id: 306, name: "process.clearJobs", callers: .gateway)
     /// Every job of the owner, finished or not (for account deletion).
-    public static let deleteOwner = Method<OwnerRequest, DeletedCount>(id: 307, name: "process.deleteOwner")
+    public static let deleteOwner = Method<OwnerRequest, DeletedCount>(
+        id: 307, name: "process.deleteOwner", callers: .gateway)
 }
 
 /// An image (stored, by id, or uploaded bytes) and the operations to run on it.

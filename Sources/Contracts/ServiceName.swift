@@ -39,3 +39,23 @@ public enum ServiceName: String, Sendable, CaseIterable, Codable {
         }
     }
 }
+
+/// Who holds a certificate of the cluster (`clearsky certs`): the five processes, by their `ServiceName`,
+/// and the operator's commands (`clearsky rotate-key`, `revoke-key`, `health`).
+public enum ClusterIdentity {
+    public static let operatorName = "Operator"
+    public static let operatorFile = "operator"
+
+    /// Every identity with the file name its certificate has in the certificate folder.
+    public static let all: [(file: String, identity: String)] =
+        ServiceName.allCases.map { ($0.key, $0.rawValue) } + [(operatorFile, operatorName)]
+}
+
+/// The access lists the contracts' methods carry (`Method.callers`), checked against the caller's
+/// certificate over TLS.
+extension WireCallers {
+    public static let gateway = only(ServiceName.gateway.rawValue)
+    public static let processSvc = only(ServiceName.process.rawValue)
+    public static let tagSvc = only(ServiceName.tag.rawValue)
+    public static let operatorCommands = only(ClusterIdentity.operatorName)
+}

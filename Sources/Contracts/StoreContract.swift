@@ -2,39 +2,54 @@ import Wire
 
 /// StoreSvc's methods: image blobs and metadata, keys, derivatives, the cache and the event log. Ids 200–299.
 public enum StoreContract {
-    public static let putImage = Method<PutImageRequest, ImageRecord>(id: 200, name: "store.putImage")
-    public static let getImage = Method<ImageRequest, ImageRecord>(id: 201, name: "store.getImage")
-    public static let imageByKey = Method<KeyRequest, ImageRecord>(id: 202, name: "store.imageByKey")
+    public static let putImage = Method<PutImageRequest, ImageRecord>(
+        id: 200, name: "store.putImage", callers: .gateway.or(.processSvc))
+    public static let getImage = Method<ImageRequest, ImageRecord>(
+        id: 201, name: "store.getImage", callers: .gateway.or(.processSvc))
+    public static let imageByKey = Method<KeyRequest, ImageRecord>(id: 202, name: "store.imageByKey", callers: .gateway)
     public static let imageByThumbnail = Method<ThumbnailURLRequest, ImageRecord>(
-        id: 203, name: "store.imageByThumbnail")
-    public static let listImages = Method<ListImagesRequest, ImagePage>(id: 204, name: "store.listImages")
-    public static let gallery = Method<PageRequest, ImagePage>(id: 205, name: "store.gallery")
-    public static let content = Method<ContentRequest, ImageContent>(id: 206, name: "store.content")
-    public static let deleteImage = Method<ImageRequest, Empty>(id: 207, name: "store.deleteImage")
-    public static let deleteOwner = Method<OwnerRequest, DeletedCount>(id: 208, name: "store.deleteOwner")
+        id: 203, name: "store.imageByThumbnail", callers: .gateway)
+    public static let listImages = Method<ListImagesRequest, ImagePage>(
+        id: 204, name: "store.listImages", callers: .gateway)
+    public static let gallery = Method<PageRequest, ImagePage>(id: 205, name: "store.gallery", callers: .gateway)
+    public static let content = Method<ContentRequest, ImageContent>(
+        id: 206, name: "store.content", callers: .gateway.or(.processSvc).or(.tagSvc))
+    public static let deleteImage = Method<ImageRequest, Empty>(
+        id: 207, name: "store.deleteImage", callers: .gateway.or(.processSvc))
+    public static let deleteOwner = Method<OwnerRequest, DeletedCount>(
+        id: 208, name: "store.deleteOwner", callers: .gateway)
     public static let putDerivative = Method<PutDerivativeRequest, DerivativeInfo>(
-        id: 209, name: "store.putDerivative")
-    public static let derivative = Method<DerivativeRequest, DerivativeContent>(id: 210, name: "store.derivative")
-    public static let pollEvents = Method<PollEventsRequest, EventBatch>(id: 211, name: "store.pollEvents")
-    public static let commitEvents = Method<CommitEventsRequest, Empty>(id: 212, name: "store.commitEvents")
-    public static let cacheStats = Method<Empty, CacheStats>(id: 213, name: "store.cacheStats")
+        id: 209, name: "store.putDerivative", callers: .processSvc)
+    public static let derivative = Method<DerivativeRequest, DerivativeContent>(
+        id: 210, name: "store.derivative", callers: .gateway.or(.processSvc))
+    public static let pollEvents = Method<PollEventsRequest, EventBatch>(
+        id: 211, name: "store.pollEvents", callers: .processSvc.or(.tagSvc))
+    public static let commitEvents = Method<CommitEventsRequest, Empty>(
+        id: 212, name: "store.commitEvents", callers: .processSvc.or(.tagSvc))
+    public static let cacheStats = Method<Empty, CacheStats>(id: 213, name: "store.cacheStats", callers: .gateway)
     /// The images among `ids` the caller may see, in the order asked; the others are left out.
-    public static let images = Method<ImagesRequest, ImageList>(id: 214, name: "store.images")
+    public static let images = Method<ImagesRequest, ImageList>(
+        id: 214, name: "store.images", callers: .gateway.or(.tagSvc))
     /// Appends `image.tagsChanged` for each of the caller's images among `ids` (TagSvc, after a person's
     /// edit), in one write; an id that is not the caller's image records nothing and is `notFound`.
-    public static let recordTagsChanged = Method<ImagesRequest, Empty>(id: 215, name: "store.recordTagsChanged")
+    public static let recordTagsChanged = Method<ImagesRequest, Empty>(
+        id: 215, name: "store.recordTagsChanged", callers: .tagSvc)
     /// Makes the owner's image shareable until `expiresAt` with a new share id; an earlier share of the
     /// image stops working.
-    public static let createShare = Method<CreateShareRequest, Share>(id: 216, name: "store.createShare")
+    public static let createShare = Method<CreateShareRequest, Share>(
+        id: 216, name: "store.createShare", callers: .gateway)
     /// Ends the image's share, if it has one.
-    public static let deleteShare = Method<ImageRequest, Empty>(id: 217, name: "store.deleteShare")
+    public static let deleteShare = Method<ImageRequest, Empty>(id: 217, name: "store.deleteShare", callers: .gateway)
     /// The image a live share names, for anyone holding its link; `notFound` once revoked or expired.
-    public static let sharedImage = Method<ShareRequest, ImageRecord>(id: 218, name: "store.sharedImage")
+    public static let sharedImage = Method<ShareRequest, ImageRecord>(
+        id: 218, name: "store.sharedImage", callers: .gateway)
     /// One owner's events after a sequence, waiting up to `waitMillis` for the first (a user's stream).
     /// `committed` of the answer is the log's last sequence when read, so an idle stream can move on.
-    public static let readEvents = Method<ReadEventsRequest, EventBatch>(id: 219, name: "store.readEvents")
+    public static let readEvents = Method<ReadEventsRequest, EventBatch>(
+        id: 219, name: "store.readEvents", callers: .gateway)
     /// Appends `job.changed` for one of the owner's jobs (ProcessSvc, as a job starts and ends).
-    public static let recordJobChanged = Method<JobChangedRequest, Empty>(id: 220, name: "store.recordJobChanged")
+    public static let recordJobChanged = Method<JobChangedRequest, Empty>(
+        id: 220, name: "store.recordJobChanged", callers: .processSvc)
 }
 
 public struct CreateShareRequest: Codable, Sendable, Hashable {

@@ -3,30 +3,35 @@ import Wire
 /// TagSvc's methods: detection, the tag index and its queries, manual edits, subscriptions. Ids 400–499.
 public enum TagContract {
     /// The tags of images the caller may see (their own and public ones); unknown ids come back pending.
-    public static let tagsOf = Method<TagsOfRequest, ImageTagsList>(id: 400, name: "tag.tagsOf")
+    public static let tagsOf = Method<TagsOfRequest, ImageTagsList>(id: 400, name: "tag.tagsOf", callers: .gateway)
     /// The owner's images that carry every term, newest first.
-    public static let query = Method<TagQueryRequest, TaggedPage>(id: 401, name: "tag.query")
+    public static let query = Method<TagQueryRequest, TaggedPage>(id: 401, name: "tag.query", callers: .gateway)
     /// The owner's tags with how many images carry each.
-    public static let listTags = Method<OwnerRequest, TagCounts>(id: 402, name: "tag.listTags")
+    public static let listTags = Method<OwnerRequest, TagCounts>(id: 402, name: "tag.listTags", callers: .gateway)
     /// Replaces the visible tags of one of the owner's images by a person's list.
-    public static let setTags = Method<SetTagsRequest, ImageTags>(id: 403, name: "tag.setTags")
+    public static let setTags = Method<SetTagsRequest, ImageTags>(id: 403, name: "tag.setTags", callers: .gateway)
     /// Adds and removes tags on many of the owner's images at once, all or nothing.
-    public static let bulkEdit = Method<BulkTagsRequest, ImageTagsList>(id: 404, name: "tag.bulkEdit")
+    public static let bulkEdit = Method<BulkTagsRequest, ImageTagsList>(
+        id: 404, name: "tag.bulkEdit", callers: .gateway)
     /// Detections in an uploaded image; nothing is stored.
-    public static let recognize = Method<RecognizeRequest, Recognition>(id: 405, name: "tag.recognize")
+    public static let recognize = Method<RecognizeRequest, Recognition>(
+        id: 405, name: "tag.recognize", callers: .gateway)
     /// The owner's images that carry every tag detected in an uploaded image.
-    public static let similar = Method<SimilarRequest, SimilarResult>(id: 406, name: "tag.similar")
-    public static let subscribe = Method<SubscribeRequest, Subscription>(id: 407, name: "tag.subscribe")
+    public static let similar = Method<SimilarRequest, SimilarResult>(id: 406, name: "tag.similar", callers: .gateway)
+    public static let subscribe = Method<SubscribeRequest, Subscription>(
+        id: 407, name: "tag.subscribe", callers: .gateway)
     public static let listSubscriptions = Method<OwnerRequest, SubscriptionList>(
-        id: 408, name: "tag.listSubscriptions")
-    public static let unsubscribe = Method<SubscriptionRequest, Empty>(id: 409, name: "tag.unsubscribe")
+        id: 408, name: "tag.listSubscriptions", callers: .gateway)
+    public static let unsubscribe = Method<SubscriptionRequest, Empty>(
+        id: 409, name: "tag.unsubscribe", callers: .gateway)
     /// Confirms an email subscription to an address other than the account's, by the token mailed to it.
     public static let confirmSubscription = Method<ConfirmSubscriptionRequest, Subscription>(
-        id: 410, name: "tag.confirmSubscription")
+        id: 410, name: "tag.confirmSubscription", callers: .gateway)
     /// Every tag and subscription of the owner (for account deletion).
-    public static let deleteOwner = Method<OwnerRequest, DeletedCount>(id: 411, name: "tag.deleteOwner")
+    public static let deleteOwner = Method<OwnerRequest, DeletedCount>(
+        id: 411, name: "tag.deleteOwner", callers: .gateway)
     public static let getSubscription = Method<SubscriptionRequest, Subscription>(
-        id: 412, name: "tag.getSubscription")
+        id: 412, name: "tag.getSubscription", callers: .gateway)
 }
 
 /// Where an image's automatic tagging stands.

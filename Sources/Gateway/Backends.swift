@@ -7,12 +7,12 @@ struct Backends: Sendable {
     /// Signs the content and thumbnail URLs that Image JSON carries.
     let signer: URLSigner
 
-    init(peers: [ServiceName: WireEndpoint], secret: ClusterSecret) {
+    init(peers: [ServiceName: WireEndpoint], credentials: WireCredentials) {
         ContractRegistry.register()
-        signer = URLSigner(secret: secret)
+        signer = URLSigner(secret: credentials.secret)
         var clients: [ServiceName: WireClient] = [:]
         for (service, endpoint) in peers where service != .gateway {
-            clients[service] = WireClient(endpoint: endpoint, service: service.rawValue, secret: secret)
+            clients[service] = WireClient(endpoint: endpoint, service: service.rawValue, credentials: credentials)
         }
         self.clients = clients
     }

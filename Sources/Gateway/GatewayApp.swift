@@ -42,7 +42,7 @@ enum GatewayApp {
         settings: GatewaySettings
     ) -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
-        let verifier = verifier ?? TokenVerifier { try backends.client(.auth) }
+        let verifier = verifier ?? TokenVerifier(keyMaxAge: settings.keyCacheAge) { try backends.client(.auth) }
         let heavy = HeavyRequests(perUser: settings.heavyRequestsPerUser, total: settings.heavyRequestsTotal)
         let uploadLimit = settings.uploadLimit
         // Links in mails and payloads: the configured URL, else the gateway's loopback address.

@@ -44,6 +44,12 @@ struct GatewayCommand: AsyncParsableCommand {
 
     @Option(
         help:
+            "Seconds the token verification keys are cached; a revoked key stops working within them (env CLEARSKY_KEY_CACHE_SECONDS; 1-60, default 30)."
+    )
+    var keyCacheSeconds: Int?
+
+    @Option(
+        help:
             "Comma-separated proxy addresses or CIDR ranges whose X-Forwarded-For names the client (env CLEARSKY_TRUSTED_PROXIES; default none)."
     )
     var trustedProxies: String?
@@ -65,8 +71,8 @@ struct GatewayCommand: AsyncParsableCommand {
         var wire = http
         wire.listen = wireEndpoint
         let host = ServiceHost(configuration: wire)
-        let secret = try host.prepare()
-        let backends = Backends(peers: http.peers, secret: secret)
+        let credentials = try host.prepare()
+        let backends = Backends(peers: http.peers, credentials: credentials)
         let uploadMB =
             try integerSetting(
                 maxUploadMB, flagName: "max-upload-mb", variable: "CLEARSKY_MAX_UPLOAD_MB", in: 1...60,
@@ -93,6 +99,11 @@ struct GatewayCommand: AsyncParsableCommand {
         {
             settings.heavyRequestsTotal = count
         }
+        if let seconds = try integerSetting(
+            keyCacheSeconds, flagName: "key-cache-seconds", variable: "CLEARSKY_KEY_CACHE_SECONDS", in: 1...60)
+        {
+            settings.keyCacheAge = .seconds(seconds)
+        }
         if let count = try integerSetting(
             maxConnections, flagName: "max-connections", variable: "CLEARSKY_MAX_CONNECTIONS", in: 1...1_000_000)
         {
@@ -118,6 +129,6 @@ struct GatewayCommand: AsyncParsableCommand {
         settings.restartsFile = environment["CLEARSKY_RESTARTS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         let app = GatewayApp.make(configuration: http, backends: backends, logger: host.logger, settings: settings)
         // The HTTP application and the Wire `health` server share one ServiceGroup.
-        try await host.run(router: GatewayRouter.make(host: host), services: [app], secret: secret)
+        try await host.run(router: GatewayRouter.make(host: host), services: [app], credentials: credentials)
     }
 }

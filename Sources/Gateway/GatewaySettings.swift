@@ -33,6 +33,9 @@ struct GatewaySettings: Sendable {
     /// 504 and the work it started is cancelled on every hop, since each Wire call inherits what is left of
     /// the deadline. Default 120 s.
     var processTimeout = Duration.seconds(120)
+    /// How long token verification keys are cached before they are fetched again: a key revoked with
+    /// `clearsky revoke-key` stops verifying within it. Default 30 s, at most 60.
+    var keyCacheAge = Duration.seconds(30)
 
     /// `publicURL` without a trailing slash, when it is an absolute http(s) URL with a host.
     static func checkedPublicURL(_ text: String) -> String? {

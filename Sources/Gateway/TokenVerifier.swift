@@ -6,8 +6,10 @@ import Synchronization
 import Wire
 
 /// Verifies access tokens locally with keys fetched from AuthSvc, and honours revocations. Keys are
-/// fetched on first use and again when a token names an unknown `kid` (at most once a second);
-/// revocations are refreshed when older than `revocationMaxAge`.
+/// fetched on first use, when a token names an unknown `kid` (at most once a second: a rotated key works
+/// at once), and when older than `keyMaxAge` (30 s: a revoked key stops working within it); revocations
+/// are refreshed when older than `revocationMaxAge`. When AuthSvc cannot be reached the keys at hand stay
+/// in use, and the next try is `keyMaxAge` later.
 final class TokenVerifier: Sendable {
     private struct State {
         var issuer = ""
@@ -26,10 +28,15 @@ final class TokenVerifier: Sendable {
     private let state = Mutex(State())
     private let clock = ContinuousClock()
     let revocationMaxAge: Duration
+    let keyMaxAge: Duration
 
-    init(revocationMaxAge: Duration = .seconds(2), auth: @escaping @Sendable () throws -> WireClient) {
+    init(
+        revocationMaxAge: Duration = .seconds(2), keyMaxAge: Duration = .seconds(30),
+        auth: @escaping @Sendable () throws -> WireClient
+    ) {
         self.auth = auth
         self.revocationMaxAge = revocationMaxAge
+        self.keyMaxAge = keyMaxAge
     }
 
     /// The claims of the bearer token in `request`, or NotAuthorized.
@@ -41,7 +48,17 @@ final class TokenVerifier: Sendable {
     }
 
     func verify(_ token: String) async throws -> TokenClaims {
-        if state.withLock({ $0.keysFetchedAt == nil }) { try await refreshKeys() }
+        switch state.withLock({ state in state.keysFetchedAt.map { clock.now - $0 > keyMaxAge } }) {
+        case nil: try await refreshKeys()
+        case true?:
+            do {
+                try await refreshKeys()
+            } catch {
+                // Keep verifying with the keys at hand rather than refuse everyone while AuthSvc is away.
+                state.withLock { $0.keysFetchedAt = clock.now }
+            }
+        case false?: break
+        }
         let claims: TokenClaims
         do {
             claims = try check(token)

@@ -28,7 +28,8 @@ struct ProcessCommand: WireServiceCommand {
     @Option(help: "Jobs one user may have pending or running at once (env CLEARSKY_MAX_QUEUED_JOBS; default 100).")
     var maxQueuedJobs: Int?
 
-    func parts(host: ServiceHost, secret: ClusterSecret) throws -> (router: WireRouter, services: [any Service]) {
+    func parts(host: ServiceHost, credentials: WireCredentials) throws -> (router: WireRouter, services: [any Service])
+    {
         var settings = ProcessSettings()
         if let count = try integerSetting(workers, flagName: "workers", variable: "CLEARSKY_WORKERS", in: 1...256) {
             settings.workers = count
@@ -48,7 +49,7 @@ struct ProcessCommand: WireServiceCommand {
         {
             settings.maxQueuedJobsPerOwner = count
         }
-        let store = try host.client(of: .store, secret: secret)
+        let store = try host.client(of: .store, credentials: credentials)
         let service = ProcessService(
             store: { store }, jobs: try JobStore(folder: host.configuration.stateDirectory), settings: settings,
             logger: host.logger)

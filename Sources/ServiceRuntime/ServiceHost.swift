@@ -24,8 +24,8 @@ public struct ServiceHost: Sendable {
     }
 
     /// Creates the service's state folder (private, with the data folder: `PrivateFiles`) and loads the
-    /// cluster secret; fails with a clear message.
-    public func prepare() throws -> ClusterSecret {
+    /// cluster secret and the service's certificate (unless plain Wire was chosen); fails with a clear message.
+    public func prepare() throws -> WireCredentials {
         do {
             try FileManager.default.createDirectory(
                 atPath: configuration.stateDirectory, withIntermediateDirectories: true)
@@ -34,7 +34,7 @@ public struct ServiceHost: Sendable {
         } catch {
             throw WireError(.failedPrecondition, "Cannot make \(configuration.stateDirectory) private: \(error)")
         }
-        return try ClusterSecret.load(from: configuration.secretFile)
+        return try configuration.credentials()
     }
 
     /// The `health` handler every service registers, with `registerOnEventLoop`: it answers on the
@@ -63,18 +63,18 @@ public struct ServiceHost: Sendable {
     }
 
     /// A client of `peer`, whose address the configuration must give (`--store` and the like).
-    public func client(of peer: ServiceName, secret: ClusterSecret) throws -> WireClient {
+    public func client(of peer: ServiceName, credentials: WireCredentials) throws -> WireClient {
         guard let endpoint = configuration.peers[peer] else {
             throw WireError(
                 .failedPrecondition,
                 "\(configuration.service.rawValue) needs \(peer.rawValue)'s address (--\(peer.key))")
         }
-        return WireClient(endpoint: endpoint, service: peer.rawValue, secret: secret)
+        return WireClient(endpoint: endpoint, service: peer.rawValue, credentials: credentials)
     }
 
-    /// Serves `router` with `secret` (from `prepare()`) and runs `services` until a signal arrives. The
+    /// Serves `router` with `credentials` (from `prepare()`) and runs `services` until a signal arrives. The
     /// router must answer `health` (every `*Router.make` registers `healthHandler()` or its own).
-    public func run(router: WireRouter, services: [any Service] = [], secret: ClusterSecret) async throws {
+    public func run(router: WireRouter, services: [any Service] = [], credentials: WireCredentials) async throws {
         guard router.handles(CommonContract.health) else {
             throw WireError(.failedPrecondition, "\(configuration.service.rawValue) serves no health method")
         }
@@ -82,7 +82,7 @@ public struct ServiceHost: Sendable {
             configuration: WireServerConfiguration(
                 host: configuration.listen.host, port: configuration.listen.port,
                 service: configuration.service.rawValue),
-            router: router, secret: secret, logger: logger)
+            router: router, secret: credentials.secret, tls: credentials.tls, logger: logger)
         let all: [any Service] = [server] + services
         var configurations = all.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
         if let watch = ParentWatch(logger: logger) {

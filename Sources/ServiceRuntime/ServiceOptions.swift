@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClusterCertificates
 import Contracts
 import Foundation
 import Logging
@@ -17,6 +18,18 @@ public struct ServiceOptions: ParsableArguments {
 
     @Option(help: "Cluster secret file (env CLEARSKY_SECRET_FILE; default DATA/cluster.secret).")
     public var secretFile: String?
+
+    @Option(
+        help:
+            "Certificate folder for Wire over mutual TLS, as `clearsky certs` writes it (env CLEARSKY_TLS_DIR; default DATA/certs)."
+    )
+    public var tlsDir: String?
+
+    @Flag(
+        help:
+            "Plain Wire, without TLS: for a cluster whose services all listen on loopback (env CLEARSKY_PLAIN_WIRE=1)."
+    )
+    public var plainWire = false
 
     @Option(
         help: "Log level: trace, debug, info, notice, warning, error, critical (env CLEARSKY_LOG_LEVEL; default info).")
@@ -78,10 +91,13 @@ public struct ServiceOptions: ParsableArguments {
                 ?? "127.0.0.1:\(peer.port(base: base))"
             peers[peer] = try endpoint(text, "--\(peer.key)")
         }
+        let listen = try endpoint(listenText, "--listen")
+        let plain = plainWire || ["1", "true", "yes"].contains(environment["CLEARSKY_PLAIN_WIRE"]?.lowercased() ?? "")
         return ServiceConfiguration(
-            service: service, listen: try endpoint(listenText, "--listen"), dataDirectory: dataDirectory,
+            service: service, listen: listen, dataDirectory: dataDirectory,
             secretFile: value(secretFile, "CLEARSKY_SECRET_FILE") ?? "\(dataDirectory)/cluster.secret",
-            logLevel: level, peers: peers)
+            logLevel: level, peers: peers,
+            tlsDirectory: plain ? nil : value(tlsDir, "CLEARSKY_TLS_DIR") ?? "\(dataDirectory)/certs")
     }
 }
 
@@ -96,11 +112,14 @@ public struct ServiceConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// Where the other services listen.
     public var peers: [ServiceName: WireEndpoint]
+    /// The certificate folder for Wire over mutual TLS; nil for plain Wire (loopback only).
+    public var tlsDirectory: String?
 
     public init(
         service: ServiceName, listen: WireEndpoint, dataDirectory: String, secretFile: String,
-        logLevel: Logger.Level = .info, peers: [ServiceName: WireEndpoint] = [:]
+        logLevel: Logger.Level = .info, peers: [ServiceName: WireEndpoint] = [:], tlsDirectory: String? = nil
     ) {
+        self.tlsDirectory = tlsDirectory
         self.service = service
         self.listen = listen
         self.dataDirectory = dataDirectory
@@ -111,4 +130,43 @@ public struct ServiceConfiguration: Sendable {
 
     /// This service's own folder under the data folder.
     public var stateDirectory: String { "\(dataDirectory)/\(service.key)" }
+
+    /// The cluster secret and, unless plain Wire was chosen, the TLS identity of `member` (this service's
+    /// by default; the operator's for `clearsky rotate-key`) from the certificate folder.
+    public func credentials(as member: CertificateFolder.Member? = nil) throws -> WireCredentials {
+        let secret = try ClusterSecret.load(from: secretFile)
+        guard let tlsDirectory else {
+            // Plain Wire carries passwords, tokens and images in clear: never off this machine.
+            let addresses =
+                [("--listen", listen)] + peers.sorted { $0.key.key < $1.key.key }.map { ("--\($0.key.key)", $0.value) }
+            for (name, address) in addresses where !WireEndpoint.isLoopback(address.host) {
+                throw WireError(
+                    .failedPrecondition,
+                    "Plain Wire is for loopback only, but \(name) is \(address): give the services certificates (clearsky certs) and drop --plain-wire"
+                )
+            }
+            return .plain(secret)
+        }
+        let member = member ?? CertificateFolder.Member(file: service.key, identity: service.rawValue)
+        let folder = CertificateFolder(tlsDirectory)
+        guard folder.holds(member) else {
+            throw WireError(
+                .failedPrecondition,
+                "No certificate for \(member.identity) in \(tlsDirectory) (\(member.file).pem, \(member.file).key, ca.pem): "
+                    + "run `clearsky certs --dir \(tlsDirectory)`, or choose --plain-wire for a cluster on loopback only"
+            )
+        }
+        return WireCredentials(secret: secret, tls: try folder.tls(for: member))
+    }
+}
+
+extension CertificateFolder.Member {
+    /// Every identity of a cluster: the five processes and the operator's commands.
+    public static let cluster: [CertificateFolder.Member] = ClusterIdentity.all.map {
+        CertificateFolder.Member(file: $0.file, identity: $0.identity)
+    }
+
+    /// The operator's commands (`clearsky rotate-key`, `revoke-key`).
+    public static let operatorCommands = CertificateFolder.Member(
+        file: ClusterIdentity.operatorFile, identity: ClusterIdentity.operatorName)
 }

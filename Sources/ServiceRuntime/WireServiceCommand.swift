@@ -10,17 +10,17 @@ public protocol WireServiceCommand: AsyncParsableCommand {
     /// The flags every service takes.
     var options: ServiceOptions { get }
     /// The one place a service is assembled: its settings from the options, its stores opened in the
-    /// state folder that `host.prepare()` made, clients of its peers with `secret`, the service, the router
+    /// state folder that `host.prepare()` made, clients of its peers with `credentials`, the service, the router
     /// that binds its methods (`*Router.make`, which registers `health` too), and the background work
     /// (workers, event consumers) that runs beside it.
-    func parts(host: ServiceHost, secret: ClusterSecret) throws -> (router: WireRouter, services: [any Service])
+    func parts(host: ServiceHost, credentials: WireCredentials) throws -> (router: WireRouter, services: [any Service])
 }
 
 extension WireServiceCommand {
     public func run() async throws {
         let host = ServiceHost(configuration: try options.resolve(for: Self.service))
-        let secret = try host.prepare()
-        let (router, services) = try parts(host: host, secret: secret)
-        try await host.run(router: router, services: services, secret: secret)
+        let credentials = try host.prepare()
+        let (router, services) = try parts(host: host, credentials: credentials)
+        try await host.run(router: router, services: services, credentials: credentials)
     }
 }

@@ -22,7 +22,8 @@ struct StoreCommand: WireServiceCommand {
     @Option(help: "Largest width × height accepted at upload (env CLEARSKY_PIXEL_LIMIT; default 100000000).")
     var pixelLimit: Int?
 
-    func parts(host: ServiceHost, secret: ClusterSecret) throws -> (router: WireRouter, services: [any Service]) {
+    func parts(host: ServiceHost, credentials: WireCredentials) throws -> (router: WireRouter, services: [any Service])
+    {
         var settings = StoreSettings()
         if let megabytes = try integerSetting(
             cacheMB, flagName: "cache-mb", variable: "CLEARSKY_CACHE_MB", in: 0...(1 << 40))

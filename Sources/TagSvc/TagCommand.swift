@@ -57,7 +57,8 @@ struct TagCommand: WireServiceCommand {
     @Option(help: "Notifications in flight at once (env CLEARSKY_DELIVERY_CONCURRENCY; default 32).")
     var deliveryConcurrency: Int?
 
-    func parts(host: ServiceHost, secret: ClusterSecret) throws -> (router: WireRouter, services: [any Service]) {
+    func parts(host: ServiceHost, credentials: WireCredentials) throws -> (router: WireRouter, services: [any Service])
+    {
         var settings = TagSettings()
         if let limit = try integerSetting(
             pixelLimit, flagName: "pixel-limit", variable: "CLEARSKY_PIXEL_LIMIT", in: 1...Int.max)
@@ -104,7 +105,7 @@ struct TagCommand: WireServiceCommand {
         let mail = try MailConfiguration.delivery(smtp: smtp, dataDirectory: host.configuration.dataDirectory)
         // The model is loaded and checked before anything listens.
         let detector = try settings.detector(modelFolder: modelDir ?? ModelFiles.defaultFolder())
-        let store = try host.client(of: .store, secret: secret)
+        let store = try host.client(of: .store, credentials: credentials)
         let service = TagService(
             store: { store }, detector: detector, tags: try TagStore(folder: host.configuration.stateDirectory),
             settings: settings, mail: mail, logger: host.logger)

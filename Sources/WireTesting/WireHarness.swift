@@ -7,7 +7,7 @@ import Wire
 
 /// Runs a real Wire server on port 0 in the test process for the duration of `body`.
 public func withWireServer<T: Sendable>(
-    service: String, router: WireRouter, secret: ClusterSecret = WireHarness.secret,
+    service: String, router: WireRouter, secret: ClusterSecret = WireHarness.secret, tls: WireTLS? = nil,
     configure: (inout WireServerConfiguration) -> Void = { _ in },
     _ body: (WireHarness) async throws -> T
 ) async throws -> T {
@@ -16,7 +16,7 @@ public func withWireServer<T: Sendable>(
     configure(&configuration)
     var logger = Logger(label: "test.\(service)")
     logger.logLevel = .warning
-    let server = WireServer(configuration: configuration, router: router, secret: secret, logger: logger)
+    let server = WireServer(configuration: configuration, router: router, secret: secret, tls: tls, logger: logger)
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await server.run() }
         let address = try await server.localAddress()
@@ -47,11 +47,12 @@ public final class WireHarness: Sendable {
     }
 
     /// A real client of the server; closed when the harness ends.
-    public func client(secret: ClusterSecret = WireHarness.secret, service: String? = nil, poolSize: Int = 1)
-        -> WireClient
-    {
+    public func client(
+        secret: ClusterSecret = WireHarness.secret, tls: WireTLS? = nil, service: String? = nil, poolSize: Int = 1
+    ) -> WireClient {
         let client = WireClient(
-            endpoint: endpoint, service: service ?? server.configuration.service, secret: secret, poolSize: poolSize)
+            endpoint: endpoint, service: service ?? server.configuration.service, secret: secret, tls: tls,
+            poolSize: poolSize)
         clients.withLockedValue { $0.append(client) }
         return client
     }

@@ -16,7 +16,7 @@ struct ClearskyCommand: AsyncParsableCommand {
         subcommands: [
             AuthCommand.self, ImageCommand.self, ProcessCommand.self, RecognizeCommand.self, SimilarCommand.self,
             JobCommand.self, TagsCommand.self, SubscriptionCommand.self,
-            UpCommand.self, HealthCommand.self, RotateKeyCommand.self,
+            UpCommand.self, HealthCommand.self, RotateKeyCommand.self, RevokeKeyCommand.self, CertsCommand.self,
         ])
 
     /// As ArgumentParser's own, except that bad usage exits with 2 (its default is 64).

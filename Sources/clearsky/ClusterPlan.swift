@@ -1,3 +1,4 @@
+import ClusterCertificates
 import Contracts
 import Foundation
 import ServiceRuntime
@@ -17,12 +18,15 @@ struct ClusterPlan: Sendable {
     let binaryDirectory: String
     let logLevel: String
     let children: [Child]
+    /// Plain Wire between the services; otherwise mutual TLS with the certificates in `certificateDirectory`.
+    let plainWire: Bool
 
     /// `webhookAllow` (CIDRs) goes to TagSvc as `--webhook-allow`; nil leaves TagSvc's environment to decide.
     init(
         dataDirectory: String, gatewayPort: Int, basePort: Int, binaryDirectory: String, logLevel: String,
-        webhookAllow: String? = nil
+        webhookAllow: String? = nil, plainWire: Bool = false
     ) throws {
+        self.plainWire = plainWire
         self.dataDirectory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
         self.gatewayPort = gatewayPort
         self.basePort = basePort
@@ -32,6 +36,7 @@ struct ClusterPlan: Sendable {
             "--data-dir", self.dataDirectory, "--secret-file", "\(self.dataDirectory)/cluster.secret",
             "--base-port", String(basePort), "--log-level", logLevel,
         ]
+        let transport = plainWire ? ["--plain-wire"] : ["--tls-dir", "\(self.dataDirectory)/certs"]
         var children: [Child] = []
         for service in ServiceName.allCases {
             let executable = "\(binaryDirectory)/\(service.rawValue)"
@@ -42,7 +47,7 @@ struct ClusterPlan: Sendable {
             }
             let listen =
                 service == .gateway ? "127.0.0.1:\(gatewayPort)" : "127.0.0.1:\(service.port(base: basePort))"
-            var arguments = common + ["--listen", listen]
+            var arguments = common + transport + ["--listen", listen]
             if service == .tag, let webhookAllow { arguments += ["--webhook-allow", webhookAllow] }
             children.append(Child(name: service, executable: executable, arguments: arguments))
         }
@@ -51,6 +56,7 @@ struct ClusterPlan: Sendable {
 
     var healthURL: String { "http://127.0.0.1:\(gatewayPort)/healthz" }
     var secretFile: String { "\(dataDirectory)/cluster.secret" }
+    var certificateDirectory: String { "\(dataDirectory)/certs" }
     var runDirectory: String { "\(dataDirectory)/run" }
     /// Restarts per service, kept by the supervisor for the gateway's `/healthz`.
     var restartsFile: String { "\(runDirectory)/restarts.json" }
@@ -66,6 +72,10 @@ struct ClusterPlan: Sendable {
         }
         if !manager.fileExists(atPath: secretFile) {
             try ClusterSecret.random().write(to: secretFile)
+        }
+        // The cluster's CA and certificates on first run (and renewed when they near their end).
+        if !plainWire {
+            try CertificateFolder(certificateDirectory).create(members: CertificateFolder.Member.cluster)
         }
         for folder in folders { try PrivateFiles.tighten(folder) }
     }

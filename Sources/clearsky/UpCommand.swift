@@ -32,6 +32,12 @@ struct UpCommand: AsyncParsableCommand {
     )
     var webhookAllow: String?
 
+    @Flag(
+        help:
+            "Plain Wire between the services instead of mutual TLS (they listen on loopback either way; env CLEARSKY_PLAIN_WIRE=1)."
+    )
+    var plainWire = false
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let plan = try ClusterPlan(
@@ -40,7 +46,9 @@ struct UpCommand: AsyncParsableCommand {
             basePort: try basePort ?? environment["CLEARSKY_BASE_PORT"].map(parsePort) ?? 7100,
             binaryDirectory: binDir ?? ClusterPlan.ownDirectory(),
             logLevel: logLevel ?? environment["CLEARSKY_LOG_LEVEL"] ?? "info",
-            webhookAllow: webhookAllow ?? environment["CLEARSKY_WEBHOOK_ALLOW"])
+            webhookAllow: webhookAllow ?? environment["CLEARSKY_WEBHOOK_ALLOW"],
+            plainWire: plainWire
+                || ["1", "true", "yes"].contains(environment["CLEARSKY_PLAIN_WIRE"]?.lowercased() ?? ""))
         try plan.prepareDataDirectory()
         let level = Logger.Level(rawValue: plan.logLevel.lowercased()) ?? .info
         LoggingBootstrap.once(level: level)

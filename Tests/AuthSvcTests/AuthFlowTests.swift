@@ -305,6 +305,35 @@ import WireTesting
         }
     }
 
+    @Test func aRevokedKeyIsGoneAtOnceAndAnActiveOneReplaced() async throws {
+        try await withAuthHarness { auth in
+            let before = try await auth.signedIn("kim")
+            let first = try await auth.client.call(AuthContract.verificationKeys, Empty()).keys[0].kid
+            let rotation = try await auth.client.call(AuthContract.rotateKey, Empty())
+            // A retired key: removed, the active one stays.
+            let retired = try await auth.client.call(AuthContract.revokeKey, RevokeKeyRequest(kid: first))
+            #expect(retired == KeyRevocation(kid: first, activeKid: rotation.kid))
+            var keys = try await auth.client.call(AuthContract.verificationKeys, Empty())
+            #expect(keys.keys.map(\.kid) == [rotation.kid])
+            #expect(throws: TokenError.self) { try Self.verify(before.accessToken, keys: keys, now: auth.clock.now) }
+            // The active key: a new one signs from now on.
+            let active = try await auth.client.call(AuthContract.revokeKey, RevokeKeyRequest(kid: rotation.kid))
+            #expect(active.kid == rotation.kid && active.activeKid != rotation.kid)
+            keys = try await auth.client.call(AuthContract.verificationKeys, Empty())
+            #expect(keys.keys.map(\.kid) == [active.activeKid])
+            let after = try await auth.client.call(
+                AuthContract.login, LoginRequest(username: "kim", password: "Corr3ct-horse", client: client))
+            _ = try Self.verify(after.accessToken, keys: keys, now: auth.clock.now)
+            // Unknown and absurd key ids are refused with a clear error.
+            for kid in [rotation.kid, "", String(repeating: "k", count: 10_000)] {
+                let result = await wireCode {
+                    _ = try await auth.client.call(AuthContract.revokeKey, RevokeKeyRequest(kid: kid))
+                }
+                #expect(result == .notFound)
+            }
+        }
+    }
+
     @Test func olderHashesAreUpgradedAtLogin() async throws {
         try await withServiceHost(.auth) { host in
             let path = host.configuration.stateDirectory + ".sqlite"

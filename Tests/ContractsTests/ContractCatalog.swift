@@ -25,6 +25,7 @@ enum ContractCatalog {
         try visitor.visit(AuthContract.revocations)
         try visitor.visit(AuthContract.rotateKey)
         try visitor.visit(AuthContract.verifyPassword)
+        try visitor.visit(AuthContract.revokeKey)
         try visitor.visit(CommonContract.health)
         try visitor.visit(ProcessContract.process)
         try visitor.visit(ProcessContract.thumbnail)

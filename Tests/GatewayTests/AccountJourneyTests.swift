@@ -30,7 +30,10 @@ import WireTesting
         }
     }
 
-    func withGateway(_ body: @escaping @Sendable (Fixture, any TestClientProtocol) async throws -> Void) async throws {
+    func withGateway(
+        keyMaxAge: Duration = .seconds(30),
+        _ body: @escaping @Sendable (Fixture, any TestClientProtocol) async throws -> Void
+    ) async throws {
         try await withServiceHost(.auth) { host in
             var settings = AuthSettings()
             settings.passwordIterations = 1_000
@@ -44,8 +47,10 @@ import WireTesting
                 for service in ServiceName.backends {
                     peers[service] = endpoints[service.rawValue] ?? WireEndpoint(host: "127.0.0.1", port: 1)
                 }
-                let backends = Backends(peers: peers, secret: WireHarness.secret)
-                let verifier = TokenVerifier(revocationMaxAge: .zero) { try backends.client(.auth) }
+                let backends = Backends(peers: peers, credentials: .plain(WireHarness.secret))
+                let verifier = TokenVerifier(revocationMaxAge: .zero, keyMaxAge: keyMaxAge) {
+                    try backends.client(.auth)
+                }
                 let app = Application(
                     router: GatewayApp.router(backends: backends, registry: .init(), verifier: verifier))
                 let fixture = Fixture(outbox: outbox, authClient: try backends.client(.auth))
@@ -79,6 +84,29 @@ import WireTesting
 
     func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T {
         try JSONDecoder().decode(T.self, from: Data(buffer: response.body))
+    }
+
+    /// `clearsky revoke-key`'s call: the gateway stops accepting the key's tokens once its key cache is
+    /// older than its age (here 1 s; 30 s by default, at most 60), and signing in again works at once.
+    @Test func aRevokedKeyStopsVerifyingWithinTheKeyCacheAge() async throws {
+        try await withGateway(keyMaxAge: .seconds(1)) { fixture, client in
+            _ = try await post(
+                client, "/v1/auth/signup",
+                ["username": "olivia", "email": "o@example.com", "password": "Corr3ct-horse"])
+            _ = try await post(
+                client, "/v1/auth/confirm", ["username": "olivia", "code": try fixture.code(for: "o@example.com")])
+            let login = ["username": "olivia", "password": "Corr3ct-horse"]
+            let tokens = try decode(TokenSet.self, try await post(client, "/v1/auth/login", login))
+            #expect(try await get(client, "/v1/me", token: tokens.accessToken).status == .ok)
+            let kid = try await fixture.signingKey().kid
+            let revocation = try await fixture.authClient.call(AuthContract.revokeKey, RevokeKeyRequest(kid: kid))
+            #expect(revocation.kid == kid && revocation.activeKid != kid)
+            try await Task.sleep(for: .milliseconds(1_200))
+            let refused = try await get(client, "/v1/me", token: tokens.accessToken)
+            #expect(refused.status == .unauthorized && errorCode(refused) == "NotAuthorized")
+            let again = try decode(TokenSet.self, try await post(client, "/v1/auth/login", login))
+            #expect(try await get(client, "/v1/me", token: again.accessToken).status == .ok)
+        }
     }
 
     @Test func signUpConfirmLoginMeRefreshLogout() async throws {

@@ -81,7 +81,7 @@ struct ClusterHarness: Sendable {
                                 router: TagRouter.make(host: processHost, service: tags)
                             ) { tagServer in
                                 peers[.tag] = tagServer.endpoint
-                                let backends = Backends(peers: peers, secret: WireHarness.secret)
+                                let backends = Backends(peers: peers, credentials: .plain(WireHarness.secret))
                                 let verifier = TokenVerifier(revocationMaxAge: .zero) { try backends.client(.auth) }
                                 var settings = GatewaySettings()
                                 (settings.uploadLimit, settings.publicURL) = (uploadLimit, publicURL)

@@ -29,7 +29,7 @@ import WireTesting
             // A service that is not running gets a port nobody listens on.
             peers[service] = endpoints[service.rawValue] ?? WireEndpoint(host: "127.0.0.1", port: 1)
         }
-        let backends = Backends(peers: peers, secret: WireHarness.secret)
+        let backends = Backends(peers: peers, credentials: .plain(WireHarness.secret))
         return Application(router: GatewayApp.router(backends: backends, registry: registry))
     }
 

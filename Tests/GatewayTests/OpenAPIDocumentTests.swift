@@ -18,7 +18,7 @@ import WireTesting
         var settings = GatewaySettings()
         let assets = try WebAssets(folder: Self.web)
         settings.web = assets
-        let backends = Backends(peers: [:], secret: WireHarness.secret)
+        let backends = Backends(peers: [:], credentials: .plain(WireHarness.secret))
         return (GatewayApp.router(backends: backends, registry: .init(), settings: settings), assets)
     }
 

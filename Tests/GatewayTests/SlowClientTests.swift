@@ -27,7 +27,8 @@ import WireTesting
         var logger = Logger(label: "slow-client-test")
         logger.logLevel = .critical
         return GatewayApp.make(
-            configuration: configuration, backends: Backends(peers: peers, secret: WireHarness.secret), logger: logger,
+            configuration: configuration, backends: Backends(peers: peers, credentials: .plain(WireHarness.secret)),
+            logger: logger,
             settings: settings)
     }
 

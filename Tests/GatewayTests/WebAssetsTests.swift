@@ -31,7 +31,7 @@ import WireTesting
         let assets = try WebAssets(folder: folder)
         var settings = GatewaySettings()
         settings.web = assets
-        let backends = Backends(peers: [:], secret: WireHarness.secret)
+        let backends = Backends(peers: [:], credentials: .plain(WireHarness.secret))
         let app = Application(router: GatewayApp.router(backends: backends, registry: .init(), settings: settings))
         try await app.test(.router) { client in try await body(assets, client) }
     }

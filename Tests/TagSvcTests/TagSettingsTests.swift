@@ -31,7 +31,7 @@ import WireTesting
             for bad in ["0", "257", "-1"] {
                 let command = try TagCommand.parse(["--detection-threads=\(bad)"])
                 let error = #expect(throws: ValidationError.self) {
-                    try command.parts(host: host, secret: WireHarness.secret)
+                    try command.parts(host: host, credentials: .plain(WireHarness.secret))
                 }
                 #expect(error?.message.contains("--detection-threads") == true, "\(bad)")
             }

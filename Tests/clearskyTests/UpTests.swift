@@ -1,6 +1,8 @@
 import AsyncHTTPClient
+import ClusterCertificates
 import Contracts
 import Foundation
+import ServiceRuntime
 import Testing
 import Wire
 import WireTesting
@@ -53,29 +55,66 @@ import WireTesting
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         #expect(FileManager.default.fileExists(atPath: "\(data)/mail/outbox"))
 
-        // The gateway answers `health` over Wire too, with the secret `up` made.
+        // First run made the cluster's CA and a certificate per identity, private too.
+        let certificates = CertificateFolder("\(data)/certs")
+        let folderMode = try FileManager.default.attributesOfItem(atPath: certificates.path)[.posixPermissions]
+        #expect((folderMode as? Int) == 0o700)
+        for member in CertificateFolder.Member.cluster {
+            #expect(certificates.holds(member), "\(member.identity)")
+            let keyMode = try FileManager.default.attributesOfItem(atPath: certificates.keyPath(member.file))
+            #expect((keyMode[.posixPermissions] as? Int) == 0o600, "\(member.identity)")
+        }
+        let secret = try ClusterSecret.load(from: "\(data)/cluster.secret")
+        func credentials(_ identity: String, _ file: String) throws -> WireCredentials {
+            WireCredentials(
+                secret: secret, tls: try certificates.tls(for: .init(file: file, identity: identity)))
+        }
+        let operatorCredentials = try credentials("Operator", "operator")
+
+        // The services speak Wire over mutual TLS: a client with the secret alone gets nothing.
+        let authEndpoint = WireEndpoint(host: "127.0.0.1", port: ServiceName.auth.port(base: base))
+        let plain = WireClient(endpoint: authEndpoint, service: "AuthSvc", secret: secret)
+        await #expect(throws: WireError.self) { try await plain.call(CommonContract.health, Empty()) }
+        await plain.close()
+
+        // The gateway answers `health` over Wire too, to any certified peer.
         let gatewayWire = WireClient(
             endpoint: WireEndpoint(host: "127.0.0.1", port: ServiceName.gatewayWirePort(base: base)),
-            service: "Gateway",
-            secret: try ClusterSecret.load(from: "\(data)/cluster.secret"))
+            service: "Gateway", credentials: operatorCredentials)
         let gatewayHealth = try await gatewayWire.call(CommonContract.health, Empty())
         #expect(gatewayHealth.service == "Gateway")
         await gatewayWire.close()
 
-        // `clearsky rotate-key` reaches AuthSvc with the same secret; AuthSvc then hands out two keys.
-        let rotate = Process()
-        rotate.executableURL = URL(fileURLWithPath: executable)
-        rotate.arguments = ["rotate-key", "--data-dir", data, "--base-port", String(base)]
-        let rotateOutput = Pipe()
-        rotate.standardOutput = rotateOutput
-        let status = try await runToExit(rotate)
-        let printed = String(decoding: rotateOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(status == 0 && printed.contains("Signing key rotated"))
+        // Each identity calls what its access list allows: the operator may not read the signing keys,
+        // nor may StoreSvc (only the gateway verifies tokens).
+        for (identity, file) in [("Operator", "operator"), ("StoreSvc", "store")] {
+            let client = WireClient(
+                endpoint: authEndpoint, service: "AuthSvc", credentials: try credentials(identity, file))
+            let refused = await #expect(throws: WireError.self) {
+                try await client.call(AuthContract.verificationKeys, Empty())
+            }
+            #expect(refused?.code == .permissionDenied, "\(identity)")
+            await client.close()
+        }
+
+        // `clearsky rotate-key` reaches AuthSvc as the operator; AuthSvc then hands out two keys.
+        let rotated = try await runClearsky(
+            executable, ["rotate-key", "--data-dir", data, "--base-port", String(base)])
+        #expect(rotated.status == 0 && rotated.output.contains("Signing key rotated"))
         let authWire = WireClient(
-            endpoint: WireEndpoint(host: "127.0.0.1", port: ServiceName.auth.port(base: base)), service: "AuthSvc",
-            secret: try ClusterSecret.load(from: "\(data)/cluster.secret"))
+            endpoint: authEndpoint, service: "AuthSvc", credentials: try credentials("Gateway", "gateway"))
         let keys = try await authWire.call(AuthContract.verificationKeys, Empty())
-        #expect(keys.keys.count == 2 && printed.contains(keys.keys[0].kid))
+        #expect(keys.keys.count == 2 && rotated.output.contains(keys.keys[0].kid))
+        // `clearsky revoke-key` removes the old key at once.
+        let old = keys.keys[1].kid
+        let revoked = try await runClearsky(
+            executable, ["revoke-key", old, "--data-dir", data, "--base-port", String(base)])
+        #expect(revoked.status == 0 && revoked.output.contains("Signing key \(old) revoked"))
+        #expect(try await authWire.call(AuthContract.verificationKeys, Empty()).keys.map(\.kid) == [keys.keys[0].kid])
+        // A key that is not there: a clear error and a failing status.
+        let again = try await runClearsky(
+            executable, ["revoke-key", old, "--data-dir", data, "--base-port", String(base)])
+        #expect(again.status != 0 && again.errors.contains("No signing key \(old)"))
         await authWire.close()
 
         // A service that dies is restarted and the cluster turns green again.
@@ -94,6 +133,23 @@ import WireTesting
             #expect(kill(child, 0) != 0, "child \(child) still running")
         }
     }
+}
+
+/// Runs the clearsky executable with `arguments` to its end: its status, standard output and error.
+func runClearsky(_ executable: String, _ arguments: [String]) async throws -> (
+    status: Int32, output: String, errors: String
+) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let (output, errors) = (Pipe(), Pipe())
+    process.standardOutput = output
+    process.standardError = errors
+    let status = try await runToExit(process)
+    return (
+        status, String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+        String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    )
 }
 
 /// Runs `process` to its end and returns its exit status, without holding a thread while it runs

@@ -16,9 +16,12 @@ final class ClientConnection: Sendable {
     }
 
     static func connect(
-        host: String, port: Int, service: String, secret: ClusterSecret, maxFrameSize: Int, connectTimeout: Duration,
-        group: any EventLoopGroup
+        host: String, port: Int, service: String, secret: ClusterSecret, tls: WireTLS?, maxFrameSize: Int,
+        connectTimeout: Duration, group: any EventLoopGroup
     ) async throws -> ClientConnection {
+        if tls == nil, !WireEndpoint.isLoopback(host) {
+            throw WireError(.failedPrecondition, "Plain Wire goes to loopback only; \(service) at \(host) needs TLS")
+        }
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: group)
@@ -34,6 +37,8 @@ final class ClientConnection: Sendable {
         let (handler, handshake) = try await channel.eventLoop.submit {
             let handler = WireClientHandler(
                 service: service, secret: secret, eventLoop: channel.eventLoop, goingAway: goingAway)
+            // TLS first: it handshakes as it is added (the channel is active) and holds HELLO until it is done.
+            if let tls { try channel.pipeline.syncOperations.addHandler(try tls.clientHandler(for: service)) }
             try channel.pipeline.syncOperations.addHandlers([
                 ByteToMessageHandler(FrameDecoder(maxFrameSize: maxFrameSize)), handler,
             ])

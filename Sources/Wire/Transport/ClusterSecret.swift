@@ -45,3 +45,18 @@ public struct ClusterSecret: Sendable {
         }
     }
 }
+
+/// What a process proves itself with: the cluster secret (the handshake's proof, derived keys) and, unless
+/// the cluster runs plain Wire on loopback, its mutual-TLS identity.
+public struct WireCredentials: Sendable {
+    public var secret: ClusterSecret
+    /// nil for plain Wire (loopback only).
+    public var tls: WireTLS?
+
+    public init(secret: ClusterSecret, tls: WireTLS?) {
+        (self.secret, self.tls) = (secret, tls)
+    }
+
+    /// Plain Wire: the secret alone.
+    public static func plain(_ secret: ClusterSecret) -> WireCredentials { WireCredentials(secret: secret, tls: nil) }
+}

@@ -34,9 +34,10 @@ final class EventLoopRequests: ChannelInboundHandler {
         let header = RequestHeader(&body, received: .now)
         // A peer that does not read its answers meets the reader's backpressure, not a growing write queue.
         if let header, frame.payload.readableBytes <= WireRouter.eventLoopRequestLimit, context.channel.isWritable,
-            let route = router.handlers[header.methodID], let handler = route.onEventLoop
+            let route = router.handlers[header.methodID], let handler = route.onEventLoop,
+            route.callers.admits(connection.peer)
         {
-            let call = header.context(route, connectionLogger: logger)
+            let call = header.context(route, peer: connection.peer, connectionLogger: logger)
             let result = Result { try handler(body, call, limits) }
             let reply = header.reply(
                 to: frame.id, route, result, logger: call.logger, allocator: context.channel.allocator)

@@ -4,10 +4,13 @@ public struct Method<Request: Codable & Sendable, Response: Codable & Sendable>:
     public let id: UInt32
     /// For logs and metrics.
     public let name: String
+    /// Who may call it over Wire with TLS (the access list; plain Wire admits every holder of the secret).
+    public let callers: WireCallers
 
-    public init(id: UInt32, name: String) {
+    public init(id: UInt32, name: String, callers: WireCallers = .anyPeer) {
         self.id = id
         self.name = name
+        self.callers = callers
     }
 }
 

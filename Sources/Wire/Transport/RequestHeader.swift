@@ -19,11 +19,11 @@ struct RequestHeader {
     }
 
     /// What the handler of `route` sees.
-    func context(_ route: WireRouter.Route, connectionLogger: Logger) -> WireContext {
+    func context(_ route: WireRouter.Route, peer: WirePeer, connectionLogger: Logger) -> WireContext {
         var logger = connectionLogger
         logger[metadataKey: "method"] = "\(route.name)"
         if !trace.isEmpty { logger[metadataKey: "trace"] = "\(WireContext.traceId(trace))" }
-        return WireContext(deadline: deadline, trace: trace, logger: logger)
+        return WireContext(deadline: deadline, trace: trace, logger: logger, peer: peer)
     }
 
     /// The RESPONSE or ERROR frame for request `id` once its handler has finished.

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOSSL
 import Primitives
 import Synchronization
 import Tracing
@@ -23,7 +24,12 @@ final class ServerConnection: Sendable {
         var started: UInt64 = 0
         /// Where answers go, once the handshake is done.
         var outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>?
+        /// Who the peer is, known once the handshake is done.
+        var peer = WirePeer.clusterSecret
     }
+
+    /// Who the peer is (its certificate's identity over TLS); read once the handshake is done.
+    var peer: WirePeer { state.withLock { $0.peer } }
 
     init(server: WireServer, accepted: AcceptedConnection) {
         self.server = server
@@ -132,6 +138,16 @@ final class ServerConnection: Sendable {
             return false
         }
         guard let helloFrame = try await frames.next() else { return false }
+        // Over TLS the handshake finished before any frame could be read: the peer's certificate is known.
+        if server.tls != nil {
+            guard let certificate = try await channel.channel.nioSSL_peerCertificate().get(),
+                case let names = try WireTLS.identities(of: certificate), names.count == 1, let name = names.first
+            else {
+                return try await refuse(WireError(.unauthenticated, "The peer's certificate names no single identity"))
+            }
+            state.withLock { $0.peer = .certified(name) }
+            logger.debug("Wire peer identified", metadata: ["caller": "\(name)"])
+        }
         guard helloFrame.type == .hello, helloFrame.flags == 0,
             let hello = try? helloFrame.payload.withUnsafeReadableBytes({
                 try WireDecoder().decode(Hello.self, from: $0)
@@ -240,7 +256,15 @@ final class ServerConnection: Sendable {
                     allocator: allocator))
             return
         }
-        let context = header.context(route, connectionLogger: logger)
+        let peer = self.peer
+        guard route.callers.admits(peer) else {
+            logger.warning("Wire call refused", metadata: ["method": "\(route.name)", "caller": "\(peer)"])
+            try? await outbound.write(
+                Frame.error(
+                    WireError(.permissionDenied, "\(peer) may not call \(route.name)"), id: id, allocator: allocator))
+            return
+        }
+        let context = header.context(route, peer: peer, connectionLogger: logger)
         // The caller enforces its deadline and sends CANCEL when it passes, so no server-side timer
         // is needed (a dead connection cancels everything).
         let result: Result<EncodedMessage, any Error>

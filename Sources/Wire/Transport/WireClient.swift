@@ -24,6 +24,14 @@ public struct WireEndpoint: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(host):\(port)" }
+
+    /// Whether `host` is a loopback address or `localhost` (where plain Wire may go).
+    public static func isLoopback(_ host: String) -> Bool {
+        let host = host.lowercased()
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
 }
 
 /// A client of one service: a small pool of connections, reconnecting after the peer restarts.
@@ -31,6 +39,7 @@ public final class WireClient: Sendable {
     public let endpoint: WireEndpoint
     public let service: String
     private let secret: ClusterSecret
+    private let tls: WireTLS?
     private let group: any EventLoopGroup
     private let poolSize: Int
     private let maxFrameSize: Int
@@ -45,18 +54,29 @@ public final class WireClient: Sendable {
     }
 
     public init(
-        endpoint: WireEndpoint, service: String, secret: ClusterSecret, poolSize: Int = 2,
+        endpoint: WireEndpoint, service: String, secret: ClusterSecret, tls: WireTLS? = nil, poolSize: Int = 2,
         maxFrameSize: Int = 64 << 20, connectTimeout: Duration = .seconds(10),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
         self.endpoint = endpoint
         self.service = service
         self.secret = secret
+        self.tls = tls
         self.group = group
         self.poolSize = max(1, poolSize)
         self.maxFrameSize = maxFrameSize
         self.connectTimeout = connectTimeout
         self.slots = Mutex(Array(repeating: .empty, count: max(1, poolSize)))
+    }
+
+    /// A client that proves itself with `credentials` (over TLS when they carry a certificate).
+    public convenience init(
+        endpoint: WireEndpoint, service: String, credentials: WireCredentials, poolSize: Int = 2,
+        connectTimeout: Duration = .seconds(10)
+    ) {
+        self.init(
+            endpoint: endpoint, service: service, secret: credentials.secret, tls: credentials.tls, poolSize: poolSize,
+            connectTimeout: connectTimeout)
     }
 
     /// Calls `method`; throws `WireError` (`deadlineExceeded` after `timeout`, `unavailable` when unreachable).
@@ -146,8 +166,8 @@ public final class WireClient: Sendable {
     private func connect(_ index: Int, _ promise: EventLoopPromise<ClientConnection>) async throws -> ClientConnection {
         do {
             let connection = try await ClientConnection.connect(
-                host: endpoint.host, port: endpoint.port, service: service, secret: secret, maxFrameSize: maxFrameSize,
-                connectTimeout: connectTimeout, group: group)
+                host: endpoint.host, port: endpoint.port, service: service, secret: secret, tls: tls,
+                maxFrameSize: maxFrameSize, connectTimeout: connectTimeout, group: group)
             slots.withLock { $0[index] = .ready(connection) }
             promise.succeed(connection)
             return connection

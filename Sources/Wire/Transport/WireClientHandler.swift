@@ -127,7 +127,9 @@ final class WireClientHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        let wireError = error as? WireError ?? WireError(.unavailable, "Connection to \(service) failed: \(error)")
+        let wireError =
+            error as? WireError ?? WireTLS.failure(error, service: service)
+            ?? WireError(.unavailable, "Connection to \(service) failed: \(error)")
         fail(wireError, context: context)
     }
 

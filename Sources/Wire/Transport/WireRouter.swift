@@ -9,9 +9,13 @@ public struct WireContext: Sendable {
     /// The caller's trace metadata (a W3C traceparent or a request id).
     public var trace: String
     public var logger: Logger
+    /// Who called: the identity of the caller's certificate over TLS.
+    public var peer: WirePeer
 
-    public init(deadline: ContinuousClock.Instant? = nil, trace: String = "", logger: Logger) {
-        (self.deadline, self.trace, self.logger) = (deadline, trace, logger)
+    public init(
+        deadline: ContinuousClock.Instant? = nil, trace: String = "", logger: Logger, peer: WirePeer = .clusterSecret
+    ) {
+        (self.deadline, self.trace, self.logger, self.peer) = (deadline, trace, logger, peer)
     }
 
     /// What log lines show of a trace: a W3C `traceparent`'s trace id (`00-<id>-<span>-<flags>`), or the
@@ -38,6 +42,8 @@ public struct WireRouter: Sendable {
     /// One registered method.
     struct Route: Sendable {
         var name: String
+        /// Who may call it.
+        var callers: WireCallers
         /// Runs the handler in a task; every route has one.
         var run: Handler
         /// The same handler, for running on the connection's event loop; only for `registerOnEventLoop`.
@@ -58,7 +64,7 @@ public struct WireRouter: Sendable {
         _ handler: @escaping @Sendable (Request, WireContext) async throws -> Response
     ) {
         handlers[method.id] = Route(
-            name: method.name,
+            name: method.name, callers: method.callers,
             run: { body, context, limits in
                 let request = try Self.decodeRequest(method, body, limits)
                 return try WireEncoder().encodeMessage(try await handler(request, context))
@@ -79,7 +85,8 @@ public struct WireRouter: Sendable {
             return try WireEncoder().encodeMessage(try handler(request, context))
         }
         handlers[method.id] = Route(
-            name: method.name, run: { body, context, limits in try inPlace(body, context, limits) },
+            name: method.name, callers: method.callers,
+            run: { body, context, limits in try inPlace(body, context, limits) },
             onEventLoop: inPlace)
     }
 

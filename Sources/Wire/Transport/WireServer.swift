@@ -15,6 +15,8 @@ public final class WireServer: Service, Sendable {
     public let configuration: WireServerConfiguration
     let router: WireRouter
     let secret: ClusterSecret
+    /// Mutual TLS; nil for plain Wire, which binds loopback addresses only.
+    let tls: WireTLS?
     let logger: Logger
     private let group: any EventLoopGroup
     private let bound: EventLoopPromise<SocketAddress>
@@ -29,12 +31,13 @@ public final class WireServer: Service, Sendable {
     }
 
     public init(
-        configuration: WireServerConfiguration, router: WireRouter, secret: ClusterSecret,
+        configuration: WireServerConfiguration, router: WireRouter, secret: ClusterSecret, tls: WireTLS? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger
     ) {
         self.configuration = configuration
         self.router = router
         self.secret = secret
+        self.tls = tls
         self.group = group
         self.logger = logger
         self.bound = group.next().makePromise()
@@ -47,9 +50,14 @@ public final class WireServer: Service, Sendable {
 
     public func run() async throws {
         let maxFrameSize = configuration.maxFrameSize
-        let (router, limits, logger) = (self.router, configuration.limits, self.logger)
+        let (router, limits, logger, tls) = (self.router, configuration.limits, self.logger, self.tls)
         let server: NIOAsyncChannel<AcceptedConnection, Never>
         do {
+            if tls == nil, !WireEndpoint.isLoopback(configuration.host) {
+                throw WireError(
+                    .failedPrecondition,
+                    "Plain Wire listens on loopback only; \(configuration.host) needs TLS (certificates)")
+            }
             server = try await ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 256)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -58,6 +66,7 @@ public final class WireServer: Service, Sendable {
                 .bind(host: configuration.host, port: configuration.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let gate = ConnectionGate()
+                        if let tls { try channel.pipeline.syncOperations.addHandler(tls.serverHandler()) }
                         try channel.pipeline.syncOperations.addHandlers(
                             ByteToMessageHandler(FrameDecoder(maxFrameSize: maxFrameSize, handshakeFrames: 2)),
                             EventLoopRequests(
@@ -75,7 +84,11 @@ public final class WireServer: Service, Sendable {
         state.withLock { $0.serverChannel = server.channel }
         bound.succeed(address)
         logger.info(
-            "Wire server listening", metadata: ["service": "\(configuration.service)", "address": "\(address)"])
+            "Wire server listening",
+            metadata: [
+                "service": "\(configuration.service)", "address": "\(address)",
+                "transport": "\(tls == nil ? "plain" : "TLS 1.3, mutual")",
+            ])
 
         try await withGracefulShutdownHandler {
             try await server.executeThenClose { inbound in
