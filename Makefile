@@ -3,7 +3,7 @@ SWIFT ?= swift
 DATA_DIR ?= ./data
 PORT ?= 8080
 
-.PHONY: setup models build release up test lint format bench bench-imaging bench-auth bench-detection bench-gateway bench-tags fuzz clean
+.PHONY: setup models build release up test lint format bench bench-imaging bench-auth bench-detection bench-gateway bench-tags bench-store fuzz clean
 
 setup:
 	@./scripts/setup.sh
@@ -46,7 +46,7 @@ lint:
 format:
 	$(SWIFT) format format --in-place --recursive Sources Tests Package.swift
 
-## Benchmarks (release builds, separate processes): Wire vs gRPC vs raw TCP, codec vs JSON.
+## Benchmarks (release builds, separate processes): Wire plain and over mutual TLS vs gRPC vs raw TCP, codec vs JSON.
 bench: setup
 	cd Benchmarks && $(SWIFT) build -c release
 	cd Benchmarks/GRPCPeer && $(SWIFT) build -c release
@@ -81,6 +81,11 @@ bench-gateway: release models
 bench-tags: setup
 	cd Benchmarks && $(SWIFT) build -c release --product TagBench
 	Benchmarks/.build/release/TagBench
+
+## What synchronous = FULL costs every service's commits, beside GRDB's NORMAL, in ./.build (the data disk).
+bench-store: setup
+	cd Benchmarks && $(SWIFT) build -c release --product StoreBench
+	Benchmarks/.build/release/StoreBench --dir .build
 
 ## libFuzzer over the frame reader and the Wire decoder; FUZZ_ARGS go to libFuzzer (e.g. -max_total_time=60).
 ## libFuzzer over each parser for FUZZ_SECONDS each (default 60); `make test` replays the corpora.

@@ -16,6 +16,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Wire", targets: ["Wire"]),
+        .library(name: "ClusterCertificates", targets: ["ClusterCertificates"]),
+        .library(name: "SQLiteSupport", targets: ["SQLiteSupport"]),
         .library(name: "Contracts", targets: ["Contracts"]),
         .library(name: "Primitives", targets: ["Primitives"]),
         .library(name: "ImageOperations", targets: ["ImageOperations"]),
@@ -67,6 +69,9 @@ let package = Package(
 
         // libcrypto's primitives (random bytes, HMAC-SHA256, PBKDF2, SHA-256, hex) and a fast UTF-8 check.
         .target(name: "Primitives", dependencies: ["COpenSSL"]),
+
+        // SQLite opened for durability: every service's stores (synchronous = FULL on the writer).
+        .target(name: "SQLiteSupport", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
 
         // The tracer every process installs: W3C Trace Context propagation, the trace id on every log line.
         .target(
@@ -163,7 +168,7 @@ let package = Package(
             name: "AuthSvc",
             dependencies: [
                 "Wire", "Contracts", "Primitives", "ServiceRuntime", "AccessTokens", "Mail",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "SQLiteSupport", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -174,7 +179,7 @@ let package = Package(
             name: "StoreSvc",
             dependencies: [
                 "Wire", "Contracts", "Primitives", "ServiceRuntime", "ImageIntake", "Imaging",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "SQLiteSupport", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -182,7 +187,7 @@ let package = Package(
             name: "ProcessSvc",
             dependencies: [
                 "Wire", "Contracts", "Primitives", "ServiceRuntime", "ImageIntake", "Imaging", "ImageOperations",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "SQLiteSupport", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -192,7 +197,9 @@ let package = Package(
         .target(name: "NetworkAddresses"),
         .target(
             name: "TagIndex",
-            dependencies: ["Wire", "Contracts", "Primitives", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "Wire", "Contracts", "Primitives", "SQLiteSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .executableTarget(
             name: "TagSvc",
             dependencies: [
@@ -254,10 +261,17 @@ let package = Package(
             ]),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "Wire", "WireTesting"]),
         .testTarget(name: "ImageOperationsTests", dependencies: ["ImageOperations", "Wire"]),
-        .testTarget(name: "TagIndexTests", dependencies: ["TagIndex", "Contracts", "Wire"]),
+        .testTarget(
+            name: "TagIndexTests",
+            dependencies: ["TagIndex", "Contracts", "Wire", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "ImageIntakeTests", dependencies: ["ImageIntake", "Imaging", "Contracts", "Wire", "TestImages"]),
-        .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime", "Wire", "Contracts"]),
+        .testTarget(
+            name: "ServiceRuntimeTests",
+            dependencies: [
+                "ServiceRuntime", "Wire", "Contracts", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .testTarget(
             name: "AuthSvcTests",
             dependencies: [
@@ -278,7 +292,10 @@ let package = Package(
             ]),
         .testTarget(
             name: "StoreSvcTests",
-            dependencies: ["StoreSvc", "Wire", "Contracts", "Primitives", "WireTesting", "Imaging", "TestImages"]),
+            dependencies: [
+                "StoreSvc", "Wire", "Contracts", "Primitives", "WireTesting", "Imaging", "TestImages",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]),
         .testTarget(
             name: "ProcessSvcTests",
             dependencies: [
@@ -309,6 +326,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(
             name: "clearskyTests",

@@ -18,7 +18,7 @@ let package = Package(
             name: "WireBench",
             dependencies: [
                 .product(name: "Wire", package: "main"), .product(name: "Contracts", package: "main"),
-                .product(name: "Primitives", package: "main"),
+                .product(name: "Primitives", package: "main"), .product(name: "ClusterCertificates", package: "main"),
                 "BenchSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -47,6 +47,12 @@ let package = Package(
             dependencies: [
                 "BenchSupport", .product(name: "TagIndex", package: "main"), .product(name: "Wire", package: "main"), .product(name: "Contracts", package: "main"),
                 .product(name: "Primitives", package: "main"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
+        .executableTarget(
+            name: "StoreBench",
+            dependencies: [
+                "BenchSupport", .product(name: "SQLiteSupport", package: "main"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .executableTarget(

@@ -53,6 +53,9 @@ struct AuthCommand: WireServiceCommand {
         let mail = try MailConfiguration.delivery(smtp: smtp, dataDirectory: configuration.dataDirectory)
         let store = try UserStore(path: "\(configuration.stateDirectory)/users.sqlite")
         let service = try AuthService(store: store, settings: settings, mail: mail, logger: host.logger)
-        return (AuthRouter.make(host: host, service: service), [])
+        let pruning = Pruning(every: host.configuration.pruneInterval, logger: host.logger) {
+            try await service.prune()
+        }
+        return (AuthRouter.make(host: host, service: service), [pruning])
     }
 }

@@ -120,3 +120,21 @@ extension AuthService {
             refreshToken: refreshToken, expiresIn: settings.tokenLifetime)
     }
 }
+
+extension AuthService {
+    /// Removes what no flow needs any more: sign-ins past their end (revoked or not, with their refresh
+    /// tokens), refresh tokens used up longer ago than `usedTokenRetention` (a copy presented after that
+    /// is refused as unknown rather than revoking its sign-in), and codes past their expiry.
+    func prune() async throws -> [String: Int] {
+        let time = nowSeconds()
+        let usedBefore = time - Int64(settings.usedTokenRetention)
+        return try await store.database.write { db in
+            try db.execute(sql: "DELETE FROM refreshToken WHERE rotatedAt < ?", arguments: [usedBefore])
+            let tokens = db.changesCount
+            try db.execute(sql: "DELETE FROM signIn WHERE expiresAt <= ?", arguments: [time])
+            let signIns = db.changesCount
+            try db.execute(sql: "DELETE FROM code WHERE expiresAt <= ?", arguments: [time])
+            return ["signIns": signIns, "usedRefreshTokens": tokens, "codes": db.changesCount]
+        }
+    }
+}

@@ -11,6 +11,8 @@ struct AuthSettings: Sendable {
     var tokenLifetime = 3_600
     /// Lifetime of a sign-in's refresh tokens, seconds. Default 30 days.
     var refreshLifetime = 30 * 86_400
+    /// Seconds a used-up refresh token is kept to recognise a copy presented again. Default 7 days.
+    var usedTokenRetention = 7 * 86_400
     /// Lifetime of confirmation and reset codes, seconds. Default 24 h.
     var codeLifetime = 86_400
     /// Wrong codes accepted before a new one must be requested. Default 5.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SQLiteSupport
 
 /// AuthSvc's SQLite database: users, codes, sign-ins and their refresh tokens, signing keys and
 /// revocations. One file in the service's state folder, WAL mode, migrated on open.
@@ -9,7 +10,7 @@ struct UserStore: Sendable {
     init(path: String) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
-        database = try DatabasePool(path: path, configuration: configuration)
+        database = try DatabasePool.durable(path: path, configuration: configuration)
         try Self.migrator.migrate(database)
     }
 

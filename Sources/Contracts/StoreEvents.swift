@@ -60,10 +60,15 @@ public struct EventBatch: Codable, Sendable, Hashable {
     public var events: [StoreEvent]
     /// The consumer's committed cursor when the batch was read.
     public var committed: Int64
+    /// Set when the log was pruned past the consumer's cursor (a consumer registered after its events had
+    /// gone): events up to this sequence are gone, and the batch starts from the oldest kept.
+    public var prunedThrough: Int64?
 
-    public init(events: [StoreEvent], committed: Int64) { (self.events, self.committed) = (events, committed) }
+    public init(events: [StoreEvent], committed: Int64, prunedThrough: Int64? = nil) {
+        (self.events, self.committed, self.prunedThrough) = (events, committed, prunedThrough)
+    }
 
-    enum CodingKeys: Int, CodingKey { case events = 1, committed }
+    enum CodingKeys: Int, CodingKey { case events = 1, committed, prunedThrough }
 }
 
 /// Marks every event up to `sequence` as handled by `consumer`; a cursor never moves back.

@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import GRDB
 import ImageOperations
+import SQLiteSupport
 import Wire
 
 /// ProcessSvc's SQLite database: the jobs. One file in the service's state folder, WAL mode.
@@ -12,7 +13,7 @@ struct JobStore: Sendable {
     init(folder: String) throws { try self.init(path: "\(folder)/jobs.sqlite") }
 
     init(path: String) throws {
-        database = try DatabasePool(path: path)
+        database = try DatabasePool.durable(path: path)
         try Self.migrator.migrate(database)
     }
 

@@ -23,6 +23,11 @@ struct ThumbnailConsumer: Service {
         let batch = try await service.store(
             StoreContract.pollEvents,
             PollEventsRequest(consumer: Self.consumer, limit: 50, wait: wait))
+        if let pruned = batch.prunedThrough {
+            service.logger.notice(
+                "Events up to \(pruned) were pruned before this consumer read them; starting from the oldest kept",
+                metadata: ["consumer": "\(Self.consumer)"])
+        }
         guard let last = batch.events.last else { return }
         for event in batch.events
         where event.kind == StoreEvent.Kind.imageCreated.rawValue

@@ -35,6 +35,12 @@ public struct ServiceOptions: ParsableArguments {
         help: "Log level: trace, debug, info, notice, warning, error, critical (env CLEARSKY_LOG_LEVEL; default info).")
     public var logLevel: String?
 
+    @Option(
+        help:
+            "Seconds between prunings of old events, deliveries and sign-ins (env CLEARSKY_PRUNE_SECONDS; default 3600)."
+    )
+    public var pruneSeconds: Int?
+
     @Option(help: "Ports of the services are base+1 … base+4 (env CLEARSKY_BASE_PORT; default 7100).")
     public var basePort: Int?
 
@@ -93,8 +99,11 @@ public struct ServiceOptions: ParsableArguments {
         }
         let listen = try endpoint(listenText, "--listen")
         let plain = plainWire || ["1", "true", "yes"].contains(environment["CLEARSKY_PLAIN_WIRE"]?.lowercased() ?? "")
+        let prune = try integerSetting(
+            pruneSeconds, flagName: "prune-seconds", variable: "CLEARSKY_PRUNE_SECONDS", in: 1...86_400,
+            environment: environment)
         return ServiceConfiguration(
-            service: service, listen: listen, dataDirectory: dataDirectory,
+            service: service, listen: listen, dataDirectory: dataDirectory, pruneInterval: .seconds(prune ?? 3600),
             secretFile: value(secretFile, "CLEARSKY_SECRET_FILE") ?? "\(dataDirectory)/cluster.secret",
             logLevel: level, peers: peers,
             tlsDirectory: plain ? nil : value(tlsDir, "CLEARSKY_TLS_DIR") ?? "\(dataDirectory)/certs")
@@ -114,12 +123,16 @@ public struct ServiceConfiguration: Sendable {
     public var peers: [ServiceName: WireEndpoint]
     /// The certificate folder for Wire over mutual TLS; nil for plain Wire (loopback only).
     public var tlsDirectory: String?
+    /// How often the service prunes what it no longer needs (`Pruning`). Default an hour.
+    public var pruneInterval: Duration
 
     public init(
-        service: ServiceName, listen: WireEndpoint, dataDirectory: String, secretFile: String,
-        logLevel: Logger.Level = .info, peers: [ServiceName: WireEndpoint] = [:], tlsDirectory: String? = nil
+        service: ServiceName, listen: WireEndpoint, dataDirectory: String, pruneInterval: Duration = .seconds(3600),
+        secretFile: String, logLevel: Logger.Level = .info, peers: [ServiceName: WireEndpoint] = [:],
+        tlsDirectory: String? = nil
     ) {
         self.tlsDirectory = tlsDirectory
+        self.pruneInterval = pruneInterval
         self.service = service
         self.listen = listen
         self.dataDirectory = dataDirectory

@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import GRDB
+import SQLiteSupport
 import Wire
 
 /// StoreSvc's SQLite database: images, their derivatives, the event log and consumers' cursors. One file
@@ -11,7 +12,7 @@ struct ImageStore: Sendable {
     init(path: String) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
-        database = try DatabasePool(path: path, configuration: configuration)
+        database = try DatabasePool.durable(path: path, configuration: configuration)
         try Self.migrator.migrate(database)
     }
 
@@ -78,6 +79,14 @@ struct ImageStore: Sendable {
         migrator.registerMigration("v4-event-trace") { db in
             // What consumers do about an event joins the trace of the request that made it.
             try db.alter(table: "event") { table in table.add(column: "trace", .text) }
+        }
+        migrator.registerMigration("v5-event-pruning") { db in
+            // How far the log has been pruned: a consumer whose cursor is below it missed events.
+            try db.execute(
+                sql: """
+                    CREATE TABLE eventLog (id INTEGER PRIMARY KEY CHECK (id = 1), prunedThrough INTEGER NOT NULL);
+                    INSERT INTO eventLog (id, prunedThrough) VALUES (1, 0);
+                    """)
         }
         return migrator
     }

@@ -22,6 +22,12 @@ struct StoreCommand: WireServiceCommand {
     @Option(help: "Largest width × height accepted at upload (env CLEARSKY_PIXEL_LIMIT; default 100000000).")
     var pixelLimit: Int?
 
+    @Option(
+        help:
+            "Days events are kept once every consumer has handled them (env CLEARSKY_EVENT_RETENTION_DAYS; default 7)."
+    )
+    var eventRetentionDays: Int?
+
     func parts(host: ServiceHost, credentials: WireCredentials) throws -> (router: WireRouter, services: [any Service])
     {
         var settings = StoreSettings()
@@ -35,8 +41,17 @@ struct StoreCommand: WireServiceCommand {
         {
             settings.pixelLimit = limit
         }
+        if let days = try integerSetting(
+            eventRetentionDays, flagName: "event-retention-days", variable: "CLEARSKY_EVENT_RETENTION_DAYS",
+            in: 1...3650)
+        {
+            settings.eventRetention = Int64(days) * 86_400_000
+        }
         let service = try StoreService.open(
             folder: host.configuration.stateDirectory, settings: settings, logger: host.logger)
-        return (StoreRouter.make(host: host, service: service), [])
+        let pruning = Pruning(every: host.configuration.pruneInterval, logger: host.logger) {
+            ["events": try await service.pruneEvents()]
+        }
+        return (StoreRouter.make(host: host, service: service), [pruning])
     }
 }

@@ -9,9 +9,12 @@ import Wire
 
 extension StoreService {
     /// Stores an upload: checked as an image, its blob staged and fsynced outside the database lock, then
-    /// renamed into place and recorded with its event in one write.
+    /// renamed into place and recorded with its event in one write. A request whose caller has stopped
+    /// waiting (its deadline passed, or it sent CANCEL) does not commit (L10): a retry would store it twice.
     func putImage(_ request: PutImageRequest) async throws -> ImageRecord {
         try Self.checkOwner(request.owner)
+        let deadline = WireTrace.deadline
+        try Self.check(deadline, "putImage")
         guard request.bytes.count <= settings.maxImageBytes else {
             throw WireError(.payloadTooLarge, "The image is larger than \(settings.maxImageBytes) bytes")
         }
@@ -34,7 +37,9 @@ extension StoreService {
             sha256: sha256, visibility: request.visibility.rawValue, createdAt: nowMillis(),
             derivedFrom: request.derivedFrom)
         let trace = WireTrace.current
-        let (stored, sequence) = try await changing(owner: request.owner, staged: staged) { [blobs, nowMillis] db in
+        let (stored, sequence) = try await changing(
+            owner: request.owner, staged: staged, publishing: sha256, deadline: deadline
+        ) { [blobs, nowMillis] db in
             var row = fresh
             var event = EventRow(.imageCreated, row, at: row.createdAt, trace: trace)
             var released: [String] = []
@@ -80,7 +85,7 @@ extension StoreService {
         let row = DerivativeRow(
             imageId: image.id, kind: request.kind.rawValue, owner: image.owner, contentType: request.contentType,
             width: request.width, height: request.height, size: request.bytes.count, sha256: sha256)
-        try await changing(owner: image.owner, staged: staged) { [blobs] db in
+        try await changing(owner: image.owner, staged: staged, publishing: sha256) { [blobs] db in
             guard try ImageRow.filter(Column("id") == image.id).fetchCount(db) == 1 else {
                 throw WireError(.notFound, "No image \(image.id)")
             }
@@ -105,15 +110,15 @@ extension StoreService {
         let ids = try await store.database.read { db in
             try String.fetchAll(db, sql: "SELECT id FROM image WHERE owner = ?", arguments: [request.owner])
         }
-        try await delete(owner: request.owner, ids: ids)
-        let folder = "\(blobs.blobsFolder)/\(request.owner)"
-        await Offload.run { try? FileManager.default.removeItem(atPath: folder) }
+        try await delete(owner: request.owner, ids: ids, removingFolder: true)
         return DeletedCount(count: ids.count)
     }
 
-    private func delete(owner: String, ids: [String]) async throws {
+    /// Deletes `ids`; with `removingFolder`, the owner's blob folder goes too when no row of theirs is left
+    /// (decided under the write lock, so an upload that commits meanwhile keeps its blob: L11).
+    private func delete(owner: String, ids: [String], removingFolder: Bool = false) async throws {
         let trace = WireTrace.current
-        let sequence = try await changing(owner: owner) { [nowMillis] db in
+        let sequence = try await changing(owner: owner, removingFolder: removingFolder) { [nowMillis] db in
             var sequence: Int64 = 0
             var released: [String] = []
             for id in ids {
@@ -134,30 +139,63 @@ extension StoreService {
     }
 
     /// Runs `change` in one write transaction. The change returns its result and the blobs of `owner` it
-    /// may have released; those no row uses once it commits are removed from disk and from the cache. When
-    /// the change fails, the file it was to publish (`staged`) is removed.
+    /// may have released; those no row uses once it commits are removed from disk and from the cache, while
+    /// this still holds the database's one writer: a change that publishes the same blob for a new row
+    /// waits for that writer, so it never sees its blob removed after it committed (M1). When the change
+    /// fails, the file it was to publish (`staged`) is removed, and the blob it published (`publishing`)
+    /// too unless a row uses it. Past `deadline`, or once the task is cancelled, nothing commits.
     private func changing<Result: Sendable>(
-        owner: String, staged: String? = nil,
+        owner: String, staged: String? = nil, publishing: String? = nil, deadline: ContinuousClock.Instant? = nil,
+        removingFolder: Bool = false,
         _ change: @escaping @Sendable (Database) throws -> (result: Result, released: [String])
     ) async throws -> Result {
+        let folder = "\(blobs.blobsFolder)/\(owner)"
         do {
-            let (result, orphans) = try await store.database.writeWithoutTransaction { db in
+            return try await store.database.writeWithoutTransaction { db in
                 var outcome: (Result, Set<String>)?
-                try db.inTransaction {
-                    let (result, released) = try change(db)
-                    outcome = (
-                        result, try Set(released).filter { try Self.isUnreferenced(db, owner: owner, sha256: $0) }
-                    )
-                    return .commit
+                do {
+                    try db.inTransaction {
+                        let (result, released) = try change(db)
+                        outcome = (
+                            result, try Set(released).filter { try Self.isUnreferenced(db, owner: owner, sha256: $0) }
+                        )
+                        try Self.check(deadline, "The change")
+                        return .commit
+                    }
+                } catch {
+                    if let publishing, try Self.isUnreferenced(db, owner: owner, sha256: publishing) {
+                        self.forget(owner: owner, sha256: publishing)
+                    }
+                    throw error
                 }
-                return outcome!
+                let (result, orphans) = outcome!
+                for sha in orphans { self.forget(owner: owner, sha256: sha) }
+                if removingFolder, try Self.ownsNothing(db, owner: owner) {
+                    try? FileManager.default.removeItem(atPath: folder)
+                }
+                return result
             }
-            for sha in orphans { forget(owner: owner, sha256: sha) }
-            return result
         } catch {
             if let staged { unlink(staged) }
             throw error
         }
+    }
+
+    /// Refuses to go on once the caller has stopped waiting: its deadline passed or it cancelled.
+    static func check(_ deadline: ContinuousClock.Instant?, _ what: String) throws {
+        if let deadline, ContinuousClock.now >= deadline {
+            throw WireError(.deadlineExceeded, "\(what) ran past its deadline; nothing was stored")
+        }
+        if Task.isCancelled { throw WireError(.cancelled, "\(what) was cancelled; nothing was stored") }
+    }
+
+    static func ownsNothing(_ db: Database, owner: String) throws -> Bool {
+        try Int.fetchOne(
+            db,
+            sql: """
+                SELECT (SELECT COUNT(*) FROM image WHERE owner = ?1)
+                     + (SELECT COUNT(*) FROM derivative WHERE owner = ?1)
+                """, arguments: [owner]) == 0
     }
 
     static func isUnreferenced(_ db: Database, owner: String, sha256: String) throws -> Bool {

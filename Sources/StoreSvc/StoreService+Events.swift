@@ -6,11 +6,13 @@ extension StoreService {
     /// Longest a poll waits for new events, whatever the caller asks.
     static let maximumPollWait = 30_000
 
-    /// Events after the consumer's committed cursor, waiting up to `waitMillis` for the first one.
+    /// Events after the consumer's committed cursor, waiting up to `waitMillis` for the first one. A consumer
+    /// polling for the first time is registered, so that pruning waits for it from then on; it starts from
+    /// the oldest event kept, and its first batch says how far the log had been pruned.
     func poll(_ request: PollEventsRequest) async throws -> EventBatch {
         try Self.checkConsumer(request.consumer)
         guard (1...1000).contains(request.limit) else { throw WireError(.invalidArgument, "limit must be 1…1000") }
-        let cursor = try await committedCursor(request.consumer)
+        let (cursor, pruned) = try await registeredCursor(request.consumer)
         let deadline = ContinuousClock.now + .milliseconds(min(max(0, request.waitMillis), Self.maximumPollWait))
         while true {
             if lastSequence.load(ordering: .acquiring) > cursor {
@@ -18,9 +20,13 @@ extension StoreService {
                     try EventRow.filter(Column("sequence") > cursor).order(Column("sequence")).limit(request.limit)
                         .fetchAll(db)
                 }
-                if !rows.isEmpty { return EventBatch(events: rows.map(\.event), committed: cursor) }
+                if !rows.isEmpty {
+                    return EventBatch(events: rows.map(\.event), committed: cursor, prunedThrough: pruned)
+                }
             }
-            guard ContinuousClock.now < deadline else { return EventBatch(events: [], committed: cursor) }
+            guard ContinuousClock.now < deadline else {
+                return EventBatch(events: [], committed: cursor, prunedThrough: pruned)
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
     }
@@ -94,10 +100,48 @@ extension StoreService {
         }
     }
 
-    func committedCursor(_ consumer: String) async throws -> Int64 {
-        try await store.database.read { db in
-            try Int64.fetchOne(db, sql: "SELECT cursor FROM consumer WHERE name = ?", arguments: [consumer])
-        } ?? 0
+    /// The consumer's cursor, and how far the log was pruned when that is past the events it has handled.
+    /// A consumer not seen before is registered at the oldest event kept.
+    private func registeredCursor(_ consumer: String) async throws -> (cursor: Int64, pruned: Int64?) {
+        let (cursor, prunedThrough) = try await store.database.read { db in
+            (
+                try Int64.fetchOne(db, sql: "SELECT cursor FROM consumer WHERE name = ?", arguments: [consumer]),
+                try Int64.fetchOne(db, sql: "SELECT prunedThrough FROM eventLog") ?? 0
+            )
+        }
+        if let cursor { return (cursor, prunedThrough > cursor ? prunedThrough : nil) }
+        let registered = try await store.database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO consumer (name, cursor) SELECT ?, prunedThrough FROM eventLog
+                    """, arguments: [consumer])
+            return try Int64.fetchOne(db, sql: "SELECT cursor FROM consumer WHERE name = ?", arguments: [consumer]) ?? 0
+        }
+        logger.notice(
+            "Event consumer registered",
+            metadata: ["consumer": "\(consumer)", "from": "\(registered + 1)", "prunedThrough": "\(prunedThrough)"])
+        return (registered, prunedThrough > 0 ? prunedThrough : nil)
+    }
+
+    /// Removes events older than the retention that every registered consumer has committed past, and
+    /// returns how many went. With no consumer registered, every old event goes.
+    func pruneEvents() async throws -> Int {
+        let cutoff = nowMillis() - settings.eventRetention
+        return try await store.database.write { db in
+            let through =
+                try Int64.fetchOne(db, sql: "SELECT MIN(cursor) FROM consumer")
+                ?? Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM event") ?? 0
+            let last = try Int64.fetchOne(
+                db, sql: "SELECT MAX(sequence) FROM event WHERE sequence <= ? AND createdAt < ?",
+                arguments: [through, cutoff])
+            guard let last else { return 0 }
+            try db.execute(
+                sql: "DELETE FROM event WHERE sequence <= ? AND createdAt < ?", arguments: [last, cutoff])
+            let removed = db.changesCount
+            try db.execute(
+                sql: "UPDATE eventLog SET prunedThrough = MAX(prunedThrough, ?)", arguments: [last])
+            return removed
+        }
     }
 
     /// Records that events up to `sequence` are committed, waking pollers.

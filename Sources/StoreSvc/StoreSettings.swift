@@ -10,4 +10,6 @@ struct StoreSettings: Sendable {
     var maxImageBytes = 50 * 1024 * 1024
     /// Most items on one page of a list. Default 200.
     var maxPageSize = 200
+    /// Events older than this that every registered consumer has committed past are pruned. Default 7 days.
+    var eventRetention: Int64 = 7 * 86_400_000
 }

@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import GRDB
+import SQLiteSupport
 import Wire
 
 /// TagSvc's SQLite database: the images it knows, their automatic and manual tags, the visible tags that
@@ -21,7 +22,7 @@ public struct TagStore: Sendable {
     public init(path: String) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
-        database = try DatabasePool(path: path, configuration: configuration)
+        database = try DatabasePool.durable(path: path, configuration: configuration)
         try Self.migrator.migrate(database)
         try database.read { [postings] db in try postings.load(db) }
     }

@@ -30,6 +30,11 @@ struct DetectionConsumer: Service {
         let batch = try await service.store(
             StoreContract.pollEvents,
             PollEventsRequest(consumer: Self.consumer, limit: 20, wait: wait))
+        if let pruned = batch.prunedThrough {
+            service.logger.notice(
+                "Events up to \(pruned) were pruned before this consumer read them; starting from the oldest kept",
+                metadata: ["consumer": "\(Self.consumer)"])
+        }
         for event in batch.events {
             switch StoreEvent.Kind(rawValue: event.kind) {
             case .imageCreated, .imageReplaced, .imageDeleted:

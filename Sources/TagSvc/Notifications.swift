@@ -290,3 +290,17 @@ final class Signal: Sendable {
         timer.cancel()
     }
 }
+
+extension TagService {
+    /// Removes notifications delivered or given up longer ago than the retention; returns how many went.
+    /// Pending ones stay whatever their age.
+    func pruneDeliveries() async throws -> Int {
+        let cutoff = nowMillis() - settings.deliveryRetention
+        return try await tags.database.write { db in
+            try db.execute(
+                sql: "DELETE FROM delivery WHERE status IN ('delivered', 'dropped') AND finishedAt < ?",
+                arguments: [cutoff])
+            return db.changesCount
+        }
+    }
+}

@@ -111,7 +111,12 @@ struct TagCommand: WireServiceCommand {
             settings: settings, mail: mail, logger: host.logger)
         return (
             TagRouter.make(host: host, service: service),
-            [DetectionConsumer(service: service), Notifier(service: service)]
+            [
+                DetectionConsumer(service: service), Notifier(service: service),
+                Pruning(every: host.configuration.pruneInterval, logger: host.logger) {
+                    ["deliveries": try await service.pruneDeliveries()]
+                },
+            ]
         )
     }
 }

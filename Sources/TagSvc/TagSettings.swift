@@ -7,6 +7,8 @@ struct TagSettings: Sendable {
     var pixelLimit = DecodeOptions.defaultPixelLimit
     /// Largest page of a tag query.
     var maxPageSize = 200
+    /// Notifications delivered or given up longer ago than this are pruned from the queue. Default 7 days.
+    var deliveryRetention: Int64 = 7 * 86_400_000
     /// The model the detections come from, as `POST /v1/recognize` names it.
     var modelName = "yolov3-tiny"
     var mailFrom = "Clearsky <no-reply@clearsky.local>"

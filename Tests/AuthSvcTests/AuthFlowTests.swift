@@ -334,6 +334,42 @@ import WireTesting
         }
     }
 
+    /// Used-up refresh tokens, ended sign-ins and expired codes are pruned (L6); what is alive stays.
+    @Test func pruningRemovesOnlyWhatNoFlowNeeds() async throws {
+        try await withAuthHarness { auth in
+            let first = try await auth.signedIn("lena")
+            let second = try await auth.client.call(
+                AuthContract.refresh, RefreshRequest(refreshToken: first.refreshToken, client: client))
+            _ = try await auth.client.call(
+                AuthContract.forgotPassword, UsernameRequest(username: "lena", client: client))
+            #expect(try await auth.service.prune() == ["signIns": 0, "usedRefreshTokens": 0, "codes": 0])
+            // A day on: the reset code (valid an hour) has expired; the used-up token is still kept.
+            auth.clock.advance(86_400)
+            #expect(try await auth.service.prune() == ["signIns": 0, "usedRefreshTokens": 0, "codes": 1])
+            // Eight days on: the used-up token goes; a copy of it is now just unknown.
+            auth.clock.advance(7 * 86_400)
+            #expect(try await auth.service.prune() == ["signIns": 0, "usedRefreshTokens": 1, "codes": 0])
+            let copied = await wireCode {
+                _ = try await auth.client.call(
+                    AuthContract.refresh, RefreshRequest(refreshToken: first.refreshToken, client: client))
+            }
+            #expect(copied == .notAuthorized)
+            // The sign-in itself is alive and its current token works.
+            let third = try await auth.client.call(
+                AuthContract.refresh, RefreshRequest(refreshToken: second.refreshToken, client: client))
+            // Past the sign-in's 30 days it goes with its tokens.
+            auth.clock.advance(31 * 86_400)
+            let pruned = try await auth.service.prune()
+            #expect(pruned["signIns"] == 1)
+            let expired = await wireCode {
+                _ = try await auth.client.call(
+                    AuthContract.refresh, RefreshRequest(refreshToken: third.refreshToken, client: client))
+            }
+            #expect(expired == .notAuthorized)
+            #expect(try await auth.service.prune() == ["signIns": 0, "usedRefreshTokens": 0, "codes": 0])
+        }
+    }
+
     @Test func olderHashesAreUpgradedAtLogin() async throws {
         try await withServiceHost(.auth) { host in
             let path = host.configuration.stateDirectory + ".sqlite"

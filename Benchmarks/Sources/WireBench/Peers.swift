@@ -1,4 +1,5 @@
 import BenchSupport
+import ClusterCertificates
 import Contracts
 import Foundation
 import Logging
@@ -16,15 +17,27 @@ let echoMethod = Method<EchoBody, EchoBody>(id: 100, name: "bench.echo")
 let loopEchoMethod = Method<EchoBody, EchoBody>(id: 101, name: "bench.echoOnLoop")
 let benchSecret = ClusterSecret(bytes: Array(repeating: 42, count: 32))
 
-/// `WireBench serve-wire`: a Wire echo server in its own process.
-func serveWire() async throws {
+/// The certificates of the TLS rows: a CA, the server ("Bench") and the client ("Gateway"), made by the
+/// same code as `clearsky certs`, in a temporary folder.
+func benchCertificates() throws -> CertificateFolder {
+    let folder = CertificateFolder(NSTemporaryDirectory() + "clearsky-wirebench-\(UUID().uuidString)")
+    try folder.create(members: [benchServer, benchClient])
+    return folder
+}
+
+let benchServer = CertificateFolder.Member(file: "bench", identity: "Bench")
+let benchClient = CertificateFolder.Member(file: "gateway", identity: "Gateway")
+
+/// `WireBench serve-wire [--tls FOLDER]`: a Wire echo server in its own process, plain or over mutual TLS.
+func serveWire(tls folder: String?) async throws {
     var router = WireRouter()
     router.register(echoMethod) { request, _ in request }
     router.registerOnEventLoop(loopEchoMethod) { request, _ in request }
     var logger = Logger(label: "bench")
     logger.logLevel = .warning
     let server = WireServer(
-        configuration: WireServerConfiguration(service: "Bench"), router: router, secret: benchSecret, logger: logger)
+        configuration: WireServerConfiguration(service: "Bench"), router: router, secret: benchSecret,
+        tls: try folder.map { try CertificateFolder($0).tls(for: benchServer) }, logger: logger)
     try await withThrowingDiscardingTaskGroup { group in
         group.addTask { try await server.run() }
         printLine("PORT \(try await server.localAddress().port!)")

@@ -1,11 +1,12 @@
 import BenchSupport
+import ClusterCertificates
 import Contracts
 import Foundation
 import Wire
 
 /// Wire against gRPC and a raw TCP floor, and the codec against Foundation's JSON, in one run.
 ///
-///     WireBench [--grpc-peer PATH] [--quick]
+///     WireBench [--grpc-peer PATH] [--quick]   (plain Wire, Wire over mutual TLS 1.3, gRPC, raw TCP)
 ///     WireBench --mib-only [--one]    (just the 1 MiB Wire echo, for profiling; --one: one caller only)
 ///     WireBench --small-only          (just the floor and the 16 B Wire echoes, both handler kinds)
 ///
@@ -16,7 +17,8 @@ enum WireBench {
     static func main() async throws {
         let arguments = CommandLine.arguments
         switch arguments.dropFirst().first {
-        case "serve-wire": try await serveWire()
+        case "serve-wire":
+            try await serveWire(tls: arguments.firstIndex(of: "--tls").map { arguments[$0 + 1] })
         case "serve-tcp": serveTCP()
         case "codec":
             let codec = try measureCodec()
@@ -50,7 +52,8 @@ enum WireBench {
             endpoint: WireEndpoint(host: "127.0.0.1", port: wireServer.port), service: "Bench", secret: benchSecret,
             poolSize: 1)
         func wire(
-            _ size: Int, _ iterations: Int, callers: Int = 64, method: Method<EchoBody, EchoBody> = echoMethod
+            _ size: Int, _ iterations: Int, callers: Int = 64, method: Method<EchoBody, EchoBody> = echoMethod,
+            client: WireClient = client
         ) async throws -> Figures {
             let body = EchoBody(payload: [UInt8](repeating: 0x5a, count: size))
             return try await measure(iterations: iterations, callers: callers, seconds: callers == 0 ? 0 : seconds) {
@@ -77,6 +80,18 @@ enum WireBench {
         let tcpBig = measureTCP(port: tcpServer.port, size: mebibyte, iterations: bigIterations)
         let wireBig = try await wire(mebibyte, bigIterations)
         await client.close()
+
+        // The same echoes over mutual TLS 1.3, as a cluster with certificates runs them.
+        let certificates = try benchCertificates()
+        defer { try? FileManager.default.removeItem(atPath: certificates.path) }
+        let tlsServer = try Peer(me, ["serve-wire", "--tls", certificates.path])
+        let tlsClient = WireClient(
+            endpoint: WireEndpoint(host: "127.0.0.1", port: tlsServer.port), service: "Bench", secret: benchSecret,
+            tls: try certificates.tls(for: benchClient), poolSize: 1)
+        let tlsSmall = try await wire(16, smallIterations, client: tlsClient)
+        let tlsSmallOnLoop = try await wire(16, smallIterations, method: loopEchoMethod, client: tlsClient)
+        let tlsBig = try await wire(mebibyte, bigIterations, client: tlsClient)
+        await tlsClient.close()
 
         var grpcSmall: Figures?
         var grpcBig: Figures?
@@ -114,9 +129,12 @@ enum WireBench {
         print(row("raw TCP ping-pong 16 B (floor)", tcp, bytes: 16))
         print(row("Wire 16 B, handler in a task", wireSmall, bytes: 16))
         print(row("Wire 16 B, handler on the event loop", wireSmallOnLoop, bytes: 16))
+        print(row("Wire over mutual TLS 1.3 16 B, handler in a task", tlsSmall, bytes: 16))
+        print(row("Wire over mutual TLS 1.3 16 B, on the event loop", tlsSmallOnLoop, bytes: 16))
         print(row("gRPC-swift-2 HTTP/2 16 B", grpcSmall, bytes: 16))
         print(row("raw TCP ping-pong 1 MiB (floor)", tcpBig, bytes: mebibyte))
         print(row("Wire 1 MiB", wireBig, bytes: mebibyte))
+        print(row("Wire over mutual TLS 1.3 1 MiB", tlsBig, bytes: mebibyte))
         print(row("gRPC-swift-2 HTTP/2 1 MiB", grpcBig, bytes: mebibyte))
         print("")
         if let grpcSmall, let grpcBig {
@@ -127,9 +145,21 @@ enum WireBench {
                     wireSmallOnLoop.requestsPerSecond / grpcSmall.requestsPerSecond))
             print(
                 String(
-                    format: "Wire / gRPC requests/s, 1 MiB: %.2f×",
-                    wireBig.requestsPerSecond / grpcBig.requestsPerSecond))
+                    format:
+                        "Wire over TLS / gRPC (plaintext HTTP/2) requests/s, 16 B: %.2f× in a task, %.2f× on the event loop (target ≥ 5×)",
+                    tlsSmall.requestsPerSecond / grpcSmall.requestsPerSecond,
+                    tlsSmallOnLoop.requestsPerSecond / grpcSmall.requestsPerSecond))
+            print(
+                String(
+                    format: "Wire / gRPC requests/s, 1 MiB: %.2f× plain, %.2f× over TLS",
+                    wireBig.requestsPerSecond / grpcBig.requestsPerSecond,
+                    tlsBig.requestsPerSecond / grpcBig.requestsPerSecond))
         }
+        print(
+            String(
+                format: "TLS costs, 16 B: p50 %.1f → %.1f µs, %.0f → %.0f req/s (in a task); 1 MiB: %.2f → %.2f GB/s",
+                wireSmall.p50, tlsSmall.p50, wireSmall.requestsPerSecond, tlsSmall.requestsPerSecond,
+                wireBig.requestsPerSecond * Double(mebibyte) / 1e9, tlsBig.requestsPerSecond * Double(mebibyte) / 1e9))
         print(
             String(
                 format: "Wire p50 / raw TCP p50, 16 B: %.2f× in a task, %.2f× on the event loop (target ≤ 2×)",

@@ -13,6 +13,9 @@ public enum WireTrace {
         return field
     }
 
+    /// When the request being served stops waiting (its caller's deadline), if it gave one.
+    public static var deadline: ContinuousClock.Instant? { ServiceContext.current?.wireDeadline }
+
     /// A context holding what a trace field (and a deadline) carried: what a server or an event
     /// consumer runs its work in.
     public static func context(trace: String, deadline: ContinuousClock.Instant? = nil) -> ServiceContext {
