@@ -3,7 +3,7 @@ SWIFT ?= swift
 DATA_DIR ?= ./data
 PORT ?= 8080
 
-.PHONY: setup models build release up test lint format bench bench-imaging bench-auth bench-detection bench-gateway bench-tags bench-store fuzz clean
+.PHONY: setup models build release up test lint format bench bench-imaging bench-auth bench-detection bench-gateway bench-tags bench-store soak fuzz clean
 
 setup:
 	@./scripts/setup.sh
@@ -23,7 +23,8 @@ up: release models
 	.build/release/clearsky up --data-dir $(DATA_DIR) --port $(PORT)
 
 ## Every test: unit, contract, gateway journeys, the `clearsky up` and CLI tests (which run the built
-## binaries), the web UI in Chromium, and the API against its OpenAPI document.
+## binaries), the web UI in Chromium, 60 seconds of the load-and-fault campaign, and the API against its
+## OpenAPI document.
 ## (aiosmtpd is the SMTP server the notification tests send to; Chromium with Selenium drives the web UI;
 ## schemathesis and openapi-spec-validator come from PyPI into .build/api-tools.)
 # Tests that start processes run in a test process of their own: Foundation's Process.run on Linux
@@ -36,9 +37,17 @@ test: models
 	$(SWIFT) test --skip-build --skip '$(SPAWNING_TESTS)'
 	$(SWIFT) test --skip-build --filter '$(SPAWNING_TESTS)'
 	/usr/bin/python3 Tests/Browser/ui_journeys.py
+	SOAK_SECONDS=60 /usr/bin/python3 Tests/Soak/soak.py
 	@test -x .build/api-tools/bin/python || python3 -m venv .build/api-tools
 	.build/api-tools/bin/python -m pip install --quiet --disable-pip-version-check -r Tests/API/requirements.txt
 	.build/api-tools/bin/python Tests/API/conformance.py
+
+## The load-and-fault campaign against a release `clearsky up`: 16 uploaders, 64 readers, job submitters and
+## webhook subscribers while each service is killed with SIGKILL in turn; then nothing may be lost
+## (Tests/Soak/soak.py). SOAK_SECONDS long (default 300); `make test` runs 60 seconds of it.
+SOAK_SECONDS ?= 300
+soak: release models
+	CLEARSKY_BIN_DIR=.build/release SOAK_SECONDS=$(SOAK_SECONDS) /usr/bin/python3 Tests/Soak/soak.py
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift

@@ -41,8 +41,9 @@ extension APIError {
         let (status, code): (HTTPResponse.Status, String) =
             switch error.code {
             case .invalidArgument, .outOfRange: (.badRequest, "InvalidParameter")
-            case .unauthenticated: (.unauthorized, "NotAuthorized")
-            case .permissionDenied: (.forbidden, "Forbidden")
+            // Between the services these mean a certificate or an access list is wrong: the cluster's
+            // fault, not the caller's (people's own sign-in failures are `notAuthorized`).
+            case .unauthenticated, .permissionDenied: (.internalServerError, "InternalError")
             case .notFound: (.notFound, "NotFound")
             case .alreadyExists: (.conflict, "Conflict")
             case .failedPrecondition, .aborted: (.conflict, "Conflict")

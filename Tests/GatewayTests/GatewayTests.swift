@@ -117,7 +117,12 @@ import WireTesting
     @Test func wireErrorsMapToStatusesInOnePlace() {
         #expect(APIError(WireError(.notFound, "x")).status == .notFound)
         #expect(APIError(WireError(.invalidArgument, "x")).status == .badRequest)
-        #expect(APIError(WireError(.unauthenticated, "x")).status == .unauthorized)
+        // A service refusing another's certificate or access is the cluster's fault: 500, its words kept back.
+        for code in [WireError.Code.unauthenticated, .permissionDenied] {
+            let error = APIError(WireError(code, "TLS with StoreSvc failed: certificate"))
+            #expect(error.status == .internalServerError && !error.message.contains("StoreSvc"))
+        }
+        #expect(APIError(WireError(.notAuthorized, "x")).status == .unauthorized)
         #expect(APIError(WireError(.resourceExhausted, "x")).status == .tooManyRequests)
         #expect(APIError(WireError(.unavailable, "x")).status == .serviceUnavailable)
         #expect(APIError(WireError(.init(5000, "Weird"), "x")).status == .internalServerError)

@@ -127,8 +127,10 @@ final class WireClientHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A TLS error before the handshake is done is a certificate one side refused; after it, the
+        // connection broke (a peer killed mid-stream ends TLS uncleanly), which is an outage.
         let wireError =
-            error as? WireError ?? WireTLS.failure(error, service: service)
+            error as? WireError ?? (handshaken ? nil : WireTLS.failure(error, service: service))
             ?? WireError(.unavailable, "Connection to \(service) failed: \(error)")
         fail(wireError, context: context)
     }

@@ -81,9 +81,11 @@ public struct WireTLS: Sendable {
         return names
     }
 
-    /// A TLS failure as a Wire error (`unauthenticated`: a certificate one side refuses is not a passing
-    /// outage); nil for any other error.
+    /// A TLS failure during the handshake as a Wire error (`unauthenticated`: a certificate one side
+    /// refuses is not a passing outage); nil for any other error, and for a connection that closed
+    /// without TLS's goodbye (a peer that died).
     static func failure(_ error: any Error, service: String) -> WireError? {
+        if case .uncleanShutdown? = error as? NIOSSLError { return nil }
         guard error is NIOSSLError || error is NIOSSLExtraError || error is BoringSSLError else { return nil }
         return WireError(.unauthenticated, "TLS with \(service) failed: \(error)")
     }
