@@ -23,7 +23,8 @@ up: release models
 	.build/release/clearsky up --data-dir $(DATA_DIR) --port $(PORT)
 
 ## Every test: unit, contract, gateway journeys, the `clearsky up` and CLI tests (which run the built
-## binaries), the web UI in Chromium, 60 seconds of the load-and-fault campaign, and the API against its
+## binaries; the store tests on SQLite and on a throw-away PostgreSQL that scripts/with-postgres.sh starts and
+## stops), the web UI in Chromium, 60 seconds of the load-and-fault campaign, and the API against its
 ## OpenAPI document.
 ## (aiosmtpd is the SMTP server the notification tests send to; Chromium with Selenium drives the web UI;
 ## schemathesis and openapi-spec-validator come from PyPI into .build/api-tools.)
@@ -34,8 +35,8 @@ SPAWNING_TESTS = clearskyTests|MailTests|SubscriptionTests
 test: models
 	@./scripts/setup.sh python3-aiosmtpd openssl chromium chromium-driver python3-selenium python3-venv
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --skip '$(SPAWNING_TESTS)'
-	$(SWIFT) test --skip-build --filter '$(SPAWNING_TESTS)'
+	./scripts/with-postgres.sh $(SWIFT) test --skip-build --skip '$(SPAWNING_TESTS)'
+	./scripts/with-postgres.sh $(SWIFT) test --skip-build --filter '$(SPAWNING_TESTS)'
 	/usr/bin/python3 Tests/Browser/ui_journeys.py
 	SOAK_SECONDS=60 /usr/bin/python3 Tests/Soak/soak.py
 	@test -x .build/api-tools/bin/python || python3 -m venv .build/api-tools

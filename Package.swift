@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Wire", targets: ["Wire"]),
         .library(name: "ClusterCertificates", targets: ["ClusterCertificates"]),
         .library(name: "SQLiteSupport", targets: ["SQLiteSupport"]),
+        .library(name: "PostgresSupport", targets: ["PostgresSupport"]),
         .library(name: "Contracts", targets: ["Contracts"]),
         .library(name: "Primitives", targets: ["Primitives"]),
         .library(name: "ImageOperations", targets: ["ImageOperations"]),
@@ -50,6 +51,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // System libraries: module maps and shims only.
@@ -72,6 +74,18 @@ let package = Package(
 
         // SQLite opened for durability: every service's stores (synchronous = FULL on the writer).
         .target(name: "SQLiteSupport", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+
+        // PostgreSQL for services that run as replicas: a database URL, a schema per service with versioned
+        // migrations, errors mapped to Wire's codes (postgres-nio).
+        .target(
+            name: "PostgresSupport",
+            dependencies: [
+                "Wire",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
 
         // The tracer every process installs: W3C Trace Context propagation, the trace id on every log line.
         .target(
@@ -187,7 +201,8 @@ let package = Package(
             name: "ProcessSvc",
             dependencies: [
                 "Wire", "Contracts", "Primitives", "ServiceRuntime", "ImageIntake", "Imaging", "ImageOperations",
-                "SQLiteSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "SQLiteSupport", "PostgresSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -300,10 +315,18 @@ let package = Package(
             name: "ProcessSvcTests",
             dependencies: [
                 "ProcessSvc", "StoreSvc", "Wire", "Contracts", "Primitives", "WireTesting", "Imaging",
-                "ImageOperations", "TestImages",
+                "ImageOperations", "TestImages", "TestServers", "PostgresSupport",
                 "ServiceRuntime",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .testTarget(
+            name: "PostgresSupportTests",
+            dependencies: [
+                "PostgresSupport", "TestServers", "Wire",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "TagSvcTests",

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 # Extra packages named on the command line (the benchmarks' wrk) are installed too.
-packages=(pkg-config libssl-dev libpng-dev libsqlite3-dev libturbojpeg0-dev libopenblas-dev python3 python3-pip "$@")
+packages=(pkg-config libssl-dev libpng-dev libsqlite3-dev libturbojpeg0-dev libopenblas-dev python3 python3-pip postgresql-15 "$@")
 
 missing=()
 for package in "${packages[@]}"; do

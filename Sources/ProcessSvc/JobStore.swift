@@ -5,8 +5,72 @@ import ImageOperations
 import SQLiteSupport
 import Wire
 
-/// ProcessSvc's SQLite database: the jobs. One file in the service's state folder, WAL mode.
-struct JobStore: Sendable {
+/// ProcessSvc's jobs, wherever they are kept: all of the service's SQL is behind this. `SQLiteJobStore` is
+/// one ProcessSvc's own file; `PostgresJobStore` is a table that any number of ProcessSvc replicas share.
+///
+/// A worker claims a job under a lease (`JobLease`: its replica's name and a time) that its replica
+/// renews while the job runs (`renewLeases`); a job whose lease ran out because its replica died goes
+/// back to the queue, or to `error` once it has used every attempt (`reclaimExpired`). Finishing and
+/// requeueing name the holder, so a replica that lost its lease cannot overwrite what another recorded.
+protocol JobStore: Sendable {
+    /// Adds `job` unless its owner already has `quota` jobs pending or running; nil then.
+    func insert(_ job: JobRow, quota: Int) async throws -> JobRow?
+    /// The owner's job with that id.
+    func job(id: String, owner: String) async throws -> JobRow?
+    /// Up to `limit` of the owner's jobs before `position`, newest first.
+    func jobs(owner: String, before position: Int64, limit: Int) async throws -> [JobRow]
+    /// Removes the owner's job with that id; whether there was one.
+    @discardableResult func delete(id: String, owner: String) async throws -> Bool
+    /// Removes the owner's finished jobs, or all of them (and their turn) with `includeUnfinished`.
+    func clear(owner: String, includeUnfinished: Bool) async throws -> Int
+    /// Marks the next pending job `running` under `lease` and counts the attempt. Owners take turns (M12):
+    /// among the owners with pending jobs, the one with the fewest jobs running goes first, then the one
+    /// whose last claim is oldest (a newcomer before everyone), and it gets its oldest pending job.
+    func claim(_ lease: JobLease, now: Int64) async throws -> JobRow?
+    /// Extends every running job that `holder` holds to `until`.
+    func renewLeases(holder: String, until: Int64) async throws
+    /// Records how the job ended, if `holder` still holds it.
+    func finish(_ id: String, holder: String, outcome: JobOutcome) async throws -> FinishResult
+    /// Puts a job that `holder` holds back to `pending`, giving back its attempt unless `attemptUsed`.
+    func requeue(_ id: String, holder: String, attemptUsed: Bool) async throws
+    /// Jobs whose lease ran out before `now`: to `error` once they used `maxAttempts`, else back to
+    /// `pending`. Returns how many went back or ended.
+    @discardableResult func reclaimExpired(now: Int64, maxAttempts: Int) async throws -> Int
+    /// What a replica does as it starts: on SQLite, whose file belongs to this one process, every running
+    /// job was its predecessor's and is reclaimed at once; on PostgreSQL only expired leases are.
+    func recoverAtStart(now: Int64, maxAttempts: Int) async throws
+}
+
+/// Who holds a claimed job and until when (milliseconds since 1970).
+struct JobLease: Sendable {
+    var holder: String
+    var until: Int64
+}
+
+/// How a job ended.
+struct JobOutcome: Sendable {
+    var status: JobStatus
+    var finishedAt: Int64
+    var resultImageId: String?
+    var error: String?
+    /// A JSON object of stage → milliseconds.
+    var timings: String
+}
+
+enum FinishResult: Sendable, Equatable {
+    /// The outcome is the job's.
+    case recorded
+    /// Another replica took the job over after this one's lease ran out; it records the outcome.
+    case leaseLost
+    /// The job was deleted while it ran.
+    case deleted
+}
+
+/// The reason a job that stopped its worker `attempts` times is not tried again (the same on both backends).
+let stoppedWorkerReason = "'The job stopped its worker ' || attempts || ' times; it is not tried again'"
+
+/// ProcessSvc's SQLite database: the jobs. One file in the service's state folder, WAL mode; one process.
+struct SQLiteJobStore: JobStore {
     let database: DatabasePool
 
     /// The jobs database in the service's state folder.
@@ -75,7 +139,155 @@ struct JobStore: Sendable {
             }
             try db.alter(table: "job") { table in table.drop(column: "operations") }
         }
+        migrator.registerMigration("v4-leases") { db in
+            // Who runs a job and until when: replicas on PostgreSQL need it, and both backends share the code.
+            try db.alter(table: "job") { table in
+                table.add(column: "leaseHolder", .text)
+                table.add(column: "leaseUntil", .integer)
+            }
+        }
         return migrator
+    }
+
+    func insert(_ job: JobRow, quota: Int) async throws -> JobRow? {
+        try await database.write { db in
+            let queued = try JobRow.filter(
+                Column("owner") == job.owner
+                    && [JobStatus.pending.rawValue, JobStatus.running.rawValue].contains(Column("status"))
+            ).fetchCount(db)
+            guard queued < quota else { return nil }
+            var inserted = job
+            try inserted.insert(db)
+            return inserted
+        }
+    }
+
+    func job(id: String, owner: String) async throws -> JobRow? {
+        try await database.read { db in
+            try JobRow.filter(Column("id") == id && Column("owner") == owner).fetchOne(db)
+        }
+    }
+
+    func jobs(owner: String, before position: Int64, limit: Int) async throws -> [JobRow] {
+        try await database.read { db in
+            try JobRow.filter(Column("owner") == owner && Column("position") < position)
+                .order(Column("position").desc).limit(limit).fetchAll(db)
+        }
+    }
+
+    func delete(id: String, owner: String) async throws -> Bool {
+        try await database.write { db in
+            try JobRow.filter(Column("id") == id && Column("owner") == owner).deleteAll(db) > 0
+        }
+    }
+
+    func clear(owner: String, includeUnfinished: Bool) async throws -> Int {
+        try await database.write { db in
+            var request = JobRow.filter(Column("owner") == owner)
+            if !includeUnfinished {
+                request = request.filter(
+                    [JobStatus.completed.rawValue, JobStatus.error.rawValue].contains(Column("status")))
+            }
+            let deleted = try request.deleteAll(db)
+            if includeUnfinished { try db.execute(sql: "DELETE FROM ownerTurn WHERE owner = ?", arguments: [owner]) }
+            return deleted
+        }
+    }
+
+    func claim(_ lease: JobLease, now: Int64) async throws -> JobRow? {
+        try await database.write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT p.owner, p.first FROM
+                            (SELECT owner, MIN(position) AS first FROM job WHERE status = 'pending' GROUP BY owner) p
+                        LEFT JOIN ownerTurn t ON t.owner = p.owner
+                        ORDER BY (SELECT COUNT(*) FROM job r WHERE r.status = 'running' AND r.owner = p.owner),
+                            COALESCE(t.turn, 0), p.first
+                        LIMIT 1
+                        """),
+                var job = try JobRow.fetchOne(db, key: ["position": row["first"] as Int64])
+            else { return nil }
+            job.status = JobStatus.running.rawValue
+            job.attempts += 1
+            job.startedAt = now
+            job.error = nil
+            job.leaseHolder = lease.holder
+            job.leaseUntil = lease.until
+            try job.update(db)
+            try db.execute(
+                sql: """
+                    INSERT INTO ownerTurn (owner, turn) VALUES (?, (SELECT COALESCE(MAX(turn), 0) + 1 FROM ownerTurn))
+                    ON CONFLICT (owner) DO UPDATE SET turn = excluded.turn
+                    """, arguments: [job.owner])
+            return job
+        }
+    }
+
+    func renewLeases(holder: String, until: Int64) async throws {
+        try await database.write { db in
+            try db.execute(
+                sql: "UPDATE job SET leaseUntil = ? WHERE leaseHolder = ? AND status = 'running'",
+                arguments: [until, holder])
+        }
+    }
+
+    func finish(_ id: String, holder: String, outcome: JobOutcome) async throws -> FinishResult {
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE job SET status = ?, finishedAt = ?, resultImageId = ?, error = ?, timings = ?,
+                        leaseHolder = NULL, leaseUntil = NULL
+                    WHERE id = ? AND status = 'running' AND leaseHolder = ?
+                    """,
+                arguments: [
+                    outcome.status.rawValue, outcome.finishedAt, outcome.resultImageId, outcome.error, outcome.timings,
+                    id, holder,
+                ])
+            if db.changesCount > 0 { return .recorded }
+            return try JobRow.filter(Column("id") == id).fetchCount(db) > 0 ? .leaseLost : .deleted
+        }
+    }
+
+    func requeue(_ id: String, holder: String, attemptUsed: Bool) async throws {
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE job SET status = 'pending', attempts = attempts - ?, leaseHolder = NULL, leaseUntil = NULL
+                    WHERE id = ? AND status = 'running' AND leaseHolder = ?
+                    """,
+                arguments: [attemptUsed ? 0 : 1, id, holder])
+        }
+    }
+
+    func reclaimExpired(now: Int64, maxAttempts: Int) async throws -> Int {
+        try await reclaim(where: "leaseUntil IS NULL OR leaseUntil < \(now)", now: now, maxAttempts: maxAttempts)
+    }
+
+    func recoverAtStart(now: Int64, maxAttempts: Int) async throws {
+        try await reclaim(where: "1", now: now, maxAttempts: maxAttempts)
+    }
+
+    /// Running jobs matching `condition` (SQL made here, never from input) end or go back to the queue.
+    @discardableResult
+    private func reclaim(where condition: String, now: Int64, maxAttempts: Int) async throws -> Int {
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE job SET status = 'error', finishedAt = ?, error = \(stoppedWorkerReason),
+                        leaseHolder = NULL, leaseUntil = NULL
+                    WHERE status = 'running' AND attempts >= ? AND (\(condition))
+                    """, arguments: [now, maxAttempts])
+            var count = db.changesCount
+            try db.execute(
+                sql: """
+                    UPDATE job SET status = 'pending', leaseHolder = NULL, leaseUntil = NULL
+                    WHERE status = 'running' AND (\(condition))
+                    """)
+            count += db.changesCount
+            return count
+        }
     }
 }
 
@@ -98,6 +310,9 @@ struct JobRow: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
     var attempts: Int
     /// A JSON object of stage → milliseconds.
     var timings: String
+    /// The replica running the job, and until when its lease lasts (milliseconds since 1970).
+    var leaseHolder: String? = nil
+    var leaseUntil: Int64? = nil
 
     mutating func didInsert(_ inserted: InsertionSuccess) { position = inserted.rowID }
 

@@ -1,15 +1,15 @@
 import Contracts
 import Foundation
-import GRDB
 import Imaging
 import Logging
 import ServiceLifecycle
 import Wire
 
 /// The workers that run pending jobs: `settings.workers` loops, each claiming the next pending job with
-/// owners taking turns (`claim`).
-/// On start, jobs left `running` by a worker that died go back to `pending`, or to `error` once they
-/// have used every attempt.
+/// owners taking turns (`JobStore.claim`) under a lease in this replica's name, and one loop that renews
+/// this replica's leases every third of `settings.jobLease` and reclaims the jobs of replicas whose
+/// leases ran out (they died). On start, jobs left `running` by a worker that died go back to `pending`
+/// (at once on SQLite, once their lease ends on PostgreSQL), or to `error` once they have used every attempt.
 struct JobWorkers: Service {
     let service: ProcessService
 
@@ -20,22 +20,13 @@ struct JobWorkers: Service {
                 for _ in 0..<max(1, service.settings.workers) {
                     group.addTask { await work() }
                 }
+                group.addTask { await keepLeases() }
             }
         }
     }
 
     func recover() async throws {
-        let settings = service.settings
-        let time = service.nowMillis()
-        try await service.jobs.database.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE job SET status = 'error', finishedAt = ?, \
-                    error = 'The job stopped its worker ' || attempts || ' times; it is not tried again'
-                    WHERE status = 'running' AND attempts >= ?
-                    """, arguments: [time, settings.maxAttempts])
-            try db.execute(sql: "UPDATE job SET status = 'pending' WHERE status = 'running'")
-        }
+        try await service.jobs.recoverAtStart(now: service.nowMillis(), maxAttempts: service.settings.maxAttempts)
     }
 
     private func work() async {
@@ -55,38 +46,34 @@ struct JobWorkers: Service {
         }
     }
 
-    /// Marks the next pending job `running` and counts the attempt. Owners take turns (M12): among the
-    /// owners with pending jobs, the one with the fewest jobs running goes first, then the one whose last
-    /// claim is oldest (a newcomer before everyone), and it gets its oldest pending job. So a user with
-    /// a thousand queued jobs delays another user's job by at most one job per worker.
-    func claim() async throws -> JobRow? {
-        let time = service.nowMillis()
-        return try await service.jobs.database.write { db in
-            guard
-                let row = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT p.owner, p.first FROM
-                            (SELECT owner, MIN(position) AS first FROM job WHERE status = 'pending' GROUP BY owner) p
-                        LEFT JOIN ownerTurn t ON t.owner = p.owner
-                        ORDER BY (SELECT COUNT(*) FROM job r WHERE r.status = 'running' AND r.owner = p.owner),
-                            COALESCE(t.turn, 0), p.first
-                        LIMIT 1
-                        """),
-                var job = try JobRow.fetchOne(db, key: ["position": row["first"] as Int64])
-            else { return nil }
-            job.status = JobStatus.running.rawValue
-            job.attempts += 1
-            job.startedAt = time
-            job.error = nil
-            try job.update(db)
-            try db.execute(
-                sql: """
-                    INSERT INTO ownerTurn (owner, turn) VALUES (?, (SELECT COALESCE(MAX(turn), 0) + 1 FROM ownerTurn))
-                    ON CONFLICT (owner) DO UPDATE SET turn = excluded.turn
-                    """, arguments: [job.owner])
-            return job
+    /// Renews this replica's leases and reclaims expired ones, every third of the lease.
+    private func keepLeases() async {
+        let lease = service.settings.jobLease
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: lease / 3)
+                try await renewAndReclaim()
+            } catch {
+                if Task.isCancelled { return }
+                service.logger.warning("Job leases not renewed", metadata: ["error": "\(error)"])
+            }
         }
+    }
+
+    func renewAndReclaim() async throws {
+        let now = service.nowMillis()
+        try await service.jobs.renewLeases(holder: service.replica, until: now + service.settings.jobLeaseMillis)
+        let reclaimed = try await service.jobs.reclaimExpired(now: now, maxAttempts: service.settings.maxAttempts)
+        if reclaimed > 0 {
+            service.logger.notice("Reclaimed jobs whose worker stopped", metadata: ["jobs": "\(reclaimed)"])
+        }
+    }
+
+    /// Claims the next job for this replica (`JobStore.claim`: owners take turns).
+    func claim() async throws -> JobRow? {
+        let now = service.nowMillis()
+        return try await service.jobs.claim(
+            JobLease(holder: service.replica, until: now + service.settings.jobLeaseMillis), now: now)
     }
 
     /// Runs one claimed job to `completed` or `error`; a store that is down puts it back to `pending`.
@@ -112,11 +99,11 @@ struct JobWorkers: Service {
             try await finish(job, status: .completed, result: result.id, error: nil, timings: timings)
         } catch  where Task.isCancelled {
             // Shutting down: the job goes back to the queue without spending an attempt.
-            try requeue(job, attemptUsed: false)
+            try await requeue(job, attemptUsed: false)
             throw CancellationError()
         } catch let error as WireError where error.isTransient {
             if job.attempts < service.settings.maxAttempts {
-                try requeue(job, attemptUsed: true)
+                try await requeue(job, attemptUsed: true)
                 try await Task.sleep(for: .seconds(1))
             } else {
                 try await finish(job, status: .error, result: nil, error: error.message, timings: clock.laps)
@@ -130,29 +117,28 @@ struct JobWorkers: Service {
     private func finish(
         _ job: JobRow, status: JobStatus, result: String?, error: String?, timings: [String: Double]
     ) async throws {
-        let time = service.nowMillis()
-        let encoded = String(decoding: try JSONEncoder().encode(timings), as: UTF8.self)
-        let updated = try await service.jobs.database.write { db in
-            try JobRow.filter(Column("id") == job.id && Column("status") == JobStatus.running.rawValue)
-                .updateAll(
-                    db, Column("status").set(to: status.rawValue), Column("finishedAt").set(to: time),
-                    Column("resultImageId").set(to: result), Column("error").set(to: error),
-                    Column("timings").set(to: encoded))
-        }
-        if updated == 0, let result {
+        let outcome = JobOutcome(
+            status: status, finishedAt: service.nowMillis(), resultImageId: result, error: error,
+            timings: String(decoding: try JSONEncoder().encode(timings), as: UTF8.self))
+        switch try await service.jobs.finish(job.id, holder: service.replica, outcome: outcome) {
+        case .recorded: break
+        case .leaseLost:
+            // Another replica took the job over (this one's lease ran out) and records its own outcome; a
+            // result stored here went under the job's fixed key, which that run replaces.
+            service.logger.warning("A job's lease ran out while it ran", metadata: ["job": "\(job.id)"])
+        case .deleted:
             // The job was deleted while it ran: its result has no one to show it.
-            _ = try? await service.store(StoreContract.deleteImage, ImageRequest(owner: job.owner, id: result))
+            if let result {
+                _ = try? await service.store(StoreContract.deleteImage, ImageRequest(owner: job.owner, id: result))
+            }
         }
         await service.announceJobChanged(owner: job.owner, id: job.id)
     }
 
-    /// Puts a running job back to `pending`. The write is synchronous because it must also happen in a
-    /// task being cancelled, where GRDB's async writes throw `CancellationError` before they start.
-    private func requeue(_ job: JobRow, attemptUsed: Bool) throws {
-        try service.jobs.database.write { db in
-            try db.execute(
-                sql: "UPDATE job SET status = 'pending', attempts = attempts - ? WHERE id = ? AND status = 'running'",
-                arguments: [attemptUsed ? 0 : 1, job.id])
-        }
+    /// Puts a running job back to `pending`. The write runs in a task of its own because it must also
+    /// happen in a task being cancelled, where the stores' async writes would stop before they start.
+    private func requeue(_ job: JobRow, attemptUsed: Bool) async throws {
+        let (jobs, holder) = (service.jobs, service.replica)
+        try await Task.detached { try await jobs.requeue(job.id, holder: holder, attemptUsed: attemptUsed) }.value
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Contracts
 import Foundation
+import PostgresSupport
 import ServiceLifecycle
 import ServiceRuntime
 import Wire
@@ -28,8 +29,15 @@ struct ProcessCommand: WireServiceCommand {
     @Option(help: "Jobs one user may have pending or running at once (env CLEARSKY_MAX_QUEUED_JOBS; default 100).")
     var maxQueuedJobs: Int?
 
-    func parts(host: ServiceHost, credentials: WireCredentials) throws -> (router: WireRouter, services: [any Service])
-    {
+    @Option(
+        help:
+            "Seconds a claimed job stays this replica's without a renewal; a job whose replica died runs again after it (env CLEARSKY_JOB_LEASE_SECONDS; default 30)."
+    )
+    var jobLeaseSeconds: Int?
+
+    func parts(host: ServiceHost, credentials: WireCredentials) async throws -> (
+        router: WireRouter, services: [any Service]
+    ) {
         var settings = ProcessSettings()
         if let count = try integerSetting(workers, flagName: "workers", variable: "CLEARSKY_WORKERS", in: 1...256) {
             settings.workers = count
@@ -49,10 +57,21 @@ struct ProcessCommand: WireServiceCommand {
         {
             settings.maxQueuedJobsPerOwner = count
         }
+        if let seconds = try integerSetting(
+            jobLeaseSeconds, flagName: "job-lease-seconds", variable: "CLEARSKY_JOB_LEASE_SECONDS", in: 3...3600)
+        {
+            settings.jobLease = .seconds(seconds)
+        }
         let store = try host.client(of: .store, credentials: credentials)
-        let service = ProcessService(
-            store: { store }, jobs: try JobStore(folder: host.configuration.stateDirectory), settings: settings,
-            logger: host.logger)
+        let jobs: any JobStore
+        if let url = host.configuration.databaseURL {
+            let postgres = try await PostgresJobStore.open(try DatabaseURL(url), logger: host.logger)
+            host.atExit { await postgres.database.close() }
+            jobs = postgres
+        } else {
+            jobs = try SQLiteJobStore(folder: host.configuration.stateDirectory)
+        }
+        let service = ProcessService(store: { store }, jobs: jobs, settings: settings, logger: host.logger)
         return (
             ProcessRouter.make(host: host, service: service),
             [JobWorkers(service: service), ThumbnailConsumer(service: service)]

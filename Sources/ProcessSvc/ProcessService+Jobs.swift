@@ -1,6 +1,5 @@
 import Contracts
 import Foundation
-import GRDB
 import ImageOperations
 import Primitives
 import Wire
@@ -22,16 +21,7 @@ extension ProcessService {
             attempts: 0,
             timings: "{}")
         let quota = settings.maxQueuedJobsPerOwner
-        let inserted: JobRecord? = try await jobs.database.write { db in
-            let queued = try JobRow.filter(
-                Column("owner") == request.owner
-                    && [JobStatus.pending.rawValue, JobStatus.running.rawValue].contains(Column("status"))
-            ).fetchCount(db)
-            guard queued < quota else { return nil }
-            var inserted = row
-            try inserted.insert(db)
-            return inserted.record
-        }
+        let inserted = try await jobs.insert(row, quota: quota)?.record
         guard let inserted else {
             // A job takes seconds; by then a slot is likely free.
             throw WireError(
@@ -46,10 +36,9 @@ extension ProcessService {
     }
 
     func ownedJob(_ request: JobRequest) async throws -> JobRow {
-        let row = try await jobs.database.read { db in
-            try JobRow.filter(Column("id") == request.id && Column("owner") == request.owner).fetchOne(db)
+        guard let row = try await jobs.job(id: request.id, owner: request.owner) else {
+            throw WireError(.notFound, "No job \(request.id)")
         }
-        guard let row else { throw WireError(.notFound, "No job \(request.id)") }
         return row
     }
 
@@ -57,33 +46,21 @@ extension ProcessService {
     func listJobs(_ request: ListJobsRequest) async throws -> JobPage {
         let page = request.page
         let after = try PageCursor.position(of: page, maximum: settings.maxPageSize)
-        let rows = try await jobs.database.read { db in
-            try JobRow.filter(Column("owner") == request.owner && Column("position") < after)
-                .order(Column("position").desc).limit(page.limit + 1).fetchAll(db)
-        }
+        let rows = try await jobs.jobs(owner: request.owner, before: after, limit: page.limit + 1)
         let (items, next) = PageCursor.split(rows, limit: page.limit, position: \.position)
         return JobPage(items: items.map(\.record), nextCursor: next)
     }
 
     /// Forgets one job. Its input and result images stay in the owner's gallery.
     func deleteJob(_ request: JobRequest) async throws {
-        let row = try await ownedJob(request)
-        try await jobs.database.write { db in _ = try JobRow.deleteOne(db, key: ["position": row.position]) }
+        guard try await jobs.delete(id: request.id, owner: request.owner) else {
+            throw WireError(.notFound, "No job \(request.id)")
+        }
     }
 
     /// Forgets every finished job of the owner (pending and running ones stay), or every job at all
     /// when the account goes (`includeUnfinished`).
     func clearJobs(owner: String, includeUnfinished: Bool = false) async throws -> DeletedCount {
-        let count = try await jobs.database.write { db in
-            var request = JobRow.filter(Column("owner") == owner)
-            if !includeUnfinished {
-                request = request.filter(
-                    [JobStatus.completed.rawValue, JobStatus.error.rawValue].contains(Column("status")))
-            }
-            let deleted = try request.deleteAll(db)
-            if includeUnfinished { try db.execute(sql: "DELETE FROM ownerTurn WHERE owner = ?", arguments: [owner]) }
-            return deleted
-        }
-        return DeletedCount(count: count)
+        DeletedCount(count: try await jobs.clear(owner: owner, includeUnfinished: includeUnfinished))
     }
 }

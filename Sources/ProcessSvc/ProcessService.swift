@@ -3,20 +3,24 @@ import Foundation
 import ImageIntake
 import Imaging
 import Logging
+import Primitives
 import ServiceRuntime
 import Wire
 
 /// Image operations on demand, thumbnails, and the jobs' bookkeeping; the bytes live in StoreSvc.
 final class ProcessService: Sendable {
     let storeClient: @Sendable () throws -> WireClient
-    let jobs: JobStore
+    let jobs: any JobStore
     let settings: ProcessSettings
     let logger: Logger
     let nowMillis: @Sendable () -> Int64
+    /// This replica's name in the leases of the jobs it runs: host, process and a random part.
+    let replica = "\(ProcessInfo.processInfo.hostName)/\(getpid())/\(Crypto.hex(Crypto.randomBytes(4)))"
     let thumbnailsInFlight = SharedWork<DerivativeContent>()
 
     init(
-        store: @escaping @Sendable () throws -> WireClient, jobs: JobStore, settings: ProcessSettings, logger: Logger,
+        store: @escaping @Sendable () throws -> WireClient, jobs: any JobStore, settings: ProcessSettings,
+        logger: Logger,
         nowMillis: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
     ) {
         (storeClient, self.jobs, self.settings, self.logger, self.nowMillis) = (

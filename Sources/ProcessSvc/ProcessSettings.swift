@@ -19,4 +19,12 @@ struct ProcessSettings: Sendable {
     var maxQueuedJobsPerOwner = 100
     /// Most items on one page of the job list. Default 200.
     var maxPageSize = 200
+    /// How long a claimed job stays this replica's without a renewal; renewed every third of it. A job
+    /// whose replica died runs again once its lease ends. Default 30 s.
+    var jobLease = Duration.seconds(30)
+
+    var jobLeaseMillis: Int64 {
+        let (seconds, attoseconds) = jobLease.components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
 }

@@ -12,6 +12,7 @@ public struct ServiceHost: Sendable {
     public let configuration: ServiceConfiguration
     public let logger: Logger
     private let started = ContinuousClock.now
+    private let exitActions = ExitActions()
 
     public init(configuration: ServiceConfiguration) {
         self.configuration = configuration
@@ -93,7 +94,34 @@ public struct ServiceHost: Sendable {
                 services: configurations, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info(
             "Starting", metadata: ["version": "\(ClearskyVersion.current)", "listen": "\(configuration.listen)"])
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await exitActions.run()
+            throw error
+        }
+        await exitActions.run()
+    }
+
+    /// Runs `action` once `run` has stopped every service and the server (a database's connections close
+    /// only after the last request and worker that used them), last registered first.
+    public func atExit(_ action: @escaping @Sendable () async -> Void) {
+        exitActions.add(action)
+    }
+}
+
+/// What `ServiceHost.run` does after the service group has stopped.
+private final class ExitActions: Sendable {
+    private let actions = Mutex<[@Sendable () async -> Void]>([])
+
+    func add(_ action: @escaping @Sendable () async -> Void) { actions.withLock { $0.append(action) } }
+
+    func run() async {
+        let all = actions.withLock { actions in
+            defer { actions = [] }
+            return actions
+        }
+        for action in all.reversed() { await action() }
     }
 }
 

@@ -41,6 +41,14 @@ public struct ServiceOptions: ParsableArguments {
     )
     public var pruneSeconds: Int?
 
+    @Option(
+        help: """
+            PostgreSQL for the service's state, postgres://USER:PASSWORD@HOST:PORT/DB[?sslmode=disable|prefer|require], \
+            so that several replicas share it (env CLEARSKY_DATABASE_URL, better: it keeps the password off the \
+            command line; default: SQLite in the data folder).
+            """)
+    public var database: String?
+
     @Option(help: "Ports of the services are base+1 … base+4 (env CLEARSKY_BASE_PORT; default 7100).")
     public var basePort: Int?
 
@@ -106,7 +114,8 @@ public struct ServiceOptions: ParsableArguments {
             service: service, listen: listen, dataDirectory: dataDirectory, pruneInterval: .seconds(prune ?? 3600),
             secretFile: value(secretFile, "CLEARSKY_SECRET_FILE") ?? "\(dataDirectory)/cluster.secret",
             logLevel: level, peers: peers,
-            tlsDirectory: plain ? nil : value(tlsDir, "CLEARSKY_TLS_DIR") ?? "\(dataDirectory)/certs")
+            tlsDirectory: plain ? nil : value(tlsDir, "CLEARSKY_TLS_DIR") ?? "\(dataDirectory)/certs",
+            databaseURL: value(database, "CLEARSKY_DATABASE_URL"))
     }
 }
 
@@ -125,13 +134,17 @@ public struct ServiceConfiguration: Sendable {
     public var tlsDirectory: String?
     /// How often the service prunes what it no longer needs (`Pruning`). Default an hour.
     public var pruneInterval: Duration
+    /// The PostgreSQL database the service keeps its state in (its own schema), or nil for SQLite in
+    /// its state folder. Parsed by the service that opens it (`PostgresSupport.DatabaseURL`).
+    public var databaseURL: String?
 
     public init(
         service: ServiceName, listen: WireEndpoint, dataDirectory: String, pruneInterval: Duration = .seconds(3600),
         secretFile: String, logLevel: Logger.Level = .info, peers: [ServiceName: WireEndpoint] = [:],
-        tlsDirectory: String? = nil
+        tlsDirectory: String? = nil, databaseURL: String? = nil
     ) {
         self.tlsDirectory = tlsDirectory
+        self.databaseURL = databaseURL
         self.pruneInterval = pruneInterval
         self.service = service
         self.listen = listen

@@ -59,7 +59,7 @@ struct ClusterHarness: Sendable {
                             endpoint: peers[.store]!, service: ServiceName.store.rawValue, secret: WireHarness.secret)
                         let process = ProcessService(
                             store: { storeClient },
-                            jobs: try JobStore(folder: processHost.configuration.stateDirectory),
+                            jobs: try SQLiteJobStore(folder: processHost.configuration.stateDirectory),
                             settings: ProcessSettings(), logger: processHost.logger)
                         try await withWireServer(
                             service: ServiceName.process.rawValue,

@@ -17,7 +17,7 @@ import WireTesting
         let databases: [(String, DatabasePool)] = [
             ("users", try UserStore(path: "\(folder)/users.sqlite").database),
             ("images", try ImageStore(path: "\(folder)/images.sqlite").database),
-            ("jobs", try JobStore(path: "\(folder)/jobs.sqlite").database),
+            ("jobs", try SQLiteJobStore(path: "\(folder)/jobs.sqlite").database),
             ("tags", try TagStore(path: "\(folder)/tags.sqlite").database),
         ]
         for (name, database) in databases {

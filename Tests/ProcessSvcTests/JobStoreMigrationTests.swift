@@ -18,7 +18,7 @@ import Testing
         // The database as the previous release left it: migrated up to v2, operations as text.
         do {
             let old = try DatabaseQueue(path: path)
-            try JobStore.migrator.migrate(old, upTo: "v2-fair-claims")
+            try SQLiteJobStore.migrator.migrate(old, upTo: "v2-fair-claims")
             try old.write { db in
                 for (id, status, text) in [
                     ("job_done", "completed", #"[{"op":"resize","width":100,"fit":"cover"},{"op":"flip"}]"#),
@@ -36,7 +36,7 @@ import Testing
             }
         }
 
-        let store = try JobStore(path: path)
+        let store = try SQLiteJobStore(path: path)
         let rows = try store.database.read { db in
             try Dictionary(uniqueKeysWithValues: JobRow.fetchAll(db).map { ($0.id, $0) })
         }

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Imaging
 import TestImages
+import TestServers
 import Testing
 import Wire
 import WireTesting
@@ -10,8 +11,9 @@ import WireTesting
 @testable import ProcessSvc
 
 @Suite struct JobTests {
-    @Test func aJobGoesFromPendingToCompletedWithItsResult() async throws {
-        try await ProcessHarness.run { harness in
+    @Test(arguments: StoreBackend.allCases)
+    func aJobGoesFromPendingToCompletedWithItsResult(_ backend: StoreBackend) async throws {
+        try await ProcessHarness.run(backend: backend) { harness in
             let owner = ProcessHarness.owner()
             let image = try await harness.put(owner, TestImages.building, filename: "building.jpg")
             let created = try await harness.process.call(
@@ -39,8 +41,9 @@ import WireTesting
         }
     }
 
-    @Test func failingJobsEndInErrorWithTheReason() async throws {
-        try await ProcessHarness.run { harness in
+    @Test(arguments: StoreBackend.allCases)
+    func failingJobsEndInErrorWithTheReason(_ backend: StoreBackend) async throws {
+        try await ProcessHarness.run(backend: backend) { harness in
             let owner = ProcessHarness.owner()
             let image = try await harness.put(owner, TestImages.building)
             let outside = try await harness.process.call(
@@ -70,8 +73,9 @@ import WireTesting
         }
     }
 
-    @Test func jobsBelongToTheirOwner() async throws {
-        try await ProcessHarness.run { harness in
+    @Test(arguments: StoreBackend.allCases)
+    func jobsBelongToTheirOwner(_ backend: StoreBackend) async throws {
+        try await ProcessHarness.run(backend: backend) { harness in
             let (owner, stranger) = (ProcessHarness.owner(), ProcessHarness.owner())
             let image = try await harness.put(owner, TestImages.building)
             let job = try await harness.process.call(
@@ -129,8 +133,9 @@ import WireTesting
     }
 
     /// Shutting the workers down mid-job puts the job back without spending one of its attempts.
-    @Test func aJobCutOffByShutdownGoesBackUnspent() async throws {
-        try await ProcessHarness.run { harness in
+    @Test(arguments: StoreBackend.allCases)
+    func aJobCutOffByShutdownGoesBackUnspent(_ backend: StoreBackend) async throws {
+        try await ProcessHarness.run(backend: backend) { harness in
             let owner = ProcessHarness.owner()
             let image = try await harness.put(owner, TestImages.building)
             let created = try await harness.process.call(
@@ -186,13 +191,38 @@ import WireTesting
             let workers = JobWorkers(service: harness.service)
             // First run stores its result, then "dies" before marking the job: back to pending, run again.
             try await workers.runJob(try #require(try await workers.claim()))
-            try await harness.service.jobs.database.write { db in
+            try await (harness.service.jobs as! SQLiteJobStore).database.write { db in
                 try db.execute(sql: "UPDATE job SET status = 'running' WHERE id = ?", arguments: [created.id])
             }
             try await workers.recover()
             try await workers.runJob(try #require(try await workers.claim()))
             let job = try await harness.process.call(ProcessContract.getJob, JobRequest(owner: owner, id: created.id))
             #expect(job.status == .completed && job.attempts == 2)
+            let images = try await harness.store.call(StoreContract.listImages, ListImagesRequest(owner: owner))
+            #expect(images.items.count == 2)
+        }
+    }
+    /// Replicas on one store: a replica that claimed a job and died (it never renews) loses it once the
+    /// lease runs out, and another replica's workers run it to the end, once.
+    @Test(arguments: StoreBackend.allCases)
+    func aJobWhoseReplicaDiedIsRunByAnother(_ backend: StoreBackend) async throws {
+        var settings = ProcessSettings()
+        settings.jobLease = .seconds(1)
+        try await ProcessHarness.run(settings: settings, backend: backend) { [settings] harness in
+            let owner = ProcessHarness.owner()
+            let image = try await harness.put(owner, TestImages.camera, filename: "camera.png")
+            let created = try await harness.process.call(
+                ProcessContract.createJob, CreateJobRequest(owner: owner, imageId: image.id))
+            let dead = ProcessService(
+                store: harness.service.storeClient, jobs: harness.service.jobs, settings: settings,
+                logger: harness.service.logger)
+            #expect(dead.replica != harness.service.replica)
+            let claimed = try #require(try await JobWorkers(service: dead).claim())
+            #expect(claimed.id == created.id && claimed.leaseHolder == dead.replica)
+            try await running([JobWorkers(service: harness.service)]) {
+                let job = try await harness.finished(JobRequest(owner: owner, id: created.id))
+                #expect(job.status == .completed && job.attempts == 2)
+            }
             let images = try await harness.store.call(StoreContract.listImages, ListImagesRequest(owner: owner))
             #expect(images.items.count == 2)
         }

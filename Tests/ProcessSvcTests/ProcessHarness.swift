@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import ServiceLifecycle
 import ServiceRuntime
+import TestServers
 import Wire
 import WireTesting
 
@@ -16,7 +17,8 @@ struct ProcessHarness: Sendable {
     let service: ProcessService
 
     static func run(
-        settings: ProcessSettings = ProcessSettings(), _ body: @escaping @Sendable (ProcessHarness) async throws -> Void
+        settings: ProcessSettings = ProcessSettings(), backend: StoreBackend = .sqlite,
+        _ body: @escaping @Sendable (ProcessHarness) async throws -> Void
     ) async throws {
         try await withServiceHost(.store) { storeHost in
             let storeFolder = storeHost.configuration.stateDirectory
@@ -27,16 +29,17 @@ struct ProcessHarness: Sendable {
             ) { storeServer in
                 let storeClient = storeServer.client(poolSize: 2)
                 try await withServiceHost(.process) { host in
-                    let service = ProcessService(
-                        store: { storeClient }, jobs: try JobStore(folder: host.configuration.stateDirectory),
-                        settings: settings,
-                        logger: host.logger)
-                    try await withWireServer(
-                        service: ServiceName.process.rawValue, router: ProcessRouter.make(host: host, service: service)
-                    ) { processServer in
-                        try await body(
-                            ProcessHarness(
-                                store: storeClient, process: processServer.client(), service: service))
+                    try await JobStoreTests.withStore(backend, folder: host.configuration.stateDirectory) { jobs in
+                        let service = ProcessService(
+                            store: { storeClient }, jobs: jobs, settings: settings, logger: host.logger)
+                        try await withWireServer(
+                            service: ServiceName.process.rawValue,
+                            router: ProcessRouter.make(host: host, service: service)
+                        ) { processServer in
+                            try await body(
+                                ProcessHarness(
+                                    store: storeClient, process: processServer.client(), service: service))
+                        }
                     }
                 }
             }
