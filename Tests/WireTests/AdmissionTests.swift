@@ -10,16 +10,15 @@ import WireTesting
 @Suite struct AdmissionTests {
     @Test func aLargeFrameBeforeAuthenticationClosesAtItsHeader() async throws {
         // 4 KiB + 1 is far below the 64 MiB limit that applies after the handshake. Only the header is
-        // sent: the server must not wait (20 s of handshake timeout) for a body it would refuse anyway.
+        // sent: the server must not wait (20 s of handshake timeout) for a body it would refuse anyway, so
+        // the close arrives within the 10 s this reads for (no bound on time itself: CI's load varies).
         _ = try await withWireServer(service: "test", router: testRouter()) { harness in
             for type in [FrameType.hello, .request] {
                 let header = Array(rawFrame(type.rawValue).prefix(10))
                 var bytes = header
                 bytes.replaceSubrange(0..<4, with: withUnsafeBytes(of: UInt32(4097).bigEndian) { Array($0) })
-                let started = ContinuousClock.now
                 let outcome = try await harness.rawConnection().send(bytes, thenReadFor: .seconds(10))
                 #expect(outcome.closedByServer, "\(type)")
-                #expect(ContinuousClock.now - started < .seconds(5), "\(type)")
             }
             // Authenticated clients still send large frames.
             let big = [Int](repeating: 1, count: 200_000)
