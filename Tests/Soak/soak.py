@@ -307,13 +307,21 @@ class Campaign:
         return time.time() - started
 
 
-def eventually(what, condition, seconds):
-    """Waits for `condition` to hold; False when it never did."""
-    deadline = time.time() + seconds
+def eventually(what, condition, seconds, progress=None, cap=None):
+    """Waits for `condition` to hold; False when it never did. With `progress` (a count that grows while
+    the work drains), the wait goes on for `seconds` past the last growth, up to `cap` in all."""
+    started = time.time()
+    deadline = started + seconds
+    last = progress() if progress else None
     while time.time() < deadline:
         if condition():
             return True
         time.sleep(0.5)
+        if progress:
+            now = progress()
+            if now > last:
+                last = now
+                deadline = min(max(deadline, time.time() + seconds), started + (cap or seconds))
     print(f"soak: gave up waiting for {what}", flush=True)
     return False
 
@@ -359,6 +367,7 @@ def check(campaign, drain_seconds):
     tagged = {}
 
     def all_tagged():
+        done = True
         for image, (token, _) in uploads:
             if image in tagged:
                 continue
@@ -366,10 +375,19 @@ def check(campaign, drain_seconds):
             if answer and answer[0] == 200:
                 record = json.loads(answer[2])
                 if record["tagging"] == "pending":
-                    return False
+                    done = False
+                    continue
                 tagged[image] = record
-        return True
-    eventually("every image to be tagged", all_tagged, drain_seconds)
+        return done
+    # Detection is the slowest stage: under the campaign's load the uploads outpace it, so the backlog
+    # left when the load stops drains here, for as long as it keeps draining (up to 15 minutes).
+    backlog_started = time.time()
+    all_tagged()
+    backlog = len(uploads) - len(tagged)
+    eventually("every image to be tagged", all_tagged, drain_seconds, progress=lambda: len(tagged), cap=900)
+    drained = time.time() - backlog_started
+    print(f"soak: tagging backlog when the load stopped: {backlog} of {len(uploads)} uploads; "
+          f"{len(uploads) - len(tagged)} left after {drained:.0f} s", flush=True)
     for image, _ in uploads:
         record = tagged.get(image)
         if record is None or record["tagging"] != "done":
