@@ -182,7 +182,8 @@ let package = Package(
             name: "AuthSvc",
             dependencies: [
                 "Wire", "Contracts", "Primitives", "ServiceRuntime", "AccessTokens", "Mail",
-                "SQLiteSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "SQLiteSupport", "PostgresSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -291,7 +292,7 @@ let package = Package(
             name: "AuthSvcTests",
             dependencies: [
                 "AuthSvc", "AccessTokens", "Mail", "Wire", "Contracts", "Primitives", "WireTesting", "ServiceRuntime",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "TestServers", "PostgresSupport", .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(
             name: "AccessTokensTests", dependencies: ["AccessTokens", "Wire", "Contracts", "Primitives", "WireTesting"]),
@@ -355,8 +356,9 @@ let package = Package(
             name: "clearskyTests",
             dependencies: [
                 "clearsky", "AuthSvc", "StoreSvc", "ProcessSvc", "TagSvc", "Gateway", "Wire", "Contracts", "Primitives",
-                "WireTesting", "TestImages", "ClusterCertificates", "ServiceRuntime",
+                "WireTesting", "TestImages", "ClusterCertificates", "ServiceRuntime", "PostgresSupport", "TestServers",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -3,8 +3,8 @@
 #
 # Runs COMMAND with a throw-away PostgreSQL 15 (scripts/postgres-test-server.sh) on a free loopback port,
 # its URL in CLEARSKY_TEST_DATABASE_URL, and stops and removes the server when COMMAND ends, however it ends.
-# The tests that need PostgreSQL use that server (each in a schema of its own); run without this wrapper,
-# they start one of their own the same way.
+# The tests that need PostgreSQL use that server (each in a schema or database of its own); run without
+# this wrapper, they fail and say how to run them.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # A short folder: the server's socket path must fit in 107 bytes.

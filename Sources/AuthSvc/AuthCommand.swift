@@ -2,6 +2,7 @@ import ArgumentParser
 import Contracts
 import Foundation
 import Mail
+import PostgresSupport
 import ServiceLifecycle
 import ServiceRuntime
 import Wire
@@ -31,8 +32,9 @@ struct AuthCommand: WireServiceCommand {
     @Option(help: "SMTP relay host:port for codes (env CLEARSKY_SMTP_ADDR; default: files in DATA/mail/outbox).")
     var smtp: String?
 
-    func parts(host: ServiceHost, credentials: WireCredentials) throws -> (router: WireRouter, services: [any Service])
-    {
+    func parts(host: ServiceHost, credentials: WireCredentials) async throws -> (
+        router: WireRouter, services: [any Service]
+    ) {
         let environment = ProcessInfo.processInfo.environment
         var settings = AuthSettings()
         if let iterations = try integerSetting(
@@ -51,8 +53,17 @@ struct AuthCommand: WireServiceCommand {
         // Mail goes over SMTP when configured, else to the outbox folder.
         let configuration = host.configuration
         let mail = try MailConfiguration.delivery(smtp: smtp, dataDirectory: configuration.dataDirectory)
-        let store = try UserStore(path: "\(configuration.stateDirectory)/users.sqlite")
-        let service = try AuthService(store: store, settings: settings, mail: mail, logger: host.logger)
+        let store: any UserStore
+        if let url = configuration.databaseURL {
+            let postgres = try await PostgresUserStore.open(try DatabaseURL(url), logger: host.logger)
+            host.atExit { await postgres.database.close() }
+            store = postgres
+        } else {
+            store = try SQLiteUserStore(path: "\(configuration.stateDirectory)/users.sqlite")
+        }
+        // The first start of a pool makes its signing key now rather than at the first sign-in.
+        let service = AuthService(store: store, settings: settings, mail: mail, logger: host.logger)
+        _ = try await service.activeKey()
         let pruning = Pruning(every: host.configuration.pruneInterval, logger: host.logger) {
             try await service.prune()
         }

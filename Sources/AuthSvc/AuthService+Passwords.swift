@@ -1,5 +1,4 @@
 import Contracts
-import GRDB
 import Wire
 
 extension AuthService {
@@ -55,19 +54,14 @@ extension AuthService {
     private func setPassword(_ hash: PasswordHash, for user: UserRow, verifiesEmail: Bool, keeping: String?)
         async throws
     {
-        let time = nowSeconds()
-        try await store.database.write { db in
-            var updated = user
-            updated.passwordHash = hash.encoded
-            updated.updatedAt = time
-            if verifiesEmail {
-                updated.confirmed = true
-                updated.emailVerified = true
-            }
-            try updated.update(db)
-            let signIns = try SignInRow.filter(Column("sub") == user.sub && Column("revokedAt") == nil).fetchAll(db)
-            try self.revoke(db, signIns: signIns.filter { $0.originJti != keeping })
+        var updated = user
+        updated.passwordHash = hash.encoded
+        updated.updatedAt = nowSeconds()
+        if verifiesEmail {
+            updated.confirmed = true
+            updated.emailVerified = true
         }
+        try await store.update(updated, revokingSignInsBut: keeping, revocationNow())
     }
 
     func getUser(_ request: UserRequest) async throws -> UserInfo {
@@ -77,11 +71,7 @@ extension AuthService {
     /// Deletes the account; its sign-ins are revoked first so that outstanding tokens stop working.
     func deleteUser(_ request: UserRequest) async throws {
         let user = try await user(sub: request.sub)
-        try await store.database.write { db in
-            let signIns = try SignInRow.filter(Column("sub") == user.sub).fetchAll(db)
-            try self.revoke(db, signIns: signIns)
-            _ = try user.delete(db)
-        }
+        try await store.delete(sub: user.sub, revocationNow())
         logger.info("account deleted", metadata: ["sub": "\(user.sub)"])
     }
 }

@@ -1,7 +1,6 @@
 import AccessTokens
 import Contracts
 import Foundation
-import GRDB
 import Primitives
 import Wire
 
@@ -23,20 +22,16 @@ extension AuthService {
             // The default rose since this hash was made: upgrade it now that the password is at hand.
             user.passwordHash = await PasswordHasher.hash(request.password, iterations: settings.passwordIterations)
                 .encoded
-            let upgraded = user
-            try await store.database.write { db in try upgraded.update(db) }
+            try await store.update(user)
         }
         let time = nowSeconds()
         let signIn = SignInRow(
             originJti: UUID().uuidString.lowercased(), sub: user.sub, authTime: time,
             expiresAt: time + Int64(settings.refreshLifetime), revokedAt: nil)
         let (refreshToken, refreshRow) = newRefreshToken(originJti: signIn.originJti, at: time)
-        try await store.database.write { db in
-            try signIn.insert(db)
-            try refreshRow.insert(db)
-        }
+        try await store.startSignIn(signIn, token: refreshRow)
         logger.info("logged in", metadata: ["sub": "\(user.sub)"])
-        return issue(for: user, signIn: signIn, refreshToken: refreshToken)
+        return try await issue(for: user, signIn: signIn, refreshToken: refreshToken)
     }
 
     /// New tokens for a refresh token, which is used up: the answer carries its successor. Presenting a
@@ -45,24 +40,8 @@ extension AuthService {
         let time = nowSeconds()
         let presented = Self.refreshHash(request.refreshToken)
         let (next, nextRow) = newRefreshToken(originJti: "", at: time)
-        enum Outcome { case refused(String), reused, rotated(SignInRow) }
-        let outcome: Outcome = try await store.database.write { db in
-            guard var token = try RefreshTokenRow.fetchOne(db, key: presented),
-                let signIn = try SignInRow.fetchOne(db, key: token.originJti)
-            else { return .refused("Invalid refresh token") }
-            if signIn.revokedAt != nil { return .refused("Refresh token has been revoked") }
-            if signIn.expiresAt <= time { return .refused("Refresh token has expired") }
-            if token.rotatedAt != nil {
-                try self.revoke(db, signIns: [signIn])
-                return .reused
-            }
-            token.rotatedAt = time
-            try token.update(db)
-            var successor = nextRow
-            successor.originJti = signIn.originJti
-            try successor.insert(db)
-            return .rotated(signIn)
-        }
+        let outcome = try await store.rotate(
+            refreshToken: presented, successor: nextRow, now: time, revocationNow())
         switch outcome {
         case .refused(let message):
             throw WireError(.notAuthorized, message)
@@ -70,29 +49,20 @@ extension AuthService {
             logger.warning("refresh token reused; sign-in revoked")
             throw WireError(.notAuthorized, "Refresh token has been revoked")
         case .rotated(let signIn):
-            return issue(for: try await user(sub: signIn.sub), signIn: signIn, refreshToken: next)
+            return try await issue(for: try await user(sub: signIn.sub), signIn: signIn, refreshToken: next)
         }
     }
 
     /// Revokes the sign-in a refresh token belongs to, with every token derived from it.
     func logout(_ request: RefreshRequest) async throws {
         let presented = Self.refreshHash(request.refreshToken)
-        let found = try await store.database.write { db -> Bool in
-            guard let token = try RefreshTokenRow.fetchOne(db, key: presented),
-                let signIn = try SignInRow.fetchOne(db, key: token.originJti)
-            else { return false }
-            try self.revoke(db, signIns: [signIn])
-            return true
-        }
+        let found = try await store.revokeSignIn(refreshToken: presented, revocationNow())
         guard found else { throw WireError(.notAuthorized, "Invalid refresh token") }
     }
 
     /// Global sign-out: every sign-in of the user, except `keeping`.
     func logoutAll(sub: String, keeping: String? = nil) async throws {
-        try await store.database.write { db in
-            let signIns = try SignInRow.filter(Column("sub") == sub && Column("revokedAt") == nil).fetchAll(db)
-            try self.revoke(db, signIns: signIns.filter { $0.originJti != keeping })
-        }
+        try await store.revokeSignIns(sub: sub, keeping: keeping, revocationNow())
     }
 
     func newRefreshToken(originJti: String, at time: Int64) -> (String, RefreshTokenRow) {
@@ -105,9 +75,9 @@ extension AuthService {
 
     static func refreshHash(_ token: String) -> Data { Data(Crypto.sha256(Array(token.utf8))) }
 
-    func issue(for user: UserRow, signIn: SignInRow, refreshToken: String) -> TokenSet {
+    func issue(for user: UserRow, signIn: SignInRow, refreshToken: String) async throws -> TokenSet {
+        let key = try await activeKey()
         let time = Int(nowSeconds())
-        let key = currentKey.withLock { $0 }
         func claims(_ use: TokenClaims.TokenUse) -> TokenClaims {
             TokenClaims(
                 sub: user.sub, iss: settings.issuer, tokenUse: use, authTime: Int(signIn.authTime), iat: time,
@@ -128,13 +98,6 @@ extension AuthService {
     func prune() async throws -> [String: Int] {
         let time = nowSeconds()
         let usedBefore = time - Int64(settings.usedTokenRetention)
-        return try await store.database.write { db in
-            try db.execute(sql: "DELETE FROM refreshToken WHERE rotatedAt < ?", arguments: [usedBefore])
-            let tokens = db.changesCount
-            try db.execute(sql: "DELETE FROM signIn WHERE expiresAt <= ?", arguments: [time])
-            let signIns = db.changesCount
-            try db.execute(sql: "DELETE FROM code WHERE expiresAt <= ?", arguments: [time])
-            return ["signIns": signIns, "usedRefreshTokens": tokens, "codes": db.changesCount]
-        }
+        return try await store.prune(now: time, usedBefore: usedBefore)
     }
 }

@@ -1,6 +1,5 @@
 import Contracts
 import Foundation
-import GRDB
 import Primitives
 import Wire
 
@@ -19,22 +18,11 @@ extension AuthService {
             sub: sub, username: request.username, usernameKey: usernameKey, email: request.email, emailKey: emailKey,
             emailVerified: false, confirmed: false, passwordHash: hash.encoded,
             storageFolder: "u-" + Crypto.hex(Crypto.randomBytes(12)), createdAt: time, updatedAt: time)
-        let clash: WireError? = try await store.database.write { db in
-            // A name is taken by anyone's username or email, so that login by either stays unambiguous.
-            if try UserRow.filter(Column("usernameKey") == usernameKey || Column("emailKey") == usernameKey)
-                .fetchCount(db) > 0
-            {
-                return WireError(.usernameExists, "User already exists")
-            }
-            if try UserRow.filter(Column("emailKey") == emailKey || Column("usernameKey") == emailKey)
-                .fetchCount(db) > 0
-            {
-                return WireError(.aliasExists, "An account with the given email already exists")
-            }
-            try user.insert(db)
-            return nil
+        switch try await store.insert(user) {
+        case .username?: throw WireError(.usernameExists, "User already exists")
+        case .email?: throw WireError(.aliasExists, "An account with the given email already exists")
+        case nil: break
         }
-        if let clash { throw clash }
         logger.info("signed up", metadata: ["sub": "\(sub)"])
         let delivery = try await sendCode(to: user, purpose: .signUp)
         return SignUpResponse(userSub: sub, confirmed: false, delivery: delivery)
@@ -50,13 +38,11 @@ extension AuthService {
         }
         try await consumeCode(request.code, for: user, purpose: .signUp)
         let time = nowSeconds()
-        try await store.database.write { db in
-            var confirmed = user
-            confirmed.confirmed = true
-            confirmed.emailVerified = true
-            confirmed.updatedAt = time
-            try confirmed.update(db)
-        }
+        var confirmed = user
+        confirmed.confirmed = true
+        confirmed.emailVerified = true
+        confirmed.updatedAt = time
+        try await store.update(confirmed)
         logger.info("confirmed", metadata: ["sub": "\(user.sub)"])
     }
 

@@ -1,17 +1,15 @@
 import AccessTokens
 import Contracts
 import Foundation
-import GRDB
 import Logging
 import Mail
 import Primitives
-import Synchronization
 import Wire
 
 /// The user pool's flows. Every method checks its input, throttles where guessing is possible, and
 /// answers with Cognito's error names. Secrets (passwords, codes, tokens) are never logged.
 final class AuthService: Sendable {
-    let store: UserStore
+    let store: any UserStore
     let settings: AuthSettings
     let mail: any MailDelivery
     let logger: Logger
@@ -24,12 +22,13 @@ final class AuthService: Sendable {
     let codeMailThrottle: Throttle
     /// Verified against for unknown users, so that they cost the same PBKDF2 work as known ones.
     let decoyHash: PasswordHash
-    let currentKey: Mutex<SigningKey>
 
+    /// The throttles are this replica's own: with several AuthSvc replicas behind the gateway, each
+    /// budget is per replica (the lockout per code, `codeAttempts`, is in the store and shared).
     init(
-        store: UserStore, settings: AuthSettings, mail: any MailDelivery, logger: Logger,
+        store: any UserStore, settings: AuthSettings, mail: any MailDelivery, logger: Logger,
         nowSeconds: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
-    ) throws {
+    ) {
         self.store = store
         self.settings = settings
         self.mail = mail
@@ -42,7 +41,6 @@ final class AuthService: Sendable {
         decoyHash = PasswordHash(
             iterations: settings.passwordIterations, salt: Crypto.randomBytes(PasswordHasher.saltSize),
             hash: Crypto.randomBytes(PasswordHasher.hashSize))
-        currentKey = Mutex(try Self.activeKey(in: store, now: nowSeconds()))
     }
 
     // MARK: Shared steps
@@ -73,14 +71,11 @@ final class AuthService: Sendable {
     }
 
     func user(named name: String) async throws -> UserRow? {
-        let key = name.lowercased()
-        return try await store.database.read { db in
-            try UserRow.filter(Column("usernameKey") == key || Column("emailKey") == key).fetchOne(db)
-        }
+        try await store.user(key: name.lowercased())
     }
 
     func user(sub: String) async throws -> UserRow {
-        guard let user = try await store.database.read({ db in try UserRow.fetchOne(db, key: sub) }) else {
+        guard let user = try await store.user(sub: sub) else {
             throw WireError(.notAuthorized, "The user no longer exists")
         }
         return user
@@ -122,7 +117,7 @@ final class AuthService: Sendable {
         let record = CodeRow(
             sub: user.sub, purpose: purpose, codeHash: Self.codeHash(code, sub: user.sub),
             expiresAt: nowSeconds() + Int64(settings.codeLifetime), failedAttempts: 0)
-        try await store.database.write { db in try record.save(db) }
+        try await store.save(record)
         let subject = purpose == .signUp ? "Your Clearsky confirmation code" : "Your Clearsky password reset code"
         let reason = purpose == .signUp ? "confirm your account" : "reset your password"
         try await mail.deliver(
@@ -136,43 +131,22 @@ final class AuthService: Sendable {
     /// Checks a code: LimitExceeded after too many wrong tries, ExpiredCode, CodeMismatch; a right code is
     /// used up.
     func consumeCode(_ code: String, for user: UserRow, purpose: CodeRow.Purpose) async throws {
-        let time = nowSeconds()
-        let attempts = settings.codeAttempts
-        let expected = Self.codeHash(code, sub: user.sub)
-        // The outcome leaves the transaction as a value: throwing inside would roll back the count of
-        // failed attempts along with everything else.
-        let outcome: WireError? = try await store.database.write { db in
-            guard var record = try CodeRow.fetchOne(db, key: ["sub": user.sub, "purpose": purpose.rawValue]) else {
-                return WireError(.codeMismatch, "Invalid verification code provided, please try again")
-            }
-            if record.failedAttempts >= attempts {
-                return WireError(.limitExceeded, "Too many wrong codes; request a new code")
-            }
-            if record.expiresAt <= time {
-                return WireError(.expiredCode, "The code has expired; request a new code")
-            }
-            guard Crypto.constantTimeEqual(Array(record.codeHash), Array(expected)) else {
-                record.failedAttempts += 1
-                try record.update(db)
-                return WireError(.codeMismatch, "Invalid verification code provided, please try again")
-            }
-            try record.delete(db)
-            return nil
+        let check = try await store.consumeCode(
+            sub: user.sub, purpose: purpose, hash: Self.codeHash(code, sub: user.sub),
+            maxAttempts: settings.codeAttempts, now: nowSeconds())
+        switch check {
+        case .accepted: return
+        case .mismatch: throw WireError(.codeMismatch, "Invalid verification code provided, please try again")
+        case .tooManyAttempts: throw WireError(.limitExceeded, "Too many wrong codes; request a new code")
+        case .expired: throw WireError(.expiredCode, "The code has expired; request a new code")
         }
-        if let outcome { throw outcome }
     }
 
-    /// Revokes sign-ins: their refresh tokens stop working and their access tokens go on the list
-    /// the gateway checks until they expire.
-    func revoke(_ db: Database, signIns: [SignInRow]) throws {
+    /// Sign-ins revoked now: their refresh tokens stop working and their access tokens go on the list the
+    /// gateway checks until they expire.
+    func revocationNow() -> Revocation {
         let time = nowSeconds()
-        for var signIn in signIns where signIn.revokedAt == nil {
-            signIn.revokedAt = time
-            try signIn.update(db)
-            var revocation = RevocationRow(
-                sequence: nil, originJti: signIn.originJti, expiresAt: time + Int64(settings.tokenLifetime))
-            try revocation.insert(db)
-        }
+        return Revocation(at: time, listedUntil: time + Int64(settings.tokenLifetime))
     }
 
     static func userInfo(_ user: UserRow) -> UserInfo {

@@ -7,14 +7,20 @@ struct Backends: Sendable {
     /// Signs the content and thumbnail URLs that Image JSON carries.
     let signer: URLSigner
 
-    init(peers: [ServiceName: WireEndpoint], credentials: WireCredentials) {
+    /// Clients of `peers`, each service at one or more replicas' addresses.
+    init(replicas peers: [ServiceName: [WireEndpoint]], credentials: WireCredentials) {
         ContractRegistry.register()
         signer = URLSigner(secret: credentials.secret)
         var clients: [ServiceName: WireClient] = [:]
-        for (service, endpoint) in peers where service != .gateway {
-            clients[service] = WireClient(endpoint: endpoint, service: service.rawValue, credentials: credentials)
+        for (service, endpoints) in peers where service != .gateway && !endpoints.isEmpty {
+            clients[service] = WireClient(endpoints: endpoints, service: service.rawValue, credentials: credentials)
         }
         self.clients = clients
+    }
+
+    /// Clients of services that run once each.
+    init(peers: [ServiceName: WireEndpoint], credentials: WireCredentials) {
+        self.init(replicas: peers.mapValues { [$0] }, credentials: credentials)
     }
 
     func client(_ service: ServiceName) throws -> WireClient {

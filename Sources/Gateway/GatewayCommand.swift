@@ -72,7 +72,7 @@ struct GatewayCommand: AsyncParsableCommand {
         wire.listen = wireEndpoint
         let host = ServiceHost(configuration: wire)
         let credentials = try host.prepare()
-        let backends = Backends(peers: http.peers, credentials: credentials)
+        let backends = Backends(replicas: http.peers, credentials: credentials)
         let uploadMB =
             try integerSetting(
                 maxUploadMB, flagName: "max-upload-mb", variable: "CLEARSKY_MAX_UPLOAD_MB", in: 1...60,

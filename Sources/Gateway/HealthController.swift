@@ -71,11 +71,14 @@ struct HealthController: Sendable {
             let status = try await client.call(CommonContract.health, Empty(), timeout: .seconds(2))
             let elapsed = ContinuousClock.now - start
             return ServiceReport(
-                state: status.state.rawValue, address: client.endpoint.description, version: status.version,
+                state: status.state.rawValue, address: client.endpoints.map(\.description).joined(separator: ","),
+                version: status.version,
                 latencyMs: Double(elapsed.nanoseconds) / 1e6, checks: status.checks)
         } catch {
             let message = (error as? WireError)?.message ?? "\(error)"
-            return ServiceReport(state: "unavailable", address: client.endpoint.description, error: message)
+            return ServiceReport(
+                state: "unavailable", address: client.endpoints.map(\.description).joined(separator: ","),
+                error: message)
         }
     }
 }

@@ -18,8 +18,8 @@ public struct PostgresMigration: Sendable {
 /// migrate once and a failed migration leaves the schema as it was.
 public enum PostgresMigrations {
     public static func apply(_ migrations: [PostgresMigration], to database: PostgresSchema) async throws {
+        // The name was checked when the schema was opened, so it can stand in the SQL as it is.
         let schema = database.schema
-        try PostgresSchema.checkName(schema)
         try await database.transaction { connection in
             try await connection.query(
                 "SELECT pg_advisory_xact_lock(hashtext(\("clearsky.migrate." + schema)))", logger: database.logger)

@@ -25,7 +25,8 @@ protocol JobStore: Sendable {
     func clear(owner: String, includeUnfinished: Bool) async throws -> Int
     /// Marks the next pending job `running` under `lease` and counts the attempt. Owners take turns (M12):
     /// among the owners with pending jobs, the one with the fewest jobs running goes first, then the one
-    /// whose last claim is oldest (a newcomer before everyone), and it gets its oldest pending job.
+    /// whose last claim is oldest (a newcomer before everyone), and it gets its oldest pending job. So a
+    /// user with a thousand queued jobs delays another user's job by at most one job per worker.
     func claim(_ lease: JobLease, now: Int64) async throws -> JobRow?
     /// Extends every running job that `holder` holds to `until`.
     func renewLeases(holder: String, until: Int64) async throws
@@ -68,6 +69,25 @@ enum FinishResult: Sendable, Equatable {
 
 /// The reason a job that stopped its worker `attempts` times is not tried again (the same on both backends).
 let stoppedWorkerReason = "'The job stopped its worker ' || attempts || ' times; it is not tried again'"
+
+/// The owners with pending jobs in turn order (M12), each with its oldest pending job's position: fewest
+/// running first, then the oldest last claim (a newcomer, with no turn yet, before everyone), then the
+/// oldest job. The same on both backends.
+let ownersInTurnOrder = """
+    SELECT p.owner, p.first FROM
+        (SELECT owner, MIN(position) AS first FROM job WHERE status = 'pending' GROUP BY owner) p
+    LEFT JOIN ownerTurn t ON t.owner = p.owner
+    ORDER BY (SELECT COUNT(*) FROM job r WHERE r.status = 'running' AND r.owner = p.owner),
+        COALESCE(t.turn, 0), p.first
+    """
+
+/// Gives the owner bound to `parameter` (`?1`, `$1`) the newest turn, as its job is claimed.
+func ownerTakesTurn(parameter: String) -> String {
+    """
+    INSERT INTO ownerTurn (owner, turn) VALUES (\(parameter), (SELECT COALESCE(MAX(turn), 0) + 1 FROM ownerTurn))
+    ON CONFLICT (owner) DO UPDATE SET turn = excluded.turn
+    """
+}
 
 /// ProcessSvc's SQLite database: the jobs. One file in the service's state folder, WAL mode; one process.
 struct SQLiteJobStore: JobStore {
@@ -197,16 +217,7 @@ struct SQLiteJobStore: JobStore {
     func claim(_ lease: JobLease, now: Int64) async throws -> JobRow? {
         try await database.write { db in
             guard
-                let row = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT p.owner, p.first FROM
-                            (SELECT owner, MIN(position) AS first FROM job WHERE status = 'pending' GROUP BY owner) p
-                        LEFT JOIN ownerTurn t ON t.owner = p.owner
-                        ORDER BY (SELECT COUNT(*) FROM job r WHERE r.status = 'running' AND r.owner = p.owner),
-                            COALESCE(t.turn, 0), p.first
-                        LIMIT 1
-                        """),
+                let row = try Row.fetchOne(db, sql: ownersInTurnOrder + " LIMIT 1"),
                 var job = try JobRow.fetchOne(db, key: ["position": row["first"] as Int64])
             else { return nil }
             job.status = JobStatus.running.rawValue
@@ -216,11 +227,7 @@ struct SQLiteJobStore: JobStore {
             job.leaseHolder = lease.holder
             job.leaseUntil = lease.until
             try job.update(db)
-            try db.execute(
-                sql: """
-                    INSERT INTO ownerTurn (owner, turn) VALUES (?, (SELECT COALESCE(MAX(turn), 0) + 1 FROM ownerTurn))
-                    ON CONFLICT (owner) DO UPDATE SET turn = excluded.turn
-                    """, arguments: [job.owner])
+            try db.execute(sql: ownerTakesTurn(parameter: "?1"), arguments: [job.owner])
             return job
         }
     }

@@ -154,16 +154,9 @@ struct PostgresJobStore: JobStore {
             // The owners in turn order, without locks; then the first of them whose oldest pending job no
             // other replica is claiming right now.
             var owners: [String] = []
-            for try await owner in try await connection.query(
-                """
-                SELECT p.owner FROM
-                    (SELECT owner, MIN(position) AS first FROM job WHERE status = 'pending' GROUP BY owner) p
-                LEFT JOIN ownerTurn t ON t.owner = p.owner
-                ORDER BY (SELECT COUNT(*) FROM job r WHERE r.status = 'running' AND r.owner = p.owner),
-                    COALESCE(t.turn, 0), p.first
-                LIMIT 16
-                """, logger: logger
-            ).decode(String.self) {
+            for try await (owner, _) in try await connection.query(
+                PostgresQuery(unsafeSQL: ownersInTurnOrder + " LIMIT 16"), logger: logger
+            ).decode((String, Int64).self) {
                 owners.append(owner)
             }
             for owner in owners {
@@ -181,11 +174,10 @@ struct PostgresJobStore: JobStore {
                     claimed = try Self.row(row)
                 }
                 guard let claimed else { continue }
+                var binds = PostgresBindings()
+                binds.append(owner)
                 try await connection.query(
-                    """
-                    INSERT INTO ownerTurn (owner, turn) VALUES (\(owner), (SELECT COALESCE(MAX(turn), 0) + 1 FROM ownerTurn))
-                    ON CONFLICT (owner) DO UPDATE SET turn = excluded.turn
-                    """, logger: logger)
+                    PostgresQuery(unsafeSQL: ownerTakesTurn(parameter: "$1"), binds: binds), logger: logger)
                 return claimed
             }
             return nil

@@ -65,12 +65,12 @@ public struct ServiceHost: Sendable {
 
     /// A client of `peer`, whose address the configuration must give (`--store` and the like).
     public func client(of peer: ServiceName, credentials: WireCredentials) throws -> WireClient {
-        guard let endpoint = configuration.peers[peer] else {
+        guard let endpoints = configuration.peers[peer], !endpoints.isEmpty else {
             throw WireError(
                 .failedPrecondition,
                 "\(configuration.service.rawValue) needs \(peer.rawValue)'s address (--\(peer.key))")
         }
-        return WireClient(endpoint: endpoint, service: peer.rawValue, credentials: credentials)
+        return WireClient(endpoints: endpoints, service: peer.rawValue, credentials: credentials)
     }
 
     /// Serves `router` with `credentials` (from `prepare()`) and runs `services` until a signal arrives. The

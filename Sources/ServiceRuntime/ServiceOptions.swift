@@ -52,16 +52,16 @@ public struct ServiceOptions: ParsableArguments {
     @Option(help: "Ports of the services are base+1 … base+4 (env CLEARSKY_BASE_PORT; default 7100).")
     public var basePort: Int?
 
-    @Option(help: "AuthSvc address, host:port (env CLEARSKY_AUTH_ADDR).")
+    @Option(help: "AuthSvc address, host:port, or several replicas' comma-separated (env CLEARSKY_AUTH_ADDR).")
     public var auth: String?
 
-    @Option(help: "StoreSvc address, host:port (env CLEARSKY_STORE_ADDR).")
+    @Option(help: "StoreSvc address, host:port, or several replicas' comma-separated (env CLEARSKY_STORE_ADDR).")
     public var store: String?
 
-    @Option(help: "ProcessSvc address, host:port (env CLEARSKY_PROCESS_ADDR).")
+    @Option(help: "ProcessSvc address, host:port, or several replicas' comma-separated (env CLEARSKY_PROCESS_ADDR).")
     public var process: String?
 
-    @Option(help: "TagSvc address, host:port (env CLEARSKY_TAG_ADDR).")
+    @Option(help: "TagSvc address, host:port, or several replicas' comma-separated (env CLEARSKY_TAG_ADDR).")
     public var tag: String?
 
     public init() {}
@@ -97,13 +97,22 @@ public struct ServiceOptions: ParsableArguments {
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
             throw ValidationError("Unknown log level '\(levelText)'")
         }
-        var peers: [ServiceName: WireEndpoint] = [:]
+        var peers: [ServiceName: [WireEndpoint]] = [:]
         let flags: [ServiceName: String?] = [.auth: auth, .store: store, .process: process, .tag: tag]
         for peer in ServiceName.backends {
             let text =
                 value(flags[peer] ?? nil, "CLEARSKY_\(peer.key.uppercased())_ADDR")
                 ?? "127.0.0.1:\(peer.port(base: base))"
-            peers[peer] = try endpoint(text, "--\(peer.key)")
+            // Replicas of one service: a:7104,b:7104.
+            let addresses = text.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            guard addresses.count <= 64 else { throw ValidationError("--\(peer.key) takes at most 64 addresses") }
+            let endpoints = try addresses.map { try endpoint($0, "--\(peer.key)") }
+            guard Set(endpoints).count == endpoints.count else {
+                throw ValidationError("--\(peer.key) names an address twice: '\(text)'")
+            }
+            peers[peer] = endpoints
         }
         let listen = try endpoint(listenText, "--listen")
         let plain = plainWire || ["1", "true", "yes"].contains(environment["CLEARSKY_PLAIN_WIRE"]?.lowercased() ?? "")
@@ -128,8 +137,8 @@ public struct ServiceConfiguration: Sendable {
     public var dataDirectory: String
     public var secretFile: String
     public var logLevel: Logger.Level
-    /// Where the other services listen.
-    public var peers: [ServiceName: WireEndpoint]
+    /// Where the other services listen: each one's replicas.
+    public var peers: [ServiceName: [WireEndpoint]]
     /// The certificate folder for Wire over mutual TLS; nil for plain Wire (loopback only).
     public var tlsDirectory: String?
     /// How often the service prunes what it no longer needs (`Pruning`). Default an hour.
@@ -140,7 +149,7 @@ public struct ServiceConfiguration: Sendable {
 
     public init(
         service: ServiceName, listen: WireEndpoint, dataDirectory: String, pruneInterval: Duration = .seconds(3600),
-        secretFile: String, logLevel: Logger.Level = .info, peers: [ServiceName: WireEndpoint] = [:],
+        secretFile: String, logLevel: Logger.Level = .info, peers: [ServiceName: [WireEndpoint]] = [:],
         tlsDirectory: String? = nil, databaseURL: String? = nil
     ) {
         self.tlsDirectory = tlsDirectory
@@ -164,7 +173,10 @@ public struct ServiceConfiguration: Sendable {
         guard let tlsDirectory else {
             // Plain Wire carries passwords, tokens and images in clear: never off this machine.
             let addresses =
-                [("--listen", listen)] + peers.sorted { $0.key.key < $1.key.key }.map { ("--\($0.key.key)", $0.value) }
+                [("--listen", listen)]
+                + peers.sorted { $0.key.key < $1.key.key }.flatMap { peer in
+                    peer.value.map { ("--\(peer.key.key)", $0) }
+                }
             for (name, address) in addresses where !WireEndpoint.isLoopback(address.host) {
                 throw WireError(
                     .failedPrecondition,

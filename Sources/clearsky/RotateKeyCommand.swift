@@ -44,9 +44,11 @@ enum OperatorCall {
         _ options: ServiceOptions, _ body: @Sendable (WireClient) async throws -> T
     ) async throws -> T {
         let configuration = try options.resolve(for: .gateway)
-        guard let endpoint = configuration.peers[.auth] else { throw ValidationError("No AuthSvc address") }
+        guard let endpoints = configuration.peers[.auth], !endpoints.isEmpty else {
+            throw ValidationError("No AuthSvc address")
+        }
         let client = WireClient(
-            endpoint: endpoint, service: ServiceName.auth.rawValue,
+            endpoints: endpoints, service: ServiceName.auth.rawValue,
             credentials: try configuration.credentials(as: .operatorCommands))
         do {
             let result = try await body(client)

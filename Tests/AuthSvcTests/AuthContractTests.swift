@@ -16,7 +16,7 @@ import WireTesting
                 router: AuthRouter.make(
                     host: host,
                     service: try AuthService(
-                        store: UserStore(path: host.configuration.stateDirectory + "/users.sqlite"),
+                        store: SQLiteUserStore(path: host.configuration.stateDirectory + "/users.sqlite"),
                         settings: AuthHarness.settings(),
                         mail: Outbox(folder: host.configuration.dataDirectory + "/outbox"),
                         logger: host.logger))

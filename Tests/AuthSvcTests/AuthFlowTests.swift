@@ -3,18 +3,20 @@ import Contracts
 import Foundation
 import GRDB
 import Mail
+import TestServers
 import Testing
 import Wire
 import WireTesting
 
 @testable import AuthSvc
 
-/// Every AuthSvc method through the real Wire client.
+/// Every AuthSvc method through the real Wire client, on each store backend where the store takes part.
 @Suite struct AuthFlowTests {
     let client = AuthHarness.client
 
-    @Test func signUpConfirmLoginRefreshLogout() async throws {
-        try await withAuthHarness { auth in
+    @Test(arguments: StoreBackend.allCases)
+    func signUpConfirmLoginRefreshLogout(_ backend: StoreBackend) async throws {
+        try await withAuthHarness(backend) { auth in
             let signUp = try await auth.client.call(
                 AuthContract.signUp,
                 SignUpRequest(username: "Alice", email: "alice@example.com", password: "Corr3ct-horse", client: client))
@@ -67,8 +69,9 @@ import WireTesting
         }
     }
 
-    @Test func reusingARotatedRefreshTokenRevokesTheFamily() async throws {
-        try await withAuthHarness { auth in
+    @Test(arguments: StoreBackend.allCases)
+    func reusingARotatedRefreshTokenRevokesTheFamily(_ backend: StoreBackend) async throws {
+        try await withAuthHarness(backend) { auth in
             let first = try await auth.signedIn("bob")
             let second = try await auth.client.call(
                 AuthContract.refresh, RefreshRequest(refreshToken: first.refreshToken, client: client))
@@ -86,8 +89,9 @@ import WireTesting
         }
     }
 
-    @Test func unknownUserAndWrongPasswordAnswerAlike() async throws {
-        try await withAuthHarness { auth in
+    @Test(arguments: StoreBackend.allCases)
+    func unknownUserAndWrongPasswordAnswerAlike(_ backend: StoreBackend) async throws {
+        try await withAuthHarness(backend) { auth in
             _ = try await auth.signedIn("carol")
             var messages: [String] = []
             for name in ["carol", "nobody-here"] {
@@ -103,8 +107,9 @@ import WireTesting
         }
     }
 
-    @Test func codesExpireAreSingleUseAndLockAfterFiveWrongTries() async throws {
-        try await withAuthHarness { auth in
+    @Test(arguments: StoreBackend.allCases)
+    func codesExpireAreSingleUseAndLockAfterFiveWrongTries(_ backend: StoreBackend) async throws {
+        try await withAuthHarness(backend) { auth in
             _ = try await auth.client.call(
                 AuthContract.signUp,
                 SignUpRequest(username: "dave", email: "dave@example.com", password: "Corr3ct-horse", client: client))
@@ -143,8 +148,9 @@ import WireTesting
         }
     }
 
-    @Test func signUpValidatesEverything() async throws {
-        try await withAuthHarness { auth in
+    @Test(arguments: StoreBackend.allCases)
+    func signUpValidatesEverything(_ backend: StoreBackend) async throws {
+        try await withAuthHarness(backend) { auth in
             _ = try await auth.signedIn("erin")
             let cases: [(String, String, String, WireError.Code)] = [
                 ("erin", "other@example.com", "Corr3ct-horse", .usernameExists),
@@ -202,8 +208,9 @@ import WireTesting
         }
     }
 
-    @Test func passwordResetAndChangeRevokeSessions() async throws {
-        try await withAuthHarness { auth in
+    @Test(arguments: StoreBackend.allCases)
+    func passwordResetAndChangeRevokeSessions(_ backend: StoreBackend) async throws {
+        try await withAuthHarness(backend) { auth in
             let first = try await auth.signedIn("heidi")
             let delivery = try await auth.client.call(
                 AuthContract.forgotPassword, UsernameRequest(username: "heidi", client: client))
@@ -260,8 +267,9 @@ import WireTesting
         }
     }
 
-    @Test func logoutAllAndDeleteAccount() async throws {
-        try await withAuthHarness { auth in
+    @Test(arguments: StoreBackend.allCases)
+    func logoutAllAndDeleteAccount(_ backend: StoreBackend) async throws {
+        try await withAuthHarness(backend) { auth in
             let one = try await auth.signedIn("ivan")
             let two = try await auth.client.call(
                 AuthContract.login, LoginRequest(username: "ivan", password: "Corr3ct-horse", client: client))
@@ -288,8 +296,9 @@ import WireTesting
         }
     }
 
-    @Test func keyRotationKeepsOldTokensVerifiable() async throws {
-        try await withAuthHarness { auth in
+    @Test(arguments: StoreBackend.allCases)
+    func keyRotationKeepsOldTokensVerifiable(_ backend: StoreBackend) async throws {
+        try await withAuthHarness(backend) { auth in
             let before = try await auth.signedIn("judy")
             let rotation = try await auth.client.call(AuthContract.rotateKey, Empty())
             let keys = try await auth.client.call(AuthContract.verificationKeys, Empty())
@@ -305,8 +314,9 @@ import WireTesting
         }
     }
 
-    @Test func aRevokedKeyIsGoneAtOnceAndAnActiveOneReplaced() async throws {
-        try await withAuthHarness { auth in
+    @Test(arguments: StoreBackend.allCases)
+    func aRevokedKeyIsGoneAtOnceAndAnActiveOneReplaced(_ backend: StoreBackend) async throws {
+        try await withAuthHarness(backend) { auth in
             let before = try await auth.signedIn("kim")
             let first = try await auth.client.call(AuthContract.verificationKeys, Empty()).keys[0].kid
             let rotation = try await auth.client.call(AuthContract.rotateKey, Empty())
@@ -335,8 +345,9 @@ import WireTesting
     }
 
     /// Used-up refresh tokens, ended sign-ins and expired codes are pruned (L6); what is alive stays.
-    @Test func pruningRemovesOnlyWhatNoFlowNeeds() async throws {
-        try await withAuthHarness { auth in
+    @Test(arguments: StoreBackend.allCases)
+    func pruningRemovesOnlyWhatNoFlowNeeds(_ backend: StoreBackend) async throws {
+        try await withAuthHarness(backend) { auth in
             let first = try await auth.signedIn("lena")
             let second = try await auth.client.call(
                 AuthContract.refresh, RefreshRequest(refreshToken: first.refreshToken, client: client))
@@ -376,16 +387,17 @@ import WireTesting
             let outbox = try Outbox(folder: host.configuration.dataDirectory + "/outbox")
             var weak = AuthHarness.settings()
             weak.passwordIterations = 500
-            let old = try AuthService(store: UserStore(path: path), settings: weak, mail: outbox, logger: host.logger)
+            let old = try AuthService(
+                store: SQLiteUserStore(path: path), settings: weak, mail: outbox, logger: host.logger)
             let signUp = try await old.signUp(
                 SignUpRequest(username: "ken", email: "ken@example.com", password: "Corr3ct-horse", client: client))
             try await old.confirmSignUp(
                 ConfirmRequest(username: "ken", code: outbox.code(for: "ken@example.com"), client: client))
             // The default rises; the same database, a new service.
-            let store = try UserStore(path: path)
-            let new = try AuthService(store: store, settings: AuthHarness.settings(), mail: outbox, logger: host.logger)
+            let store = try SQLiteUserStore(path: path)
+            let new = AuthService(store: store, settings: AuthHarness.settings(), mail: outbox, logger: host.logger)
             _ = try await new.login(LoginRequest(username: "ken", password: "Corr3ct-horse", client: client))
-            let stored = try await store.database.read { db in try UserRow.fetchOne(db, key: signUp.userSub) }
+            let stored = try await store.user(sub: signUp.userSub)
             #expect(PasswordHash(encoded: try #require(stored).passwordHash)?.iterations == 1_000)
             _ = try await new.login(LoginRequest(username: "ken", password: "Corr3ct-horse", client: client))
         }

@@ -1,8 +1,11 @@
 import Contracts
 import Foundation
+import Logging
 import Mail
+import PostgresSupport
 import ServiceRuntime
 import Synchronization
+import TestServers
 import Testing
 import Wire
 import WireTesting
@@ -56,22 +59,47 @@ final class TestClock: Sendable {
     func advance(_ seconds: Int64) { time.withLock { $0 += seconds } }
 }
 
+/// An AuthSvc on `backend`: SQLite in the host's state folder, or PostgreSQL in a schema of its own.
 func withAuthHarness(
-    settings: AuthSettings = AuthHarness.settings(), _ body: (AuthHarness) async throws -> Void
+    _ backend: StoreBackend = .sqlite, settings: AuthSettings = AuthHarness.settings(),
+    _ body: (AuthHarness) async throws -> Void
 ) async throws {
     try await withServiceHost(.auth) { host in
         let folder = host.configuration.stateDirectory
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let store = try UserStore(path: "\(folder)/users.sqlite")
-        let outbox = try Outbox(folder: "\(host.configuration.dataDirectory)/mail/outbox")
-        let clock = TestClock()
-        let service = try AuthService(
-            store: store, settings: settings, mail: outbox, logger: host.logger, nowSeconds: { clock.now })
-        try await withWireServer(
-            service: ServiceName.auth.rawValue, router: AuthRouter.make(host: host, service: service)
-        ) {
-            harness in
-            try await body(AuthHarness(client: harness.client(), outbox: outbox, service: service, clock: clock))
+        try await withUserStore(backend, folder: folder) { store in
+            let outbox = try Outbox(folder: "\(host.configuration.dataDirectory)/mail/outbox")
+            let clock = TestClock()
+            let service = AuthService(
+                store: store, settings: settings, mail: outbox, logger: host.logger, nowSeconds: { clock.now })
+            try await withWireServer(
+                service: ServiceName.auth.rawValue, router: AuthRouter.make(host: host, service: service)
+            ) {
+                harness in
+                try await body(AuthHarness(client: harness.client(), outbox: outbox, service: service, clock: clock))
+            }
         }
+    }
+}
+
+/// A user store on `backend`: SQLite in `folder`, or PostgreSQL in a new schema (`schema`, when given, is
+/// opened again: two replicas' stores on one pool).
+func withUserStore(
+    _ backend: StoreBackend, folder: String, schema: String = PostgresTestServer.schema("auth"),
+    _ body: (any UserStore) async throws -> Void
+) async throws {
+    switch backend {
+    case .sqlite:
+        try await body(try SQLiteUserStore(path: "\(folder)/users.sqlite"))
+    case .postgres:
+        let store = try await PostgresUserStore.open(
+            try DatabaseURL(try PostgresTestServer.url()), schema: schema, logger: Logger(label: "test"))
+        do {
+            try await body(store)
+        } catch {
+            await store.database.close()
+            throw error
+        }
+        await store.database.close()
     }
 }

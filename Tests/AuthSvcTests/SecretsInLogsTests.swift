@@ -42,7 +42,8 @@ extension Mutex where Value: Sendable {
         try await withServiceHost(.auth) { host in
             let outbox = try Outbox(folder: host.configuration.dataDirectory + "/outbox")
             let service = try AuthService(
-                store: UserStore(path: host.configuration.stateDirectory + ".sqlite"), settings: AuthHarness.settings(),
+                store: SQLiteUserStore(path: host.configuration.stateDirectory + ".sqlite"),
+                settings: AuthHarness.settings(),
                 mail: outbox, logger: logger)
             let client = AuthHarness.client
             let password = "Sup3r-secret-pw"

@@ -39,7 +39,8 @@ import WireTesting
             settings.passwordIterations = 1_000
             let outbox = try Outbox(folder: host.configuration.dataDirectory + "/mail/outbox")
             let service = try AuthService(
-                store: UserStore(path: host.configuration.stateDirectory + ".sqlite"), settings: settings, mail: outbox,
+                store: SQLiteUserStore(path: host.configuration.stateDirectory + ".sqlite"), settings: settings,
+                mail: outbox,
                 logger: host.logger)
             let auth = (service: ServiceName.auth.rawValue, router: AuthRouter.make(host: host, service: service))
             try await withWireServers([auth]) { endpoints in

@@ -38,7 +38,7 @@ struct ClusterHarness: Sendable {
             authSettings.passwordIterations = 1_000
             let outbox = try Outbox(folder: authHost.configuration.dataDirectory + "/mail/outbox")
             let auth = try AuthService(
-                store: UserStore(path: authHost.configuration.stateDirectory + ".sqlite"), settings: authSettings,
+                store: SQLiteUserStore(path: authHost.configuration.stateDirectory + ".sqlite"), settings: authSettings,
                 mail: outbox, logger: authHost.logger)
             try await withServiceHost(.store) { storeHost in
                 let folder = storeHost.configuration.stateDirectory

@@ -15,7 +15,7 @@ import WireTesting
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let databases: [(String, DatabasePool)] = [
-            ("users", try UserStore(path: "\(folder)/users.sqlite").database),
+            ("users", try SQLiteUserStore(path: "\(folder)/users.sqlite").database),
             ("images", try ImageStore(path: "\(folder)/images.sqlite").database),
             ("jobs", try SQLiteJobStore(path: "\(folder)/jobs.sqlite").database),
             ("tags", try TagStore(path: "\(folder)/tags.sqlite").database),

@@ -12,7 +12,7 @@ import Wire
         #expect(configuration.dataDirectory == "./data")
         #expect(configuration.secretFile == "./data/cluster.secret")
         #expect(configuration.stateDirectory == "./data/store")
-        #expect(configuration.peers[.tag] == WireEndpoint(host: "127.0.0.1", port: 7104))
+        #expect(configuration.peers[.tag] == [WireEndpoint(host: "127.0.0.1", port: 7104)])
         #expect(configuration.logLevel == .info)
     }
 
@@ -25,9 +25,24 @@ import Wire
             for: .tag, environment: environment)
         #expect(configuration.dataDirectory == "/flag/wins")
         #expect(configuration.listen.port == 9004)
-        #expect(configuration.peers[.auth] == WireEndpoint(host: "auth", port: 7101))
-        #expect(configuration.peers[.process]?.port == 9003)
+        #expect(configuration.peers[.auth] == [WireEndpoint(host: "auth", port: 7101)])
+        #expect(configuration.peers[.process]?.map(\.port) == [9003])
         #expect(configuration.logLevel == .debug)
+    }
+
+    @Test func aServiceRunningAsReplicasHasSeveralAddresses() throws {
+        let configuration = try ServiceOptions.parse(["--tag", "tag-a:7104, tag-b:7104"]).resolve(
+            for: .gateway, environment: ["CLEARSKY_STORE_ADDR": "store-a:7102,store-b:7102,store-c:7102"])
+        #expect(
+            configuration.peers[.tag] == [
+                WireEndpoint(host: "tag-a", port: 7104), WireEndpoint(host: "tag-b", port: 7104),
+            ])
+        #expect(configuration.peers[.store]?.map(\.host) == ["store-a", "store-b", "store-c"])
+        for bad in ["a:1,", "a:1,,b:2", "a:1,a:1", "a:1,b", String(repeating: "a:1,", count: 64) + "b:2"] {
+            #expect(throws: ValidationError.self, "\(bad)") {
+                try ServiceOptions.parse(["--tag", bad]).resolve(for: .gateway, environment: [:])
+            }
+        }
     }
 
     @Test func badValuesAreClearErrors() throws {

@@ -19,9 +19,11 @@ import WireTesting
 
         /// Starts the cluster, logging at `logLevel` to `log` (a file path; else the test's own stderr).
         /// `data`, when given, is the data folder to use (else a new temporary one).
-        static func start(logLevel: String = "warning", log: String? = nil, data: String? = nil) async throws
-            -> Cluster
-        {
+        /// `environment` adds to the test's own (a database URL, say).
+        static func start(
+            logLevel: String = "warning", log: String? = nil, data: String? = nil,
+            environment extra: [String: String] = [:]
+        ) async throws -> Cluster {
             let executable = "\(UpTests.binaryDirectory)/clearsky"
             try #require(FileManager.default.isExecutableFile(atPath: executable), "Build every product first")
             let data = try data ?? temporaryFolder()
@@ -34,6 +36,7 @@ import WireTesting
             ]
             var environment = ProcessInfo.processInfo.environment
             environment["CLEARSKY_PASSWORD_ITERATIONS"] = "1000"
+            environment.merge(extra) { _, new in new }
             up.environment = environment
             let output = Pipe()
             up.standardOutput = output

@@ -61,6 +61,9 @@ final class ClientConnection: Sendable {
         return ClientConnection(channel: channel, handler: handler, goingAway: goingAway)
     }
 
+    /// True once the server sent GOAWAY: it is shutting down, and calls in flight finish.
+    var isGoingAway: Bool { goingAway.isSet }
+
     /// True while the connection can take new calls.
     var isUsable: Bool { channel.isActive && !goingAway.isSet }
 

@@ -208,7 +208,7 @@ final class ServerConnection: Sendable {
                     limiter.release()
                     try await outbound.write(
                         Frame.error(
-                            WireError(.unavailable, "Server is shutting down"), id: frame.id, allocator: allocator))
+                            WireError.shuttingDown, id: frame.id, allocator: allocator))
                     continue
                 }
                 start(id: frame.id, header: header, body: body)

@@ -75,3 +75,12 @@ public struct WireError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+extension WireError {
+    /// A draining server's answer to a request it did not start: the request never ran, so a client may
+    /// send it to another replica whatever the method does.
+    public static let shuttingDown = WireError(.unavailable, "Server is shutting down")
+
+    /// Whether this is a draining server's refusal (`shuttingDown`).
+    public var isShuttingDownRefusal: Bool { code == .unavailable && message == Self.shuttingDown.message }
+}
