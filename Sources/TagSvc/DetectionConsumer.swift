@@ -45,7 +45,7 @@ struct DetectionConsumer: Service {
             case .imageTagsChanged, .jobChanged, nil: break
             }
             // One commit per event: an image is detected once even when a later one in the batch fails.
-            try await service.store(
+            _ = try await service.store(
                 StoreContract.commitEvents, CommitEventsRequest(consumer: Self.consumer, sequence: event.sequence))
         }
     }

@@ -120,7 +120,7 @@ final class TagService: Sendable {
         if !gained.isEmpty { deliveriesQueued.signal() }
         // The owner's pages (gallery, image) learn through their event stream that tagging finished.
         do {
-            try await store(StoreContract.recordTagsChanged, ImagesRequest(caller: image.owner, ids: [image.id]))
+            _ = try await store(StoreContract.recordTagsChanged, ImagesRequest(caller: image.owner, ids: [image.id]))
         } catch {
             logger.info("image.tagsChanged not recorded", metadata: ["image": "\(image.id)", "why": "\(error)"])
         }
@@ -269,7 +269,7 @@ final class TagService: Sendable {
         }
         if anyGained { deliveriesQueued.signal() }
         do {
-            try await store(StoreContract.recordTagsChanged, ImagesRequest(caller: owner, ids: ids))
+            _ = try await store(StoreContract.recordTagsChanged, ImagesRequest(caller: owner, ids: ids))
         } catch {
             // The edit stands; only other consumers of the log miss this change.
             logger.warning("image.tagsChanged not recorded", metadata: ["images": "\(ids)", "why": "\(error)"])
