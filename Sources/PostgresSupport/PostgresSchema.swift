@@ -46,6 +46,18 @@ public final class PostgresSchema: Sendable {
         await running.value
     }
 
+    /// Runs `body`, then closes the connections, whether `body` returned or threw.
+    public func closing<T>(after body: () async throws -> T) async throws -> T {
+        do {
+            let result = try await body()
+            await close()
+            return result
+        } catch {
+            await close()
+            throw error
+        }
+    }
+
     /// Runs `body` in a transaction (committed when it returns, rolled back when it throws), with errors
     /// mapped to Wire's codes (`mapped`).
     public func transaction<Result: Sendable>(

@@ -12,4 +12,13 @@ extension DatabasePool {
         try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
         return pool
     }
+
+    /// A store's database: durable (above), its foreign keys enforced, brought up to date by `migrator`.
+    public static func migrated(path: String, _ migrator: DatabaseMigrator) throws -> DatabasePool {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        let pool = try durable(path: path, configuration: configuration)
+        try migrator.migrate(pool)
+        return pool
+    }
 }

@@ -10,10 +10,7 @@ struct ImageStore: Sendable {
     let database: DatabasePool
 
     init(path: String) throws {
-        var configuration = Configuration()
-        configuration.foreignKeysEnabled = true
-        database = try DatabasePool.durable(path: path, configuration: configuration)
-        try Self.migrator.migrate(database)
+        database = try DatabasePool.migrated(path: path, Self.migrator)
     }
 
     static var migrator: DatabaseMigrator {

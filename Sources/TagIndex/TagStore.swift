@@ -20,10 +20,7 @@ public struct TagStore: Sendable {
     public init(folder: String) throws { try self.init(path: "\(folder)/tags.sqlite") }
 
     public init(path: String) throws {
-        var configuration = Configuration()
-        configuration.foreignKeysEnabled = true
-        database = try DatabasePool.durable(path: path, configuration: configuration)
-        try Self.migrator.migrate(database)
+        database = try DatabasePool.migrated(path: path, Self.migrator)
         try database.read { [postings] db in try postings.load(db) }
     }
 

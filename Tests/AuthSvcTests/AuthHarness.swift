@@ -94,12 +94,6 @@ func withUserStore(
     case .postgres:
         let store = try await PostgresUserStore.open(
             try DatabaseURL(try PostgresTestServer.url()), schema: schema, logger: Logger(label: "test"))
-        do {
-            try await body(store)
-        } catch {
-            await store.database.close()
-            throw error
-        }
-        await store.database.close()
+        try await store.database.closing { try await body(store) }
     }
 }

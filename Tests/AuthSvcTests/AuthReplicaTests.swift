@@ -47,6 +47,21 @@ import WireTesting
         }
     }
 
+    /// Signs `name` up on `signUp` and confirms the mailed code on `confirm`.
+    static func confirmedUser(
+        _ name: String, signUpOn signUp: WireClient, confirmOn confirm: WireClient, _ outbox: Outbox
+    )
+        async throws
+    {
+        _ = try await signUp.call(
+            AuthContract.signUp,
+            SignUpRequest(
+                username: name, email: "\(name)@example.com", password: "Corr3ct-horse", client: AuthHarness.client))
+        try await confirm.call(
+            AuthContract.confirmSignUp,
+            ConfirmRequest(username: name, code: outbox.code(for: "\(name)@example.com"), client: AuthHarness.client))
+    }
+
     static func kid(of token: String) throws -> String {
         var header = String(try #require(token.split(separator: ".").first))
             .replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
@@ -58,12 +73,7 @@ import WireTesting
 
     @Test func aUserSignedUpOnOneReplicaSignsInOnTheOtherWithTheKeyTheLatestRotationChose() async throws {
         try await Self.withReplicas { a, b, outbox in
-            _ = try await a.call(
-                AuthContract.signUp,
-                SignUpRequest(username: "mia", email: "mia@example.com", password: "Corr3ct-horse", client: client))
-            try await b.call(
-                AuthContract.confirmSignUp,
-                ConfirmRequest(username: "mia", code: outbox.code(for: "mia@example.com"), client: client))
+            try await Self.confirmedUser("mia", signUpOn: a, confirmOn: b, outbox)
             let login = LoginRequest(username: "mia", password: "Corr3ct-horse", client: client)
             let first = try await b.call(AuthContract.login, login)
             #expect(
@@ -110,12 +120,7 @@ import WireTesting
 
     @Test func aRefreshTokenPresentedToBothReplicasAtOnceRotatesOnceAndRevokesItsSignIn() async throws {
         try await Self.withReplicas { a, b, outbox in
-            _ = try await a.call(
-                AuthContract.signUp,
-                SignUpRequest(username: "ned", email: "ned@example.com", password: "Corr3ct-horse", client: client))
-            try await a.call(
-                AuthContract.confirmSignUp,
-                ConfirmRequest(username: "ned", code: outbox.code(for: "ned@example.com"), client: client))
+            try await Self.confirmedUser("ned", signUpOn: a, confirmOn: a, outbox)
             for _ in 0..<5 {
                 let tokens = try await a.call(
                     AuthContract.login, LoginRequest(username: "ned", password: "Corr3ct-horse", client: client))
@@ -143,12 +148,7 @@ import WireTesting
     /// sequence number: it sees every one, none skipped by a sequence that committed late.
     @Test func revocationsFromBothReplicasReachAReaderInOrderWithNoneSkipped() async throws {
         try await Self.withReplicas { a, b, outbox in
-            _ = try await a.call(
-                AuthContract.signUp,
-                SignUpRequest(username: "ola", email: "ola@example.com", password: "Corr3ct-horse", client: client))
-            try await a.call(
-                AuthContract.confirmSignUp,
-                ConfirmRequest(username: "ola", code: outbox.code(for: "ola@example.com"), client: client))
+            try await Self.confirmedUser("ola", signUpOn: a, confirmOn: a, outbox)
             var refreshTokens: [String] = []
             var originJtis: Set<String> = []
             for _ in 0..<40 {

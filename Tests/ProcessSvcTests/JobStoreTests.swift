@@ -27,13 +27,7 @@ import Wire
             let store = try await PostgresJobStore.open(
                 try DatabaseURL(try PostgresTestServer.url()), schema: PostgresTestServer.schema("process"),
                 logger: Logger(label: "test"))
-            do {
-                try await body(store)
-            } catch {
-                await store.database.close()
-                throw error
-            }
-            await store.database.close()
+            try await store.database.closing { try await body(store) }
         }
     }
 

@@ -16,13 +16,7 @@ import WireTesting
         let admin = try await PostgresSchema.open(
             server, schema: "clearsky_tests", migrations: [], logger: Logger(label: "test"))
         let name = PostgresTestServer.schema("cluster")
-        do {
-            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
-        } catch {
-            await admin.close()
-            throw error
-        }
-        await admin.close()
+        try await admin.closing { try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)")) }
         var url = server
         url.database = name
         return "postgres://\(url.username):\(url.password ?? "")@\(url.host):\(url.port)/\(name)?sslmode=disable"
@@ -32,14 +26,8 @@ import WireTesting
     static func count(_ sql: String, schema: String, url: String) async throws -> Int {
         let database = try await PostgresSchema.open(
             try DatabaseURL(url), schema: schema, migrations: [], logger: Logger(label: "test"))
-        do {
-            let rows = try await database.query(PostgresQuery(unsafeSQL: sql))
-            await database.close()
-            return Int(try #require(rows.first).decode(Int64.self))
-        } catch {
-            await database.close()
-            throw error
-        }
+        let rows = try await database.closing { try await database.query(PostgresQuery(unsafeSQL: sql)) }
+        return Int(try #require(rows.first).decode(Int64.self))
     }
 
     @Test func accountsAndJobsLiveInPostgreSQLAndOutliveTheirServices() async throws {
