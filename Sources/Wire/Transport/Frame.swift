@@ -104,6 +104,14 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
         }
         let limit = handshakeFramesLeft > 0 ? Self.handshakeFrameLimit : maxFrameSize
         guard UInt64(length) <= UInt64(limit) else {
+            // A TLS record (handshake 0x16 or alert 0x15, version 3.x) read as a frame length is hundreds
+            // of megabytes: the peer speaks TLS and this side plain Wire.
+            if length >> 24 == 0x15 || length >> 24 == 0x16, (length >> 16) & 0xFF == 0x03 {
+                throw WireError(
+                    .failedPrecondition,
+                    "The peer speaks TLS and this side plain Wire: give both certificates (clearsky certs) or run both with --plain-wire"
+                )
+            }
             let when = handshakeFramesLeft > 0 ? " before authentication" : ""
             throw WireError(.protocolViolation, "Frame of \(length) bytes exceeds the limit of \(limit)\(when)")
         }
