@@ -24,14 +24,9 @@ import WireTesting
         return router
     }
 
-    /// A loopback port nothing listens on (bound, then closed).
-    static func deadEndpoint() async throws -> WireEndpoint {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = try #require(channel.localAddress?.port)
-        try await channel.close()
-        return WireEndpoint(host: "127.0.0.1", port: port)
-    }
+    /// A loopback port nothing listens on: a privileged one no test binds (a port bound and closed could
+    /// be taken by another test's server running at the same time).
+    static func deadEndpoint(_ port: Int = 1) -> WireEndpoint { WireEndpoint(host: "127.0.0.1", port: port) }
 
     static func withTwoReplicas(
         _ body: (WireHarness, WireHarness, NIOLockedValueBox<[Int: Int]>) async throws -> Void
@@ -58,7 +53,7 @@ import WireTesting
 
     @Test func aReplicaThatIsDownIsPassedOverAndTriedAgainLater() async throws {
         let calls = NIOLockedValueBox<[Int: Int]>([:])
-        let dead = try await Self.deadEndpoint()
+        let dead = Self.deadEndpoint()
         try await withWireServer(service: "test", router: Self.router(1, calls)) { live in
             let client = WireClient(
                 endpoints: [dead, live.endpoint], service: "test", secret: WireHarness.secret,
@@ -73,7 +68,7 @@ import WireTesting
         }
         // With no replica up, the call says so.
         let client = WireClient(
-            endpoints: [dead, try await Self.deadEndpoint()], service: "test", secret: WireHarness.secret)
+            endpoints: [dead, Self.deadEndpoint(2)], service: "test", secret: WireHarness.secret)
         let down = await #expect(throws: WireError.self) { try await client.call(TestMethods.numbers, [1]) }
         #expect(down?.code == .unavailable)
         await client.close()
