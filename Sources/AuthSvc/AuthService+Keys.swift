@@ -6,7 +6,7 @@ extension AuthService {
     /// The key that signs new tokens: the store's active one, read at each issue so that every replica
     /// signs with the key the latest rotation or revocation chose; on a new pool, a new one.
     func activeKey() async throws -> SigningKey {
-        try await store.activeKey(orStore: SigningKey.generate(), now: nowSeconds())
+        try await store.activeKey(orStore: { SigningKey.generate() }, now: nowSeconds())
     }
 
     /// A new signing key; the old ones keep verifying until the tokens they signed have expired.

@@ -340,7 +340,7 @@ struct PostgresUserStore: UserStore {
         ORDER BY createdAt DESC, kid LIMIT 1
         """
 
-    func activeKey(orStore fresh: SigningKey, now: Int64) async throws -> SigningKey {
+    func activeKey(orStore fresh: @Sendable () -> SigningKey, now: Int64) async throws -> SigningKey {
         if let row = try await database.query(Self.activeKeyQuery).first { return try Self.key(row).key }
         let logger = self.logger
         return try await database.transaction { connection in
@@ -349,12 +349,13 @@ struct PostgresUserStore: UserStore {
             if let row = try await connection.query(Self.activeKeyQuery, logger: logger).collect().first {
                 return try Self.key(row).key
             }
+            let key = fresh()
             try await connection.query(
                 """
                 INSERT INTO signingKey (kid, secret, createdAt, retiredAt)
-                VALUES (\(fresh.kid), \(Data(fresh.secret)), \(now), NULL)
+                VALUES (\(key.kid), \(Data(key.secret)), \(now), NULL)
                 """, logger: logger)
-            return fresh
+            return key
         }
     }
 

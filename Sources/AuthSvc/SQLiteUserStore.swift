@@ -198,12 +198,13 @@ struct SQLiteUserStore: UserStore {
 
     // MARK: Keys
 
-    func activeKey(orStore fresh: SigningKey, now: Int64) async throws -> SigningKey {
+    func activeKey(orStore fresh: @Sendable () -> SigningKey, now: Int64) async throws -> SigningKey {
         if let active = try await database.read({ db in try Self.active(db) }) { return active.key }
         return try await database.write { db in
             if let active = try Self.active(db) { return active.key }
-            try SigningKeyRow(kid: fresh.kid, secret: Data(fresh.secret), createdAt: now, retiredAt: nil).insert(db)
-            return fresh
+            let key = fresh()
+            try SigningKeyRow(kid: key.kid, secret: Data(key.secret), createdAt: now, retiredAt: nil).insert(db)
+            return key
         }
     }
 

@@ -35,8 +35,9 @@ protocol UserStore: Sendable {
     /// Revokes every live sign-in of the user but `keeping`.
     func revokeSignIns(sub: String, keeping: String?, _ revocation: Revocation) async throws
 
-    /// The newest unretired key, which signs new tokens; when there is none (a new pool), `fresh`, stored.
-    func activeKey(orStore fresh: SigningKey, now: Int64) async throws -> SigningKey
+    /// The newest unretired key, which signs new tokens; when there is none (a new pool), one `fresh`
+    /// makes, stored.
+    func activeKey(orStore fresh: @Sendable () -> SigningKey, now: Int64) async throws -> SigningKey
     /// Retires every active key and makes `key` the active one.
     func rotate(to key: SigningKey, now: Int64) async throws
     /// Deletes a key; when it was the active one, `replacement` takes over.

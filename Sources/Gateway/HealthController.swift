@@ -66,19 +66,18 @@ struct HealthController: Sendable {
         guard let client = backends.clients[service] else {
             return ServiceReport(state: "unconfigured", address: "", error: "No address configured")
         }
+        let address = client.endpoints.map(\.description).joined(separator: ",")
         let start = ContinuousClock.now
         do {
             let status = try await client.call(CommonContract.health, Empty(), timeout: .seconds(2))
             let elapsed = ContinuousClock.now - start
             return ServiceReport(
-                state: status.state.rawValue, address: client.endpoints.map(\.description).joined(separator: ","),
-                version: status.version,
+                state: status.state.rawValue, address: address, version: status.version,
                 latencyMs: Double(elapsed.nanoseconds) / 1e6, checks: status.checks)
         } catch {
             let message = (error as? WireError)?.message ?? "\(error)"
             return ServiceReport(
-                state: "unavailable", address: client.endpoints.map(\.description).joined(separator: ","),
-                error: message)
+                state: "unavailable", address: address, error: message)
         }
     }
 }

@@ -161,17 +161,20 @@ public final class WireClient: Sendable {
         if replicas.count == 1 { return (replicas[0], try await replicas[0].connection(leavingDraining: false)) }
         let start = nextReplica.add(1, ordering: .relaxed).oldValue
         let now = ContinuousClock.now
-        let order = (0..<replicas.count).map { replicas[(start &+ $0) % replicas.count] }
         var lastError: (any Error)?
-        // Replicas that are up first; then the resting ones, rather than failing while one may be back.
-        for replica in order.filter({ !$0.isResting(at: now) }) + order.filter({ $0.isResting(at: now) }) {
-            do {
-                return (replica, try await replica.connection(leavingDraining: true))
-            } catch is CancellationError {
-                throw CancellationError()
-            } catch {
-                replica.rest()
-                lastError = error
+        // Replicas that are up first, in turn; then the resting ones, rather than failing while one may be back.
+        for resting in [false, true] {
+            for offset in 0..<replicas.count {
+                let replica = replicas[(start &+ offset) % replicas.count]
+                guard replica.isResting(at: now) == resting else { continue }
+                do {
+                    return (replica, try await replica.connection(leavingDraining: true))
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    replica.rest()
+                    lastError = error
+                }
             }
         }
         throw lastError ?? WireError(.unavailable, "No replica of \(service) answered")
