@@ -194,7 +194,8 @@ let package = Package(
             name: "StoreSvc",
             dependencies: [
                 "Wire", "Contracts", "Primitives", "ServiceRuntime", "ImageIntake", "Imaging",
-                "SQLiteSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "SQLiteSupport", "PostgresSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -310,6 +311,7 @@ let package = Package(
             name: "StoreSvcTests",
             dependencies: [
                 "StoreSvc", "Wire", "Contracts", "Primitives", "WireTesting", "Imaging", "TestImages",
+                "TestServers", "PostgresSupport", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]),
         .testTarget(

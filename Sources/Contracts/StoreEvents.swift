@@ -1,3 +1,4 @@
+import Foundation
 import Wire
 
 /// An entry of StoreSvc's event log, appended in the transaction that made the change.
@@ -35,25 +36,41 @@ public struct StoreEvent: Codable, Sendable, Hashable {
     enum CodingKeys: Int, CodingKey { case sequence = 1, kind, imageId, owner, visibility, createdAt, trace }
 }
 
-/// Events after the consumer's committed cursor; waits up to `waitMillis` when there are none yet.
+/// Events after the consumer's committed cursors, in the partitions of the log this replica of the
+/// consumer holds; waits up to `waitMillis` when there are none yet. The replicas of one consumer (one
+/// `consumer` name, each its own `holder`) share the log's partitions: each poll renews the holder's
+/// leases and evens out the shares, and a holder that stops polling loses its partitions to the others
+/// once its lease runs out. Without a holder, a poll acts for the consumer's one unnamed replica.
 public struct PollEventsRequest: Codable, Sendable, Hashable {
     /// A stable name per consuming component (`process.thumbnails`, `tag.detect`).
     public var consumer: String
     public var limit: Int
     public var waitMillis: Int
+    /// Which replica of the consumer polls: unique per process (`ConsumerHolder.id`), 1…100 printable characters.
+    public var holder: String?
 
-    public init(consumer: String, limit: Int = 100, waitMillis: Int = 10_000) {
-        (self.consumer, self.limit, self.waitMillis) = (consumer, limit, waitMillis)
+    public init(consumer: String, limit: Int = 100, waitMillis: Int = 10_000, holder: String? = nil) {
+        (self.consumer, self.limit, self.waitMillis, self.holder) = (consumer, limit, waitMillis, holder)
     }
 
     /// A poll that waits up to `wait` (whole milliseconds).
-    public init(consumer: String, limit: Int, wait: Duration) {
+    public init(consumer: String, limit: Int, wait: Duration, holder: String? = nil) {
         let (seconds, attoseconds) = wait.components
         self.init(
-            consumer: consumer, limit: limit, waitMillis: Int(seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+            consumer: consumer, limit: limit, waitMillis: Int(seconds * 1000 + attoseconds / 1_000_000_000_000_000),
+            holder: holder)
     }
 
-    enum CodingKeys: Int, CodingKey { case consumer = 1, limit, waitMillis }
+    enum CodingKeys: Int, CodingKey { case consumer = 1, limit, waitMillis, holder }
+}
+
+/// A name for this process as a replica of an event consumer: host name, process id and random bytes.
+public enum ConsumerHolder {
+    public static let id: String = {
+        var random = SystemRandomNumberGenerator()
+        let host = ProcessInfo.processInfo.hostName.prefix(40)
+        return "\(host)-\(ProcessInfo.processInfo.processIdentifier)-\(String(random.next() as UInt64, radix: 36))"
+    }()
 }
 
 public struct EventBatch: Codable, Sendable, Hashable {
@@ -72,13 +89,18 @@ public struct EventBatch: Codable, Sendable, Hashable {
 }
 
 /// Marks every event up to `sequence` as handled by `consumer`; a cursor never moves back.
+/// Marks every event up to `sequence` in the holder's partitions as handled.
 public struct CommitEventsRequest: Codable, Sendable, Hashable {
     public var consumer: String
     public var sequence: Int64
+    /// The replica that polled the events (`PollEventsRequest.holder`).
+    public var holder: String?
 
-    public init(consumer: String, sequence: Int64) { (self.consumer, self.sequence) = (consumer, sequence) }
+    public init(consumer: String, sequence: Int64, holder: String? = nil) {
+        (self.consumer, self.sequence, self.holder) = (consumer, sequence, holder)
+    }
 
-    enum CodingKeys: Int, CodingKey { case consumer = 1, sequence }
+    enum CodingKeys: Int, CodingKey { case consumer = 1, sequence, holder }
 }
 
 /// One owner's events after `after`, for a user's own stream (the gateway's `GET /v1/events`); no

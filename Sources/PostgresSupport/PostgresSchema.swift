@@ -70,6 +70,40 @@ public final class PostgresSchema: Sendable {
         }
     }
 
+    /// Runs `body` on one connection that holds the session-level advisory lock `key` throughout, so what
+    /// `body` does after its transaction commits is still serialized with others taking the same lock.
+    /// The lock is released when `body` ends (the connection is closed when that fails, which releases it).
+    public func withLock<Result: Sendable>(
+        _ key: String, _ body: (PostgresConnection) async throws -> sending Result
+    ) async throws -> Result {
+        do {
+            return try await client.withConnection { connection in
+                try await connection.query("SELECT pg_advisory_lock(hashtext(\(key)))", logger: logger)
+                let result: Result
+                do {
+                    result = try await body(connection)
+                } catch {
+                    await Self.unlock(key, on: connection, logger: logger)
+                    throw error
+                }
+                await Self.unlock(key, on: connection, logger: logger)
+                return result
+            }
+        } catch {
+            throw Self.mapped(error)
+        }
+    }
+
+    private static func unlock(_ key: String, on connection: PostgresConnection, logger: Logger) async {
+        do {
+            try await connection.query("SELECT pg_advisory_unlock(hashtext(\(key)))", logger: logger)
+        } catch {
+            logger.warning(
+                "An advisory lock could not be released; closing its connection", metadata: ["lock": "\(key)"])
+            try? await connection.close()
+        }
+    }
+
     /// One statement outside a transaction; its rows, collected.
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> [PostgresRow] {

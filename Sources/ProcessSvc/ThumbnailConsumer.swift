@@ -22,7 +22,7 @@ struct ThumbnailConsumer: Service {
     func handleNextBatch() async throws {
         let batch = try await service.store(
             StoreContract.pollEvents,
-            PollEventsRequest(consumer: Self.consumer, limit: 50, wait: wait))
+            PollEventsRequest(consumer: Self.consumer, limit: 50, wait: wait, holder: ConsumerHolder.id))
         if let pruned = batch.prunedThrough {
             service.logger.notice(
                 "Events up to \(pruned) were pruned before this consumer read them; starting from the oldest kept",
@@ -39,7 +39,8 @@ struct ThumbnailConsumer: Service {
             }
         }
         _ = try await service.store(
-            StoreContract.commitEvents, CommitEventsRequest(consumer: Self.consumer, sequence: last.sequence))
+            StoreContract.commitEvents,
+            CommitEventsRequest(consumer: Self.consumer, sequence: last.sequence, holder: ConsumerHolder.id))
     }
 
     private func thumbnail(_ event: StoreEvent) async throws {

@@ -95,11 +95,24 @@ struct BlobStore: Sendable {
         unlink(path(owner: owner, sha256: sha256))
     }
 
-    /// Drops staged files a crash left behind.
-    func sweepTemporary() {
+    /// Drops staged files a crash left behind: all of them, or those last changed before `olderThan`
+    /// (when other processes stage into the same folder).
+    func sweepTemporary(olderThan: Date? = nil) {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: temporaryFolder)) ?? [] {
-            unlink("\(temporaryFolder)/\(name)")
+            let path = "\(temporaryFolder)/\(name)"
+            if let olderThan, Self.modified(path).map({ $0 >= olderThan }) ?? true { continue }
+            unlink(path)
         }
+    }
+
+    /// When the blob was last changed; nil when it is not there.
+    func modified(owner: String, sha256: String) -> Date? { Self.modified(path(owner: owner, sha256: sha256)) }
+
+    private static func modified(_ path: String) -> Date? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        return Date(
+            timeIntervalSince1970: TimeInterval(status.st_mtim.tv_sec) + TimeInterval(status.st_mtim.tv_nsec) / 1e9)
     }
 
     /// Every blob on disk as (owner, sha256).

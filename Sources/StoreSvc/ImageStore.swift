@@ -1,174 +1,126 @@
 import Contracts
-import Foundation
-import GRDB
-import SQLiteSupport
 import Wire
 
-/// StoreSvc's SQLite database: images, their derivatives, the event log and consumers' cursors. One file
-/// in the service's state folder, WAL mode, migrated on open.
-struct ImageStore: Sendable {
-    let database: DatabasePool
+/// StoreSvc's metadata: images, their derivatives, share links, the event log and its consumers. Every
+/// statement StoreSvc runs is behind this protocol, in one of two stores: `SQLiteImageStore` (a file of
+/// this process's own, the default) and `PostgresImageStore` (schema `store`, shared by every replica).
+/// Blobs are not here: `StoreService` publishes and removes them from the hooks of `apply`.
+protocol ImageStore: Sendable {
+    /// Whether other processes write to the same rows (PostgreSQL): a blob without a row may be another
+    /// replica's upload about to commit, and events may be appended by others.
+    var isShared: Bool { get }
 
-    init(path: String) throws {
-        database = try DatabasePool.migrated(path: path, Self.migrator)
-    }
+    // MARK: Images
 
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.create(table: "image") { table in
-                // Newest first is `position DESC`; the position is also the list cursor.
-                table.autoIncrementedPrimaryKey("position")
-                table.column("id", .text).notNull().unique()
-                table.column("owner", .text).notNull()
-                table.column("key", .text).notNull()
-                table.column("filename", .text).notNull()
-                table.column("contentType", .text).notNull()
-                table.column("width", .integer).notNull()
-                table.column("height", .integer).notNull()
-                table.column("size", .integer).notNull()
-                table.column("sha256", .text).notNull()
-                table.column("visibility", .text).notNull()
-                table.column("createdAt", .integer).notNull()
-                table.column("derivedFrom", .text)
-                table.uniqueKey(["owner", "key"])
-            }
-            try db.create(index: "image_owner_position", on: "image", columns: ["owner", "position"])
-            try db.create(index: "image_visibility_position", on: "image", columns: ["visibility", "position"])
-            try db.create(index: "image_owner_sha", on: "image", columns: ["owner", "sha256"])
-            try db.create(table: "derivative") { table in
-                table.column("imageId", .text).notNull().references("image", column: "id", onDelete: .cascade)
-                table.column("kind", .text).notNull()
-                table.column("owner", .text).notNull()
-                table.column("contentType", .text).notNull()
-                table.column("width", .integer).notNull()
-                table.column("height", .integer).notNull()
-                table.column("size", .integer).notNull()
-                table.column("sha256", .text).notNull()
-                table.primaryKey(["imageId", "kind"])
-            }
-            try db.create(index: "derivative_owner_sha", on: "derivative", columns: ["owner", "sha256"])
-            try db.create(table: "event") { table in
-                table.autoIncrementedPrimaryKey("sequence")
-                table.column("kind", .text).notNull()
-                table.column("imageId", .text).notNull()
-                table.column("owner", .text).notNull()
-                table.column("visibility", .text).notNull()
-                table.column("createdAt", .integer).notNull()
-            }
-            try db.create(table: "consumer") { table in
-                table.primaryKey("name", .text)
-                table.column("cursor", .integer).notNull()
-            }
-        }
-        migrator.registerMigration("v2-shares") { db in
-            // One share per image; deleting the image (or its owner) ends it.
-            try db.create(table: "share") { table in
-                table.primaryKey("imageId", .text).references("image", column: "id", onDelete: .cascade)
-                table.column("shareId", .text).notNull()
-                table.column("expiresAt", .integer).notNull()
-            }
-        }
-        migrator.registerMigration("v3-owner-events") { db in
-            // A user's own stream reads the log by owner.
-            try db.create(index: "event_owner_sequence", on: "event", columns: ["owner", "sequence"])
-        }
-        migrator.registerMigration("v4-event-trace") { db in
-            // What consumers do about an event joins the trace of the request that made it.
-            try db.alter(table: "event") { table in table.add(column: "trace", .text) }
-        }
-        migrator.registerMigration("v5-event-pruning") { db in
-            // How far the log has been pruned: a consumer whose cursor is below it missed events.
-            try db.execute(
-                sql: """
-                    CREATE TABLE eventLog (id INTEGER PRIMARY KEY CHECK (id = 1), prunedThrough INTEGER NOT NULL);
-                    INSERT INTO eventLog (id, prunedThrough) VALUES (1, 0);
-                    """)
-        }
-        return migrator
-    }
+    func image(id: String) async throws -> ImageRow?
+    func image(id: String, owner: String) async throws -> ImageRow?
+    func images(ids: [String]) async throws -> [ImageRow]
+    func image(owner: String, key: String) async throws -> ImageRow?
+    /// Up to `limit` images before `position`, newest first: the owner's, or everyone's public ones (nil).
+    func images(owner: String?, before position: Int64, limit: Int) async throws -> [ImageRow]
+    /// An image and its derivative of `kind`, read together.
+    func derivative(imageId: String, kind: DerivativeKind) async throws -> (image: ImageRow?, row: DerivativeRow?)
+    func imageIds(owner: String) async throws -> [String]
+    /// Every blob some row names, as `owner/sha256`.
+    func blobsInUse() async throws -> Set<String>
+
+    /// Applies `change` to `owner`'s rows in one transaction with its events, serialized with every other
+    /// change of that owner's rows (SQLite: the one writer; PostgreSQL: an advisory lock held past the
+    /// commit), and calls `hooks.committed` or `hooks.rolledBack` while still serialized, so a change that
+    /// publishes a blob never sees it removed by one that released it (M1). Events carry `trace`.
+    func apply(_ change: ImageChange, owner: String, publishing: String?, trace: String, hooks: ChangeHooks)
+        async throws -> ChangeOutcome
+
+    // MARK: Share links
+
+    func saveShare(_ share: Share) async throws
+    func deleteShare(imageId: String) async throws
+    /// The image the share names, while it has not expired (`now` in seconds).
+    func sharedImage(imageId: String, shareId: String, now: Int64) async throws -> ImageRow?
+
+    // MARK: The event log
+
+    /// The newest sequence committed (or pruned); every lower one is committed too.
+    func lastSequence() async throws -> Int64
+    func events(owner: String, after: Int64, limit: Int) async throws -> [EventRow]
+    /// Appends one `job.changed` event; its sequence.
+    func appendJobChanged(_ event: EventRow) async throws -> Int64
+    /// Appends `image.tagsChanged` for each of `caller`'s images among `ids`, or nothing when one of them is
+    /// not theirs (notFound); the last sequence.
+    func appendTagsChanged(caller: String, ids: [String], at time: Int64, trace: String) async throws -> Int64
+
+    /// Registers `holder` as one of `consumer`'s replicas and gives it its share of the partitions (taking
+    /// free ones, or those whose holder's lease ran out; handing back what is over its share), renewing
+    /// its leases to `now + lease`. A consumer not seen before is registered at the oldest event kept.
+    func claim(consumer: String, holder: String, now: Int64, lease: Int64) async throws -> ConsumerClaim
+    /// Up to `limit` events after the cursors of the partitions `holder` holds, in sequence order.
+    func events(consumer: String, holder: String, limit: Int) async throws -> [EventRow]
+    /// Moves the cursor of every partition `holder` holds forward to `sequence` (never back). A consumer
+    /// not registered yet is registered at `sequence`. Whether any cursor was `holder`'s to move.
+    @discardableResult
+    func commit(consumer: String, holder: String, through sequence: Int64) async throws -> Bool
+    /// Removes events created before `cutoff` that every consumer's every partition is past; how many.
+    func pruneEvents(cutoff: Int64) async throws -> Int
 }
 
-/// A row of `image`.
-struct ImageRow: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
-    static let databaseTableName = "image"
-    var position: Int64?
-    var id: String
-    var owner: String
-    var key: String
-    var filename: String
-    var contentType: String
-    var width: Int
-    var height: Int
-    var size: Int
-    var sha256: String
-    var visibility: String
-    var createdAt: Int64
-    var derivedFrom: String?
-
-    mutating func didInsert(_ inserted: InsertionSuccess) { position = inserted.rowID }
-
-    var access: Visibility { Visibility(rawValue: visibility) ?? .private }
-
-    var record: ImageRecord {
-        ImageRecord(
-            id: id, owner: owner, key: key, filename: filename, contentType: contentType, width: width, height: height,
-            size: size, sha256: sha256, visibility: access, createdAt: createdAt,
-            derivedFrom: derivedFrom)
-    }
+/// What `ImageStore.apply` does to an owner's rows.
+enum ImageChange: Sendable {
+    /// Inserts the image, or with `overwrite` replaces the owner's image with that key (keeping its id,
+    /// position and creation time, dropping its derivatives): `image.created`, or `image.replaced` at `at`.
+    case put(ImageRow, overwrite: Bool, at: Int64)
+    /// Stores or replaces one derivative of an image that still exists.
+    case putDerivative(DerivativeRow)
+    /// Deletes those of the owner's images that exist, with their derivatives: `image.deleted` each.
+    case delete(ids: [String], at: Int64)
 }
 
-/// A row of `derivative`.
-struct DerivativeRow: Codable, FetchableRecord, PersistableRecord, Sendable {
-    static let databaseTableName = "derivative"
-    var imageId: String
-    var kind: String
-    var owner: String
-    var contentType: String
-    var width: Int
-    var height: Int
-    var size: Int
-    var sha256: String
-
-    var info: DerivativeInfo {
-        DerivativeInfo(
-            imageId: imageId, kind: DerivativeKind(rawValue: kind) ?? .thumbnail, contentType: contentType,
-            width: width, height: height, size: size, sha256: sha256)
-    }
+/// What a change did.
+struct ChangeOutcome: Sendable {
+    /// `.put`: the row as stored.
+    var image: ImageRow?
+    /// The last event appended; 0 when none was.
+    var sequence: Int64 = 0
+    /// The owner's blobs (sha256) the change released that no row names any more.
+    var orphans: Set<String> = []
+    /// Whether the owner has no image or derivative left.
+    var ownsNothing = false
 }
 
-/// A row of `event`.
-struct EventRow: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
-    static let databaseTableName = "event"
-    var sequence: Int64?
-    var kind: String
-    var imageId: String
-    var owner: String
-    var visibility: String
-    var createdAt: Int64
-    /// The trace context of the request that made the change (`WireTrace.current` when it was served).
-    var trace: String?
+/// What `StoreService` does around a change's transaction.
+struct ChangeHooks: Sendable {
+    /// In the transaction, after the rows are written: publishes the blob, checks the caller still waits.
+    /// Throwing rolls the change back.
+    var beforeCommit: @Sendable () throws -> Void = {}
+    /// After the commit, still serialized with the owner's other changes.
+    var committed: @Sendable (ChangeOutcome) -> Void = { _ in }
+    /// After a rollback, still serialized: whether the blob being published is named by no row.
+    var rolledBack: @Sendable (_ publishingIsUnused: Bool) -> Void = { _ in }
+}
 
-    init(_ kind: StoreEvent.Kind, _ image: ImageRow, at time: Int64, trace: String) {
-        (self.kind, imageId, owner, visibility, createdAt) = (
-            kind.rawValue, image.id, image.owner, image.visibility, time
-        )
-        self.trace = trace.isEmpty ? nil : trace
+/// The partitions `claim` gave a consumer's replica.
+struct ConsumerClaim: Sendable, Equatable {
+    var partitions: [Int]
+    /// The lowest cursor among them (among all the consumer's partitions when it holds none).
+    var committed: Int64
+    /// How far the log has been pruned.
+    var prunedThrough: Int64
+    /// Whether this call registered the consumer.
+    var registered: Bool
+}
+
+/// The event log is split into partitions by subject, so the replicas of one consumer share its work: each
+/// partition is held by one replica at a time (under a lease it renews with every poll), with its own
+/// cursor; a replica that dies stops renewing, and another takes its partitions from their cursors.
+enum EventPartitions {
+    static let count = 16
+
+    /// FNV-1a of the subject's bytes: stable across processes and versions (Swift's `Hasher` is seeded).
+    static func of(_ subject: String) -> Int {
+        var hash: UInt32 = 2_166_136_261
+        for byte in subject.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        return Int(hash % UInt32(count))
     }
 
-    /// An event about something that is not an image (a job): its id, its owner.
-    init(_ kind: StoreEvent.Kind, subject: String, owner: String, at time: Int64, trace: String) {
-        (self.kind, imageId, self.owner, visibility, createdAt) = (
-            kind.rawValue, subject, owner, Visibility.private.rawValue, time
-        )
-        self.trace = trace.isEmpty ? nil : trace
-    }
-
-    mutating func didInsert(_ inserted: InsertionSuccess) { sequence = inserted.rowID }
-
-    var event: StoreEvent {
-        StoreEvent(
-            sequence: sequence ?? 0, kind: kind, imageId: imageId, owner: owner,
-            visibility: Visibility(rawValue: visibility) ?? .private, createdAt: createdAt, trace: trace)
-    }
+    /// A replica's fair share with `holders` replicas alive.
+    static func share(holders: Int) -> Int { (count + max(1, holders) - 1) / max(1, holders) }
 }

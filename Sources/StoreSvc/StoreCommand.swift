@@ -1,6 +1,7 @@
 import ArgumentParser
 import Contracts
 import Foundation
+import PostgresSupport
 import ServiceLifecycle
 import ServiceRuntime
 import Wire
@@ -28,8 +29,15 @@ struct StoreCommand: WireServiceCommand {
     )
     var eventRetentionDays: Int?
 
-    func parts(host: ServiceHost, credentials: WireCredentials) throws -> (router: WireRouter, services: [any Service])
-    {
+    @Option(
+        help:
+            "Seconds an event consumer's replica keeps its share of the log after its last poll; another takes it over after (env CLEARSKY_CONSUMER_LEASE_SECONDS; default 15)."
+    )
+    var consumerLeaseSeconds: Int?
+
+    func parts(host: ServiceHost, credentials: WireCredentials) async throws -> (
+        router: WireRouter, services: [any Service]
+    ) {
         var settings = StoreSettings()
         if let megabytes = try integerSetting(
             cacheMB, flagName: "cache-mb", variable: "CLEARSKY_CACHE_MB", in: 0...(1 << 40))
@@ -47,8 +55,20 @@ struct StoreCommand: WireServiceCommand {
         {
             settings.eventRetention = Int64(days) * 86_400_000
         }
-        let service = try StoreService.open(
-            folder: host.configuration.stateDirectory, settings: settings, logger: host.logger)
+        if let seconds = try integerSetting(
+            consumerLeaseSeconds, flagName: "consumer-lease-seconds", variable: "CLEARSKY_CONSUMER_LEASE_SECONDS",
+            in: 3...3600)
+        {
+            settings.consumerLease = Int64(seconds) * 1000
+        }
+        var store: (any ImageStore)?
+        if let url = host.configuration.databaseURL {
+            let postgres = try await PostgresImageStore.open(try DatabaseURL(url), logger: host.logger)
+            host.atExit { await postgres.database.close() }
+            store = postgres
+        }
+        let service = try await StoreService.open(
+            folder: host.configuration.stateDirectory, store: store, settings: settings, logger: host.logger)
         let pruning = Pruning(every: host.configuration.pruneInterval, logger: host.logger) {
             ["events": try await service.pruneEvents()]
         }

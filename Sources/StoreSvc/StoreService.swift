@@ -1,64 +1,90 @@
 import Contracts
 import Foundation
-import GRDB
 import Logging
 import ServiceRuntime
 import Synchronization
 import Wire
 
-/// Images and their derivatives: metadata in SQLite, bytes in the blob store behind the LRU cache, and
-/// the event log. Every change and its event commit in one transaction.
+/// Images and their derivatives: metadata in the image store (SQLite, or PostgreSQL shared by replicas),
+/// bytes in the blob store behind the LRU cache, and the event log. Every change and its event commit in
+/// one transaction.
 final class StoreService: Sendable {
-    let store: ImageStore
+    let store: any ImageStore
     let blobs: BlobStore
     let cache: BlobCache
     let derivatives = DerivativeIndex()
     let settings: StoreSettings
     let logger: Logger
     let nowMillis: @Sendable () -> Int64
-    /// The newest event sequence committed, so that waiting pollers need not query.
+    /// The newest event sequence committed that this replica knows of, so that waiting pollers need not
+    /// query: its own appends move it at once; with a shared store, `latestSequence` reads the database's
+    /// for everyone at most every `followInterval`.
     let lastSequence: Atomic<Int64>
+    private let lastFollowed = Mutex(ContinuousClock.now)
+    static let followInterval = Duration.milliseconds(20)
 
     init(
-        store: ImageStore, blobs: BlobStore, settings: StoreSettings, logger: Logger,
+        store: any ImageStore, blobs: BlobStore, settings: StoreSettings, logger: Logger,
         nowMillis: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
-    ) throws {
+    ) async throws {
         (self.store, self.blobs, self.settings, self.logger, self.nowMillis) = (
             store, blobs, settings, logger, nowMillis
         )
         cache = BlobCache(capacity: settings.cacheCapacity)
-        lastSequence = Atomic(
-            try store.database.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM event") } ?? 0)
-        try recover()
+        lastSequence = Atomic(try await store.lastSequence())
+        try await recover()
     }
 
-    /// The service over its files in `folder` (the service's state folder): `images.sqlite`, `blobs/`, `tmp/`.
-    static func open(folder: String, settings: StoreSettings, logger: Logger) throws -> StoreService {
-        try StoreService(
-            store: ImageStore(path: "\(folder)/images.sqlite"), blobs: BlobStore(root: folder), settings: settings,
-            logger: logger)
+    /// The service over its files in `folder` (the service's state folder): `blobs/`, `tmp/` and, unless
+    /// `store` is given, `images.sqlite`.
+    static func open(folder: String, store: (any ImageStore)? = nil, settings: StoreSettings, logger: Logger)
+        async throws -> StoreService
+    {
+        try await StoreService(
+            store: try store ?? SQLiteImageStore(path: "\(folder)/images.sqlite"), blobs: BlobStore(root: folder),
+            settings: settings, logger: logger)
     }
+
+    /// Blobs without a row that are younger than this are left at start when the store is shared: another
+    /// replica may have published one whose row is about to commit.
+    static let sharedOrphanAge: TimeInterval = 3600
 
     /// After a crash: staged files are dropped, and blobs no row uses (renamed just before the crash) removed.
-    private func recover() throws {
-        blobs.sweepTemporary()
-        let referenced = try store.database.read { db in
-            Set(
-                try Row.fetchAll(
-                    db, sql: "SELECT owner, sha256 FROM image UNION SELECT owner, sha256 FROM derivative"
-                ).map { "\($0["owner"] as String)/\($0["sha256"] as String)" })
-        }
+    /// With a shared store and blob folder, only what is older than `sharedOrphanAge` goes.
+    private func recover() async throws {
+        let olderThan = store.isShared ? Date().addingTimeInterval(-Self.sharedOrphanAge) : nil
+        blobs.sweepTemporary(olderThan: olderThan)
+        let referenced = try await store.blobsInUse()
         for blob in blobs.allBlobs() where !referenced.contains("\(blob.owner)/\(blob.sha256)") {
+            if let olderThan, blobs.modified(owner: blob.owner, sha256: blob.sha256).map({ $0 >= olderThan }) ?? true {
+                continue
+            }
             logger.notice("Removing an unreferenced blob", metadata: ["owner": "\(blob.owner)"])
             blobs.remove(owner: blob.owner, sha256: blob.sha256)
         }
+    }
+
+    /// The newest committed sequence: this replica's own appends, and with a shared store the database's.
+    func latestSequence() async throws -> Int64 {
+        let known = lastSequence.load(ordering: .acquiring)
+        guard store.isShared else { return known }
+        let now = ContinuousClock.now
+        let due = lastFollowed.withLock { last in
+            guard now - last >= Self.followInterval else { return false }
+            last = now
+            return true
+        }
+        guard due else { return known }
+        let stored = try await store.lastSequence()
+        published(stored)
+        return max(known, stored)
     }
 
     // MARK: Reading
 
     /// The image `request.owner` may see: their own, or anyone's public one. Others are not found.
     func visibleImage(_ request: ImageRequest) async throws -> ImageRow {
-        let row = try await store.database.read { db in try ImageRow.filter(Column("id") == request.id).fetchOne(db) }
+        let row = try await store.image(id: request.id)
         guard let row, row.access.lets(request.owner, read: row.owner) else {
             throw WireError(.notFound, "No image \(request.id)")
         }
@@ -67,19 +93,16 @@ final class StoreService: Sendable {
 
     /// An image of `owner`'s own, for changes.
     func ownedImage(_ request: ImageRequest) async throws -> ImageRow {
-        let row = try await store.database.read { db in
-            try ImageRow.filter(Column("id") == request.id && Column("owner") == request.owner).fetchOne(db)
+        guard let row = try await store.image(id: request.id, owner: request.owner) else {
+            throw WireError(.notFound, "No image \(request.id)")
         }
-        guard let row else { throw WireError(.notFound, "No image \(request.id)") }
         return row
     }
 
     /// The visible images among `request.ids`, in the order asked.
     func images(_ request: ImagesRequest) async throws -> ImageList {
         guard request.ids.count <= 500 else { throw WireError(.invalidArgument, "At most 500 ids at once") }
-        let rows = try await store.database.read { db in
-            try ImageRow.filter(request.ids.contains(Column("id"))).fetchAll(db)
-        }
+        let rows = try await store.images(ids: request.ids)
         let visible = Dictionary(
             rows.filter { $0.access.lets(request.caller, read: $0.owner) }.map { ($0.id, $0) },
             uniquingKeysWith: { first, _ in first })
@@ -87,10 +110,9 @@ final class StoreService: Sendable {
     }
 
     func image(byKey request: KeyRequest) async throws -> ImageRecord {
-        let row = try await store.database.read { db in
-            try ImageRow.filter(Column("owner") == request.owner && Column("key") == request.key).fetchOne(db)
+        guard let row = try await store.image(owner: request.owner, key: request.key) else {
+            throw WireError(.notFound, "No image with key '\(request.key)'")
         }
-        guard let row else { throw WireError(.notFound, "No image with key '\(request.key)'") }
         return row.record
     }
 
@@ -104,14 +126,7 @@ final class StoreService: Sendable {
     /// `owner`'s images, or everyone's public ones when `owner` is nil, newest first.
     func list(owner: String?, page: PageRequest) async throws -> ImagePage {
         let after = try PageCursor.position(of: page, maximum: settings.maxPageSize)
-        let rows = try await store.database.read { db in
-            var request = ImageRow.filter(Column("position") < after)
-            request =
-                if let owner { request.filter(Column("owner") == owner) } else {
-                    request.filter(Column("visibility") == Visibility.public.rawValue)
-                }
-            return try request.order(Column("position").desc).limit(page.limit + 1).fetchAll(db)
-        }
+        let rows = try await store.images(owner: owner, before: after, limit: page.limit + 1)
         let (items, next) = PageCursor.split(rows, limit: page.limit, position: \.position)
         return ImagePage(items: items.map(\.record), nextCursor: next)
     }
@@ -135,14 +150,7 @@ final class StoreService: Sendable {
         var entry = derivatives.lookup(key)
         if entry == nil {
             let generation = derivatives.generation
-            let (image, row) = try await store.database.read { db in
-                (
-                    try ImageRow.filter(Column("id") == request.image.id).fetchOne(db),
-                    try DerivativeRow.filter(
-                        Column("imageId") == request.image.id && Column("kind") == request.kind.rawValue
-                    ).fetchOne(db)
-                )
-            }
+            let (image, row) = try await store.derivative(imageId: request.image.id, kind: request.kind)
             guard let image, image.access.lets(request.image.owner, read: image.owner) else {
                 throw WireError(.notFound, "No image \(request.image.id)")
             }

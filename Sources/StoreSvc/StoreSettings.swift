@@ -12,4 +12,7 @@ struct StoreSettings: Sendable {
     var maxPageSize = 200
     /// Events older than this that every registered consumer has committed past are pruned. Default 7 days.
     var eventRetention: Int64 = 7 * 86_400_000
+    /// How long a consumer's replica holds its partitions of the event log after its last poll, in
+    /// milliseconds: a replica that dies is replaced this long after. Default 15 s.
+    var consumerLease: Int64 = 15_000
 }

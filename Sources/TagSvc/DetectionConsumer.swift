@@ -29,7 +29,7 @@ struct DetectionConsumer: Service {
     func handleNextBatch() async throws {
         let batch = try await service.store(
             StoreContract.pollEvents,
-            PollEventsRequest(consumer: Self.consumer, limit: 20, wait: wait))
+            PollEventsRequest(consumer: Self.consumer, limit: 20, wait: wait, holder: ConsumerHolder.id))
         if let pruned = batch.prunedThrough {
             service.logger.notice(
                 "Events up to \(pruned) were pruned before this consumer read them; starting from the oldest kept",
@@ -46,7 +46,8 @@ struct DetectionConsumer: Service {
             }
             // One commit per event: an image is detected once even when a later one in the batch fails.
             _ = try await service.store(
-                StoreContract.commitEvents, CommitEventsRequest(consumer: Self.consumer, sequence: event.sequence))
+                StoreContract.commitEvents,
+                CommitEventsRequest(consumer: Self.consumer, sequence: event.sequence, holder: ConsumerHolder.id))
         }
     }
 

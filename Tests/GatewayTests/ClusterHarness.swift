@@ -42,7 +42,8 @@ struct ClusterHarness: Sendable {
                 mail: outbox, logger: authHost.logger)
             try await withServiceHost(.store) { storeHost in
                 let folder = storeHost.configuration.stateDirectory
-                let store = try StoreService.open(folder: folder, settings: StoreSettings(), logger: storeHost.logger)
+                let store = try await StoreService.open(
+                    folder: folder, settings: StoreSettings(), logger: storeHost.logger)
                 try await withServiceHost(.process) { processHost in
                     var storeRouter = StoreRouter.make(host: storeHost, service: store)
                     adjustStore(&storeRouter)

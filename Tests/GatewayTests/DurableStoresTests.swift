@@ -16,7 +16,7 @@ import WireTesting
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let databases: [(String, DatabasePool)] = [
             ("users", try SQLiteUserStore(path: "\(folder)/users.sqlite").database),
-            ("images", try ImageStore(path: "\(folder)/images.sqlite").database),
+            ("images", try SQLiteImageStore(path: "\(folder)/images.sqlite").database),
             ("jobs", try SQLiteJobStore(path: "\(folder)/jobs.sqlite").database),
             ("tags", try TagStore(path: "\(folder)/tags.sqlite").database),
         ]

@@ -22,7 +22,7 @@ struct ProcessHarness: Sendable {
     ) async throws {
         try await withServiceHost(.store) { storeHost in
             let storeFolder = storeHost.configuration.stateDirectory
-            let storeService = try StoreService.open(
+            let storeService = try await StoreService.open(
                 folder: storeFolder, settings: StoreSettings(), logger: storeHost.logger)
             try await withWireServer(
                 service: ServiceName.store.rawValue, router: StoreRouter.make(host: storeHost, service: storeService)

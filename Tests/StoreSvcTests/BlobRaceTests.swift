@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import Primitives
 import TestImages
+import TestServers
 import Testing
 import Tracing
 import Wire
@@ -14,18 +15,15 @@ import WireTesting
 @Suite struct BlobRaceTests {
     /// Every row's blob is on disk, and every blob on disk belongs to a row.
     static func consistent(_ store: StoreHarness, _ owner: String) async throws {
-        let rows = try await store.service.store.database.read { db in
-            try String.fetchAll(
-                db, sql: "SELECT sha256 FROM image WHERE owner = ? UNION SELECT sha256 FROM derivative WHERE owner = ?",
-                arguments: [owner, owner])
-        }
+        let rows = try await store.blobsInUse(owner)
         let files = Set(
             store.blobFiles.filter { $0.hasPrefix("\(owner)/") }.map { String($0.split(separator: "/")[2]) })
         #expect(Set(rows) == files, "rows \(rows.count), files \(files.count)")
     }
 
-    @Test func deletingAndUploadingTheSameBytesNeverLosesTheNewBlob() async throws {
-        try await StoreHarness.run { store in
+    @Test(arguments: StoreBackend.allCases)
+    func deletingAndUploadingTheSameBytesNeverLosesTheNewBlob(_ backend: StoreBackend) async throws {
+        try await StoreHarness.run(backend) { store in
             let owner = StoreHarness.owner()
             // An image is deleted while the same bytes are uploaded again under another key: the delete
             // finds the blob unused and removes it, the upload publishes it; whichever commits first, the
@@ -44,8 +42,9 @@ import WireTesting
         }
     }
 
-    @Test func deletingAnAccountWhileItUploadsKeepsWhatCommitted() async throws {
-        try await StoreHarness.run { store in
+    @Test(arguments: StoreBackend.allCases)
+    func deletingAnAccountWhileItUploadsKeepsWhatCommitted(_ backend: StoreBackend) async throws {
+        try await StoreHarness.run(backend) { store in
             for _ in 0..<15 {
                 let owner = StoreHarness.owner()
                 _ = try await store.put(owner, TestImages.building, key: "first")
@@ -63,8 +62,9 @@ import WireTesting
         }
     }
 
-    @Test func anUploadPastItsDeadlineStoresNothing() async throws {
-        try await StoreHarness.run { store in
+    @Test(arguments: StoreBackend.allCases)
+    func anUploadPastItsDeadlineStoresNothing(_ backend: StoreBackend) async throws {
+        try await StoreHarness.run(backend) { store in
             let owner = StoreHarness.owner()
             var context = ServiceContext.topLevel
             context.wireDeadline = .now - .milliseconds(1)

@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import TestImages
+import TestServers
 import Testing
 import Wire
 import WireTesting
@@ -14,10 +15,11 @@ import WireTesting
         try await store.call(StoreContract.pollEvents, PollEventsRequest(consumer: consumer, waitMillis: 0))
     }
 
-    @Test func eventsGoOnceEveryConsumerIsPastThemAndTheyAreOld() async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func eventsGoOnceEveryConsumerIsPastThemAndTheyAreOld(_ backend: StoreBackend) async throws {
         var settings = StoreSettings()
         settings.eventRetention = 0
-        try await StoreHarness.run(settings: settings) { store in
+        try await StoreHarness.run(backend, settings: settings) { store in
             let owner = StoreHarness.owner()
             for image in [TestImages.building, TestImages.camera, TestImages.building] {
                 _ = try await store.put(owner, image, key: UUID().uuidString)
@@ -53,8 +55,9 @@ import WireTesting
         }
     }
 
-    @Test func eventsYoungerThanTheRetentionStay() async throws {
-        try await StoreHarness.run { store in
+    @Test(arguments: StoreBackend.allCases)
+    func eventsYoungerThanTheRetentionStay(_ backend: StoreBackend) async throws {
+        try await StoreHarness.run(backend) { store in
             let owner = StoreHarness.owner()
             _ = try await store.put(owner, TestImages.building)
             let batch = try await poll(store, "thumbs")

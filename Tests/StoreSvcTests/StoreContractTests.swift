@@ -3,6 +3,7 @@ import Foundation
 import Primitives
 import ServiceRuntime
 import TestImages
+import TestServers
 import Testing
 import Wire
 import WireTesting
@@ -10,16 +11,18 @@ import WireTesting
 @testable import StoreSvc
 
 @Suite struct StoreContractTests {
-    @Test func healthReportsServing() async throws {
-        try await StoreHarness.run { store in
+    @Test(arguments: StoreBackend.allCases)
+    func healthReportsServing(_ backend: StoreBackend) async throws {
+        try await StoreHarness.run(backend) { store in
             let status = try await store.call(CommonContract.health, Empty())
             #expect(status.service == "StoreSvc")
             #expect(status.state == .serving)
         }
     }
 
-    @Test func uploadsAreStoredReadAndRanged() async throws {
-        try await StoreHarness.run { store in
+    @Test(arguments: StoreBackend.allCases)
+    func uploadsAreStoredReadAndRanged(_ backend: StoreBackend) async throws {
+        try await StoreHarness.run(backend) { store in
             let owner = StoreHarness.owner()
             let image = try await store.put(owner, TestImages.building)
             #expect(image.width == 868 && image.height == 600)
@@ -40,8 +43,9 @@ import WireTesting
         }
     }
 
-    @Test func keysAreValidatedUniqueAndOverwritable() async throws {
-        try await StoreHarness.run { store in
+    @Test(arguments: StoreBackend.allCases)
+    func keysAreValidatedUniqueAndOverwritable(_ backend: StoreBackend) async throws {
+        try await StoreHarness.run(backend) { store in
             let owner = StoreHarness.owner()
             let first = try await store.put(owner, TestImages.building, key: "albums/2026/beach.jpg")
             let found = try await store.call(
@@ -69,8 +73,9 @@ import WireTesting
         }
     }
 
-    @Test func sameBytesShareOneBlobUntilTheLastImageGoes() async throws {
-        try await StoreHarness.run { store in
+    @Test(arguments: StoreBackend.allCases)
+    func sameBytesShareOneBlobUntilTheLastImageGoes(_ backend: StoreBackend) async throws {
+        try await StoreHarness.run(backend) { store in
             let owner = StoreHarness.owner()
             let a = try await store.put(owner, TestImages.building, key: "a.jpg")
             let b = try await store.put(owner, TestImages.building, key: "b.jpg")
@@ -86,10 +91,11 @@ import WireTesting
         }
     }
 
-    @Test func badUploadsAreRefusedWithTheirCode() async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func badUploadsAreRefusedWithTheirCode(_ backend: StoreBackend) async throws {
         var settings = StoreSettings()
         settings.maxImageBytes = 200_000
-        try await StoreHarness.run(settings: settings) { store in
+        try await StoreHarness.run(backend, settings: settings) { store in
             let owner = StoreHarness.owner()
             let cases: [([UInt8], WireError.Code)] = [
                 ([], .invalidArgument),
@@ -109,8 +115,9 @@ import WireTesting
         }
     }
 
-    @Test func ownersSeeOnlyTheirOwnAndPublicImages() async throws {
-        try await StoreHarness.run { store in
+    @Test(arguments: StoreBackend.allCases)
+    func ownersSeeOnlyTheirOwnAndPublicImages(_ backend: StoreBackend) async throws {
+        try await StoreHarness.run(backend) { store in
             let (alice, bob) = (StoreHarness.owner(), StoreHarness.owner())
             let secret = try await store.put(alice, TestImages.building, key: "secret.jpg")
             let shared = try await store.put(alice, TestImages.camera, key: "shared.png", visibility: .public)
@@ -146,8 +153,9 @@ import WireTesting
     }
 
     /// Many images by id, in the order asked: the caller's own and public ones; others are left out.
-    @Test func imagesByIdKeepOrderAndVisibility() async throws {
-        try await StoreHarness.run { store in
+    @Test(arguments: StoreBackend.allCases)
+    func imagesByIdKeepOrderAndVisibility(_ backend: StoreBackend) async throws {
+        try await StoreHarness.run(backend) { store in
             let (alice, bob) = (StoreHarness.owner(), StoreHarness.owner())
             let secret = try await store.put(alice, TestImages.building)
             let shared = try await store.put(alice, TestImages.camera, visibility: .public)
@@ -162,8 +170,9 @@ import WireTesting
     }
 
     /// TagSvc records a person's tag edit in the log, for the image's owner only.
-    @Test func tagChangesAreRecordedForTheOwnerOnly() async throws {
-        try await StoreHarness.run { store in
+    @Test(arguments: StoreBackend.allCases)
+    func tagChangesAreRecordedForTheOwnerOnly(_ backend: StoreBackend) async throws {
+        try await StoreHarness.run(backend) { store in
             let (alice, bob) = (StoreHarness.owner(), StoreHarness.owner())
             let image = try await store.put(alice, TestImages.building, visibility: .public)
             try await store.call(StoreContract.recordTagsChanged, ImagesRequest(caller: alice, ids: [image.id]))
@@ -180,8 +189,9 @@ import WireTesting
         }
     }
 
-    @Test func listsPageNewestFirst() async throws {
-        try await StoreHarness.run { store in
+    @Test(arguments: StoreBackend.allCases)
+    func listsPageNewestFirst(_ backend: StoreBackend) async throws {
+        try await StoreHarness.run(backend) { store in
             let owner = StoreHarness.owner()
             var ids: [String] = []
             for index in 0..<5 { ids.append(try await store.put(owner, TestImages.camera, key: "k\(index)").id) }
@@ -209,8 +219,9 @@ import WireTesting
         }
     }
 
-    @Test func derivativesBelongToTheirImage() async throws {
-        try await StoreHarness.run { store in
+    @Test(arguments: StoreBackend.allCases)
+    func derivativesBelongToTheirImage(_ backend: StoreBackend) async throws {
+        try await StoreHarness.run(backend) { store in
             let owner = StoreHarness.owner()
             let image = try await store.put(owner, TestImages.building)
             let wanted = DerivativeRequest(image: .init(owner: owner, id: image.id), kind: .thumbnail)
@@ -242,8 +253,9 @@ import WireTesting
         }
     }
 
-    @Test func thumbnailURLsLeadBackToTheirImage() async throws {
-        try await StoreHarness.run { store in
+    @Test(arguments: StoreBackend.allCases)
+    func thumbnailURLsLeadBackToTheirImage(_ backend: StoreBackend) async throws {
+        try await StoreHarness.run(backend) { store in
             let owner = StoreHarness.owner()
             let image = try await store.put(owner, TestImages.building)
             for url in [
@@ -261,8 +273,9 @@ import WireTesting
         }
     }
 
-    @Test func theCacheCountsHitsAndMisses() async throws {
-        try await StoreHarness.run { store in
+    @Test(arguments: StoreBackend.allCases)
+    func theCacheCountsHitsAndMisses(_ backend: StoreBackend) async throws {
+        try await StoreHarness.run(backend) { store in
             let owner = StoreHarness.owner()
             let image = try await store.put(owner, TestImages.building)
             let request = ContentRequest(image: .init(owner: owner, id: image.id))
@@ -276,8 +289,9 @@ import WireTesting
         }
     }
 
-    @Test func deletingAnOwnerRemovesAllOfItAndNothingElse() async throws {
-        try await StoreHarness.run { store in
+    @Test(arguments: StoreBackend.allCases)
+    func deletingAnOwnerRemovesAllOfItAndNothingElse(_ backend: StoreBackend) async throws {
+        try await StoreHarness.run(backend) { store in
             let (alice, bob) = (StoreHarness.owner(), StoreHarness.owner())
             _ = try await store.put(alice, TestImages.building)
             _ = try await store.put(alice, TestImages.camera)

@@ -1,6 +1,9 @@
 import Contracts
 import Foundation
+import Logging
+import PostgresSupport
 import ServiceRuntime
+import TestServers
 import Wire
 import WireTesting
 
@@ -13,17 +16,29 @@ struct StoreHarness: Sendable {
     let folder: String
 
     static func run(
-        settings: StoreSettings = StoreSettings(), _ body: @escaping @Sendable (StoreHarness) async throws -> Void
+        _ backend: StoreBackend = .sqlite, settings: StoreSettings = StoreSettings(),
+        _ body: @escaping @Sendable (StoreHarness) async throws -> Void
     ) async throws {
         try await withServiceHost(.store) { host in
             let folder = host.configuration.stateDirectory
-            let service = try StoreService.open(folder: folder, settings: settings, logger: host.logger)
-            try await withWireServer(
-                service: ServiceName.store.rawValue, router: StoreRouter.make(host: host, service: service)
-            ) { harness in
-                try await body(StoreHarness(client: harness.client(), service: service, folder: folder))
+            try await withImageStore(backend, folder: folder) { store in
+                let service = try await StoreService.open(
+                    folder: folder, store: store, settings: settings, logger: host.logger)
+                try await withWireServer(
+                    service: ServiceName.store.rawValue, router: StoreRouter.make(host: host, service: service)
+                ) { harness in
+                    try await body(StoreHarness(client: harness.client(), service: service, folder: folder))
+                }
             }
         }
+    }
+
+    /// The owner's blobs that rows name.
+    func blobsInUse(_ owner: String) async throws -> Set<String> {
+        Set(
+            try await service.store.blobsInUse().filter { $0.hasPrefix("\(owner)/") }.map {
+                String($0.dropFirst(owner.utf8.count + 1))
+            })
     }
 
     func call<Request, Response>(_ method: Method<Request, Response>, _ request: Request) async throws -> Response {
@@ -47,4 +62,20 @@ struct StoreHarness: Sendable {
     }
 
     static func owner() -> String { UUID().uuidString.lowercased() }
+}
+
+/// An image store on `backend`: SQLite in `folder`, or PostgreSQL in a new schema (`schema`, when given,
+/// is opened again: two replicas' stores on one database).
+func withImageStore(
+    _ backend: StoreBackend, folder: String, schema: String = PostgresTestServer.schema("store"),
+    _ body: (any ImageStore) async throws -> Void
+) async throws {
+    switch backend {
+    case .sqlite:
+        try await body(try SQLiteImageStore(path: "\(folder)/images.sqlite"))
+    case .postgres:
+        let store = try await PostgresImageStore.open(
+            try DatabaseURL(try PostgresTestServer.url()), schema: schema, logger: Logger(label: "test"))
+        try await store.database.closing { try await body(store) }
+    }
 }

@@ -27,7 +27,7 @@ struct TagHarness: Sendable {
         _ body: @escaping @Sendable (TagHarness) async throws -> Void
     ) async throws {
         try await withServiceHost(.store) { storeHost in
-            let storeService = try StoreService.open(
+            let storeService = try await StoreService.open(
                 folder: storeHost.configuration.stateDirectory, settings: StoreSettings(), logger: storeHost.logger)
             try await withWireServer(
                 service: ServiceName.store.rawValue, router: StoreRouter.make(host: storeHost, service: storeService)
