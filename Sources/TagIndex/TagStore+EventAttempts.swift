@@ -2,10 +2,9 @@ import GRDB
 
 extension TagStore {
     /// Counts one more attempt at `sequence` for `consumer`, before it is handled; the count so far,
-    /// this one included. Events are handled in order, so the counts of earlier ones are dropped here.
+    /// this one included. The count goes once the event is handled or skipped (replicas of a consumer
+    /// handle different partitions of the log, so an event's handling says nothing of another's).
     public static func countAttempt(_ db: Database, consumer: String, sequence: Int64) throws -> Int {
-        try db.execute(
-            sql: "DELETE FROM eventAttempt WHERE consumer = ? AND sequence < ?", arguments: [consumer, sequence])
         try db.execute(
             sql: """
                 INSERT INTO eventAttempt (consumer, sequence, attempts) VALUES (?, ?, 1)

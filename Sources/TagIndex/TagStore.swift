@@ -137,6 +137,10 @@ public struct TagStore: Sendable {
                     CREATE INDEX rateEvent_at ON rateEvent(at);
                     """)
         }
+        migrator.registerMigration("v4-delivery-claims") { db in
+            // A notification taken for an attempt is held until then, so two senders never take it at once.
+            try db.execute(sql: "ALTER TABLE delivery ADD COLUMN claimedUntil INTEGER")
+        }
         return migrator
     }
 }

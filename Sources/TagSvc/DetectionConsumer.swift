@@ -2,7 +2,6 @@ import Contracts
 import Logging
 import ServiceLifecycle
 import ServiceRuntime
-import TagIndex
 import Wire
 
 /// Tags every new or replaced image and forgets deleted ones, following StoreSvc's event log from its
@@ -52,20 +51,17 @@ struct DetectionConsumer: Service {
     }
 
     private func handle(_ event: StoreEvent) async throws {
-        let (consumer, sequence) = (Self.consumer, event.sequence)
-        let attempts = try await service.tags.database.write { db in
-            try TagStore.countAttempt(db, consumer: consumer, sequence: sequence)
-        }
+        let (consumer, sequence, tags) = (Self.consumer, event.sequence, service.tags)
+        let attempts = try await tags.countAttempt(consumer: consumer, sequence: sequence)
         if attempts > maxAttempts {
-            let last = try await service.tags.database.read { db in
-                try TagStore.lastFailure(db, consumer: consumer, sequence: sequence)
-            }
+            let last = try await tags.lastFailure(consumer: consumer, sequence: sequence)
             let reason = "Tagging failed \(maxAttempts) times: \(last ?? "the service stopped while tagging")"
             service.logger.error(
                 "Event skipped", metadata: ["sequence": "\(sequence)", "image": "\(event.imageId)", "why": "\(reason)"])
             if event.kind != StoreEvent.Kind.imageDeleted.rawValue {
                 try await service.markTaggingFailed(event, reason: reason)
             }
+            try await tags.settled(consumer: consumer, sequence: sequence)
             return
         }
         do {
@@ -79,20 +75,22 @@ struct DetectionConsumer: Service {
             // without spending an attempt.
             let outside = Task.isCancelled || (error as? WireError)?.code == .unavailable
             let reason = (error as? WireError)?.message ?? "\(error)"
-            try? settle(sequence, spent: !outside, reason: reason)
+            await settle(sequence, spent: !outside, reason: reason)
             throw error
         }
+        try await tags.settled(consumer: consumer, sequence: sequence)
     }
 
-    /// Records why an attempt failed, or takes it back. Synchronous, because it must also run in a task
-    /// being cancelled, where GRDB's async writes throw before they start.
-    private func settle(_ sequence: Int64, spent: Bool, reason: String) throws {
-        try service.tags.database.write { db in
+    /// Records why an attempt failed, or takes it back. In a task of its own, because it must also run
+    /// when this one is being cancelled (a store's writes refuse to start in a cancelled task).
+    private func settle(_ sequence: Int64, spent: Bool, reason: String) async {
+        let tags = service.tags
+        await Task.detached {
             if spent {
-                try TagStore.recordFailure(db, consumer: Self.consumer, sequence: sequence, reason: reason)
+                try? await tags.recordFailure(consumer: Self.consumer, sequence: sequence, reason: reason)
             } else {
-                try TagStore.uncountAttempt(db, consumer: Self.consumer, sequence: sequence)
+                try? await tags.uncountAttempt(consumer: Self.consumer, sequence: sequence)
             }
-        }
+        }.value
     }
 }

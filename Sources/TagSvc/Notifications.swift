@@ -1,6 +1,5 @@
 import Contracts
 import Foundation
-import GRDB
 import Logging
 import Mail
 import ServiceLifecycle
@@ -8,39 +7,14 @@ import Synchronization
 import TagIndex
 import Wire
 
-/// Where one queued notification stands.
-enum DeliveryStatus: String, Sendable {
-    /// Waiting for its next attempt (`nextAttemptAt`).
-    case pending
-    case delivered
-    /// Given up after the retry budget; `lastError` says why.
-    case dropped
-}
-
 extension TagService {
-    /// Queues one notification per active subscription that `gained` concerns: the subscriber's own image,
-    /// or a public one. Runs in the transaction that changed the tags, so that a change is never without
-    /// its notifications; `reason` names the change, so that doing it again queues nothing twice.
-    func queueNotifications(_ db: Database, image: TaggedImageRow, gained: [String], reason: String) throws {
-        guard !gained.isEmpty else { return }
-        let marks = Array(repeating: "?", count: gained.count).joined(separator: ",")
-        var arguments = StatementArguments(gained)
-        arguments += [image.owner, image.visibility]
-        let subscriptions = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT s.id, s.baseURL, GROUP_CONCAT(t.tag, '\u{1F}') AS matched
-                FROM subscriptionTag t JOIN subscription s ON s.id = t.subscriptionId
-                WHERE t.tag IN (\(marks)) AND s.status = 'active' AND (s.owner = ? OR ? = 'public')
-                GROUP BY s.id
-                """, arguments: arguments)
-        guard !subscriptions.isEmpty else { return }
-        let tags = try TagStore.tags(db, of: [image.id])[image.id]?.1 ?? []
+    /// How a change that may queue notifications names itself (`reason`: doing it again queues nothing
+    /// twice) and builds their bodies: one per active subscription the gained tags concern, the
+    /// subscriber's own image or a public one.
+    func notifications(reason: String) -> Notifications {
         let time = nowMillis()
-        for subscription in subscriptions {
-            let (id, baseURL): (String, String) = (subscription["id"], subscription["baseURL"])
-            let matched = (subscription["matched"] as String).split(separator: "\u{1F}").map(String.init).sorted()
-            let payload = Self.json([
+        return Notifications(reason: reason, now: time) { id, baseURL, matched, image, tags in
+            Self.json([
                 "type": "image.tagged",
                 "subscriptionId": id,
                 "matched": matched,
@@ -56,77 +30,36 @@ extension TagService {
                 },
                 "at": Date(timeIntervalSince1970: Double(time) / 1000).formatted(.iso8601),
             ])
-            try db.execute(
-                sql: """
-                    INSERT OR IGNORE INTO delivery
-                        (subscriptionId, imageId, dedupe, payload, status, attempts, nextAttemptAt, createdAt)
-                    VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)
-                    """, arguments: [id, image.id, "\(id)|\(image.id)|\(reason)", payload, time, time])
         }
     }
 
-    /// Notifications due now, oldest first, at most `perOwner` per subscriber's account counting the
-    /// ones in `inFlight` (which are still pending), and none of `inFlight` itself.
-    func dueDeliveries(limit: Int, inFlight: Set<Int64>) async throws -> [Due] {
-        guard limit > 0 else { return [] }
-        let (time, perOwner) = (nowMillis(), max(1, settings.deliveriesPerOwner))
-        let rows = try await tags.database.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT id, payload, attempts, channel, target, secret FROM (
-                        SELECT d.id, d.payload, d.attempts, d.nextAttemptAt, s.channel, s.target, s.secret,
-                            ROW_NUMBER() OVER (PARTITION BY s.owner ORDER BY d.nextAttemptAt, d.id) AS rank
-                        FROM delivery d JOIN subscription s ON s.id = d.subscriptionId
-                        WHERE d.status = 'pending' AND d.nextAttemptAt <= ?
-                    ) WHERE rank <= ? ORDER BY nextAttemptAt, id LIMIT ?
-                    """, arguments: [time, perOwner, limit + inFlight.count])
-        }
-        return rows.compactMap { row -> Due? in
-            let id: Int64 = row["id"]
-            guard !inFlight.contains(id) else { return nil }
-            return Due(
-                id: id, payload: row["payload"], attempts: row["attempts"],
-                channel: SubscriptionChannel(rawValue: row["channel"]) ?? .email, target: row["target"],
-                secret: row["secret"])
-        }.prefix(limit).map { $0 }
+    /// Takes the notifications due now, oldest first, at most `deliveriesPerOwner` per subscriber's
+    /// account counting those taken and not finished (by any replica); each is held for
+    /// `deliveryLeaseMillis`, so another sender does not take it meanwhile.
+    func dueDeliveries(limit: Int) async throws -> [Delivery] {
+        try await tags.claimDeliveries(
+            limit: limit, perOwner: max(1, settings.deliveriesPerOwner), now: nowMillis(),
+            lease: settings.deliveryLeaseMillis)
     }
 
-    /// How long until a pending notification not in flight falls due (at most a second; zero if one is
-    /// due now).
-    func nextDueWait(inFlight: Set<Int64>) async throws -> Duration {
-        let first = try await tags.database.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT id, nextAttemptAt FROM delivery WHERE status = 'pending' ORDER BY nextAttemptAt LIMIT ?",
-                arguments: [inFlight.count + 1]
-            ).first { !inFlight.contains($0["id"]) }.map { $0["nextAttemptAt"] as Int64 }
-        }
-        guard let first else { return .seconds(1) }
+    /// How long until a pending notification falls due (at most a second; zero if one is due now).
+    func nextDueWait() async throws -> Duration {
+        guard let first = try await tags.nextDeliveryDue() else { return .seconds(1) }
         return .milliseconds(min(1000, max(0, first - nowMillis())))
     }
 
     /// One round, for tests: sends what is due now and waits for every attempt.
     func deliverDue() async throws -> Duration {
-        let due = try await dueDeliveries(limit: settings.deliveryConcurrency, inFlight: [])
+        let due = try await dueDeliveries(limit: settings.deliveryConcurrency)
         await withTaskGroup(of: Void.self) { group in
             for item in due { group.addTask { await self.attempt(item) } }
         }
-        return try await nextDueWait(inFlight: [])
-    }
-
-    struct Due: Sendable {
-        var id: Int64
-        var payload: String
-        var attempts: Int
-        var channel: SubscriptionChannel
-        var target: String
-        var secret: String
+        return try await nextDueWait()
     }
 
     /// One attempt at one notification, and its outcome recorded: delivered, retried later with
     /// exponential backoff and jitter, or dropped once the budget is spent.
-    func attempt(_ item: Due) async {
+    func attempt(_ item: Delivery) async {
         var failure: String?
         do {
             switch item.channel {
@@ -149,29 +82,16 @@ extension TagService {
         let attempts = item.attempts + 1
         let time = nowMillis()
         do {
-            let failure = failure
-            try await tags.database.write { db in
-                if let failure {
-                    if attempts >= self.settings.deliveryAttempts {
-                        try db.execute(
-                            sql: """
-                                UPDATE delivery SET status = 'dropped', attempts = ?, finishedAt = ?, lastError = ?
-                                WHERE id = ?
-                                """,
-                            arguments: [attempts, time, "Gave up after \(attempts) attempts: \(failure)", item.id])
-                    } else {
-                        try db.execute(
-                            sql: "UPDATE delivery SET attempts = ?, nextAttemptAt = ?, lastError = ? WHERE id = ?",
-                            arguments: [
-                                attempts, time + self.settings.backoff(afterAttempt: attempts), failure, item.id,
-                            ])
-                    }
-                } else {
-                    try db.execute(
-                        sql: "UPDATE delivery SET status = 'delivered', attempts = ?, finishedAt = ? WHERE id = ?",
-                        arguments: [attempts, time, item.id])
-                }
+            let outcome: DeliveryOutcome
+            if let failure {
+                outcome =
+                    attempts >= settings.deliveryAttempts
+                    ? .dropped(attempts: attempts, at: time, error: "Gave up after \(attempts) attempts: \(failure)")
+                    : .retry(attempts: attempts, at: time + settings.backoff(afterAttempt: attempts), error: failure)
+            } else {
+                outcome = .delivered(attempts: attempts, at: time)
             }
+            try await tags.finishDelivery(item.id, outcome)
         } catch {
             logger.error("Notification outcome not recorded", metadata: ["delivery": "\(item.id)", "why": "\(error)"])
         }
@@ -203,8 +123,8 @@ extension TagService {
     }
 }
 
-/// Sends queued notifications as they fall due, and at once when new ones are queued. The queue is
-/// SQLite, so notifications waiting for a retry survive a restart.
+/// Sends queued notifications as they fall due, and at once when new ones are queued. The queue is in the
+/// database, so notifications waiting for a retry survive a restart, and replicas take different ones.
 ///
 /// Up to `deliveryConcurrency` attempts run at once and a slot is refilled as soon as its attempt ends,
 /// so a webhook that never answers holds one slot for its timeout instead of holding back a whole batch
@@ -221,7 +141,7 @@ struct Notifier: Service {
                     var wait = Duration.seconds(1)
                     do {
                         let busy = inFlight.withLock { $0 }
-                        let due = try await service.dueDeliveries(limit: slots - busy.count, inFlight: busy)
+                        let due = try await service.dueDeliveries(limit: slots - busy.count)
                         for item in due {
                             inFlight.withLock { _ = $0.insert(item.id) }
                             group.addTask {
@@ -230,8 +150,7 @@ struct Notifier: Service {
                                 service.deliveriesQueued.signal()
                             }
                         }
-                        let now = inFlight.withLock { $0 }
-                        wait = try await service.nextDueWait(inFlight: now)
+                        wait = try await service.nextDueWait()
                         // Something is due but capped (slots or its account's share): an attempt that
                         // ends signals, so wait for that rather than spin.
                         if wait == .zero && due.isEmpty { wait = .seconds(1) }
@@ -295,12 +214,6 @@ extension TagService {
     /// Removes notifications delivered or given up longer ago than the retention; returns how many went.
     /// Pending ones stay whatever their age.
     func pruneDeliveries() async throws -> Int {
-        let cutoff = nowMillis() - settings.deliveryRetention
-        return try await tags.database.write { db in
-            try db.execute(
-                sql: "DELETE FROM delivery WHERE status IN ('delivered', 'dropped') AND finishedAt < ?",
-                arguments: [cutoff])
-            return db.changesCount
-        }
+        try await tags.pruneDeliveries(before: nowMillis() - settings.deliveryRetention)
     }
 }

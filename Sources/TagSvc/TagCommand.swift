@@ -107,7 +107,8 @@ struct TagCommand: WireServiceCommand {
         let detector = try settings.detector(modelFolder: modelDir ?? ModelFiles.defaultFolder())
         let store = try host.client(of: .store, credentials: credentials)
         let service = TagService(
-            store: { store }, detector: detector, tags: try TagStore(folder: host.configuration.stateDirectory),
+            store: { store }, detector: detector,
+            tags: try SQLiteTagDatabase(folder: host.configuration.stateDirectory),
             settings: settings, mail: mail, logger: host.logger)
         return (
             TagRouter.make(host: host, service: service),

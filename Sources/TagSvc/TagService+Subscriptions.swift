@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import Contracts
 import Foundation
-import GRDB
 import Mail
 import NIOCore
 import Primitives
@@ -57,39 +56,24 @@ extension TagService {
         let (state, token) = (status, confirmToken)
         let baseURL = String(request.publicBaseURL.reversed().drop(while: { $0 == "/" }).reversed())
         let (time, settings) = (nowMillis(), settings)
-        let refused: WireError? = try await self.tags.database.write { db in
-            if token != nil {
-                // A confirmation mail goes to an address nobody proved is theirs: few per address and per
-                // account a day, whoever asks and however often they delete and re-create (M6).
-                let day: Int64 = 86_400_000
-                if let wait = try TagStore.rateEventWait(
-                    db, kind: "confirm-to", key: target, now: time, window: day,
-                    limit: settings.confirmationsPerAddressPerDay)
-                    ?? TagStore.rateEventWait(
-                        db, kind: "confirm-by", key: request.owner, now: time, window: day,
-                        limit: settings.confirmationsPerOwnerPerDay)
-                {
-                    return WireError.tooManyRequests(retryAfter: Int((wait + 999) / 1000))
-                }
-                try TagStore.recordRateEvent(db, kind: "confirm-to", key: target, now: time)
-                try TagStore.recordRateEvent(db, kind: "confirm-by", key: request.owner, now: time)
-            }
-            try db.execute(
-                sql: """
-                    INSERT INTO subscription (id, owner, channel, target, secret, status, confirmToken, baseURL, createdAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    id, request.owner, request.channel.rawValue, target, secret, state.rawValue, token, baseURL,
-                    subscription.createdAt,
-                ])
-            for tag in tags {
-                try db.execute(
-                    sql: "INSERT INTO subscriptionTag (tag, subscriptionId) VALUES (?, ?)", arguments: [tag, id])
-            }
-            return nil
+        // A confirmation mail goes to an address nobody proved is theirs: few per address and per account
+        // a day, whoever asks and however often they delete and re-create (M6).
+        let day: Int64 = 86_400_000
+        let confirmations =
+            token == nil
+            ? []
+            : [
+                RateEvent(
+                    kind: "confirm-to", key: target, window: day, limit: settings.confirmationsPerAddressPerDay),
+                RateEvent(
+                    kind: "confirm-by", key: request.owner, window: day, limit: settings.confirmationsPerOwnerPerDay),
+            ]
+        let row = SubscriptionRow(
+            id: id, owner: request.owner, channel: request.channel, target: target, secret: secret, status: state,
+            confirmToken: token, baseURL: baseURL, createdAt: subscription.createdAt)
+        if let wait = try await self.tags.insert(row, tags: tags, confirmations: confirmations, now: time) {
+            throw WireError.tooManyRequests(retryAfter: Int((wait + 999) / 1000))
         }
-        if let refused { throw refused }
         if let confirmToken {
             try await mail.deliver(
                 MailMessage(
@@ -107,44 +91,26 @@ extension TagService {
     }
 
     func subscriptions(owner: String) async throws -> SubscriptionList {
-        try await self.tags.database.read { db in
-            let ids = try String.fetchAll(
-                db, sql: "SELECT id FROM subscription WHERE owner = ? ORDER BY createdAt, id", arguments: [owner])
-            return SubscriptionList(items: try ids.compactMap { try Self.subscription(db, id: $0, owner: owner) })
-        }
+        SubscriptionList(items: try await tags.subscriptions(owner: owner))
     }
 
     func subscription(_ request: SubscriptionRequest) async throws -> Subscription {
-        let found = try await tags.database.read { db in try Self.subscription(db, id: request.id, owner: request.owner)
+        guard let found = try await tags.subscription(id: request.id, owner: request.owner) else {
+            throw WireError(.notFound, "No subscription \(request.id)")
         }
-        guard let found else { throw WireError(.notFound, "No subscription \(request.id)") }
         return found
     }
 
     func unsubscribe(_ request: SubscriptionRequest) async throws {
-        let deleted = try await tags.database.write { db in
-            try db.execute(
-                sql: "DELETE FROM subscription WHERE id = ? AND owner = ?", arguments: [request.id, request.owner])
-            return db.changesCount
+        guard try await tags.deleteSubscription(id: request.id, owner: request.owner) else {
+            throw WireError(.notFound, "No subscription \(request.id)")
         }
-        guard deleted > 0 else { throw WireError(.notFound, "No subscription \(request.id)") }
     }
 
     /// Activates the pending subscription a mailed token names, if its link has not expired (L5).
     func confirm(_ request: ConfirmSubscriptionRequest) async throws -> Subscription {
         let oldest = nowMillis() - settings.confirmationLifetimeMillis
-        let found = try await tags.database.write { db -> Subscription? in
-            guard
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT id, owner FROM subscription WHERE confirmToken = ? AND createdAt > ?",
-                    arguments: [request.token, oldest])
-            else { return nil }
-            try db.execute(
-                sql: "UPDATE subscription SET status = ?, confirmToken = NULL WHERE id = ?",
-                arguments: [SubscriptionStatus.active.rawValue, row["id"] as String])
-            return try Self.subscription(db, id: row["id"], owner: row["owner"])
-        }
-        guard let found else {
+        guard let found = try await tags.confirmSubscription(token: request.token, createdAfter: oldest) else {
             throw WireError(.notFound, "No subscription waits for this confirmation, or its link expired")
         }
         return found
@@ -154,53 +120,15 @@ extension TagService {
     /// Webhook subscriptions make Clearsky send a request and email ones a mail, so the attempts count,
     /// not the subscriptions kept.
     private func admitSubscribeAttempt(owner: String) async throws {
-        let (time, limit) = (nowMillis(), settings.subscribesPerHour)
-        let wait = try await tags.database.write { db -> Int64? in
-            try TagStore.pruneRateEvents(db, before: time - 2 * 86_400_000)
-            let hour: Int64 = 3_600_000
-            if let wait = try TagStore.rateEventWait(
-                db, kind: "subscribe", key: owner, now: time, window: hour, limit: limit)
-            {
-                return wait
-            }
-            try TagStore.recordRateEvent(db, kind: "subscribe", key: owner, now: time)
-            return nil
+        let time = nowMillis()
+        let event = RateEvent(kind: "subscribe", key: owner, window: 3_600_000, limit: settings.subscribesPerHour)
+        if let wait = try await tags.admit(event, now: time, forgetBefore: time - 2 * 86_400_000) {
+            throw WireError.tooManyRequests(retryAfter: Int((wait + 999) / 1000))
         }
-        if let wait { throw WireError.tooManyRequests(retryAfter: Int((wait + 999) / 1000)) }
     }
 
     private func subscriptionCount(owner: String) async throws -> Int {
-        try await tags.database.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM subscription WHERE owner = ?", arguments: [owner]) ?? 0
-        }
-    }
-
-    static func subscription(_ db: Database, id: String, owner: String) throws -> Subscription? {
-        guard
-            let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM subscription WHERE id = ? AND owner = ?", arguments: [id, owner])
-        else { return nil }
-        let tags = try String.fetchAll(
-            db, sql: "SELECT tag FROM subscriptionTag WHERE subscriptionId = ? ORDER BY tag", arguments: [id])
-        var counts: [String: Int] = [:]
-        for stat in try Row.fetchAll(
-            db, sql: "SELECT status, COUNT(*) AS n FROM delivery WHERE subscriptionId = ? GROUP BY status",
-            arguments: [id])
-        {
-            counts[stat["status"]] = stat["n"]
-        }
-        let lastError = try String.fetchOne(
-            db,
-            sql: """
-                SELECT lastError FROM delivery WHERE subscriptionId = ? AND lastError IS NOT NULL
-                ORDER BY COALESCE(finishedAt, createdAt) DESC, id DESC LIMIT 1
-                """, arguments: [id])
-        return Subscription(
-            id: id, owner: owner, tags: tags, channel: SubscriptionChannel(rawValue: row["channel"]) ?? .email,
-            target: row["target"], status: SubscriptionStatus(rawValue: row["status"]) ?? .pending,
-            createdAt: row["createdAt"], delivered: counts[DeliveryStatus.delivered.rawValue] ?? 0,
-            pending: counts[DeliveryStatus.pending.rawValue] ?? 0,
-            dropped: counts[DeliveryStatus.dropped.rawValue] ?? 0, lastError: lastError)
+        try await tags.subscriptionCount(owner: owner)
     }
 
     // MARK: Checking targets

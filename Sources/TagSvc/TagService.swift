@@ -1,7 +1,6 @@
 import Contracts
 import Detection
 import Foundation
-import GRDB
 import ImageIntake
 import Imaging
 import Logging
@@ -15,7 +14,7 @@ import Wire
 final class TagService: Sendable {
     let storeClient: @Sendable () throws -> WireClient
     let detector: Detector
-    let tags: TagStore
+    let tags: any TagDatabase
     let settings: TagSettings
     let mail: any MailDelivery
     let logger: Logger
@@ -26,7 +25,8 @@ final class TagService: Sendable {
     let deliveriesQueued = Signal()
 
     init(
-        store: @escaping @Sendable () throws -> WireClient, detector: Detector, tags: TagStore, settings: TagSettings,
+        store: @escaping @Sendable () throws -> WireClient, detector: Detector, tags: any TagDatabase,
+        settings: TagSettings,
         mail: any MailDelivery, logger: Logger,
         nowMillis: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
     ) {
@@ -88,35 +88,13 @@ final class TagService: Sendable {
         }
         let image = content.image
         // Detection takes a while: the visibility the store has now counts from now on (L12).
-        try await tags.database.write { db in
-            try db.execute(
-                sql: "UPDATE image SET visibility = ? WHERE id = ?", arguments: [image.visibility.rawValue, image.id])
-        }
+        try await tags.setVisibility(imageId: image.id, visibility: image.visibility)
         let outcome: Result<[DetectedTag], WireError>
         do { outcome = .success(Detector.tags(try await detect(content.bytes).found)) } catch {
             outcome = .failure(error)
         }
-        let gained = try await tags.database.write { db -> [String] in
-            var row = try TaggedImageRow.fetchOne(db, key: image.id) ?? TaggedImageRow(image)
-            row.visibility = image.visibility.rawValue
-            try db.execute(sql: "DELETE FROM autoTag WHERE imageId = ?", arguments: [image.id])
-            switch outcome {
-            case .success(let detected):
-                (row.tagging, row.error) = (TaggingState.done.rawValue, nil)
-                try row.save(db)
-                for tag in detected {
-                    try db.execute(
-                        sql: "INSERT INTO autoTag (imageId, tag, count, confidence) VALUES (?, ?, ?, ?)",
-                        arguments: [image.id, tag.tag, tag.count, tag.confidence])
-                }
-            case .failure(let error):
-                (row.tagging, row.error) = (TaggingState.error.rawValue, error.message)
-                try row.save(db)
-            }
-            let gained = try self.tags.refreshVisible(db, image: row)
-            try self.queueNotifications(db, image: row, gained: gained, reason: "event-\(sequence)")
-            return gained
-        }
+        let gained = try await tags.recordTagging(
+            image, outcome: outcome, notifications: notifications(reason: "event-\(sequence)"))
         if !gained.isEmpty { deliveriesQueued.signal() }
         // The owner's pages (gallery, image) learn through their event stream that tagging finished.
         do {
@@ -140,20 +118,12 @@ final class TagService: Sendable {
     /// Records that an image could not be tagged (its event was skipped as poison), so that its
     /// `tagging` says `error` with `reason` instead of staying pending.
     func markTaggingFailed(_ event: StoreEvent, reason: String) async throws {
-        try await tags.database.write { db in
-            var row =
-                try TaggedImageRow.fetchOne(db, key: event.imageId)
-                ?? TaggedImageRow(
-                    id: event.imageId, owner: event.owner, visibility: event.visibility.rawValue,
-                    createdAt: event.createdAt, tagging: TaggingState.error.rawValue)
-            (row.tagging, row.error) = (TaggingState.error.rawValue, reason)
-            try row.save(db)
-        }
+        try await tags.markTaggingFailed(event, reason: reason)
     }
 
     /// Forgets an image StoreSvc deleted.
     func forget(imageId: String) async throws {
-        try await tags.database.write { [tags] db in try tags.forget(db, imageIds: [imageId]) }
+        try await tags.forget(imageId: imageId)
     }
 
     // MARK: Reading
@@ -161,7 +131,7 @@ final class TagService: Sendable {
     /// The tags of the images among `ids` the caller may see; images TagSvc has not heard of are pending.
     func tagsOf(_ request: TagsOfRequest) async throws -> ImageTagsList {
         guard request.imageIds.count <= 500 else { throw WireError(.invalidArgument, "At most 500 ids at once") }
-        let found = try await tags.database.read { db in try TagStore.tags(db, of: request.imageIds) }
+        let found = try await tags.tags(of: request.imageIds)
         return ImageTagsList(
             items: request.imageIds.compactMap { id in
                 guard let (image, tags) = found[id] else {
@@ -183,7 +153,7 @@ final class TagService: Sendable {
 
     /// The owner's tags, most used first.
     func listTags(owner: String) async throws -> TagCounts {
-        try await tags.database.read { db in try TagStore.tagCounts(db, owner: owner) }
+        try await tags.tagCounts(owner: owner)
     }
 
     // MARK: A person's edits
@@ -191,16 +161,7 @@ final class TagService: Sendable {
     /// `PUT /v1/images/{id}/tags`: the image shows exactly `tags` from now on.
     func setTags(_ request: SetTagsRequest) async throws -> ImageTags {
         let terms = try TagName.terms(request.tags, editing: true)
-        let result = try await edit(owner: request.owner, ids: [request.imageId]) { db, image in
-            let automatic = try String.fetchAll(
-                db, sql: "SELECT tag FROM autoTag WHERE imageId = ?", arguments: [image.id])
-            try db.execute(sql: "DELETE FROM manualTag WHERE imageId = ?", arguments: [image.id])
-            let kept = Set(terms.map(\.tag))
-            for term in terms { try Self.setManual(db, image: image.id, tag: term.tag, count: term.count) }
-            for tag in automatic where !kept.contains(tag) {
-                try Self.setManual(db, image: image.id, tag: tag, count: 0)
-            }
-        }
+        let result = try await edit(owner: request.owner, ids: [request.imageId], .set(terms))
         return result.items[0]
     }
 
@@ -215,58 +176,21 @@ final class TagService: Sendable {
         guard (1...500).contains(request.imageIds.count), Set(request.imageIds).count == request.imageIds.count else {
             throw WireError(.invalidArgument, "imageIds must be 1…500 distinct ids")
         }
-        return try await edit(owner: request.owner, ids: request.imageIds) { db, image in
-            for term in add { try Self.setManual(db, image: image.id, tag: term.tag, count: term.count) }
-            for tag in remove { try Self.setManual(db, image: image.id, tag: tag, count: 0) }
-        }
+        return try await edit(owner: request.owner, ids: request.imageIds, .bulk(add: add, remove: remove))
     }
 
-    private static func setManual(_ db: Database, image: String, tag: String, count: Int) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO manualTag (imageId, tag, count) VALUES (?, ?, ?)
-                ON CONFLICT(imageId, tag) DO UPDATE SET count = excluded.count
-                """, arguments: [image, tag, count])
-    }
-
-    /// Runs `change` on each of the owner's images in one transaction, refreshes their visible tags,
+    /// Applies `change` to each of the owner's images in one transaction, refreshes their visible tags,
     /// queues notifications for what they gained, and records `image.tagsChanged` in StoreSvc's log.
     /// An id that is not the owner's fails the whole edit.
-    private func edit(
-        owner: String, ids: [String], _ change: @escaping @Sendable (Database, TaggedImageRow) throws -> Void
-    ) async throws -> ImageTagsList {
+    private func edit(owner: String, ids: [String], _ change: TagEdit) async throws -> ImageTagsList {
         // StoreSvc vouches for every image: ones whose created event TagSvc has not handled yet are
         // learned, and each one's visibility is taken as it is now, not as the last event left it, so
         // an edit right after public → private notifies no one else (L12).
         let current = try await store(StoreContract.images, ImagesRequest(caller: owner, ids: ids)).items
             .filter { $0.owner == owner }
         let reason = "edit-\(UUID().uuidString.lowercased())"
-        let (items, anyGained) = try await tags.database.write { db -> ([ImageTags], Bool) in
-            for image in current {
-                if var row = try TaggedImageRow.fetchOne(db, key: image.id) {
-                    if row.visibility != image.visibility.rawValue {
-                        row.visibility = image.visibility.rawValue
-                        try row.update(db)
-                    }
-                } else {
-                    try TaggedImageRow(image).insert(db)
-                }
-            }
-            let vouched = Set(current.map(\.id))
-            var anyGained = false
-            for id in ids {
-                guard vouched.contains(id), let image = try TaggedImageRow.fetchOne(db, key: id), image.owner == owner
-                else {
-                    throw WireError(.notFound, "No image \(id)")
-                }
-                try change(db, image)
-                let gained = try self.tags.refreshVisible(db, image: image)
-                try self.queueNotifications(db, image: image, gained: gained, reason: reason)
-                anyGained = anyGained || !gained.isEmpty
-            }
-            let found = try TagStore.tags(db, of: ids)
-            return (ids.compactMap { found[$0].map { ImageTags($0.0, $0.1) } }, anyGained)
-        }
+        let (items, anyGained) = try await tags.edit(
+            owner: owner, current: current, ids: ids, change, notifications: notifications(reason: reason))
         if anyGained { deliveriesQueued.signal() }
         do {
             _ = try await store(StoreContract.recordTagsChanged, ImagesRequest(caller: owner, ids: ids))
@@ -279,10 +203,6 @@ final class TagService: Sendable {
 
     /// Every tag and subscription of the owner.
     func deleteOwner(_ owner: String) async throws -> DeletedCount {
-        try await tags.database.write { db in
-            let images = try self.tags.forget(db, owner: owner)
-            try db.execute(sql: "DELETE FROM subscription WHERE owner = ?", arguments: [owner])
-            return DeletedCount(count: images)
-        }
+        DeletedCount(count: try await tags.deleteOwner(owner))
     }
 }

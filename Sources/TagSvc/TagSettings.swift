@@ -27,6 +27,9 @@ struct TagSettings: Sendable {
     var retryDelayMillis: Int64 = 2_000
     var maxRetryDelayMillis: Int64 = 15 * 60_000
     var webhookTimeoutMillis: Int64 = 10_000
+    /// How long a notification taken for an attempt is held by its sender; if the sender dies, the
+    /// notification is due again after it. Well past the webhook timeout. Default 2 minutes.
+    var deliveryLeaseMillis: Int64 = 120_000
     /// Notifications in flight at once. Default 32.
     var deliveryConcurrency = 32
     /// Notifications in flight at once for the subscriptions of one account, so that one account's

@@ -75,7 +75,7 @@ struct ClusterHarness: Sendable {
                             tagSettings.outbound.allowed = [AddressRange("127.0.0.0/8")!]
                             let tags = TagService(
                                 store: { storeClient }, detector: try await TestModel.detector(),
-                                tags: try TagStore(folder: tagFolder),
+                                tags: try SQLiteTagDatabase(folder: tagFolder),
                                 settings: tagSettings, mail: outbox, logger: processHost.logger)
                             try await withWireServer(
                                 service: ServiceName.tag.rawValue,

@@ -11,7 +11,7 @@ import Testing
         try await TagHarness.run { tag in
             let now = tag.service.nowMillis()
             let day: Int64 = 86_400_000
-            try await tag.service.tags.database.write { db in
+            try await tag.service.sqlite.write { db in
                 try db.execute(
                     sql: """
                         INSERT INTO subscription (id, owner, channel, target, secret, status, confirmToken, baseURL, createdAt)
@@ -35,7 +35,7 @@ import Testing
                 }
             }
             #expect(try await tag.service.pruneDeliveries() == 2)
-            let left = try await tag.service.tags.database.read { db in
+            let left = try await tag.service.sqlite.read { db in
                 try String.fetchAll(db, sql: "SELECT imageId FROM delivery ORDER BY imageId")
             }
             // The recent delivery and the pending one (whatever its age) stay.

@@ -37,7 +37,7 @@ import WireTesting
                         try await harness.service.tagImage(owner: alice, id: mine.id, sequence: 2)
                         // Alice is served while Mallory's attempts are still hanging.
                         #expect(try await eventually(timeout: .seconds(20)) { receiver.delivered.count == 1 })
-                        let unfinished = try await harness.service.tags.database.read { db in
+                        let unfinished = try await harness.service.sqlite.read { db in
                             try Int.fetchOne(
                                 db,
                                 sql: """

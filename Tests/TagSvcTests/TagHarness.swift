@@ -1,6 +1,7 @@
 import Contracts
 import Detection
 import Foundation
+import GRDB
 import Mail
 import NetworkAddresses
 import ServiceLifecycle
@@ -38,7 +39,7 @@ struct TagHarness: Sendable {
                     let outbox = try Outbox(folder: "\(folder)/outbox")
                     let service = TagService(
                         store: { storeClient }, detector: try await TestModel.detector(),
-                        tags: try TagStore(folder: folder),
+                        tags: try SQLiteTagDatabase(folder: folder),
                         settings: settings, mail: mail ?? outbox, logger: host.logger)
                     try await withWireServer(
                         service: ServiceName.tag.rawValue, router: TagRouter.make(host: host, service: service)
@@ -65,7 +66,7 @@ struct TagHarness: Sendable {
     /// A second TagService over the same database, as after a restart.
     func restarted() throws -> TagService {
         TagService(
-            store: { store }, detector: service.detector, tags: try TagStore(folder: folder),
+            store: { store }, detector: service.detector, tags: try SQLiteTagDatabase(folder: folder),
             settings: service.settings, mail: service.mail, logger: service.logger)
     }
 
@@ -86,4 +87,9 @@ struct TagHarness: Sendable {
     }
 
     static func owner() -> String { UUID().uuidString.lowercased() }
+}
+
+extension TagService {
+    /// The SQLite file under the tag database, for tests that look at rows directly.
+    var sqlite: DatabasePool { (tags as! SQLiteTagDatabase).database }
 }

@@ -19,7 +19,7 @@ import WireTesting
                 let subscription = try await SubscriptionTests.subscribeWebhook(
                     harness, owner: watcher, url: url + "/hook", tags: ["kite", "balloon"])
                 func queued() async throws -> Int {
-                    try await harness.service.tags.database.read { db in
+                    try await harness.service.sqlite.read { db in
                         try Int.fetchOne(
                             db, sql: "SELECT COUNT(*) FROM delivery WHERE subscriptionId = ?",
                             arguments: [subscription.id]) ?? 0
