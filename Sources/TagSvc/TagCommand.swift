@@ -3,6 +3,7 @@ import Contracts
 import Detection
 import Foundation
 import Mail
+import PostgresSupport
 import ServiceLifecycle
 import ServiceRuntime
 import TagIndex
@@ -57,8 +58,9 @@ struct TagCommand: WireServiceCommand {
     @Option(help: "Notifications in flight at once (env CLEARSKY_DELIVERY_CONCURRENCY; default 32).")
     var deliveryConcurrency: Int?
 
-    func parts(host: ServiceHost, credentials: WireCredentials) throws -> (router: WireRouter, services: [any Service])
-    {
+    func parts(host: ServiceHost, credentials: WireCredentials) async throws -> (
+        router: WireRouter, services: [any Service]
+    ) {
         var settings = TagSettings()
         if let limit = try integerSetting(
             pixelLimit, flagName: "pixel-limit", variable: "CLEARSKY_PIXEL_LIMIT", in: 1...Int.max)

@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import TagIndex
 import TestImages
+import TestServers
 import Testing
 import Wire
 import WireTesting
@@ -11,8 +12,9 @@ import WireTesting
 
 /// H5: an event whose handling fails every time no longer stops tagging for everyone.
 @Suite struct PoisonEventTests {
-    @Test func aPoisonEventIsTriedABoundedNumberOfTimesThenRecordedAndSkipped() async throws {
-        try await TagHarness.run { harness in
+    @Test(arguments: StoreBackend.allCases)
+    func aPoisonEventIsTriedABoundedNumberOfTimesThenRecordedAndSkipped(_ backend: StoreBackend) async throws {
+        try await TagHarness.run(backend) { harness in
             let owner = TagHarness.owner()
             let poison = try await harness.put(owner, TestImages.fruits)
             let good = try await harness.put(owner, TestImages.street)

@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import TestServers
 import Testing
 import Wire
 import WireTesting
@@ -29,10 +30,11 @@ import WireTesting
         }
     }
 
-    @Test func subscribeAttemptsPerAccountAreCountedEvenWhenDeleted() async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func subscribeAttemptsPerAccountAreCountedEvenWhenDeleted(_ backend: StoreBackend) async throws {
         var settings = TagHarness.quickRetries
         settings.subscribesPerHour = 3
-        try await TagHarness.run(settings: settings) { harness in
+        try await TagHarness.run(backend, settings: settings) { harness in
             let owner = TagHarness.owner()
             for _ in 0..<3 {
                 let made = try await subscribe(harness, owner: owner, target: nil)
@@ -46,10 +48,11 @@ import WireTesting
         }
     }
 
-    @Test func oneAddressGetsFewConfirmationMailsWhoeverAsks() async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func oneAddressGetsFewConfirmationMailsWhoeverAsks(_ backend: StoreBackend) async throws {
         var settings = TagHarness.quickRetries
         (settings.confirmationsPerAddressPerDay, settings.confirmationsPerOwnerPerDay) = (2, 3)
-        try await TagHarness.run(settings: settings) { harness in
+        try await TagHarness.run(backend, settings: settings) { harness in
             func mails(to address: String) throws -> Int {
                 try harness.outbox.messages().filter { $0.text.contains("To: \(address)") }.count
             }
@@ -68,10 +71,11 @@ import WireTesting
         }
     }
 
-    @Test func aConfirmationLinkExpires() async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func aConfirmationLinkExpires(_ backend: StoreBackend) async throws {
         var settings = TagHarness.quickRetries
         settings.confirmationLifetimeMillis = 50
-        try await TagHarness.run(settings: settings) { harness in
+        try await TagHarness.run(backend, settings: settings) { harness in
             _ = try await subscribe(harness, owner: TagHarness.owner(), target: "late@example.org")
             let mail = try #require(try harness.outbox.messages().last?.text)
             let token = try #require(mail.firstMatch(of: /token=([0-9a-f]+)/)?.1)

@@ -33,8 +33,9 @@ import WireTesting
 
     /// The webhook confirms, fails the first two deliveries and gets the third, each signed with the
     /// subscription's secret.
-    @Test func webhooksAreSignedAndRetriedUntilDelivered() async throws {
-        try await TagHarness.run { harness in
+    @Test(arguments: StoreBackend.allCases)
+    func webhooksAreSignedAndRetriedUntilDelivered(_ backend: StoreBackend) async throws {
+        try await TagHarness.run(backend) { harness in
             let receiver = WebhookReceiver(failures: 2)
             try await receiver.run { url in
                 let owner = TagHarness.owner()
@@ -88,10 +89,11 @@ import WireTesting
     }
 
     /// A notification waiting for its retry is in SQLite: a new TagService over the same folder sends it.
-    @Test func aRestartMidRetryStillDelivers() async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func aRestartMidRetryStillDelivers(_ backend: StoreBackend) async throws {
         var settings = TagHarness.quickRetries
         settings.retryDelayMillis = 400
-        try await TagHarness.run(settings: settings) { harness in
+        try await TagHarness.run(backend, settings: settings) { harness in
             let receiver = WebhookReceiver(failures: 1)
             try await receiver.run { url in
                 let owner = TagHarness.owner()
@@ -102,7 +104,7 @@ import WireTesting
                 _ = try await harness.service.deliverDue()
                 #expect(receiver.received.count == 2 && receiver.delivered.isEmpty)
 
-                let restarted = try harness.restarted()
+                let restarted = try await harness.restarted()
                 try await running([Notifier(service: restarted)]) {
                     #expect(try await eventually { receiver.delivered.count == 1 })
                 }
@@ -111,8 +113,9 @@ import WireTesting
         }
     }
 
-    @Test func aNotificationIsDroppedAfterTheBudgetWithTheReason() async throws {
-        try await TagHarness.run { harness in
+    @Test(arguments: StoreBackend.allCases)
+    func aNotificationIsDroppedAfterTheBudgetWithTheReason(_ backend: StoreBackend) async throws {
+        try await TagHarness.run(backend) { harness in
             let receiver = WebhookReceiver(failures: 100)
             try await receiver.run { url in
                 let owner = TagHarness.owner()
@@ -135,8 +138,9 @@ import WireTesting
     }
 
     /// A subscription fires on its owner's images and on public ones, never on another user's private image.
-    @Test func subscriptionsNeverSeeAnotherUsersPrivateImages() async throws {
-        try await TagHarness.run { harness in
+    @Test(arguments: StoreBackend.allCases)
+    func subscriptionsNeverSeeAnotherUsersPrivateImages(_ backend: StoreBackend) async throws {
+        try await TagHarness.run(backend) { harness in
             let receiver = WebhookReceiver()
             try await receiver.run { url in
                 let (owner, follower) = (TagHarness.owner(), TagHarness.owner())
@@ -159,8 +163,9 @@ import WireTesting
     }
 
     /// A person's edit that adds a followed tag notifies too; one that adds nothing new does not.
-    @Test func editsThatAddAFollowedTagNotify() async throws {
-        try await TagHarness.run { harness in
+    @Test(arguments: StoreBackend.allCases)
+    func editsThatAddAFollowedTagNotify(_ backend: StoreBackend) async throws {
+        try await TagHarness.run(backend) { harness in
             let receiver = WebhookReceiver()
             try await receiver.run { url in
                 let owner = TagHarness.owner()
@@ -180,10 +185,11 @@ import WireTesting
     }
 
     /// Email through a real SMTP server (aiosmtpd): the account's verified address is active at once.
-    @Test func emailNotificationsGoThroughSMTP() async throws {
+    @Test(arguments: StoreBackend.allCases)
+    func emailNotificationsGoThroughSMTP(_ backend: StoreBackend) async throws {
         let sink = try await SMTPSink.start()
         defer { sink.stop() }
-        try await TagHarness.run(mail: SMTPDelivery(host: "127.0.0.1", port: sink.port)) { harness in
+        try await TagHarness.run(backend, mail: SMTPDelivery(host: "127.0.0.1", port: sink.port)) { harness in
             let owner = TagHarness.owner()
             let subscription = try await harness.tag.call(
                 TagContract.subscribe,
@@ -206,8 +212,9 @@ import WireTesting
     }
 
     /// Another address must confirm through the link mailed to it before anything is sent there.
-    @Test func anotherAddressConfirmsFirst() async throws {
-        try await TagHarness.run { harness in
+    @Test(arguments: StoreBackend.allCases)
+    func anotherAddressConfirmsFirst(_ backend: StoreBackend) async throws {
+        try await TagHarness.run(backend) { harness in
             let owner = TagHarness.owner()
             let subscription = try await harness.tag.call(
                 TagContract.subscribe,
@@ -238,8 +245,9 @@ import WireTesting
         }
     }
 
-    @Test func badSubscriptionsAreRefusedAndOnlyTheOwnerUnsubscribes() async throws {
-        try await TagHarness.run { harness in
+    @Test(arguments: StoreBackend.allCases)
+    func badSubscriptionsAreRefusedAndOnlyTheOwnerUnsubscribes(_ backend: StoreBackend) async throws {
+        try await TagHarness.run(backend) { harness in
             let owner = TagHarness.owner()
             func code(_ request: SubscribeRequest) async -> WireError.Code? {
                 await wireCode { _ = try await harness.tag.call(TagContract.subscribe, request) }

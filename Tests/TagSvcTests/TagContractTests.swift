@@ -4,6 +4,7 @@ import GRDB
 import ServiceRuntime
 import TagIndex
 import TestImages
+import TestServers
 import Testing
 import Wire
 import WireTesting
@@ -11,8 +12,9 @@ import WireTesting
 @testable import TagSvc
 
 @Suite struct TagContractTests {
-    @Test func healthReportsServing() async throws {
-        try await TagHarness.run { harness in
+    @Test(arguments: StoreBackend.allCases)
+    func healthReportsServing(_ backend: StoreBackend) async throws {
+        try await TagHarness.run(backend) { harness in
             let status = try await harness.tag.call(CommonContract.health, Empty())
             #expect(status.service == "TagSvc")
             #expect(status.state == .serving)
@@ -21,8 +23,9 @@ import WireTesting
 
     /// Three photos through the event log: their tags are OpenCV DNN's detections (DetectionTests' truth),
     /// and queries by one and by two tags with counts find them, newest first, page by page.
-    @Test func newImagesAreTaggedAndFoundByTags() async throws {
-        try await TagHarness.run { harness in
+    @Test(arguments: StoreBackend.allCases)
+    func newImagesAreTaggedAndFoundByTags(_ backend: StoreBackend) async throws {
+        try await TagHarness.run(backend) { harness in
             let (owner, other) = (TagHarness.owner(), TagHarness.owner())
             try await running([DetectionConsumer(service: harness.service, wait: .milliseconds(200))]) {
                 let street = try await harness.put(owner, TestImages.street)
@@ -86,8 +89,9 @@ import WireTesting
         }
     }
 
-    @Test func badQueriesAreRefused() async throws {
-        try await TagHarness.run { harness in
+    @Test(arguments: StoreBackend.allCases)
+    func badQueriesAreRefused(_ backend: StoreBackend) async throws {
+        try await TagHarness.run(backend) { harness in
             let owner = TagHarness.owner()
             for (terms, page) in [
                 ([], PageRequest()), ([TagTerm(tag: "car", count: 0)], PageRequest()),
@@ -104,8 +108,9 @@ import WireTesting
     }
 
     /// Queries are answered from postings in memory; a restarted TagSvc reads them back from SQLite.
-    @Test func queriesAnswerTheSameAfterARestart() async throws {
-        try await TagHarness.run { harness in
+    @Test(arguments: StoreBackend.allCases)
+    func queriesAnswerTheSameAfterARestart(_ backend: StoreBackend) async throws {
+        try await TagHarness.run(backend) { harness in
             let owner = TagHarness.owner()
             var ids: [String] = []
             for (sequence, bytes) in [TestImages.street, TestImages.building, TestImages.fruits].enumerated() {
@@ -115,7 +120,7 @@ import WireTesting
             }
             let edit = SetTagsRequest(owner: owner, imageId: ids[2], tags: [TagTerm(tag: "car", count: 2)])
             _ = try await harness.tag.call(TagContract.setTags, edit)
-            let restarted = try harness.restarted()
+            let restarted = try await harness.restarted()
             for terms in [
                 [TagTerm(tag: "car")], [TagTerm(tag: "car", count: 2)], [TagTerm(tag: "person"), TagTerm(tag: "car")],
             ] {
@@ -132,8 +137,9 @@ import WireTesting
         }
     }
 
-    @Test func aRedeliveredEventChangesNothing() async throws {
-        try await TagHarness.run { harness in
+    @Test(arguments: StoreBackend.allCases)
+    func aRedeliveredEventChangesNothing(_ backend: StoreBackend) async throws {
+        try await TagHarness.run(backend) { harness in
             let owner = TagHarness.owner()
             let street = try await harness.put(owner, TestImages.street)
             try await harness.service.tagImage(owner: owner, id: street.id, sequence: 1)
@@ -147,8 +153,9 @@ import WireTesting
 
     /// A person's tags live beside the detector's: re-tagging keeps them, and a hidden automatic tag
     /// stays hidden. The edit is recorded in StoreSvc's event log.
-    @Test func manualTagsSurviveRetagging() async throws {
-        try await TagHarness.run { harness in
+    @Test(arguments: StoreBackend.allCases)
+    func manualTagsSurviveRetagging(_ backend: StoreBackend) async throws {
+        try await TagHarness.run(backend) { harness in
             let owner = TagHarness.owner()
             let street = try await harness.put(owner, TestImages.street)
             try await harness.service.tagImage(owner: owner, id: street.id, sequence: 1)
@@ -180,8 +187,9 @@ import WireTesting
     }
 
     /// Bulk edits change every image or none; images TagSvc has not tagged yet can be edited too.
-    @Test func bulkEditsAreAllOrNothing() async throws {
-        try await TagHarness.run { harness in
+    @Test(arguments: StoreBackend.allCases)
+    func bulkEditsAreAllOrNothing(_ backend: StoreBackend) async throws {
+        try await TagHarness.run(backend) { harness in
             let (owner, other) = (TagHarness.owner(), TagHarness.owner())
             let street = try await harness.put(owner, TestImages.street)
             let building = try await harness.put(owner, TestImages.building)
@@ -220,8 +228,9 @@ import WireTesting
     }
 
     /// A replaced image (overwritten under its key) is detected again; a person's tags stay.
-    @Test func aReplacedImageIsTaggedAgainKeepingManualTags() async throws {
-        try await TagHarness.run { harness in
+    @Test(arguments: StoreBackend.allCases)
+    func aReplacedImageIsTaggedAgainKeepingManualTags(_ backend: StoreBackend) async throws {
+        try await TagHarness.run(backend) { harness in
             let owner = TagHarness.owner()
             try await running([DetectionConsumer(service: harness.service, wait: .milliseconds(200))]) {
                 let first = try await harness.store.call(
@@ -244,8 +253,9 @@ import WireTesting
         }
     }
 
-    @Test func recognitionFindsObjectsAndRefusesBadImages() async throws {
-        try await TagHarness.run { harness in
+    @Test(arguments: StoreBackend.allCases)
+    func recognitionFindsObjectsAndRefusesBadImages(_ backend: StoreBackend) async throws {
+        try await TagHarness.run(backend) { harness in
             let found = try await harness.tag.call(TagContract.recognize, RecognizeRequest(bytes: TestImages.building))
             #expect((found.width, found.height) == (868, 600))
             #expect(found.model == "yolov3-tiny")
@@ -260,8 +270,9 @@ import WireTesting
         }
     }
 
-    @Test func similarSearchFindsImagesWithEveryDetectedTag() async throws {
-        try await TagHarness.run { harness in
+    @Test(arguments: StoreBackend.allCases)
+    func similarSearchFindsImagesWithEveryDetectedTag(_ backend: StoreBackend) async throws {
+        try await TagHarness.run(backend) { harness in
             let owner = TagHarness.owner()
             let street = try await harness.put(owner, TestImages.street)
             let building = try await harness.put(owner, TestImages.building)
@@ -279,8 +290,9 @@ import WireTesting
         }
     }
 
-    @Test func deletedImagesAndOwnersLeaveNoTags() async throws {
-        try await TagHarness.run { harness in
+    @Test(arguments: StoreBackend.allCases)
+    func deletedImagesAndOwnersLeaveNoTags(_ backend: StoreBackend) async throws {
+        try await TagHarness.run(backend) { harness in
             let owner = TagHarness.owner()
             try await running([DetectionConsumer(service: harness.service, wait: .milliseconds(200))]) {
                 let street = try await harness.put(owner, TestImages.street)

@@ -2,12 +2,16 @@ import Contracts
 import Detection
 import Foundation
 import GRDB
+import Logging
 import Mail
 import NetworkAddresses
+import PostgresSupport
 import ServiceLifecycle
 import ServiceRuntime
+import Synchronization
 import TagIndex
 import TestImages
+import TestServers
 import Wire
 import WireTesting
 
@@ -22,14 +26,42 @@ struct TagHarness: Sendable {
     let service: TagService
     let folder: String
     let outbox: Outbox
+    let backend: StoreBackend
+    /// TagSvc's schema on PostgreSQL.
+    let schema: String
+    let opened: OpenedDatabases
 
     static func run(
-        settings: TagSettings = TagHarness.quickRetries, mail: (any MailDelivery)? = nil,
+        _ backend: StoreBackend = .sqlite, settings: TagSettings = TagHarness.quickRetries,
+        mail: (any MailDelivery)? = nil, _ body: @escaping @Sendable (TagHarness) async throws -> Void
+    ) async throws {
+        let opened = OpenedDatabases()
+        do {
+            try await run(backend, settings: settings, mail: mail, opened: opened, body)
+            await opened.closeAll()
+        } catch {
+            await opened.closeAll()
+            throw error
+        }
+    }
+
+    private static func run(
+        _ backend: StoreBackend, settings: TagSettings, mail: (any MailDelivery)?, opened: OpenedDatabases,
         _ body: @escaping @Sendable (TagHarness) async throws -> Void
     ) async throws {
+        let schema = PostgresTestServer.schema("tag")
         try await withServiceHost(.store) { storeHost in
+            var imageStore: (any ImageStore)?
+            if backend == .postgres {
+                let postgres = try await PostgresImageStore.open(
+                    try DatabaseURL(try PostgresTestServer.url()), schema: PostgresTestServer.schema("store"),
+                    logger: Logger(label: "test"))
+                opened.add(postgres.database)
+                imageStore = postgres
+            }
             let storeService = try await StoreService.open(
-                folder: storeHost.configuration.stateDirectory, settings: StoreSettings(), logger: storeHost.logger)
+                folder: storeHost.configuration.stateDirectory, store: imageStore, settings: StoreSettings(),
+                logger: storeHost.logger)
             try await withWireServer(
                 service: ServiceName.store.rawValue, router: StoreRouter.make(host: storeHost, service: storeService)
             ) { storeServer in
@@ -39,7 +71,7 @@ struct TagHarness: Sendable {
                     let outbox = try Outbox(folder: "\(folder)/outbox")
                     let service = TagService(
                         store: { storeClient }, detector: try await TestModel.detector(),
-                        tags: try SQLiteTagDatabase(folder: folder),
+                        tags: try await Self.database(backend, folder: folder, schema: schema, opened: opened),
                         settings: settings, mail: mail ?? outbox, logger: host.logger)
                     try await withWireServer(
                         service: ServiceName.tag.rawValue, router: TagRouter.make(host: host, service: service)
@@ -47,7 +79,7 @@ struct TagHarness: Sendable {
                         try await body(
                             TagHarness(
                                 store: storeClient, tag: tagServer.client(), service: service, folder: folder,
-                                outbox: outbox))
+                                outbox: outbox, backend: backend, schema: schema, opened: opened))
                     }
                 }
             }
@@ -63,11 +95,27 @@ struct TagHarness: Sendable {
         return settings
     }
 
-    /// A second TagService over the same database, as after a restart.
-    func restarted() throws -> TagService {
+    /// A second TagService over the same database, as after a restart (or a second replica).
+    func restarted() async throws -> TagService {
         TagService(
-            store: { store }, detector: service.detector, tags: try SQLiteTagDatabase(folder: folder),
+            store: { store }, detector: service.detector,
+            tags: try await Self.database(backend, folder: folder, schema: schema, opened: opened),
             settings: service.settings, mail: service.mail, logger: service.logger)
+    }
+
+    /// TagSvc's database on `backend`: the SQLite file in `folder`, or `schema` on the test PostgreSQL.
+    static func database(_ backend: StoreBackend, folder: String, schema: String, opened: OpenedDatabases)
+        async throws -> any TagDatabase
+    {
+        switch backend {
+        case .sqlite:
+            return try SQLiteTagDatabase(folder: folder)
+        case .postgres:
+            let postgres = try await PostgresTagDatabase.open(
+                try DatabaseURL(try PostgresTestServer.url()), schema: schema, logger: Logger(label: "test"))
+            opened.add(postgres.database)
+            return postgres
+        }
     }
 
     func put(_ owner: String, _ bytes: [UInt8], visibility: Visibility = .private) async throws -> ImageRecord {
@@ -92,4 +140,15 @@ struct TagHarness: Sendable {
 extension TagService {
     /// The SQLite file under the tag database, for tests that look at rows directly.
     var sqlite: DatabasePool { (tags as! SQLiteTagDatabase).database }
+}
+
+/// The PostgreSQL clients a harness opened, closed when it ends.
+final class OpenedDatabases: Sendable {
+    private let schemas = Mutex<[PostgresSchema]>([])
+
+    func add(_ schema: PostgresSchema) { schemas.withLock { $0.append(schema) } }
+
+    func closeAll() async {
+        for schema in schemas.withLock({ $0 }) { await schema.close() }
+    }
 }

@@ -30,8 +30,8 @@ import WireTesting
         try await withServiceHost(.tag) { host in
             for bad in ["0", "257", "-1"] {
                 let command = try TagCommand.parse(["--detection-threads=\(bad)"])
-                let error = #expect(throws: ValidationError.self) {
-                    try command.parts(host: host, credentials: .plain(WireHarness.secret))
+                let error = await #expect(throws: ValidationError.self) {
+                    try await command.parts(host: host, credentials: .plain(WireHarness.secret))
                 }
                 #expect(error?.message.contains("--detection-threads") == true, "\(bad)")
             }
