@@ -11,6 +11,8 @@ struct ThumbnailConsumer: Service {
     let service: ProcessService
     /// How long one poll waits for events.
     var wait = Duration.seconds(10)
+    /// Which replica of the consumer this is (one per process; tests running two in one process name them).
+    var holder = ConsumerHolder.id
 
     func run() async throws {
         // StoreSvc still starting (or restarting) is expected; anything else is worth a warning.
@@ -22,7 +24,7 @@ struct ThumbnailConsumer: Service {
     func handleNextBatch() async throws {
         let batch = try await service.store(
             StoreContract.pollEvents,
-            PollEventsRequest(consumer: Self.consumer, limit: 50, wait: wait, holder: ConsumerHolder.id))
+            PollEventsRequest(consumer: Self.consumer, limit: 50, wait: wait, holder: holder))
         if let pruned = batch.prunedThrough {
             service.logger.notice(
                 "Events up to \(pruned) were pruned before this consumer read them; starting from the oldest kept",
@@ -40,7 +42,7 @@ struct ThumbnailConsumer: Service {
         }
         _ = try await service.store(
             StoreContract.commitEvents,
-            CommitEventsRequest(consumer: Self.consumer, sequence: last.sequence, holder: ConsumerHolder.id))
+            CommitEventsRequest(consumer: Self.consumer, sequence: last.sequence, holder: holder))
     }
 
     private func thumbnail(_ event: StoreEvent) async throws {

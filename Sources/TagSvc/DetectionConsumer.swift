@@ -16,6 +16,8 @@ struct DetectionConsumer: Service {
     let service: TagService
     /// How long one poll waits for events.
     var wait = Duration.seconds(10)
+    /// Which replica of the consumer this is (one per process; tests running two in one process name them).
+    var holder = ConsumerHolder.id
     /// Tries at one event before it is skipped. Default 5.
     var maxAttempts = 5
 
@@ -28,7 +30,7 @@ struct DetectionConsumer: Service {
     func handleNextBatch() async throws {
         let batch = try await service.store(
             StoreContract.pollEvents,
-            PollEventsRequest(consumer: Self.consumer, limit: 20, wait: wait, holder: ConsumerHolder.id))
+            PollEventsRequest(consumer: Self.consumer, limit: 20, wait: wait, holder: holder))
         if let pruned = batch.prunedThrough {
             service.logger.notice(
                 "Events up to \(pruned) were pruned before this consumer read them; starting from the oldest kept",
@@ -46,7 +48,7 @@ struct DetectionConsumer: Service {
             // One commit per event: an image is detected once even when a later one in the batch fails.
             _ = try await service.store(
                 StoreContract.commitEvents,
-                CommitEventsRequest(consumer: Self.consumer, sequence: event.sequence, holder: ConsumerHolder.id))
+                CommitEventsRequest(consumer: Self.consumer, sequence: event.sequence, holder: holder))
         }
     }
 
