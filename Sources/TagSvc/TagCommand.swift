@@ -58,6 +58,12 @@ struct TagCommand: WireServiceCommand {
     @Option(help: "Notifications in flight at once (env CLEARSKY_DELIVERY_CONCURRENCY; default 32).")
     var deliveryConcurrency: Int?
 
+    @Option(
+        help:
+            "Seconds a replica holds a notification it is sending; if it dies, another sends it after (env CLEARSKY_DELIVERY_LEASE_SECONDS; default 120)."
+    )
+    var deliveryLeaseSeconds: Int?
+
     func parts(host: ServiceHost, credentials: WireCredentials) async throws -> (
         router: WireRouter, services: [any Service]
     ) {
@@ -95,6 +101,12 @@ struct TagCommand: WireServiceCommand {
         {
             settings.deliveryConcurrency = count
         }
+        if let seconds = try integerSetting(
+            deliveryLeaseSeconds, flagName: "delivery-lease-seconds", variable: "CLEARSKY_DELIVERY_LEASE_SECONDS",
+            in: 5...3600)
+        {
+            settings.deliveryLeaseMillis = Int64(seconds) * 1000
+        }
         settings.detectionThreads = try integerSetting(
             detectionThreads, flagName: "detection-threads", variable: "CLEARSKY_DETECTION_THREADS", in: 1...256)
         if let allow = webhookAllow ?? ProcessInfo.processInfo.environment["CLEARSKY_WEBHOOK_ALLOW"], !allow.isEmpty {
@@ -108,10 +120,16 @@ struct TagCommand: WireServiceCommand {
         // The model is loaded and checked before anything listens.
         let detector = try settings.detector(modelFolder: modelDir ?? ModelFiles.defaultFolder())
         let store = try host.client(of: .store, credentials: credentials)
+        let tags: any TagDatabase
+        if let url = host.configuration.databaseURL {
+            let postgres = try await PostgresTagDatabase.open(try DatabaseURL(url), logger: host.logger)
+            host.atExit { await postgres.database.close() }
+            tags = postgres
+        } else {
+            tags = try SQLiteTagDatabase(folder: host.configuration.stateDirectory)
+        }
         let service = TagService(
-            store: { store }, detector: detector,
-            tags: try SQLiteTagDatabase(folder: host.configuration.stateDirectory),
-            settings: settings, mail: mail, logger: host.logger)
+            store: { store }, detector: detector, tags: tags, settings: settings, mail: mail, logger: host.logger)
         return (
             TagRouter.make(host: host, service: service),
             [

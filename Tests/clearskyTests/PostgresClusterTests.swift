@@ -6,9 +6,8 @@ import TestServers
 import Testing
 import WireTesting
 
-/// `clearsky up` with `CLEARSKY_DATABASE_URL`: the services that keep their state in PostgreSQL today
-/// (AuthSvc, ProcessSvc) do so, in a database of this test's own, through the gateway's real routes, and
-/// what they keep outlives a kill -9.
+/// `clearsky up` with `CLEARSKY_DATABASE_URL`: every service keeps its state in PostgreSQL, in a database
+/// of this test's own, through the gateway's real routes, and what they keep outlives a kill -9.
 @Suite(.serialized) struct PostgresClusterTests {
     /// A new, empty database on the test server: its URL.
     static func freshDatabase() async throws -> String {
@@ -37,6 +36,8 @@ import WireTesting
         #expect(try await Self.count("SELECT COUNT(*) FROM account", schema: "auth", url: url) == 1)
         #expect(!FileManager.default.fileExists(atPath: "\(cluster.data)/auth/users.sqlite"))
         #expect(!FileManager.default.fileExists(atPath: "\(cluster.data)/process/jobs.sqlite"))
+        #expect(!FileManager.default.fileExists(atPath: "\(cluster.data)/store/images.sqlite"))
+        #expect(!FileManager.default.fileExists(atPath: "\(cluster.data)/tag/tags.sqlite"))
 
         let upload = try await cluster.call("POST", "/v1/images", raw: FaultTests.photo)
         #expect(upload.status == 201)
@@ -50,9 +51,14 @@ import WireTesting
             return job?["status"] as? String == "completed"
         }
         #expect(try await Self.count("SELECT COUNT(*) FROM job", schema: "process", url: url) == 1)
+        // The upload, the job's result and their events are in schema store; the tags in schema tag.
+        #expect(try await Self.count("SELECT COUNT(*) FROM image", schema: "store", url: url) == 2)
+        try await eventually(within: .seconds(60)) {
+            (try? await Self.count("SELECT COUNT(*) FROM image WHERE tagging = 'done'", schema: "tag", url: url)) == 2
+        }
 
         // Both services killed: their successors have the same users, keys and jobs.
-        for service in ["AuthSvc", "ProcessSvc"] {
+        for service in ["AuthSvc", "StoreSvc", "ProcessSvc", "TagSvc"] {
             let old = try pid(of: service, in: cluster.data)
             kill(old, SIGKILL)
             try await eventually(within: .seconds(60)) {
@@ -70,6 +76,8 @@ import WireTesting
         #expect(login.status == 200)
         let job = try FaultTests.object(try await cluster.call("GET", "/v1/jobs/\(jobId)").body)
         #expect(job["status"] as? String == "completed")
+        let content = try await cluster.call("GET", "/v1/images/\(imageId)/content")
+        #expect(content.status == 200 && content.body == FaultTests.photo)
         try await cluster.stop()
     }
 }
