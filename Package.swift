@@ -350,6 +350,7 @@ let package = Package(
                 "AccessTokens", "Mail", "StoreSvc",
                 "NetworkAddresses",
                 "ProcessSvc", "TagSvc", "TagIndex", "Detection", "Imaging", "TestImages", "TestServers",
+                "PostgresSupport",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

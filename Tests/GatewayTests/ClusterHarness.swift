@@ -3,12 +3,16 @@ import Detection
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Mail
 import NetworkAddresses
+import PostgresSupport
 import ServiceLifecycle
 import ServiceRuntime
+import Synchronization
 import TagIndex
 import TestImages
+import TestServers
 import Testing
 import Wire
 import WireTesting
@@ -27,23 +31,60 @@ struct ClusterHarness: Sendable {
     let outbox: Outbox
     let tags: TagService
 
+    /// Every service's state on `backend`: SQLite files in temporary folders, or schemas of their own on
+    /// the test PostgreSQL.
     static func run(
-        workers: Bool = true, tagging: Bool = false, uploadLimit: Int = GatewayApp.defaultUploadLimit,
+        _ backend: StoreBackend = .sqlite, workers: Bool = true, tagging: Bool = false,
+        uploadLimit: Int = GatewayApp.defaultUploadLimit,
         publicURL: String? = nil, adjustGateway: @escaping @Sendable (inout GatewaySettings) -> Void = { _ in },
         adjustStore: @escaping @Sendable (inout WireRouter) -> Void = { _ in },
         _ body: @escaping @Sendable (ClusterHarness) async throws -> Void
     ) async throws {
+        let opened = OpenedSchemas()
+        func closeAll() async { for schema in opened.all.withLock({ $0 }) { await schema.close() } }
+        let url = backend == .postgres ? try DatabaseURL(try PostgresTestServer.url()) : nil
+        do {
+            try await start(
+                url: url, opened: opened, workers: workers, tagging: tagging, uploadLimit: uploadLimit,
+                publicURL: publicURL, adjustGateway: adjustGateway, adjustStore: adjustStore, body)
+            await closeAll()
+        } catch {
+            await closeAll()
+            throw error
+        }
+    }
+
+    private static func start(
+        url: DatabaseURL?, opened: OpenedSchemas, workers: Bool, tagging: Bool, uploadLimit: Int,
+        publicURL: String?, adjustGateway: @escaping @Sendable (inout GatewaySettings) -> Void,
+        adjustStore: @escaping @Sendable (inout WireRouter) -> Void,
+        _ body: @escaping @Sendable (ClusterHarness) async throws -> Void
+    ) async throws {
+        let logger = Logger(label: "test")
+        func schema(_ name: String) -> String { PostgresTestServer.schema(name) }
         try await withServiceHost(.auth) { authHost in
             var authSettings = AuthSettings()
             authSettings.passwordIterations = 1_000
             let outbox = try Outbox(folder: authHost.configuration.dataDirectory + "/mail/outbox")
-            let auth = try AuthService(
-                store: SQLiteUserStore(path: authHost.configuration.stateDirectory + ".sqlite"), settings: authSettings,
-                mail: outbox, logger: authHost.logger)
+            let users: any UserStore
+            if let url {
+                let postgres = try await PostgresUserStore.open(url, schema: schema("auth"), logger: logger)
+                opened.all.withLock { $0.append(postgres.database) }
+                users = postgres
+            } else {
+                users = try SQLiteUserStore(path: authHost.configuration.stateDirectory + ".sqlite")
+            }
+            let auth = AuthService(store: users, settings: authSettings, mail: outbox, logger: authHost.logger)
             try await withServiceHost(.store) { storeHost in
                 let folder = storeHost.configuration.stateDirectory
+                var images: (any ImageStore)?
+                if let url {
+                    let postgres = try await PostgresImageStore.open(url, schema: schema("store"), logger: logger)
+                    opened.all.withLock { $0.append(postgres.database) }
+                    images = postgres
+                }
                 let store = try await StoreService.open(
-                    folder: folder, settings: StoreSettings(), logger: storeHost.logger)
+                    folder: folder, store: images, settings: StoreSettings(), logger: storeHost.logger)
                 try await withServiceHost(.process) { processHost in
                     var storeRouter = StoreRouter.make(host: storeHost, service: store)
                     adjustStore(&storeRouter)
@@ -58,10 +99,17 @@ struct ClusterHarness: Sendable {
                         }
                         let storeClient = WireClient(
                             endpoint: peers[.store]!, service: ServiceName.store.rawValue, secret: WireHarness.secret)
+                        let jobs: any JobStore
+                        if let url {
+                            let postgres = try await PostgresJobStore.open(
+                                url, schema: schema("process"), logger: logger)
+                            opened.all.withLock { $0.append(postgres.database) }
+                            jobs = postgres
+                        } else {
+                            jobs = try SQLiteJobStore(folder: processHost.configuration.stateDirectory)
+                        }
                         let process = ProcessService(
-                            store: { storeClient },
-                            jobs: try SQLiteJobStore(folder: processHost.configuration.stateDirectory),
-                            settings: ProcessSettings(), logger: processHost.logger)
+                            store: { storeClient }, jobs: jobs, settings: ProcessSettings(), logger: processHost.logger)
                         try await withWireServer(
                             service: ServiceName.process.rawValue,
                             router: ProcessRouter.make(host: processHost, service: process)
@@ -73,9 +121,17 @@ struct ClusterHarness: Sendable {
                             var tagSettings = TagSettings()
                             tagSettings.retryDelayMillis = 50
                             tagSettings.outbound.allowed = [AddressRange("127.0.0.0/8")!]
+                            let tagDatabase: any TagDatabase
+                            if let url {
+                                let postgres = try await PostgresTagDatabase.open(
+                                    url, schema: schema("tag"), logger: logger)
+                                opened.all.withLock { $0.append(postgres.database) }
+                                tagDatabase = postgres
+                            } else {
+                                tagDatabase = try SQLiteTagDatabase(folder: tagFolder)
+                            }
                             let tags = TagService(
-                                store: { storeClient }, detector: try await TestModel.detector(),
-                                tags: try SQLiteTagDatabase(folder: tagFolder),
+                                store: { storeClient }, detector: try await TestModel.detector(), tags: tagDatabase,
                                 settings: tagSettings, mail: outbox, logger: processHost.logger)
                             try await withWireServer(
                                 service: ServiceName.tag.rawValue,
@@ -176,4 +232,9 @@ struct ClusterHarness: Sendable {
 
     func bytes(_ response: TestResponse) -> [UInt8] { Array(buffer: response.body) }
 
+}
+
+/// The PostgreSQL clients a harness opened, closed when it ends.
+final class OpenedSchemas: Sendable {
+    let all = Mutex<[PostgresSchema]>([])
 }

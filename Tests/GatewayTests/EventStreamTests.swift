@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import HTTPTypes
 import TestImages
+import TestServers
 import Testing
 import Wire
 import WireTesting
@@ -36,8 +37,9 @@ import WireTesting
         }
     }
 
-    @Test func aUserSeesTheirOwnChangesAndResumes() async throws {
-        try await ClusterHarness.run(workers: true, tagging: true) { cluster in
+    @Test(arguments: StoreBackend.allCases)
+    func aUserSeesTheirOwnChangesAndResumes(_ backend: StoreBackend) async throws {
+        try await ClusterHarness.run(backend, workers: true, tagging: true) { cluster in
             let alice = try await cluster.user("evie")
             let bob = try await cluster.user("bert")
             let start = try await cluster.request(.get, "/v1/events?once=1", token: alice)

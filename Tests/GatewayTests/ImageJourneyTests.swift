@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Imaging
 import TestImages
+import TestServers
 import Testing
 import Wire
 
@@ -11,8 +12,9 @@ import Wire
 
 /// Images, processing and jobs through HTTP: the gateway in front of real StoreSvc and ProcessSvc.
 @Suite struct ImageJourneyTests {
-    @Test func uploadBrowseFetchProcessAndDelete() async throws {
-        try await ClusterHarness.run { cluster in
+    @Test(arguments: StoreBackend.allCases)
+    func uploadBrowseFetchProcessAndDelete(_ backend: StoreBackend) async throws {
+        try await ClusterHarness.run(backend) { cluster in
             let token = try await cluster.user("alice")
             let jpeg = try await cluster.upload(
                 "/v1/images", file: TestImages.building, filename: "building.jpg", fields: ["key": "trip/building.jpg"],
@@ -105,8 +107,9 @@ import Wire
         }
     }
 
-    @Test func largeJSONAnswersAreGzippedForClientsThatAcceptIt() async throws {
-        try await ClusterHarness.run { cluster in
+    @Test(arguments: StoreBackend.allCases)
+    func largeJSONAnswersAreGzippedForClientsThatAcceptIt(_ backend: StoreBackend) async throws {
+        try await ClusterHarness.run(backend) { cluster in
             let token = try await cluster.user("zippy")
             for name in ["a.jpg", "b.jpg", "c.jpg"] {
                 _ = try await cluster.upload("/v1/images", file: TestImages.building, filename: name, token: token)
@@ -130,8 +133,9 @@ import Wire
         }
     }
 
-    @Test func aDehazeJobRunsToCompletionAndHistoryClears() async throws {
-        try await ClusterHarness.run { cluster in
+    @Test(arguments: StoreBackend.allCases)
+    func aDehazeJobRunsToCompletionAndHistoryClears(_ backend: StoreBackend) async throws {
+        try await ClusterHarness.run(backend) { cluster in
             let token = try await cluster.user("bea")
             let accepted = try await cluster.upload(
                 "/v1/jobs", file: TestImages.building, filename: "hazy.jpg", token: token)
@@ -174,8 +178,9 @@ import Wire
         }
     }
 
-    @Test func usersCannotReachEachOthersImagesOrJobs() async throws {
-        try await ClusterHarness.run(workers: false) { cluster in
+    @Test(arguments: StoreBackend.allCases)
+    func usersCannotReachEachOthersImagesOrJobs(_ backend: StoreBackend) async throws {
+        try await ClusterHarness.run(backend, workers: false) { cluster in
             let alice = try await cluster.user("alice")
             let bob = try await cluster.user("bob")
             let image = try cluster.decode(
@@ -226,8 +231,9 @@ import Wire
         }
     }
 
-    @Test func badUploadsAreRefusedAndLeaveNothing() async throws {
-        try await ClusterHarness.run(workers: false) { cluster in
+    @Test(arguments: StoreBackend.allCases)
+    func badUploadsAreRefusedAndLeaveNothing(_ backend: StoreBackend) async throws {
+        try await ClusterHarness.run(backend, workers: false) { cluster in
             let token = try await cluster.user("carol")
             func status(_ response: TestResponse) -> (Int, String?) {
                 (Int(response.status.code), cluster.errorCode(response))
@@ -301,8 +307,9 @@ import Wire
         }
     }
 
-    @Test func badParametersGetClearErrors() async throws {
-        try await ClusterHarness.run(workers: false) { cluster in
+    @Test(arguments: StoreBackend.allCases)
+    func badParametersGetClearErrors(_ backend: StoreBackend) async throws {
+        try await ClusterHarness.run(backend, workers: false) { cluster in
             let token = try await cluster.user("dora")
             let id = try cluster.decode(
                 API.Image.self, try await cluster.upload("/v1/images", file: TestImages.building, token: token)

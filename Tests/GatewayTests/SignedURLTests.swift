@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import HTTPTypes
 import TestImages
+import TestServers
 import Testing
 import Wire
 
@@ -57,8 +58,9 @@ import Wire
         #expect(throws: APIError.self) { try stranger.subject(path: path, query: fields, now: now) }
     }
 
-    @Test func imageJSONCarriesURLsThatLoadWithoutAToken() async throws {
-        try await ClusterHarness.run(workers: true) { cluster in
+    @Test(arguments: StoreBackend.allCases)
+    func imageJSONCarriesURLsThatLoadWithoutAToken(_ backend: StoreBackend) async throws {
+        try await ClusterHarness.run(backend, workers: true) { cluster in
             let token = try await cluster.user("signy")
             let upload = try cluster.object(
                 try await cluster.upload("/v1/images", file: TestImages.building, token: token))
@@ -91,8 +93,9 @@ import Wire
 
 /// Share links: an image opened without an account until it expires or is revoked.
 @Suite struct ShareLinkTests {
-    @Test func aShareLinkOpensTheImageUntilRevoked() async throws {
-        try await ClusterHarness.run(workers: true, publicURL: "https://photos.example.org") { cluster in
+    @Test(arguments: StoreBackend.allCases)
+    func aShareLinkOpensTheImageUntilRevoked(_ backend: StoreBackend) async throws {
+        try await ClusterHarness.run(backend, workers: true, publicURL: "https://photos.example.org") { cluster in
             let token = try await cluster.user("sharer")
             let upload = try cluster.object(
                 try await cluster.upload("/v1/images", file: TestImages.building, token: token))

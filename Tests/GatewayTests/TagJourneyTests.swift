@@ -30,8 +30,9 @@ import WireTesting
             \.id)
     }
 
-    @Test func uploadTagQuerySearchAndEdit() async throws {
-        try await ClusterHarness.run(tagging: true) { cluster in
+    @Test(arguments: StoreBackend.allCases)
+    func uploadTagQuerySearchAndEdit(_ backend: StoreBackend) async throws {
+        try await ClusterHarness.run(backend, tagging: true) { cluster in
             let token = try await cluster.user("tina")
             var ids: [String: String] = [:]
             for (name, bytes) in [
@@ -121,8 +122,9 @@ import WireTesting
         }
     }
 
-    @Test func tagsStayWithTheirOwnerAndBadInputsAreRefused() async throws {
-        try await ClusterHarness.run(tagging: true) { cluster in
+    @Test(arguments: StoreBackend.allCases)
+    func tagsStayWithTheirOwnerAndBadInputsAreRefused(_ backend: StoreBackend) async throws {
+        try await ClusterHarness.run(backend, tagging: true) { cluster in
             let (owner, stranger) = (try await cluster.user("olga"), try await cluster.user("sam"))
             let id = try cluster.decode(
                 API.Image.self, try await cluster.upload("/v1/images", file: TestImages.street, token: owner)
@@ -226,8 +228,9 @@ import WireTesting
 
     /// Subscribe by webhook and by email, get notified of a new image, unsubscribe; deleting the account
     /// takes the tags and subscriptions with it.
-    @Test func subscriptionsNotifyAndGo() async throws {
-        try await ClusterHarness.run(tagging: true) { cluster in
+    @Test(arguments: StoreBackend.allCases)
+    func subscriptionsNotifyAndGo(_ backend: StoreBackend) async throws {
+        try await ClusterHarness.run(backend, tagging: true) { cluster in
             let token = try await cluster.user("una")
             let receiver = WebhookReceiver(failures: 1)
             try await receiver.run { url in
