@@ -362,6 +362,7 @@ let package = Package(
                 "clearsky", "AuthSvc", "StoreSvc", "ProcessSvc", "TagSvc", "Gateway", "Wire", "Contracts", "Primitives",
                 "WireTesting", "TestImages", "ClusterCertificates", "ServiceRuntime", "PostgresSupport", "TestServers",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
     ],
