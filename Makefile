@@ -3,7 +3,7 @@ SWIFT ?= swift
 DATA_DIR ?= ./data
 PORT ?= 8080
 
-.PHONY: setup models build release up test lint format bench bench-imaging bench-auth bench-detection bench-gateway bench-tags bench-store soak fuzz clean
+.PHONY: setup models build release up test lint format bench bench-imaging bench-auth bench-detection bench-gateway bench-tags bench-store bench-scale soak fuzz clean
 
 setup:
 	@./scripts/setup.sh
@@ -61,6 +61,11 @@ bench: setup
 	cd Benchmarks && $(SWIFT) build -c release
 	cd Benchmarks/GRPCPeer && $(SWIFT) build -c release
 	Benchmarks/.build/release/WireBench --grpc-peer Benchmarks/GRPCPeer/.build/release/GRPCPeer
+
+## Tagging and job throughput through the whole system: ProcessSvc and TagSvc once and twice, on SQLite and
+## on PostgreSQL, side by side (Benchmarks/scale_bench.py; release binaries).
+bench-scale: release models
+	CLEARSKY_BIN_DIR=.build/release /usr/bin/python3 Benchmarks/scale_bench.py
 
 ## Imaging against OpenCV on the same 12 MP and 1080p inputs, one thread and all cores.
 bench-imaging: setup
