@@ -15,10 +15,7 @@ that it writes as durably as SQLite's synchronous=FULL). Two figures per configu
 Two replicas on SQLite are not a configuration: each process owns its file. Standard library only;
 CLEARSKY_BIN_DIR names the binaries (default .build/release)."""
 
-import glob
-import json
 import os
-import re
 import secrets
 import shutil
 import subprocess
@@ -31,7 +28,7 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("CLEARSKY_BIN_DIR", os.path.join(ROOT, ".build", "release"))
 sys.path.insert(0, os.path.join(ROOT, "Tests", "Support"))
-from cluster import free_ports, request  # noqa: E402
+from cluster import free_ports, request, sign_in  # noqa: E402
 
 UPLOADS = int(os.environ.get("BENCH_UPLOADS", "80"))
 JOBS = int(os.environ.get("BENCH_JOBS", "24"))
@@ -89,12 +86,7 @@ class Replicated:
             time.sleep(0.2)
 
     def user(self, name):
-        user = {"username": name, "email": f"{name}@example.com", "password": "Corr3ct-horse"}
-        request("POST", self.url + "/v1/auth/signup", user)
-        mails = [open(path).read() for path in glob.glob(os.path.join(self.data, "mail", "outbox", "*.eml"))]
-        mail = "".join(text for text in mails if f"To: {name}@example.com" in text)
-        request("POST", self.url + "/v1/auth/confirm", {"username": name, "code": re.search(r"code (\d{6})", mail)[1]})
-        return request("POST", self.url + "/v1/auth/login", user)["accessToken"]
+        return sign_in(self.url, self.data, name)
 
     def stop(self):
         for process in self.processes:

@@ -6,16 +6,16 @@ extension StoreService {
     static let maximumPollWait = 30_000
 
     /// Events after the consumer's committed cursors in the partitions the polling replica holds (all of
-    /// them while it is the consumer's only one), waiting up to `waitMillis` for the first one, at most a
-    /// third of the lease so the holder polls again before its lease runs out. A consumer polling for the
-    /// first time is registered, so that pruning waits for it from then on; it starts from the oldest event
-    /// kept, and its first batch says how far the log had been pruned.
+    /// them while it is the consumer's only one), waiting up to `waitMillis` for the first one; a long wait
+    /// renews the holder's leases (and takes its share again) every third of the lease. A consumer polling
+    /// for the first time is registered, so that pruning waits for it from then on; it starts from the
+    /// oldest event kept, and its first batch says how far the log had been pruned.
     func poll(_ request: PollEventsRequest) async throws -> EventBatch {
         try Self.checkConsumer(request.consumer)
         let holder = try Self.holder(request.holder)
         guard (1...1000).contains(request.limit) else { throw WireError(.invalidArgument, "limit must be 1…1000") }
         let lease = settings.consumerLease
-        let claim = try await store.claim(consumer: request.consumer, holder: holder, now: nowMillis(), lease: lease)
+        var claim = try await store.claim(consumer: request.consumer, holder: holder, now: nowMillis(), lease: lease)
         if claim.registered {
             logger.notice(
                 "Event consumer registered",
@@ -28,20 +28,28 @@ extension StoreService {
             claim.registered
             ? (claim.prunedThrough > 0 ? claim.prunedThrough : nil)
             : (claim.prunedThrough > claim.committed ? claim.prunedThrough : nil)
-        let longest = min(max(0, request.waitMillis), Self.maximumPollWait, Int(clamping: lease / 3))
-        let deadline = ContinuousClock.now + .milliseconds(longest)
+        let committed = claim.committed
+        let deadline = ContinuousClock.now + .milliseconds(min(max(0, request.waitMillis), Self.maximumPollWait))
+        let renewal = Duration.milliseconds(max(1, lease / 3))
+        var renewAt = ContinuousClock.now + renewal
         var seen: Int64 = -1
         while true {
             let last = try await latestSequence()
-            if last > max(seen, claim.committed), !claim.partitions.isEmpty {
+            // Read after every claim (its partitions may be new), then whenever the log grew.
+            if seen < 0 || last > seen, !claim.partitions.isEmpty {
                 let rows = try await store.events(consumer: request.consumer, holder: holder, limit: request.limit)
                 if !rows.isEmpty {
-                    return EventBatch(events: rows.map(\.event), committed: claim.committed, prunedThrough: pruned)
+                    return EventBatch(events: rows.map(\.event), committed: committed, prunedThrough: pruned)
                 }
                 seen = last
             }
             guard ContinuousClock.now < deadline, !Task.isCancelled else {
-                return EventBatch(events: [], committed: claim.committed, prunedThrough: pruned)
+                return EventBatch(events: [], committed: committed, prunedThrough: pruned)
+            }
+            if ContinuousClock.now >= renewAt {
+                claim = try await store.claim(
+                    consumer: request.consumer, holder: holder, now: nowMillis(), lease: lease)
+                (renewAt, seen) = (ContinuousClock.now + renewal, -1)
             }
             try await Task.sleep(for: .milliseconds(20))
         }

@@ -21,6 +21,44 @@ import WireTesting
             StoreContract.pollEvents, PollEventsRequest(consumer: "detect", limit: 1000, waitMillis: 0, holder: holder))
     }
 
+    /// Two StoreSvc replicas on one new schema and one blob folder: `body` gets both, the first's store
+    /// and the folder.
+    func withTwoReplicas(
+        _ body: (StoreService, StoreService, any ImageStore, String) async throws -> Void
+    ) async throws {
+        try await withServiceHost(.store) { host in
+            let folder = host.configuration.stateDirectory
+            let schema = PostgresTestServer.schema("store")
+            try await withImageStore(.postgres, folder: folder, schema: schema) { firstStore in
+                try await withImageStore(.postgres, folder: folder, schema: schema) { secondStore in
+                    let one = try await StoreService.open(
+                        folder: folder, store: firstStore, settings: StoreSettings(), logger: host.logger)
+                    let two = try await StoreService.open(
+                        folder: folder, store: secondStore, settings: StoreSettings(), logger: host.logger)
+                    try await body(one, two, firstStore, folder)
+                }
+            }
+        }
+    }
+
+    /// Follows the owner's events through `replica` as a gateway's stream does (after the last seen), until
+    /// cancelled: the sequences it saw.
+    func follow(_ owner: String, on replica: StoreService) -> Task<[Int64], any Error> {
+        Task {
+            var seen: [Int64] = []
+            while !Task.isCancelled {
+                do {
+                    let batch = try await replica.readEvents(
+                        ReadEventsRequest(owner: owner, after: seen.last ?? 0, limit: 1000, waitMillis: 200))
+                    seen += batch.events.map(\.sequence)
+                } catch is CancellationError {
+                    break
+                }
+            }
+            return seen
+        }
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func aConsumersReplicasShareTheLogAndTakeOverFromOneThatStops(_ backend: StoreBackend) async throws {
         var settings = StoreSettings()
@@ -68,117 +106,63 @@ import WireTesting
     /// the same bytes again, round after round; whichever commits first, the new row keeps its blob, and
     /// a reader following the owner's events while both append never misses one.
     @Test func replicasOnOneDatabaseKeepBlobsAndEventsInStep() async throws {
-        try await withServiceHost(.store) { host in
-            let folder = host.configuration.stateDirectory
-            let schema = PostgresTestServer.schema("store")
-            try await withImageStore(.postgres, folder: folder, schema: schema) { firstStore in
-                try await withImageStore(.postgres, folder: folder, schema: schema) { secondStore in
-                    let one = try await StoreService.open(
-                        folder: folder, store: firstStore, settings: StoreSettings(), logger: host.logger)
-                    let two = try await StoreService.open(
-                        folder: folder, store: secondStore, settings: StoreSettings(), logger: host.logger)
-                    let owner = StoreHarness.owner()
-                    let reader = Task {
-                        var seen: [Int64] = []
-                        while !Task.isCancelled {
-                            do {
-                                let batch = try await two.readEvents(
-                                    ReadEventsRequest(owner: owner, after: seen.last ?? 0, limit: 1000, waitMillis: 200)
-                                )
-                                seen += batch.events.map(\.sequence)
-                            } catch is CancellationError {
-                                break
-                            }
-                        }
-                        return seen
-                    }
-                    for round in 0..<25 {
-                        let old = try await one.putImage(
-                            PutImageRequest(
-                                owner: owner, key: "old-\(round)", filename: "a.jpg", bytes: TestImages.building))
-                        async let deleted: Void = one.deleteImage(ImageRequest(owner: owner, id: old.id))
-                        async let uploaded = two.putImage(
-                            PutImageRequest(
-                                owner: owner, key: "new-\(round)", filename: "a.jpg", bytes: TestImages.building))
-                        let (_, new) = try await (deleted, uploaded)
-                        let content = try await one.content(
-                            ContentRequest(image: ImageRequest(owner: owner, id: new.id)))
-                        #expect(Crypto.hex(Crypto.sha256(content.bytes)) == new.sha256, "round \(round)")
-                        async let gone: Void = two.deleteImage(ImageRequest(owner: owner, id: new.id))
-                        async let another = one.putImage(
-                            PutImageRequest(
-                                owner: owner, key: "more-\(round)", filename: "b.jpg", bytes: TestImages.camera))
-                        _ = try await (gone, another)
-                    }
-                    try await Task.sleep(for: .milliseconds(500))
-                    reader.cancel()
-                    let seen = try await reader.value
-                    let all = try await firstStore.events(owner: owner, after: 0, limit: 1000).map(\.sequence)
-                    #expect(all.count == 25 * 5)
-                    #expect(seen == all)
-                    let rows = try await firstStore.blobsInUse().filter { $0.hasPrefix("\(owner)/") }
-                    let root = "\(folder)/blobs"
-                    let files = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []).filter {
-                        $0.hasPrefix("\(owner)/") && $0.split(separator: "/").count == 3
-                    }
-                    #expect(
-                        Set(rows.map { String($0.split(separator: "/")[1]) })
-                            == Set(files.map { String($0.split(separator: "/")[2]) }))
-                }
+        try await withTwoReplicas { one, two, firstStore, folder in
+            let owner = StoreHarness.owner()
+            let reader = follow(owner, on: two)
+            for round in 0..<25 {
+                let old = try await one.putImage(
+                    PutImageRequest(owner: owner, key: "old-\(round)", filename: "a.jpg", bytes: TestImages.building))
+                async let deleted: Void = one.deleteImage(ImageRequest(owner: owner, id: old.id))
+                async let uploaded = two.putImage(
+                    PutImageRequest(owner: owner, key: "new-\(round)", filename: "a.jpg", bytes: TestImages.building))
+                let (_, new) = try await (deleted, uploaded)
+                let content = try await one.content(ContentRequest(image: ImageRequest(owner: owner, id: new.id)))
+                #expect(Crypto.hex(Crypto.sha256(content.bytes)) == new.sha256, "round \(round)")
+                async let gone: Void = two.deleteImage(ImageRequest(owner: owner, id: new.id))
+                async let another = one.putImage(
+                    PutImageRequest(owner: owner, key: "more-\(round)", filename: "b.jpg", bytes: TestImages.camera))
+                _ = try await (gone, another)
             }
+            try await Task.sleep(for: .milliseconds(500))
+            reader.cancel()
+            let seen = try await reader.value
+            let all = try await firstStore.events(owner: owner, after: 0, limit: 1000).map(\.sequence)
+            #expect(all.count == 25 * 5)
+            #expect(seen == all)
+            let rows = try await firstStore.blobsInUse().filter { $0.hasPrefix("\(owner)/") }
+            let files = (FileManager.default.enumerator(atPath: "\(folder)/blobs")?.allObjects as? [String] ?? [])
+                .filter { $0.hasPrefix("\(owner)/") && $0.split(separator: "/").count == 3 }
+            #expect(
+                Set(rows.map { String($0.split(separator: "/")[1]) })
+                    == Set(files.map { String($0.split(separator: "/")[2]) }))
         }
     }
 
     /// Events that two replicas append at once (job changes take no owner lock) become visible in sequence
     /// order, so a reader asking for "after N" never skips one that committed late.
     @Test func eventsAppendedByTwoReplicasBecomeVisibleInOrder() async throws {
-        try await withServiceHost(.store) { host in
-            let folder = host.configuration.stateDirectory
-            let schema = PostgresTestServer.schema("store")
-            try await withImageStore(.postgres, folder: folder, schema: schema) { firstStore in
-                try await withImageStore(.postgres, folder: folder, schema: schema) { secondStore in
-                    let replicas = [
-                        try await StoreService.open(
-                            folder: folder, store: firstStore, settings: StoreSettings(), logger: host.logger),
-                        try await StoreService.open(
-                            folder: folder, store: secondStore, settings: StoreSettings(), logger: host.logger),
-                    ]
-                    let owner = StoreHarness.owner()
-                    let reader = Task {
-                        var seen: [Int64] = []
-                        while !Task.isCancelled {
-                            do {
-                                let batch = try await replicas[1].readEvents(
-                                    ReadEventsRequest(owner: owner, after: seen.last ?? 0, limit: 1000, waitMillis: 200)
-                                )
-                                seen += batch.events.map(\.sequence)
-                            } catch is CancellationError {
-                                break
-                            }
+        try await withTwoReplicas { one, two, firstStore, _ in
+            let owner = StoreHarness.owner()
+            let reader = follow(owner, on: two)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<16 {
+                    group.addTask {
+                        for index in 0..<15 {
+                            try await (worker % 2 == 0 ? one : two).recordJobChanged(
+                                JobChangedRequest(owner: owner, jobId: "job_\(worker)_\(index)"))
                         }
-                        return seen
                     }
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        for worker in 0..<16 {
-                            group.addTask {
-                                for index in 0..<15 {
-                                    try await replicas[worker % 2].recordJobChanged(
-                                        JobChangedRequest(owner: owner, jobId: "job_\(worker)_\(index)"))
-                                }
-                            }
-                        }
-                        try await group.waitForAll()
-                    }
-                    try await Task.sleep(for: .milliseconds(500))
-                    reader.cancel()
-                    let seen = try await reader.value
-                    let all = try await firstStore.events(owner: owner, after: 0, limit: 1000).map(\.sequence)
-                    #expect(all.count == 16 * 15)
-                    let missed = all.filter { !Set(seen).contains($0) }
-                    #expect(missed.isEmpty, "the reader skipped \(missed.count) events, first \(missed.prefix(5))")
-                    #expect(seen == all)
                 }
+                try await group.waitForAll()
             }
+            try await Task.sleep(for: .milliseconds(500))
+            reader.cancel()
+            let seen = try await reader.value
+            let all = try await firstStore.events(owner: owner, after: 0, limit: 1000).map(\.sequence)
+            #expect(all.count == 16 * 15)
+            let missed = all.filter { !Set(seen).contains($0) }
+            #expect(missed.isEmpty, "the reader skipped \(missed.count) events, first \(missed.prefix(5))")
+            #expect(seen == all)
         }
     }
 

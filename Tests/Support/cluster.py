@@ -42,6 +42,17 @@ def request(method, url, body=None, token=None, content_type="application/json")
         return json.loads(text) if text else None
 
 
+def sign_in(url, data, name):
+    """Signs `name` up at the gateway `url`, confirms it with the code mailed to `data`'s outbox and signs
+    in: its access token."""
+    user = {"username": name, "email": f"{name}@example.com", "password": "Corr3ct-horse"}
+    request("POST", url + "/v1/auth/signup", user)
+    mails = [open(path).read() for path in glob.glob(os.path.join(data, "mail", "outbox", "*.eml"))]
+    mail = "".join(text for text in mails if f"To: {name}@example.com" in text)
+    request("POST", url + "/v1/auth/confirm", {"username": name, "code": re.search(r"code (\d{6})", mail)[1]})
+    return request("POST", url + "/v1/auth/login", user)["accessToken"]
+
+
 class Cluster:
     """`clearsky up` from `binaries` on `data`; `url` once it is up, `log` its last lines."""
 
@@ -69,12 +80,7 @@ class Cluster:
 
     def user(self, name):
         """Signs `name` up, confirms it with the mailed code and signs in: its access token."""
-        user = {"username": name, "email": f"{name}@example.com", "password": "Corr3ct-horse"}
-        request("POST", self.url + "/v1/auth/signup", user)
-        mails = [open(path).read() for path in glob.glob(os.path.join(self.data, "mail", "outbox", "*.eml"))]
-        mail = "".join(text for text in mails if f"To: {name}@example.com" in text)
-        request("POST", self.url + "/v1/auth/confirm", {"username": name, "code": re.search(r"code (\d{6})", mail)[1]})
-        return request("POST", self.url + "/v1/auth/login", user)["accessToken"]
+        return sign_in(self.url, self.data, name)
 
     def stop(self):
         self.process.terminate()
