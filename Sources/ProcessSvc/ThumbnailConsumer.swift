@@ -39,6 +39,10 @@ struct ThumbnailConsumer: Service {
             try await WireTrace.run("process.thumbnail", ofKind: .consumer, trace: event.trace ?? "") {
                 try await thumbnail(event)
             }
+            // As it goes: a commit also renews this replica's hold on its partitions of the log.
+            _ = try await service.store(
+                StoreContract.commitEvents,
+                CommitEventsRequest(consumer: Self.consumer, sequence: event.sequence, holder: holder))
         }
         _ = try await service.store(
             StoreContract.commitEvents,

@@ -55,10 +55,12 @@ protocol ImageStore: Sendable {
     func claim(consumer: String, holder: String, now: Int64, lease: Int64) async throws -> ConsumerClaim
     /// Up to `limit` events after the cursors of the partitions `holder` holds, in sequence order.
     func events(consumer: String, holder: String, limit: Int) async throws -> [EventRow]
-    /// Moves the cursor of every partition `holder` holds forward to `sequence` (never back). A consumer
-    /// not registered yet is registered at `sequence`. Whether any cursor was `holder`'s to move.
+    /// Moves the cursor of every partition `holder` holds forward to `sequence` (never back) and renews
+    /// its leases to `now + lease` (a consumer handling a long batch stays the holder while it commits). A
+    /// consumer not registered yet is registered at `sequence`. Whether any cursor was `holder`'s to move.
     @discardableResult
-    func commit(consumer: String, holder: String, through sequence: Int64) async throws -> Bool
+    func commit(consumer: String, holder: String, through sequence: Int64, now: Int64, lease: Int64) async throws
+        -> Bool
     /// Removes events created before `cutoff` that every consumer's every partition is past; how many.
     func pruneEvents(cutoff: Int64) async throws -> Int
 }

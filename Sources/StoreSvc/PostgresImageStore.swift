@@ -542,16 +542,25 @@ struct PostgresImageStore: ImageStore {
         ).map(Self.event)
     }
 
-    func commit(consumer: String, holder: String, through sequence: Int64) async throws -> Bool {
+    func commit(consumer: String, holder: String, through sequence: Int64, now: Int64, lease: Int64) async throws
+        -> Bool
+    {
         let logger = database.logger
         return try await database.transaction { connection in
             let moved = try await connection.query(
                 """
-                UPDATE consumerPart SET cursor = GREATEST(cursor, \(sequence))
+                UPDATE consumerPart SET cursor = GREATEST(cursor, \(sequence)), leaseUntil = \(now + lease)
                 WHERE name = \(consumer) AND holder = \(holder) RETURNING part
                 """, logger: logger
             ).collect()
-            if !moved.isEmpty { return true }
+            if !moved.isEmpty {
+                try await connection.query(
+                    """
+                    UPDATE consumerHolder SET seenUntil = GREATEST(seenUntil, \(now + lease))
+                    WHERE name = \(consumer) AND holder = \(holder)
+                    """, logger: logger)
+                return true
+            }
             try await connection.query(
                 "SELECT pg_advisory_xact_lock(hashtext(\("store.consumer." + consumer)))", logger: logger)
             let known = try await connection.query(

@@ -411,12 +411,20 @@ struct SQLiteImageStore: ImageStore {
         }
     }
 
-    func commit(consumer: String, holder: String, through sequence: Int64) async throws -> Bool {
+    func commit(consumer: String, holder: String, through sequence: Int64, now: Int64, lease: Int64) async throws
+        -> Bool
+    {
         try await database.write { db in
             try db.execute(
-                sql: "UPDATE consumerPart SET cursor = MAX(cursor, ?) WHERE name = ? AND holder = ?",
-                arguments: [sequence, consumer, holder])
-            if db.changesCount > 0 { return true }
+                sql: """
+                    UPDATE consumerPart SET cursor = MAX(cursor, ?), leaseUntil = ? WHERE name = ? AND holder = ?
+                    """, arguments: [sequence, now + lease, consumer, holder])
+            if db.changesCount > 0 {
+                try db.execute(
+                    sql: "UPDATE consumerHolder SET seenUntil = MAX(seenUntil, ?) WHERE name = ? AND holder = ?",
+                    arguments: [now + lease, consumer, holder])
+                return true
+            }
             try Self.register(db, consumer: consumer, at: sequence)
             return db.changesCount > 0
         }

@@ -90,7 +90,8 @@ extension StoreService {
     }
 
     /// Moves the cursors of the partitions the committing replica holds forward to `sequence` (never back,
-    /// never past the log's end). A replica that lost its partitions meanwhile (its lease ran out and
+    /// never past the log's end) and renews its leases, so a replica that commits as it goes keeps its
+    /// partitions through a batch longer than the lease. A replica that lost its partitions meanwhile (its lease ran out and
     /// another took them) moves nothing: the other handles those events again, as handlers allow.
     func commit(_ request: CommitEventsRequest) async throws {
         try Self.checkConsumer(request.consumer)
@@ -104,7 +105,9 @@ extension StoreService {
                 throw WireError(.outOfRange, "No event \(request.sequence) in the log")
             }
         }
-        let moved = try await store.commit(consumer: request.consumer, holder: holder, through: request.sequence)
+        let moved = try await store.commit(
+            consumer: request.consumer, holder: holder, through: request.sequence, now: nowMillis(),
+            lease: settings.consumerLease)
         if !moved {
             logger.info(
                 "A commit from a replica that no longer holds its partitions moved nothing",

@@ -153,9 +153,10 @@ import WireTesting
                         .isSuperset(of: images)
                 }
             }
-            let notified = receiver.delivered.compactMap { Self.image(in: $0.body) }
-            let duplicates =
-                notified.count - Set(receiver.delivered.map { "\($0.path) \(Self.image(in: $0.body) ?? "")" }).count
+            let notified = receiver.delivered.compactMap { delivery in
+                Self.image(in: delivery.body).map { "\(delivery.path) \($0)" }
+            }
+            let duplicates = notified.count - Set(notified).count
             #expect(duplicates <= 32, "\(duplicates) notifications were sent twice")
             let retried = try await PostgresClusterTests.count(
                 "SELECT COUNT(*) FROM job WHERE attempts > 1", schema: "process", url: url)
@@ -163,20 +164,21 @@ import WireTesting
             print(
                 "Replicas: \(images.count) uploads, \(jobs.count) jobs (\(retried) run again after the kill), "
                     + "\(receiver.delivered.count) notifications (\(duplicates) sent twice)")
+            // Nothing held: no job running, no notification pending or claimed once the results' own
+            // notifications are out (while the receiver still answers).
+            let running = try await PostgresClusterTests.count(
+                "SELECT COUNT(*) FROM job WHERE status <> 'completed' OR leaseHolder IS NOT NULL", schema: "process",
+                url: url)
+            #expect(running == 0)
+            try await eventually(within: .seconds(60)) {
+                let pending = try await PostgresClusterTests.count(
+                    "SELECT COUNT(*) FROM delivery WHERE status <> 'delivered' OR claimedUntil IS NOT NULL",
+                    schema: "tag",
+                    url: url)
+                return pending == 0
+            }
         }
 
-        // Nothing held: no job running, no notification pending or claimed once the results' own
-        // notifications are out.
-        let running = try await PostgresClusterTests.count(
-            "SELECT COUNT(*) FROM job WHERE status <> 'completed' OR leaseHolder IS NOT NULL", schema: "process",
-            url: url)
-        #expect(running == 0)
-        try await eventually(within: .seconds(60)) {
-            let pending = try await PostgresClusterTests.count(
-                "SELECT COUNT(*) FROM delivery WHERE status <> 'delivered' OR claimedUntil IS NOT NULL", schema: "tag",
-                url: url)
-            return pending == 0
-        }
         // No survivor logged an error.
         for replica in replicas where !["ProcessSvc-0", "TagSvc-0"].contains(replica.name) {
             let lines = try String(contentsOfFile: replica.log, encoding: .utf8).split(separator: "\n")
