@@ -84,7 +84,7 @@ struct ChangeOutcome: Sendable {
     var sequence: Int64 = 0
     /// The owner's blobs (sha256) the change released that no row names any more.
     var orphans: Set<String> = []
-    /// Whether the owner has no image or derivative left.
+    /// `.delete`: whether the owner has no image or derivative left (not asked after other changes).
     var ownsNothing = false
 }
 

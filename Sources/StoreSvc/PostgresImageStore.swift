@@ -335,13 +335,16 @@ struct PostgresImageStore: ImageStore {
             orphans.insert(sha256)
         }
         outcome.orphans = orphans
-        let left = try await connection.query(
-            """
-            SELECT (SELECT COUNT(*) FROM image WHERE owner = \(owner))
-                 + (SELECT COUNT(*) FROM derivative WHERE owner = \(owner))
-            """, logger: logger
-        ).collect()
-        outcome.ownsNothing = try left.first?.decode(Int64.self) == 0
+        // Only a deletion can leave the owner with nothing (uploads and derivatives add rows).
+        if case .delete = change {
+            let left = try await connection.query(
+                """
+                SELECT (SELECT COUNT(*) FROM image WHERE owner = \(owner))
+                     + (SELECT COUNT(*) FROM derivative WHERE owner = \(owner))
+                """, logger: logger
+            ).collect()
+            outcome.ownsNothing = try left.first?.decode(Int64.self) == 0
+        }
         return outcome
     }
 

@@ -239,7 +239,7 @@ struct SQLiteImageStore: ImageStore {
                         try hooks.beforeCommit()
                     }
                     outcome.orphans = try Set(released).filter { try Self.isUnused(db, owner: owner, sha256: $0) }
-                    outcome.ownsNothing = try Self.ownsNothing(db, owner: owner)
+                    if case .delete = change { outcome.ownsNothing = try Self.ownsNothing(db, owner: owner) }
                     return .commit
                 }
             } catch {

@@ -130,15 +130,16 @@ extension StoreService {
     /// The replica's name, or the one every poll without a name shares.
     static func holder(_ name: String?) throws(WireError) -> String {
         guard let name else { return "-" }
-        guard (1...100).contains(name.utf8.count), !name.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
-            throw WireError(.invalidArgument, "A holder name is 1…100 printable characters")
-        }
+        try checkName(name, "A holder name")
         return name
     }
 
-    static func checkConsumer(_ name: String) throws(WireError) {
+    static func checkConsumer(_ name: String) throws(WireError) { try checkName(name, "A consumer name") }
+
+    /// 1…100 bytes without control characters.
+    private static func checkName(_ name: String, _ what: String) throws(WireError) {
         guard (1...100).contains(name.utf8.count), !name.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
-            throw WireError(.invalidArgument, "A consumer name is 1…100 printable characters")
+            throw WireError(.invalidArgument, "\(what) is 1…100 printable characters")
         }
     }
 }
